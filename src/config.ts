@@ -1,0 +1,296 @@
+// Settings from flags and environment variables → one typed Config.
+// Pure on purpose: the entry passes argv, env and the cache dir, and decides how
+// to exit, so every rule here is testable without a process. Web-standard only.
+import { z } from "zod";
+
+export type LogLevel = "error" | "warn" | "info" | "debug";
+export type ProviderType = "openai" | "azure" | "anthropic";
+export type ProviderWireApi = "completions" | "responses";
+
+export type RuntimeTarget = { kind: "embedded" } | { kind: "external"; url: string };
+
+export interface ProviderConfig {
+  type: ProviderType;
+  baseUrl: string;
+  apiKey?: string;
+  wireApi?: ProviderWireApi;
+  models?: string[];
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  runtime: RuntimeTarget;
+  dataDir: string;
+  githubToken?: string;
+  provider?: ProviderConfig;
+  apiKeys: string[];
+  corsOrigins: string[];
+  keepAliveMs: number;
+  turnTimeoutMs: number;
+  shutdownGraceMs: number;
+  modelsTtlMs: number;
+  bodyLimitBytes: number;
+  strictOpenAI: boolean;
+  logLevel: LogLevel;
+}
+
+/** A bad setting. `message` is one line naming the flag or variable it came from. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** `--help`/`-h` was given: the entry prints `helpText()` and exits 0. */
+export class HelpRequested extends Error {
+  override readonly name = "HelpRequested";
+  constructor() {
+    super("help requested");
+  }
+}
+
+interface SettingDefinition {
+  flag: string;
+  /** Read in order; the first non-empty one wins. */
+  env: readonly string[];
+  valueHint: string;
+  defaultText: string;
+  meaning: string;
+  isBoolean?: boolean;
+  /** Never echoed back in an error message. */
+  isSecret?: boolean;
+}
+
+const SETTINGS = {
+  host: { flag: "host", env: ["HOST"], valueHint: "<host>", defaultText: "127.0.0.1", meaning: "Interface to listen on." },
+  port: { flag: "port", env: ["PORT"], valueHint: "<port>", defaultText: "3000", meaning: "TCP port to listen on (0 picks a free one)." },
+  cliUrl: { flag: "copilot-cli-url", env: ["COPILOT_CLI_URL"], valueHint: "<host:port>", defaultText: "embedded runtime", meaning: "Use a running `copilot --headless` server instead of spawning one." },
+  dataDir: { flag: "data-dir", env: ["COPILOT_GATEWAY_DATA_DIR"], valueHint: "<dir>", defaultText: "<cache dir>/copilot-gateway", meaning: "Where session state lives." },
+  githubToken: { flag: "github-token", env: ["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"], valueHint: "<token>", defaultText: "logged-in user", meaning: "GitHub token for the Copilot runtime (first variable set wins).", isSecret: true },
+  providerBaseUrl: { flag: "provider-base-url", env: ["COPILOT_PROVIDER_BASE_URL"], valueHint: "<url>", defaultText: "none (Copilot models)", meaning: "BYOK: base URL of your own model provider; enables BYOK mode." },
+  providerType: { flag: "provider-type", env: ["COPILOT_PROVIDER_TYPE"], valueHint: "openai|azure|anthropic", defaultText: "openai", meaning: "BYOK: the provider's API flavour." },
+  providerApiKey: { flag: "provider-api-key", env: ["COPILOT_PROVIDER_API_KEY"], valueHint: "<key>", defaultText: "none", meaning: "BYOK: API key sent to the provider.", isSecret: true },
+  providerWireApi: { flag: "provider-wire-api", env: ["COPILOT_PROVIDER_WIRE_API"], valueHint: "completions|responses", defaultText: "runtime's choice", meaning: "BYOK: which provider endpoint the runtime calls." },
+  providerModels: { flag: "provider-models", env: ["COPILOT_PROVIDER_MODELS"], valueHint: "<a,b,...>", defaultText: "the provider's GET /models", meaning: "BYOK: model ids served by /v1/models." },
+  apiKeys: { flag: "api-keys", env: ["GATEWAY_API_KEYS"], valueHint: "<k1,k2,...>", defaultText: "none (no auth)", meaning: "Keys clients must present on /v1 routes.", isSecret: true },
+  corsOrigins: { flag: "cors-origins", env: ["GATEWAY_CORS_ORIGINS"], valueHint: "<origins|*>", defaultText: "* with API keys, none without", meaning: "Browser origins allowed to call the gateway." },
+  keepAlive: { flag: "keepalive-seconds", env: ["GATEWAY_KEEPALIVE_SECONDS"], valueHint: "<s>", defaultText: "15", meaning: "SSE keep-alive comment interval while the model is silent." },
+  turnTimeout: { flag: "turn-timeout-seconds", env: ["GATEWAY_TURN_TIMEOUT_SECONDS"], valueHint: "<s>", defaultText: "30", meaning: "Deadline for the model to start answering, retries included." },
+  shutdownGrace: { flag: "shutdown-grace-seconds", env: ["GATEWAY_SHUTDOWN_GRACE_SECONDS"], valueHint: "<s>", defaultText: "10", meaning: "On SIGINT/SIGTERM, how long streams in flight may finish." },
+  modelsTtl: { flag: "models-ttl-seconds", env: ["GATEWAY_MODELS_TTL_SECONDS"], valueHint: "<s>", defaultText: "300", meaning: "How long the model list is cached (0 = no cache)." },
+  bodyLimit: { flag: "body-limit-mb", env: ["GATEWAY_BODY_LIMIT_MB"], valueHint: "<MB>", defaultText: "32", meaning: "Largest request body (1 MB = 1,048,576 bytes); larger is a 413." },
+  strictOpenAI: { flag: "strict-openai", env: ["GATEWAY_STRICT_OPENAI"], valueHint: "[true|false]", defaultText: "false", meaning: "Send no non-standard response fields (reasoning_content, ...).", isBoolean: true },
+  logLevel: { flag: "log-level", env: ["GATEWAY_LOG_LEVEL"], valueHint: "error|warn|info|debug", defaultText: "info", meaning: "Log verbosity." },
+} satisfies Record<string, SettingDefinition>;
+
+type SettingKey = keyof typeof SETTINGS;
+const SETTING_LIST: readonly SettingDefinition[] = Object.values(SETTINGS);
+const BY_FLAG = new Map<string, SettingDefinition>(SETTING_LIST.map((s) => [s.flag, s]));
+
+/** A raw value and the name the user gave it under, so errors point at what they typed. */
+interface RawValue {
+  text: string;
+  source: string;
+}
+
+const TRUE_WORDS = ["1", "true", "yes", "on"] as const;
+const FALSE_WORDS = ["0", "false", "no", "off"] as const;
+const isBooleanWord = (s: string) => (TRUE_WORDS as readonly string[]).includes(s.toLowerCase());
+const isBooleanLiteral = (s: string) => isBooleanWord(s) || (FALSE_WORDS as readonly string[]).includes(s.toLowerCase());
+
+/**
+ * Builds the Config. Flags (`--name value`, `--name=value`, bare for booleans) win
+ * over environment variables; an empty variable counts as unset.
+ * Throws `HelpRequested` for `--help`/`-h`, `ConfigError` for anything invalid.
+ */
+export function loadConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  home: { cacheDir: string },
+): Config {
+  if (argv.includes("--help") || argv.includes("-h")) throw new HelpRequested();
+  const flags = readFlags(argv);
+  const raw = (key: SettingKey): RawValue | undefined => {
+    const setting: SettingDefinition = SETTINGS[key];
+    const fromFlag = flags.get(setting.flag);
+    if (fromFlag !== undefined) return { text: fromFlag.trim(), source: `--${setting.flag}` };
+    for (const name of setting.env) {
+      const text = env[name]?.trim();
+      if (text) return { text, source: name };
+    }
+    return undefined;
+  };
+
+  const apiKeys = parseList(raw("apiKeys"));
+  const cors = raw("corsOrigins");
+  const cliUrl = raw("cliUrl");
+  const githubToken = raw("githubToken");
+  const dataDir = raw("dataDir");
+
+  return {
+    host: parse(raw("host"), "127.0.0.1", z.string().regex(/^\S+$/), "a host name or IP address"),
+    port: parse(raw("port"), 3000, integerText.pipe(z.number().max(65535)), "an integer from 0 to 65535"),
+    runtime: cliUrl ? { kind: "external", url: parseCliUrl(cliUrl) } : { kind: "embedded" },
+    dataDir: dataDir ? nonEmpty(dataDir) : `${home.cacheDir.replace(/[\\/]+$/, "")}/copilot-gateway`,
+    ...(githubToken ? { githubToken: nonEmpty(githubToken) } : {}),
+    ...parseProvider(raw),
+    apiKeys,
+    corsOrigins: cors ? parseCorsOrigins(cors) : apiKeys.length > 0 ? ["*"] : [],
+    keepAliveMs: seconds(raw("keepAlive"), 15, "positive"),
+    turnTimeoutMs: seconds(raw("turnTimeout"), 30, "positive"),
+    shutdownGraceMs: seconds(raw("shutdownGrace"), 10, "nonnegative"),
+    modelsTtlMs: seconds(raw("modelsTtl"), 300, "nonnegative"),
+    bodyLimitBytes: Math.round(parse(raw("bodyLimit"), 32, decimalText.pipe(z.number().positive()), "a number greater than 0") * 1024 * 1024),
+    strictOpenAI: parse(raw("strictOpenAI"), false, z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),
+    logLevel: parse(raw("logLevel"), "info", z.enum(["error", "warn", "info", "debug"]), "one of error|warn|info|debug"),
+  };
+}
+
+function readFlags(argv: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument "${arg}" (settings are given as --name value; see --help)`);
+    const eq = arg.indexOf("=");
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const setting = BY_FLAG.get(name);
+    if (!setting) throw new ConfigError(`unknown option --${name} (see --help)`);
+    if (eq >= 0) {
+      flags.set(name, arg.slice(eq + 1));
+      continue;
+    }
+    const next = argv[i + 1];
+    if (setting.isBoolean) {
+      // A bare boolean flag means true; only swallow the next word when it is a boolean.
+      const takesNext = next !== undefined && isBooleanLiteral(next);
+      flags.set(name, takesNext ? next : "true");
+      if (takesNext) i++;
+    } else {
+      if (next === undefined || next.startsWith("--")) throw new ConfigError(`--${name} needs a value`);
+      flags.set(name, next);
+      i++;
+    }
+  }
+  return flags;
+}
+
+const integerText = z.string().regex(/^\d+$/).transform(Number);
+const decimalText = z.string().regex(/^\d+(\.\d+)?$/).transform(Number);
+
+function parse<T>(value: RawValue | undefined, fallback: T, schema: z.ZodType<T, string>, expectation: string): T {
+  if (value === undefined) return fallback;
+  const result = schema.safeParse(value.text);
+  if (!result.success) throw invalid(value, expectation);
+  return result.data;
+}
+
+function seconds(value: RawValue | undefined, fallbackSeconds: number, sign: "positive" | "nonnegative"): number {
+  const schema = sign === "positive" ? decimalText.pipe(z.number().positive()) : decimalText;
+  const expectation = sign === "positive" ? "a number of seconds greater than 0" : "a number of seconds, 0 or more";
+  const ms = Math.round(parse(value, fallbackSeconds, schema, expectation) * 1000);
+  // A tiny positive value must not round down to 0, which would mean "never".
+  return sign === "positive" ? Math.max(1, ms) : ms;
+}
+
+function invalid(value: RawValue, expectation: string, isSecret = false): ConfigError {
+  const setting = SETTING_LIST.find((s) => s.env.includes(value.source) || `--${s.flag}` === value.source);
+  const shown = isSecret || setting?.isSecret ? "" : ` (got "${redactUrl(value.text)}")`;
+  return new ConfigError(`${value.source} must be ${expectation}${shown}`);
+}
+
+function nonEmpty(value: RawValue): string {
+  if (value.text === "") throw invalid(value, "a non-empty value");
+  return value.text;
+}
+
+function parseList(value: RawValue | undefined): string[] {
+  return (value?.text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+function parseCliUrl(value: RawValue): string {
+  // The SDK accepts more (bare port, https://), but plain TCP is all it speaks, so an
+  // https:// prefix would only mislead; we take the documented forms and normalise.
+  const match = /^(?:http:\/\/)?((?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])):(\d+)\/?$/.exec(value.text);
+  const port = Number(match?.[2]);
+  if (!match || !(port >= 1 && port <= 65535)) throw invalid(value, "host:port or http://host:port of a running copilot --headless server");
+  return `${match[1]}:${port}`;
+}
+
+function parseProvider(raw: (key: SettingKey) => RawValue | undefined): { provider?: ProviderConfig } {
+  const baseUrl = raw("providerBaseUrl");
+  const type = raw("providerType");
+  const apiKey = raw("providerApiKey");
+  const wireApi = raw("providerWireApi");
+  const models = raw("providerModels");
+  if (!baseUrl) {
+    const orphan = [type, apiKey, wireApi, models].find((value) => value !== undefined);
+    if (orphan) throw new ConfigError(`${orphan.source} needs COPILOT_PROVIDER_BASE_URL (or --provider-base-url) to be set`);
+    return {};
+  }
+  const modelIds = parseList(models);
+  const provider: ProviderConfig = {
+    type: parse(type, "openai", z.enum(["openai", "azure", "anthropic"]), "one of openai|azure|anthropic"),
+    baseUrl: parse(baseUrl, "", z.url({ protocol: /^https?$/ }), "an http:// or https:// URL"),
+    ...(apiKey?.text ? { apiKey: apiKey.text } : {}),
+    ...(wireApi ? { wireApi: parse(wireApi, undefined, z.enum(["completions", "responses"]), "one of completions|responses") } : {}),
+    ...(modelIds.length > 0 ? { models: modelIds } : {}),
+  };
+  return { provider };
+}
+
+function parseCorsOrigins(value: RawValue): string[] {
+  const origins = parseList(value);
+  if (origins.includes("*")) return ["*"];
+  return origins.map((origin) => {
+    const trimmed = origin.replace(/\/$/, "");
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#@\s]+$/i.test(trimmed)) {
+      throw invalid({ text: origin, source: value.source }, "a comma list of scheme://host[:port] origins, or *");
+    }
+    // Browsers send http(s) origins lowercased and without a default port; match that
+    // form, since CORS compares strings. Other schemes (tauri://, chrome-extension://) stay as given.
+    const url = URL.canParse(trimmed) ? new URL(trimmed) : undefined;
+    return url && (url.protocol === "http:" || url.protocol === "https:") ? url.origin : trimmed;
+  });
+}
+
+/** Drops userinfo, query and fragment: the places a URL carries secrets. */
+function redactUrl(text: string): string {
+  if (!URL.canParse(text) || !text.includes("://")) return text.replace(/\/\/[^/@\s]*@/, "//");
+  const url = new URL(text);
+  if (!url.username && !url.password && !url.search && !url.hash) return text;
+  url.username = "";
+  url.password = "";
+  url.search = "";
+  url.hash = "";
+  return url.toString();
+}
+
+/** Every setting with its flag, variable(s), default and meaning, for `--help`. */
+export function helpText(): string {
+  const lines = [
+    "Usage: copilot-gateway [options]",
+    "",
+    "OpenAI-compatible HTTP gateway in front of GitHub Copilot.",
+    "Every option is also an environment variable; the flag wins. An empty variable counts as unset.",
+    "",
+  ];
+  for (const setting of SETTING_LIST) {
+    lines.push(`  --${setting.flag} ${setting.valueHint}`);
+    lines.push(`      env: ${setting.env.join(", ")}    default: ${setting.defaultText}`);
+    lines.push(`      ${setting.meaning}`);
+  }
+  lines.push("  -h, --help", "      Show this text.");
+  return lines.join("\n");
+}
+
+/** The one start-up line. Contract: contains no token, no key, no URL userinfo or query. */
+export function describeStartup(config: Config, address: string): string {
+  const runtime = config.runtime.kind === "embedded" ? "embedded" : `external ${redactUrl(config.runtime.url)}`;
+  const auth = config.provider
+    ? `BYOK ${redactUrl(config.provider.baseUrl)}`
+    : config.githubToken
+      ? "GitHub token"
+      : "logged-in user";
+  const keys = config.apiKeys.length > 0 ? `required (${config.apiKeys.length} configured)` : "not required";
+  const cors = config.corsOrigins.length > 0 ? config.corsOrigins.join(",") : "none";
+  return `copilot-gateway listening on ${redactUrl(address)}; runtime: ${runtime}; auth: ${auth}; API keys: ${keys}; CORS: ${cors}`;
+}

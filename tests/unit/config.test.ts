@@ -1,0 +1,258 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "../../src/config.js";
+
+const home = { cacheDir: "/home/u/.cache" };
+const load = (argv: string[] = [], env: Record<string, string | undefined> = {}) => loadConfig(argv, env, home);
+
+/** Asserts a ConfigError whose one-line message names `setting`. */
+function expectConfigError(run: () => unknown, setting: string): ConfigError {
+  let caught: unknown;
+  try {
+    run();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(ConfigError);
+  const error = caught as ConfigError;
+  expect(error.message).toContain(setting);
+  expect(error.message).not.toContain("\n");
+  return error;
+}
+
+const BYOK = { COPILOT_PROVIDER_BASE_URL: "http://127.0.0.1:9999/v1" };
+
+describe("loadConfig defaults", () => {
+  it("serves on loopback with the embedded runtime and no auth", () => {
+    expect(load()).toEqual<Config>({
+      host: "127.0.0.1",
+      port: 3000,
+      runtime: { kind: "embedded" },
+      dataDir: "/home/u/.cache/copilot-gateway",
+      apiKeys: [],
+      corsOrigins: [],
+      keepAliveMs: 15_000,
+      turnTimeoutMs: 30_000,
+      shutdownGraceMs: 10_000,
+      modelsTtlMs: 300_000,
+      bodyLimitBytes: 32 * 1024 * 1024,
+      strictOpenAI: false,
+      logLevel: "info",
+    });
+  });
+
+  it("puts the data dir under the cache dir without doubling the slash", () => {
+    expect(loadConfig([], {}, { cacheDir: "/c/" }).dataDir).toBe("/c/copilot-gateway");
+  });
+
+  it("treats empty and blank variables as unset", () => {
+    expect(load([], { PORT: "", HOST: "  ", GATEWAY_API_KEYS: "" })).toMatchObject({ port: 3000, host: "127.0.0.1", apiKeys: [] });
+  });
+});
+
+// Each row: the variable, its flag, a valid raw value, and what Config then holds.
+const SETTING_CASES: Array<[env: string, flag: string, raw: string, expected: Partial<Config>]> = [
+  ["HOST", "--host", "0.0.0.0", { host: "0.0.0.0" }],
+  ["PORT", "--port", "8080", { port: 8080 }],
+  ["COPILOT_CLI_URL", "--copilot-cli-url", "127.0.0.1:4321", { runtime: { kind: "external", url: "127.0.0.1:4321" } }],
+  ["COPILOT_GATEWAY_DATA_DIR", "--data-dir", "/var/lib/gw", { dataDir: "/var/lib/gw" }],
+  ["COPILOT_GITHUB_TOKEN", "--github-token", "ghp_secret", { githubToken: "ghp_secret" }],
+  ["GATEWAY_API_KEYS", "--api-keys", " k1, ,k2 ", { apiKeys: ["k1", "k2"], corsOrigins: ["*"] }],
+  ["GATEWAY_CORS_ORIGINS", "--cors-origins", "https://a.example, http://localhost:5173", { corsOrigins: ["https://a.example", "http://localhost:5173"] }],
+  ["GATEWAY_KEEPALIVE_SECONDS", "--keepalive-seconds", "0.5", { keepAliveMs: 500 }],
+  ["GATEWAY_TURN_TIMEOUT_SECONDS", "--turn-timeout-seconds", "5", { turnTimeoutMs: 5000 }],
+  ["GATEWAY_SHUTDOWN_GRACE_SECONDS", "--shutdown-grace-seconds", "0", { shutdownGraceMs: 0 }],
+  ["GATEWAY_MODELS_TTL_SECONDS", "--models-ttl-seconds", "60", { modelsTtlMs: 60_000 }],
+  ["GATEWAY_BODY_LIMIT_MB", "--body-limit-mb", "1", { bodyLimitBytes: 1024 * 1024 }],
+  ["GATEWAY_STRICT_OPENAI", "--strict-openai", "yes", { strictOpenAI: true }],
+  ["GATEWAY_LOG_LEVEL", "--log-level", "debug", { logLevel: "debug" }],
+  ["COPILOT_PROVIDER_BASE_URL", "--provider-base-url", "https://llm.example/v1", { provider: { type: "openai", baseUrl: "https://llm.example/v1" } }],
+];
+
+describe("each setting from its variable and its flag", () => {
+  it.each(SETTING_CASES)("%s / %s", (envName, flag, raw, expected) => {
+    expect(load([], { [envName]: raw })).toMatchObject(expected);
+    expect(load([flag, raw])).toMatchObject(expected);
+    expect(load([`${flag}=${raw}`])).toMatchObject(expected);
+  });
+
+  it.each([
+    ["COPILOT_PROVIDER_TYPE", "--provider-type", "azure", { type: "azure" }],
+    ["COPILOT_PROVIDER_API_KEY", "--provider-api-key", "sk-secret", { apiKey: "sk-secret" }],
+    ["COPILOT_PROVIDER_WIRE_API", "--provider-wire-api", "responses", { wireApi: "responses" }],
+    ["COPILOT_PROVIDER_MODELS", "--provider-models", "gpt-a, ,gpt-b,", { models: ["gpt-a", "gpt-b"] }],
+  ])("%s / %s (BYOK)", (envName, flag, raw, expected) => {
+    expect(load([], { ...BYOK, [envName]: raw }).provider).toMatchObject(expected);
+    expect(load([flag, raw], BYOK).provider).toMatchObject(expected);
+    expect(load([`${flag}=${raw}`], BYOK).provider).toMatchObject(expected);
+  });
+
+  it("lets the flag beat the variable", () => {
+    const config = load(["--port", "4000", "--log-level=warn", "--strict-openai", "false"], {
+      PORT: "5000",
+      GATEWAY_LOG_LEVEL: "error",
+      GATEWAY_STRICT_OPENAI: "true",
+    });
+    expect(config).toMatchObject({ port: 4000, logLevel: "warn", strictOpenAI: false });
+    expect(load(["--github-token", "from-flag"], { COPILOT_GITHUB_TOKEN: "from-env" }).githubToken).toBe("from-flag");
+  });
+
+  it("takes a bare boolean flag as true without swallowing the next flag", () => {
+    expect(load(["--strict-openai", "--port", "1"])).toMatchObject({ strictOpenAI: true, port: 1 });
+    expect(load(["--strict-openai"]).strictOpenAI).toBe(true);
+    expect(load(["--strict-openai", "off"]).strictOpenAI).toBe(false);
+  });
+
+  it.each(["1", "true", "YES", "on"])("reads %s as true", (word) => {
+    expect(load([], { GATEWAY_STRICT_OPENAI: word }).strictOpenAI).toBe(true);
+  });
+
+  it.each(["0", "false", "no", "Off"])("reads %s as false", (word) => {
+    expect(load([], { GATEWAY_STRICT_OPENAI: word }).strictOpenAI).toBe(false);
+  });
+
+  it("accepts http://host:port and [ipv6]:port for the external runtime", () => {
+    expect(load([], { COPILOT_CLI_URL: "http://localhost:4321" }).runtime).toEqual({ kind: "external", url: "localhost:4321" });
+    expect(load([], { COPILOT_CLI_URL: "[::1]:4321" }).runtime).toEqual({ kind: "external", url: "[::1]:4321" });
+  });
+
+  it("normalises http origins the way browsers send them", () => {
+    expect(load([], { GATEWAY_CORS_ORIGINS: "HTTP://App.Example:80/, tauri://localhost" }).corsOrigins).toEqual([
+      "http://app.example",
+      "tauri://localhost",
+    ]);
+    expect(load([], { GATEWAY_CORS_ORIGINS: "https://a.example,*" }).corsOrigins).toEqual(["*"]);
+  });
+});
+
+describe("GitHub token precedence", () => {
+  it("prefers COPILOT_GITHUB_TOKEN, then GH_TOKEN, then GITHUB_TOKEN", () => {
+    const all = { COPILOT_GITHUB_TOKEN: "a", GH_TOKEN: "b", GITHUB_TOKEN: "c" };
+    expect(load([], all).githubToken).toBe("a");
+    expect(load([], { ...all, COPILOT_GITHUB_TOKEN: "" }).githubToken).toBe("b");
+    expect(load([], { ...all, COPILOT_GITHUB_TOKEN: undefined, GH_TOKEN: "" }).githubToken).toBe("c");
+    expect(load([], { GITHUB_TOKEN: "c" }).githubToken).toBe("c");
+    expect(load([]).githubToken).toBeUndefined();
+  });
+});
+
+describe("CORS default", () => {
+  it("allows any origin when API keys protect the gateway", () => {
+    expect(load([], { GATEWAY_API_KEYS: "k" }).corsOrigins).toEqual(["*"]);
+  });
+
+  it("allows no origin when the gateway is open", () => {
+    expect(load().corsOrigins).toEqual([]);
+  });
+
+  it("keeps an explicit list, or an explicit empty flag, over the default", () => {
+    expect(load([], { GATEWAY_API_KEYS: "k", GATEWAY_CORS_ORIGINS: "https://a.example" }).corsOrigins).toEqual(["https://a.example"]);
+    expect(load(["--cors-origins="], { GATEWAY_API_KEYS: "k" }).corsOrigins).toEqual([]);
+  });
+});
+
+describe("invalid values", () => {
+  it.each<[Record<string, string>, string]>([
+    [{ PORT: "abc" }, "PORT"],
+    [{ PORT: "65536" }, "PORT"],
+    [{ PORT: "-1" }, "PORT"],
+    [{ PORT: "80.5" }, "PORT"],
+    [{ HOST: "a b" }, "HOST"],
+    [{ COPILOT_CLI_URL: "localhost" }, "COPILOT_CLI_URL"],
+    [{ COPILOT_CLI_URL: "https://localhost:4321" }, "COPILOT_CLI_URL"],
+    [{ COPILOT_CLI_URL: "localhost:0" }, "COPILOT_CLI_URL"],
+    [{ COPILOT_CLI_URL: "localhost:4321/path" }, "COPILOT_CLI_URL"],
+    [{ COPILOT_PROVIDER_BASE_URL: "ftp://x.example" }, "COPILOT_PROVIDER_BASE_URL"],
+    [{ COPILOT_PROVIDER_BASE_URL: "not a url" }, "COPILOT_PROVIDER_BASE_URL"],
+    [{ ...BYOK, COPILOT_PROVIDER_TYPE: "bedrock" }, "COPILOT_PROVIDER_TYPE"],
+    [{ ...BYOK, COPILOT_PROVIDER_WIRE_API: "chat" }, "COPILOT_PROVIDER_WIRE_API"],
+    [{ GATEWAY_CORS_ORIGINS: "example.com" }, "GATEWAY_CORS_ORIGINS"],
+    [{ GATEWAY_CORS_ORIGINS: "https://a.example/path" }, "GATEWAY_CORS_ORIGINS"],
+    [{ GATEWAY_KEEPALIVE_SECONDS: "0" }, "GATEWAY_KEEPALIVE_SECONDS"],
+    [{ GATEWAY_TURN_TIMEOUT_SECONDS: "0" }, "GATEWAY_TURN_TIMEOUT_SECONDS"],
+    [{ GATEWAY_TURN_TIMEOUT_SECONDS: "soon" }, "GATEWAY_TURN_TIMEOUT_SECONDS"],
+    [{ GATEWAY_SHUTDOWN_GRACE_SECONDS: "-1" }, "GATEWAY_SHUTDOWN_GRACE_SECONDS"],
+    [{ GATEWAY_MODELS_TTL_SECONDS: "1e3" }, "GATEWAY_MODELS_TTL_SECONDS"],
+    [{ GATEWAY_BODY_LIMIT_MB: "0" }, "GATEWAY_BODY_LIMIT_MB"],
+    [{ GATEWAY_STRICT_OPENAI: "maybe" }, "GATEWAY_STRICT_OPENAI"],
+    [{ GATEWAY_LOG_LEVEL: "trace" }, "GATEWAY_LOG_LEVEL"],
+  ])("%o names %s", (env, setting) => {
+    expectConfigError(() => load([], env), setting);
+  });
+
+  it("names the flag when the bad value came from a flag", () => {
+    const error = expectConfigError(() => load(["--port", "abc"], { PORT: "1" }), "--port");
+    expect(error.message).toBe('--port must be an integer from 0 to 65535 (got "abc")');
+  });
+
+  it("rejects unknown flags, positional arguments and missing values", () => {
+    expectConfigError(() => load(["--prot", "1"]), "--prot");
+    expect(expectConfigError(() => load(["--nope=secret"]), "--nope").message).not.toContain("secret");
+    expectConfigError(() => load(["8080"]), "8080");
+    expectConfigError(() => load(["--port"]), "--port");
+    expectConfigError(() => load(["--port", "--host", "x"]), "--port");
+    expectConfigError(() => load(["--data-dir="]), "--data-dir");
+  });
+
+  it.each(["COPILOT_PROVIDER_TYPE", "COPILOT_PROVIDER_API_KEY", "COPILOT_PROVIDER_WIRE_API", "COPILOT_PROVIDER_MODELS"])(
+    "rejects %s without a provider base URL",
+    (envName) => {
+      const error = expectConfigError(() => load([], { [envName]: "openai" }), envName);
+      expect(error.message).toContain("COPILOT_PROVIDER_BASE_URL");
+    },
+  );
+
+  it("never echoes a secret in an error", () => {
+    const error = expectConfigError(() => load(["--github-token="]), "--github-token");
+    expect(error.message).not.toContain("got");
+    const urlError = expectConfigError(() => load([], { COPILOT_PROVIDER_BASE_URL: "ftp://user:pw@x.example/?key=s3" }), "COPILOT_PROVIDER_BASE_URL");
+    expect(urlError.message).not.toMatch(/pw|s3/);
+  });
+});
+
+describe("help", () => {
+  it("is requested by --help and -h, even next to invalid settings", () => {
+    expect(() => load(["--help"])).toThrow(HelpRequested);
+    expect(() => load(["--port", "abc", "-h"])).toThrow(HelpRequested);
+  });
+
+  it("mentions every variable and flag with its default", () => {
+    const text = helpText();
+    const names = [
+      "HOST", "PORT", "COPILOT_CLI_URL", "COPILOT_GATEWAY_DATA_DIR", "COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN",
+      "COPILOT_PROVIDER_BASE_URL", "COPILOT_PROVIDER_TYPE", "COPILOT_PROVIDER_API_KEY", "COPILOT_PROVIDER_WIRE_API",
+      "COPILOT_PROVIDER_MODELS", "GATEWAY_API_KEYS", "GATEWAY_CORS_ORIGINS", "GATEWAY_KEEPALIVE_SECONDS",
+      "GATEWAY_TURN_TIMEOUT_SECONDS", "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_MODELS_TTL_SECONDS",
+      "GATEWAY_BODY_LIMIT_MB", "GATEWAY_STRICT_OPENAI", "GATEWAY_LOG_LEVEL",
+    ];
+    for (const name of names) expect(text).toContain(name);
+    for (const [, flag] of SETTING_CASES) expect(text).toContain(flag);
+    for (const fallback of ["127.0.0.1", "3000", "openai", "15", "30", "10", "300", "32", "info"]) expect(text).toContain(fallback);
+  });
+});
+
+describe("describeStartup", () => {
+  it("states address, runtime, auth, key requirement and CORS without any secret", () => {
+    const config = load([], {
+      COPILOT_CLI_URL: "127.0.0.1:4321",
+      COPILOT_GITHUB_TOKEN: "ghp_TOKENVALUE",
+      COPILOT_PROVIDER_BASE_URL: "https://alice:hunter2@llm.example/v1?api-key=QUERYSECRET#frag",
+      COPILOT_PROVIDER_API_KEY: "sk-PROVIDERKEY",
+      GATEWAY_API_KEYS: "gw-KEYONE,gw-KEYTWO",
+    });
+    const line = describeStartup(config, "http://127.0.0.1:3000");
+    expect(line).toContain("http://127.0.0.1:3000");
+    expect(line).toContain("external 127.0.0.1:4321");
+    expect(line).toContain("BYOK https://llm.example/v1");
+    expect(line).toContain("API keys: required (2 configured)");
+    expect(line).toContain("CORS: *");
+    for (const secret of ["ghp_TOKENVALUE", "alice", "hunter2", "QUERYSECRET", "frag", "sk-PROVIDERKEY", "gw-KEYONE", "gw-KEYTWO"]) {
+      expect(line).not.toContain(secret);
+    }
+    expect(line).not.toContain("\n");
+  });
+
+  it("names the auth mode without a provider", () => {
+    expect(describeStartup(load([], { GH_TOKEN: "ghp_X" }), "http://h:1")).toMatch(/auth: GitHub token/);
+    expect(describeStartup(load(), "http://h:1")).toMatch(/runtime: embedded.*auth: logged-in user.*not required.*CORS: none/);
+  });
+});
