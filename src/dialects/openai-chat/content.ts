@@ -1,0 +1,110 @@
+// Message `content` (a string, an array of parts, or null) → the turn vocabulary.
+// Every rejection names the exact part (`messages[i].content[j]`) and says what
+// to send instead: contract B.8 #51/#52 ask for a clear 400, never a silent drop
+// and never a 500.
+import type { z } from "zod";
+import { badRequest, type GatewayError } from "../../http/errors.js";
+import type { ContentPart } from "../../turns/events.js";
+import { formatParam, issueToBadRequest } from "./issue-to-error.js";
+import { imageUrlPartSchema, refusalPartSchema, textPartSchema, type MessageContentBody } from "./schema.js";
+
+type Path = readonly (string | number)[];
+type Part = { type: string; [key: string]: unknown };
+
+/**
+ * User content → parts. Text and inline (base64 data URL) images are kept;
+ * every user message yields at least one part, so `null`, `""` and `[]` all
+ * become one empty text part.
+ */
+export function toUserContent(content: MessageContentBody, path: Path): ContentPart[] {
+  if (content === null || content === undefined) return [{ type: "text", text: "" }];
+  if (typeof content === "string") return [{ type: "text", text: content }];
+  const parts = content.map((part, j) => toUserPart(part, [...path, j]));
+  return parts.length > 0 ? parts : [{ type: "text", text: "" }];
+}
+
+/**
+ * Content of system, developer, assistant and tool messages → one string. Text
+ * parts are concatenated as sent: OpenHands sends these as arrays of text parts
+ * (with `cache_control`), and a server joining `str + list` broke it (OpenHands #4004).
+ */
+export function toPlainText(content: MessageContentBody, path: Path, role: string): string {
+  if (content === null || content === undefined) return "";
+  if (typeof content === "string") return content;
+  return content.map((part, j) => plainTextOf(part, [...path, j], role)).join("");
+}
+
+function toUserPart(part: Part, path: Path): ContentPart {
+  switch (part.type) {
+    case "text":
+      return { type: "text", text: validate(textPartSchema, part, path).text };
+    case "image_url": {
+      const { image_url } = validate(imageUrlPartSchema, part, path);
+      return imageFromUrl(typeof image_url === "string" ? image_url : image_url.url, path);
+    }
+    default:
+      throw unsupportedPart(part.type, path);
+  }
+}
+
+function plainTextOf(part: Part, path: Path, role: string): string {
+  if (part.type === "text") return validate(textPartSchema, part, path).text;
+  // OpenAI's own assistant messages may contain a refusal part; replaying one is legitimate history.
+  if (part.type === "refusal" && role === "assistant") return validate(refusalPartSchema, part, path).refusal;
+  throw badRequest(
+    `Invalid '${formatParam(path)}': only text parts are supported in '${role}' messages, got a part of type '${part.type}'.`,
+    formatParam(path),
+    "unsupported_value",
+  );
+}
+
+// `data:image/png;base64,…`, tolerating extra `;key=value` parameters before `;base64`.
+const DATA_URL = /^data:([^;,]*)((?:;[^;,]*)*),/i;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * Only inline images: the gateway never fetches a URL on a client's behalf
+ * (no SSRF, no surprise egress), so `https://…` is a 400 that says how to inline it.
+ */
+function imageFromUrl(url: string, path: Path): ContentPart {
+  const param = formatParam(path);
+  if (!/^data:/i.test(url)) {
+    throw badRequest(
+      `Invalid '${param}': image URLs are not fetched by this gateway. Send the image inline as a base64 data URL, e.g. "data:image/png;base64,iVBORw0KGgo…".`,
+      param,
+      "unsupported_value",
+    );
+  }
+  const header = DATA_URL.exec(url);
+  const mimeType = header?.[1]?.toLowerCase() ?? "";
+  const isBase64 = header?.[2]?.toLowerCase().split(";").includes("base64") ?? false;
+  if (header === null || !mimeType.startsWith("image/") || mimeType.length <= "image/".length || !isBase64) {
+    throw badRequest(
+      `Invalid '${param}': malformed image data URL; expected "data:image/<type>;base64,<data>".`,
+      param,
+      "invalid_image_url",
+    );
+  }
+  let data = url.slice(header[0].length);
+  // Some encoders wrap base64 every 76 characters (MIME style).
+  if (/\s/.test(data)) data = data.replace(/\s+/g, "");
+  if (!BASE64.test(data)) {
+    throw badRequest(`Invalid '${param}': the image data URL does not contain valid base64 data.`, param, "invalid_image_url");
+  }
+  return { type: "image", mimeType, data };
+}
+
+function unsupportedPart(type: string, path: Path): GatewayError {
+  const param = formatParam(path);
+  return badRequest(
+    `Invalid '${param}': content part type '${type}' is not supported by this gateway; send 'text' parts, and images as 'image_url' parts with a base64 data URL.`,
+    param,
+    "unsupported_value",
+  );
+}
+
+function validate<T extends z.ZodType>(schema: T, part: Part, path: Path): z.infer<T> {
+  const result = schema.safeParse(part);
+  if (!result.success) throw issueToBadRequest(result.error.issues[0]!, part, path);
+  return result.data;
+}

@@ -1,0 +1,90 @@
+// A Chat Completions request body → the dialect-neutral TurnRequest.
+import { badRequest } from "../../http/errors.js";
+import type { ReasoningEffort, ResponseFormat, TurnRequest } from "../../turns/events.js";
+import { issueToBadRequest } from "./issue-to-error.js";
+import { toConversation } from "./messages.js";
+import { chatRequestSchema, type ChatRequestBody } from "./schema.js";
+import { toToolChoice, toToolDefinitions } from "./tools.js";
+
+export interface ParsedChatRequest {
+  turn: TurnRequest;
+  stream: boolean;
+  /** `stream_options.include_usage`, and only when streaming: a JSON body always carries usage. */
+  includeUsage: boolean;
+}
+
+/**
+ * Validates and maps a request body (already JSON-parsed). Unknown fields are
+ * ignored anywhere; a malformed or out-of-range value of a field the gateway
+ * uses throws a 400 `GatewayError` whose `param` names it in OpenAI's notation.
+ */
+export function parseChatRequest(body: unknown): ParsedChatRequest {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw badRequest("The request body must be a JSON object.", null);
+  }
+  const result = chatRequestSchema.safeParse(body);
+  if (!result.success) throw issueToBadRequest(result.error.issues[0]!, body);
+  const request = result.data;
+
+  rejectMultipleChoices(request.n);
+  const tools = toToolDefinitions(request);
+  const turn: TurnRequest = {
+    model: request.model,
+    messages: toConversation(request.messages),
+    tools,
+    toolChoice: toToolChoice(request, tools),
+    parallelToolCalls: request.parallel_tool_calls ?? true,
+    stop: toStopSequences(request.stop),
+  };
+  // Continue/Vercel send `max_completion_tokens` for reasoning-era ids, classic Cline always `max_tokens` (B.7 #37).
+  const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
+  if (maxOutputTokens !== null && maxOutputTokens !== undefined) turn.maxOutputTokens = maxOutputTokens;
+  const reasoningEffort = toReasoningEffort(request.reasoning_effort);
+  if (reasoningEffort !== undefined) turn.reasoningEffort = reasoningEffort;
+  const responseFormat = toResponseFormat(request.response_format);
+  if (responseFormat !== undefined) turn.responseFormat = responseFormat;
+
+  const stream = request.stream ?? false;
+  return { turn, stream, includeUsage: stream && request.stream_options?.include_usage === true };
+}
+
+/** B.16: one choice per request; silently returning one of N would be a lie (B.2 #15). */
+function rejectMultipleChoices(n: number | null | undefined): void {
+  if (n !== null && n !== undefined && n > 1) {
+    throw badRequest(
+      `Invalid 'n': this gateway returns one choice per request; omit 'n' or set it to 1, and send ${n} requests for ${n} completions.`,
+      "n",
+      "unsupported_value",
+    );
+  }
+}
+
+/** Any number of stop words (Continue sends unlimited ones: B.7 #38); empty strings would match everywhere. */
+function toStopSequences(stop: ChatRequestBody["stop"]): string[] {
+  if (stop === null || stop === undefined) return [];
+  return (typeof stop === "string" ? [stop] : stop).filter((word) => word !== "");
+}
+
+const PASSED_THROUGH_EFFORTS: readonly string[] = ["low", "medium", "high", "xhigh", "max"] satisfies ReasoningEffort[];
+
+function toReasoningEffort(effort: string | null | undefined): ReasoningEffort | undefined {
+  if (effort === null || effort === undefined) return undefined;
+  // The Copilot runtime has no effort below "low": the closest it can do to "minimal"/"none".
+  if (effort === "minimal" || effort === "none") return "low";
+  if (PASSED_THROUGH_EFFORTS.includes(effort)) return effort as ReasoningEffort;
+  throw badRequest(
+    `Invalid 'reasoning_effort': expected one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh' or 'max', got ${JSON.stringify(effort)}.`,
+    "reasoning_effort",
+    "unsupported_value",
+  );
+}
+
+function toResponseFormat(format: ChatRequestBody["response_format"]): ResponseFormat | undefined {
+  if (format === null || format === undefined || format.type === "text") return undefined;
+  if (format.type === "json_object") return { type: "json_object" };
+  const { name, description, schema, strict } = format.json_schema;
+  const mapped: ResponseFormat = { type: "json_schema", name: name ? name : "response", schema };
+  if (strict !== null && strict !== undefined) mapped.strict = strict;
+  if (description !== null && description !== undefined) mapped.description = description;
+  return mapped;
+}

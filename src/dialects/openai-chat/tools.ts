@@ -1,0 +1,66 @@
+// `tools`/`tool_choice` (and their legacy `functions`/`function_call` forms,
+// B.7 #43) → the tool definitions and choice a turn offers the model.
+import { badRequest } from "../../http/errors.js";
+import type { ToolChoice, ToolDefinition } from "../../turns/events.js";
+import type { ChatRequestBody, FunctionDefinitionBody } from "./schema.js";
+
+export function toToolDefinitions(body: ChatRequestBody): ToolDefinition[] {
+  if (body.tools) return body.tools.map((tool) => toToolDefinition(tool.function));
+  return (body.functions ?? []).map(toToolDefinition);
+}
+
+/**
+ * A choice the gateway cannot honour is a 400 rather than silently ignored
+ * (B.3 #22): naming an undeclared function, or requiring a call with no tools.
+ */
+export function toToolChoice(body: ChatRequestBody, tools: readonly ToolDefinition[]): ToolChoice {
+  const { tool_choice: choice, function_call: legacyChoice } = body;
+  if (choice !== null && choice !== undefined) {
+    const named = typeof choice === "string" ? choice : { name: choice.function.name };
+    return checkChoice(named, { param: "tool_choice", toolsParam: "tools", keywords: ["none", "auto", "required"] }, tools);
+  }
+  if (legacyChoice !== null && legacyChoice !== undefined) {
+    const named = typeof legacyChoice === "string" ? legacyChoice : { name: legacyChoice.name };
+    return checkChoice(named, { param: "function_call", toolsParam: "functions", keywords: ["none", "auto"] }, tools);
+  }
+  return "auto";
+}
+
+interface ChoiceField {
+  param: string;
+  toolsParam: string;
+  keywords: readonly string[];
+}
+
+function checkChoice(choice: string | { name: string }, field: ChoiceField, tools: readonly ToolDefinition[]): ToolChoice {
+  const { param, toolsParam, keywords } = field;
+  if (typeof choice === "string") {
+    if (!keywords.includes(choice)) {
+      throw badRequest(
+        `Invalid '${param}': expected ${keywords.map((value) => `'${value}'`).join(", ")} or a named function, got ${JSON.stringify(choice)}.`,
+        param,
+        "invalid_value",
+      );
+    }
+    if (choice === "required" && tools.length === 0) {
+      throw badRequest(`Invalid '${param}': 'required' needs at least one tool in '${toolsParam}'.`, param, "invalid_value");
+    }
+    return choice as ToolChoice;
+  }
+  if (!tools.some((tool) => tool.name === choice.name)) {
+    throw badRequest(
+      `Invalid '${param}': no function named ${JSON.stringify(choice.name)} was declared in '${toolsParam}'.`,
+      param,
+      "invalid_value",
+    );
+  }
+  return { name: choice.name };
+}
+
+/** `strict` is accepted and dropped (B.7 #42): the runtime takes the schema as given. */
+function toToolDefinition(fn: FunctionDefinitionBody): ToolDefinition {
+  const definition: ToolDefinition = { name: fn.name };
+  if (fn.description !== null && fn.description !== undefined) definition.description = fn.description;
+  if (fn.parameters !== null && fn.parameters !== undefined) definition.parameters = fn.parameters;
+  return definition;
+}
