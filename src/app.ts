@@ -1,0 +1,123 @@
+// The Hono application, built from injected dependencies so tests can run it
+// through app.request() with a real runtime and no socket. Web-standard only.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { chatCompletionsRoute } from "./dialects/openai-chat/route.js";
+import { requireApiKey } from "./http/auth.js";
+import { GatewayError } from "./http/errors.js";
+import { healthRoutes } from "./http/health-route.js";
+import { InflightRequests } from "./http/inflight.js";
+import { silentLogger, type Logger } from "./http/logger.js";
+import { modelsRoute } from "./http/models-route.js";
+import type { Runtime } from "./runtime/runtime.js";
+import { TurnService } from "./turns/turn-service.js";
+
+export interface AppConfig {
+  apiKeys: string[];
+  corsOrigins: string[];
+  keepAliveMs: number;
+  turnTimeoutMs: number;
+  bodyLimitBytes: number;
+  strictOpenAI: boolean;
+}
+
+export interface AppDeps {
+  runtime: Runtime;
+  config: AppConfig;
+  logger?: Logger;
+  /** Shared with the process entry, which drains and ends them on shutdown. */
+  inflight?: InflightRequests;
+}
+
+export type AppEnv = { Variables: { requestId: string; callerKey?: string } };
+
+/** Headers browsers may read from responses (contract B.12 #66). */
+const EXPOSED_HEADERS = ["retry-after", "retry-after-ms", "x-request-id", "x-should-retry", "x-gateway-usage-estimated"];
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const { runtime, config } = deps;
+  const logger = deps.logger ?? silentLogger;
+  const inflight = deps.inflight ?? new InflightRequests();
+  const turns = new TurnService(runtime, { deadlineMs: config.turnTimeoutMs });
+  const app = new Hono<AppEnv>({ strict: false });
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.info("request", {
+      id: c.get("requestId"),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
+  });
+  if (config.corsOrigins.length > 0) {
+    const anyOrigin = config.corsOrigins.includes("*");
+    app.use(
+      cors({
+        origin: anyOrigin ? "*" : config.corsOrigins,
+        allowMethods: ["GET", "POST", "OPTIONS"],
+        // allowHeaders left empty: the preflight's requested headers are
+        // reflected, which covers openai-node's x-stainless-* in browsers.
+        exposeHeaders: EXPOSED_HEADERS,
+        maxAge: 600,
+      }),
+    );
+  }
+
+  app.route("/", healthRoutes(runtime));
+
+  const api = new Hono<AppEnv>({ strict: false });
+  if (config.apiKeys.length > 0) api.use(requireApiKey(config.apiKeys));
+  api.use(
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: () => {
+        throw new GatewayError({
+          status: 413,
+          code: "request_too_large",
+          message: `The request body exceeds the gateway's limit of ${Math.round(config.bodyLimitBytes / 1024 / 1024)} MB.`,
+        });
+      },
+    }),
+  );
+  api.route("/models", modelsRoute(runtime));
+  api.route(
+    "/chat/completions",
+    chatCompletionsRoute({
+      turns,
+      inflight,
+      keepAliveMs: config.keepAliveMs,
+      reasoning: !config.strictOpenAI,
+    }),
+  );
+  // Clients differ on whether the base URL ends in /v1 (contract B.11 #65).
+  app.route("/v1", api);
+  app.route("/", api);
+
+  app.notFound((c) => {
+    const error = new GatewayError({ status: 404, code: "unknown_url", message: `Invalid URL (${c.req.method} ${c.req.path})` });
+    return c.json(error.toOpenAI(), 404);
+  });
+  app.onError((thrown, c) => {
+    const error =
+      thrown instanceof GatewayError
+        ? thrown
+        : thrown instanceof HTTPException
+          ? new GatewayError({ status: thrown.status, message: thrown.message || "Request failed." })
+          : undefined;
+    if (!error) {
+      logger.error("unhandled error", { id: c.get("requestId"), error: thrown instanceof Error ? thrown.message : String(thrown) });
+      const opaque = new GatewayError({ status: 500, code: "internal_error", message: `The gateway failed to handle the request (request id ${c.get("requestId")}).` });
+      return c.json(opaque.toOpenAI(), 500);
+    }
+    if (error.status >= 500) logger.warn("request failed", { id: c.get("requestId"), status: error.status, code: error.code });
+    return c.json(error.toOpenAI(), error.status as 400, error.headers());
+  });
+  return app;
+}

@@ -1,0 +1,36 @@
+// Requests still being answered (a stream counts until its last byte), so
+// shutdown can wait for them to finish, and end the ones that outlast the
+// grace period, before it stops the runtime.
+
+export class InflightRequests {
+  private readonly active = new Set<() => void>();
+  private waiters: Array<() => void> = [];
+
+  /**
+   * Marks one request as started. `abort` is called if the process shuts down
+   * before the request is done; call the returned function exactly once when it is.
+   */
+  begin(abort: () => void): () => void {
+    const entry = () => abort();
+    this.active.add(entry);
+    return () => {
+      if (!this.active.delete(entry)) return;
+      if (this.active.size === 0) for (const wake of this.waiters.splice(0)) wake();
+    };
+  }
+
+  get size(): number {
+    return this.active.size;
+  }
+
+  /** Resolves once no request is in flight. */
+  drained(): Promise<void> {
+    if (this.active.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Ends every request still in flight (their turns close with an error). */
+  abortAll(): void {
+    for (const abort of [...this.active]) abort();
+  }
+}

@@ -1,0 +1,26 @@
+// Reads a request body as JSON, with errors that say what is wrong. Hono's
+// json validator quietly yields {} for a missing content type, which would
+// surface as a misleading "messages is required" (contract B.7 #45).
+import { GatewayError } from "./errors.js";
+
+export async function readJsonBody(request: Request): Promise<unknown> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!/\bjson\b/i.test(contentType)) {
+    throw new GatewayError({
+      status: 400,
+      code: "invalid_content_type",
+      message: `Content-Type must be application/json (got ${contentType ? `"${contentType.slice(0, 100)}"` : "none"}).`,
+    });
+  }
+  const text = await request.text();
+  if (!text.trim()) throw new GatewayError({ status: 400, code: "invalid_json", message: "The request body is empty; a JSON object is required." });
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new GatewayError({
+      status: 400,
+      code: "invalid_json",
+      message: `The request body is not valid JSON: ${error instanceof Error ? error.message : "parse error"}.`,
+    });
+  }
+}

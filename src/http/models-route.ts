@@ -1,0 +1,31 @@
+// GET /models and /models/{id} in the OpenAI list format (contract B.10).
+import { Hono } from "hono";
+import type { Runtime } from "../runtime/runtime.js";
+import { GatewayError } from "./errors.js";
+
+export function modelsRoute(runtime: Runtime): Hono {
+  // OpenAI's `created` is a Unix time; the runtime gives none, so the gateway's start stands in.
+  const created = Math.floor(Date.now() / 1000);
+  const toOpenAI = (entry: { id: string; ownedBy: string }) => ({ id: entry.id, object: "model" as const, created, owned_by: entry.ownedBy });
+  const list = async () => {
+    try {
+      return await runtime.listModels();
+    } catch (error) {
+      throw new GatewayError({
+        status: 503,
+        code: "models_unavailable",
+        message: `The model list could not be read from the Copilot runtime: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  };
+  return new Hono({ strict: false })
+    .get("/", async (c) => c.json({ object: "list", data: (await list()).map(toOpenAI) }))
+    .get("/:id{.+}", async (c) => {
+      const id = c.req.param("id");
+      const entry = (await list()).find((model) => model.id === id);
+      if (!entry) {
+        throw new GatewayError({ status: 404, code: "model_not_found", param: "model", message: `The model \`${id}\` does not exist or you do not have access to it.` });
+      }
+      return c.json(toOpenAI(entry));
+    });
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Process entry: configuration → runtime → HTTP server → graceful shutdown.
+// The only place that touches process, signals and sockets.
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app.js";
+import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "./config.js";
+import { InflightRequests } from "./http/inflight.js";
+import { createLogger } from "./http/logger.js";
+import { CopilotRuntime } from "./runtime/runtime.js";
+
+function readConfig(): Config {
+  try {
+    const cacheDir = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+    return loadConfig(process.argv.slice(2), process.env, { cacheDir });
+  } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${helpText()}\n`);
+      process.exit(0);
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`copilot-gateway: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config.logLevel, (line) => process.stderr.write(`${line}\n`));
+  const runtime = new CopilotRuntime({
+    connection: config.runtime,
+    dataDir: config.dataDir,
+    modelsTtlMs: config.modelsTtlMs,
+    ...(config.githubToken ? { githubToken: config.githubToken } : {}),
+    ...(config.provider ? { provider: config.provider } : {}),
+  });
+  try {
+    await runtime.start();
+  } catch (error) {
+    process.stderr.write(`copilot-gateway: the Copilot runtime (${runtime.description}) did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    await runtime.stop();
+    process.exit(1);
+  }
+
+  const inflight = new InflightRequests();
+  const app = createApp({ runtime, config, logger, inflight });
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+    const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+    process.stdout.write(`${describeStartup(config, `http://${host}:${info.port}`)}\n`);
+  });
+  server.on("error", async (error: NodeJS.ErrnoException) => {
+    process.stderr.write(`copilot-gateway: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
+    await runtime.stop();
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      // A second signal: the operator wants out now.
+      await runtime.stop();
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info("shutting down", { signal, inflight: inflight.size, graceMs: config.shutdownGraceMs });
+    server.close();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+    await Promise.race([inflight.drained(), grace]);
+    // Streams still running after the grace period end with an error frame.
+    inflight.abortAll();
+    await Promise.race([inflight.drained(), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+await main();

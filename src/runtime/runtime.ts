@@ -1,0 +1,210 @@
+// Owns the Copilot runtime: one CopilotClient, either spawned (embedded, the
+// default) or connected to a running `copilot --headless` server. Everything
+// Node-specific about sessions (scratch directories, the permission policy,
+// BYOK provider wiring) lives here so the layers above stay Web-standard.
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { CopilotClient, RuntimeConnection, type CopilotSession, type PermissionHandler } from "@github/copilot-sdk";
+import type { ReasoningEffort, ToolDefinition } from "../turns/events.js";
+import { listProviderModels, type ModelEntry } from "./models.js";
+
+export type { ModelEntry } from "./models.js";
+
+export interface ProviderSettings {
+  type: "openai" | "azure" | "anthropic";
+  baseUrl: string;
+  apiKey?: string;
+  wireApi?: "completions" | "responses";
+  models?: string[];
+}
+
+export interface RuntimeSettings {
+  connection: { kind: "embedded" } | { kind: "external"; url: string };
+  /** Session state and per-session scratch directories live below it. */
+  dataDir: string;
+  githubToken?: string;
+  provider?: ProviderSettings;
+  modelsTtlMs: number;
+}
+
+export interface SessionSpec {
+  model: string;
+  /** Replaces the runtime's own agent prompt; empty means no system message at all. */
+  systemMessage: string;
+  tools: ToolDefinition[];
+  reasoningEffort?: ReasoningEffort;
+}
+
+/** What the HTTP layer needs from a runtime; the real one is CopilotRuntime. */
+export interface Runtime {
+  readonly description: string;
+  ping(): Promise<void>;
+  listModels(): Promise<ModelEntry[]>;
+  openSession(spec: SessionSpec): Promise<CopilotSession>;
+  closeSession(session: CopilotSession): Promise<void>;
+}
+
+export class CopilotRuntime implements Runtime {
+  private client: CopilotClient;
+  private starting: Promise<void> | undefined;
+  private modelsCache: { at: number; models: ModelEntry[] } | undefined;
+  private readonly scratchDirs = new Map<string, string>();
+
+  constructor(private readonly settings: RuntimeSettings) {
+    this.client = this.createClient();
+  }
+
+  get description(): string {
+    const { connection } = this.settings;
+    return connection.kind === "embedded" ? "embedded" : `external ${connection.url}`;
+  }
+
+  /** Starts (or restarts after a crash) the client; concurrent callers share one start. */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      await mkdir(join(this.settings.dataDir, "scratch"), { recursive: true });
+      await this.client.start();
+    })().catch((error: unknown) => {
+      this.starting = undefined;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  async stop(): Promise<void> {
+    this.starting = undefined;
+    const errors = await this.client.stop().catch(() => []);
+    if (errors.length > 0) await this.client.forceStop().catch(() => undefined);
+    await Promise.all([...this.scratchDirs.values()].map((dir) => rm(dir, { recursive: true, force: true })));
+    this.scratchDirs.clear();
+  }
+
+  async ping(): Promise<void> {
+    await this.ensureRunning();
+    await withTimeout(this.client.ping(), 2_000);
+  }
+
+  async listModels(): Promise<ModelEntry[]> {
+    const cached = this.modelsCache;
+    if (cached && Date.now() - cached.at < this.settings.modelsTtlMs) return cached.models;
+    const models = this.settings.provider
+      ? await listProviderModels(this.settings.provider)
+      : (await (await this.ensureRunning()).listModels())
+          .filter((model) => model.policy?.state !== "disabled")
+          .map((model) => ({ id: model.id, ownedBy: "github-copilot" }));
+    this.modelsCache = { at: Date.now(), models };
+    return models;
+  }
+
+  async openSession(spec: SessionSpec): Promise<CopilotSession> {
+    try {
+      return await this.createSession(spec);
+    } catch (error) {
+      if (!(await this.restartIfDead())) throw error;
+      return this.createSession(spec);
+    }
+  }
+
+  private async createSession(spec: SessionSpec): Promise<CopilotSession> {
+    const client = await this.ensureRunning();
+    const workingDirectory = await mkdtemp(join(this.settings.dataDir, "scratch", "s-"));
+    const declared = new Set(spec.tools.map((tool) => tool.name));
+    // The client runs its own tools; the runtime may only ask for those the
+    // client declared, and nothing built in (shell, files, web) ever runs here.
+    const onPermissionRequest: PermissionHandler = (request) =>
+      request.kind === "custom-tool" && declared.has(String((request as { toolName?: unknown }).toolName))
+        ? { kind: "approve-once" }
+        : { kind: "reject", feedback: "Only tools declared by the API client may run." };
+    const { provider } = this.settings;
+    try {
+      const session = await client.createSession({
+        model: spec.model,
+        streaming: true,
+        workingDirectory,
+        systemMessage: { mode: "replace", content: spec.systemMessage },
+        tools: spec.tools.map((tool) => ({
+          name: tool.name,
+          description: tool.description ?? "",
+          parameters: tool.parameters ?? { type: "object", properties: {} },
+          // Clients may name their tools like built-ins (`bash`, `edit`); theirs win.
+          overridesBuiltInTool: true,
+        })),
+        availableTools: spec.tools.map((tool) => tool.name),
+        onPermissionRequest,
+        ...(spec.reasoningEffort ? { reasoningEffort: spec.reasoningEffort } : {}),
+        ...(provider
+          ? {
+              provider: {
+                type: provider.type,
+                baseUrl: provider.baseUrl,
+                ...(provider.apiKey ? { apiKey: provider.apiKey } : {}),
+                ...(provider.wireApi ? { wireApi: provider.wireApi } : {}),
+              },
+              // BYOK models are unknown to the runtime, which otherwise drops image attachments.
+              modelCapabilities: { supports: { vision: true } },
+            }
+          : {}),
+      });
+      this.scratchDirs.set(session.sessionId, workingDirectory);
+      return session;
+    } catch (error) {
+      await rm(workingDirectory, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Disconnects the session and deletes its state; never throws. */
+  async closeSession(session: CopilotSession): Promise<void> {
+    await session.disconnect().catch(() => undefined);
+    await this.client.deleteSession(session.sessionId).catch(() => undefined);
+    const dir = this.scratchDirs.get(session.sessionId);
+    this.scratchDirs.delete(session.sessionId);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+
+  private async ensureRunning(): Promise<CopilotClient> {
+    await this.start();
+    return this.client;
+  }
+
+  /**
+   * The SDK exposes no connection state, so a failed call is followed by a
+   * ping: when that fails too, the runtime died (or the external server went
+   * away) and a fresh client replaces it. Returns whether it restarted.
+   */
+  async restartIfDead(): Promise<boolean> {
+    const alive = await withTimeout(this.client.ping(), 2_000).then(
+      () => true,
+      () => false,
+    );
+    if (alive) return false;
+    await this.client.forceStop().catch(() => undefined);
+    this.client = this.createClient();
+    this.starting = undefined;
+    this.modelsCache = undefined;
+    await this.start();
+    return true;
+  }
+
+  private createClient(): CopilotClient {
+    const { connection, dataDir, githubToken, provider } = this.settings;
+    return new CopilotClient({
+      // "empty": the multi-user server mode — no user config, skills or instructions leak in.
+      mode: "empty",
+      baseDirectory: dataDir,
+      logLevel: "error",
+      ...(connection.kind === "external" ? { connection: RuntimeConnection.forUri(connection.url) } : {}),
+      ...(githubToken ? { gitHubToken: githubToken } : {}),
+      // BYOK needs no GitHub login; without a token the logged-in user is used.
+      ...(!githubToken && !provider && connection.kind === "embedded" ? { useLoggedInUser: true } : {}),
+    });
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,261 @@
+// Runs one exchange on a Copilot session and yields it as TurnEvents.
+//
+// The turn ends on the first of: the session going idle (finish "stop"), every
+// tool call of the assistant message waiting on the client (finish
+// "tool_calls"), the model stopping for length or content filter, a stop
+// sequence, the output budget, an upstream 429 (passed on at once: clients own
+// their retry policy), a session error, the gateway's deadline, or the client
+// going away. Whatever ends it early also aborts the session, so the model
+// call upstream is cancelled rather than left running.
+import type { CopilotSession, SessionEvent } from "@github/copilot-sdk";
+import type { GatewayError } from "../http/errors.js";
+import { EventQueue } from "./event-queue.js";
+import type { FinishReason, ResponseFormat, TurnEvent, Usage } from "./events.js";
+import type { BlobAttachment } from "./prompt.js";
+import { StopSequenceMatcher } from "./stop-sequences.js";
+import { runtimeCallError, upstreamError, upstreamTimeout, type UpstreamFailure } from "./upstream-errors.js";
+
+export interface TurnInput {
+  prompt: string;
+  attachments: BlobAttachment[];
+  responseFormat?: ResponseFormat;
+}
+
+export interface TurnOptions {
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+  /** The model must show progress within this long, or the turn fails (504, or the last upstream error). */
+  deadlineMs: number;
+  stop: readonly string[];
+  maxOutputTokens?: number;
+  /** False: only the first tool call of an assistant message is passed on. */
+  parallelToolCalls: boolean;
+}
+
+export interface PendingToolCall {
+  toolCallId: string;
+  requestId: string;
+}
+
+export type TurnOutcome =
+  | { kind: "completed" }
+  | { kind: "tool_calls_pending"; pending: PendingToolCall[] }
+  | { kind: "ended_early" }
+  | { kind: "failed"; error: GatewayError }
+  | { kind: "client_aborted" };
+
+export interface Turn extends AsyncIterable<TurnEvent> {
+  /** Settles when the turn is over; tells the owner whether the session is still usable. */
+  readonly outcome: Promise<TurnOutcome>;
+}
+
+/** The gateway's output budget has no tokenizer: about four characters a token. */
+const CHARS_PER_TOKEN = 4;
+
+/** Events that show the model is making progress and reset the deadline. */
+const PROGRESS = new Set([
+  "assistant.turn_start",
+  "assistant.message_start",
+  "assistant.message_delta",
+  "assistant.reasoning_delta",
+  "assistant.tool_call_delta",
+  "assistant.streaming_delta",
+  "assistant.message",
+  "assistant.usage",
+]);
+
+export function runTurn(session: CopilotSession, input: TurnInput, options: TurnOptions): Turn {
+  const queue = new EventQueue<TurnEvent>();
+  let settle: (outcome: TurnOutcome) => void = () => {};
+  const outcome = new Promise<TurnOutcome>((resolve) => (settle = resolve));
+  let over = false;
+
+  const stopMatcher = new StopSequenceMatcher(options.stop);
+  const outputBudget = options.maxOutputTokens === undefined ? Infinity : options.maxOutputTokens * CHARS_PER_TOKEN;
+  let outputChars = 0;
+  let sentOutput = false;
+  let usage: Usage | undefined;
+  let lastFailure: UpstreamFailure | undefined;
+
+  const toolIndexById = new Map<string, number>();
+  const toolArgsSeen = new Set<string>();
+  /** Calls of the assistant message still to reach `external_tool.requested`. */
+  let awaitedToolCalls: Set<string> | undefined;
+  const pending: PendingToolCall[] = [];
+
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  const armDeadline = () => {
+    clearTimeout(deadline);
+    deadline = setTimeout(() => fail(upstreamTimeout(Math.round(options.deadlineMs / 1000), lastFailure)), options.deadlineMs);
+  };
+
+  const finish = (reason: FinishReason, result: TurnOutcome) => {
+    if (over) return;
+    // Text held back for a possible stop sequence that never came is owed to the client.
+    const { text, exhausted } = clip(stopMatcher.flush());
+    if (text) queue.push({ type: "text", delta: text });
+    queue.push({ type: "usage", usage: usage ?? estimateUsage(input.prompt, outputChars) });
+    queue.push({ type: "finish", reason: exhausted ? "length" : reason });
+    end(result);
+  };
+  const fail = (error: GatewayError) => {
+    if (over) return;
+    queue.push({ type: "error", error });
+    end({ kind: "failed", error });
+  };
+  const end = (result: TurnOutcome) => {
+    over = true;
+    clearTimeout(deadline);
+    unsubscribe();
+    options.signal.removeEventListener("abort", onClientAbort);
+    queue.close();
+    // Anything but a natural end (idle, or tools waiting on the client) leaves
+    // a model call or an unwanted continuation running upstream: cancel it.
+    if (result.kind !== "completed" && result.kind !== "tool_calls_pending") void session.abort().catch(() => undefined);
+    settle(result);
+  };
+  const endEarly = (reason: FinishReason) => finish(reason, { kind: "ended_early" });
+
+  const clip = (delta: string) => {
+    const room = outputBudget - outputChars;
+    const text = delta.length > room ? delta.slice(0, Math.max(0, room)) : delta;
+    outputChars += text.length;
+    return { text, exhausted: delta.length > room };
+  };
+  const emitText = (delta: string) => {
+    const { text, exhausted } = clip(delta);
+    if (text) {
+      sentOutput = true;
+      queue.push({ type: "text", delta: text });
+    }
+    if (exhausted) endEarly("length");
+  };
+
+  const onEvent = (event: SessionEvent) => {
+    if (over) return;
+    if (PROGRESS.has(event.type)) armDeadline();
+    // `model.*` events are runtime diagnostics outside the SDK's typed union.
+    const type = event.type as string;
+    if (type === "model.call_failure") {
+      const data = (event as unknown as { data: { statusCode?: number; errorMessage?: string } }).data;
+      lastFailure = { statusCode: data.statusCode, message: data.errorMessage };
+      // The runtime would retry a 429 with back-off for a long time; the client decides instead.
+      if (data.statusCode === 429) fail(upstreamError(lastFailure));
+      // A retry after output was sent would send that output again from the
+      // start: the client would see it twice. End honestly instead.
+      else if (sentOutput) fail(upstreamError(lastFailure));
+      return;
+    }
+    switch (event.type) {
+      case "assistant.message_delta": {
+        if (!stopMatcher.active) return emitText(event.data.deltaContent);
+        const { text, stopped } = stopMatcher.push(event.data.deltaContent);
+        if (text) emitText(text);
+        if (stopped && !over) endEarly("stop");
+        return;
+      }
+      case "assistant.reasoning_delta":
+        sentOutput = true;
+        queue.push({ type: "reasoning", delta: event.data.deltaContent });
+        return;
+      case "assistant.tool_call_delta":
+        return onToolCallDelta(event.data.toolCallId, event.data.toolName, event.data.inputDelta);
+      case "assistant.usage":
+        usage = addUsage(usage, event.data);
+        if (event.data.finishReason === "length") endEarly("length");
+        else if (event.data.finishReason === "content_filter" || event.data.contentFilterTriggered) endEarly("content_filter");
+        return;
+      case "assistant.message": {
+        const requests = event.data.toolRequests ?? [];
+        if (requests.length === 0) return;
+        const passedOn = options.parallelToolCalls ? requests : requests.slice(0, 1);
+        for (const request of passedOn) {
+          // A call with no arguments streams no deltas; clients still need "{}".
+          if (!toolArgsSeen.has(request.toolCallId)) {
+            onToolCallDelta(request.toolCallId, request.name, request.arguments === undefined ? "{}" : JSON.stringify(request.arguments));
+          }
+        }
+        awaitedToolCalls = new Set(requests.map((request) => request.toolCallId));
+        return;
+      }
+      case "external_tool.requested": {
+        pending.push({ toolCallId: event.data.toolCallId, requestId: event.data.requestId });
+        awaitedToolCalls?.delete(event.data.toolCallId);
+        if (awaitedToolCalls?.size === 0) finish("tool_calls", { kind: "tool_calls_pending", pending });
+        return;
+      }
+      case "session.error":
+        return fail(upstreamError({ statusCode: event.data.statusCode, message: event.data.message, errorType: event.data.errorType }));
+      case "session.idle":
+        if (event.data.aborted) return fail(upstreamError({ message: "the model call was aborted" }));
+        return finish(toolIndexById.size > 0 ? "tool_calls" : "stop", { kind: "completed" });
+      default:
+        return;
+    }
+  };
+
+  const onToolCallDelta = (toolCallId: string, toolName: string | undefined, argumentsDelta: string) => {
+    let index = toolIndexById.get(toolCallId);
+    if (index === undefined) {
+      if (!options.parallelToolCalls && toolIndexById.size > 0) return;
+      index = toolIndexById.size;
+      toolIndexById.set(toolCallId, index);
+      sentOutput = true;
+      queue.push({ type: "tool_call_start", index, id: toolCallId, name: toolName ?? "" });
+    }
+    if (argumentsDelta) {
+      toolArgsSeen.add(toolCallId);
+      outputChars += argumentsDelta.length;
+      queue.push({ type: "tool_call_delta", index, argumentsDelta });
+    }
+  };
+
+  const onClientAbort = () => {
+    if (over) return;
+    end({ kind: "client_aborted" });
+  };
+
+  const unsubscribe = session.on(onEvent);
+  options.signal.addEventListener("abort", onClientAbort, { once: true });
+  if (options.signal.aborted) onClientAbort();
+  else {
+    armDeadline();
+    send(session, input).catch((error: unknown) => fail(runtimeCallError(error, "start the turn")));
+  }
+
+  return {
+    outcome,
+    [Symbol.asyncIterator]: () => queue,
+  };
+}
+
+function send(session: CopilotSession, input: TurnInput): Promise<unknown> {
+  if (!input.responseFormat) return session.send({ prompt: input.prompt, attachments: input.attachments });
+  // Only sendMessages carries a response format; json_object is the schema-free case of it.
+  const format = input.responseFormat;
+  const jsonSchema =
+    format.type === "json_schema"
+      ? { name: format.name, schema: format.schema as never, ...(format.strict !== undefined ? { strict: format.strict } : {}), ...(format.description ? { description: format.description } : {}) }
+      : { name: "json_object", schema: { type: "object" } as never };
+  return session.rpc.sendMessages({
+    messages: [{ prompt: input.prompt, attachments: input.attachments }],
+    responseFormat: { type: "json_schema", jsonSchema },
+  });
+}
+
+function addUsage(total: Usage | undefined, data: { inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; reasoningTokens?: number }): Usage {
+  return {
+    promptTokens: (total?.promptTokens ?? 0) + (data.inputTokens ?? 0),
+    completionTokens: (total?.completionTokens ?? 0) + (data.outputTokens ?? 0),
+    cachedTokens: (total?.cachedTokens ?? 0) + (data.cacheReadTokens ?? 0),
+    reasoningTokens: (total?.reasoningTokens ?? 0) + (data.reasoningTokens ?? 0),
+  };
+}
+
+function estimateUsage(prompt: string, outputChars: number): Usage {
+  return {
+    promptTokens: Math.ceil(prompt.length / CHARS_PER_TOKEN),
+    completionTokens: Math.ceil(outputChars / CHARS_PER_TOKEN),
+    estimated: true,
+  };
+}
