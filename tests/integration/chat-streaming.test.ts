@@ -1,0 +1,105 @@
+// Streaming /v1/chat/completions end to end: real runtime, scripted upstream.
+import { createParser } from "eventsource-parser";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { chatBody, readSseData, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
+import { lastUserText } from "../support/upstream.js";
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startGateway({ keepAliveMs: 100 });
+});
+afterAll(async () => {
+  await gw.close();
+});
+beforeEach(() => gw.upstream.reset());
+
+type Chunk = {
+  id: string;
+  object: string;
+  created: number;
+  model: string;
+  choices: Array<{ index: number; delta: Record<string, unknown>; finish_reason: string | null }>;
+  usage?: Record<string, unknown> | null;
+};
+
+const chunksOf = (data: string[]) => data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d) as Chunk);
+
+describe("streamed chat completion", () => {
+  it("sends SSE headers, a role chunk first, the deltas, one finish chunk, the usage chunk and [DONE] last", async () => {
+    const response = await gw.post("/v1/chat/completions", chatBody("hello world", { stream: true, stream_options: { include_usage: true } }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(response.headers.get("x-accel-buffering")).toBe("no");
+    expect(response.headers.get("content-encoding")).toBeNull();
+    expect(response.headers.get("x-request-id")).toMatch(/.+/);
+
+    const data = await readSseData(response);
+    expect(data.at(-1)).toBe("[DONE]");
+    const chunks = chunksOf(data);
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(chunks[0]!.id).toMatch(/^chatcmpl-/);
+    expect(new Set(chunks.map((c) => c.created)).size).toBe(1);
+    expect(chunks.every((c) => c.model === TEST_MODEL && c.object === "chat.completion.chunk")).toBe(true);
+    expect(chunks[0]!.choices[0]!.delta).toEqual({ role: "assistant", content: "" });
+
+    const text = chunks.map((c) => (c.choices[0]?.delta.content as string | undefined) ?? "").join("");
+    expect(text).toBe("echo: hello world");
+    const finishes = chunks.filter((c) => c.choices[0]?.finish_reason);
+    expect(finishes).toHaveLength(1);
+    expect(finishes[0]!.choices[0]!.finish_reason).toBe("stop");
+    const usageChunk = chunks.at(-1)!;
+    expect(usageChunk.choices).toEqual([]);
+    expect(usageChunk.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 });
+    expect(chunks.indexOf(finishes[0]!)).toBe(chunks.length - 2);
+  });
+
+  it("sends no usage chunk unless include_usage is asked for", async () => {
+    const chunks = chunksOf(await readSseData(await gw.post("/v1/chat/completions", chatBody("hi", { stream: true }))));
+    expect(chunks.some((c) => c.choices.length === 0)).toBe(false);
+    expect(chunks.every((c) => !c.usage)).toBe(true);
+  });
+
+  it("streams reasoning as reasoning_content in chunks of its own, before the content", async () => {
+    gw.upstream.respondInOrder({ steps: [{ reasoning: "Let me think." }, { text: "Forty-two." }] });
+    const chunks = chunksOf(await readSseData(await gw.post("/v1/chat/completions", chatBody("q", { stream: true }))));
+    const reasoningAt = chunks.findIndex((c) => c.choices[0]?.delta.reasoning_content === "Let me think.");
+    const contentAt = chunks.findIndex((c) => c.choices[0]?.delta.content === "Forty-two.");
+    expect(reasoningAt).toBeGreaterThan(0);
+    expect(contentAt).toBeGreaterThan(reasoningAt);
+    expect(chunks[reasoningAt]!.choices[0]!.delta.content).toBeUndefined();
+  });
+
+  it("writes ': keep-alive' comments while the model is silent, invisible to SSE parsers", async () => {
+    gw.upstream.respondInOrder({ steps: [{ text: "a" }, { delayMs: 450 }, { text: "b" }] });
+    const response = await gw.post("/v1/chat/completions", chatBody("slow", { stream: true }));
+    const raw = await response.text();
+    expect(raw.match(/^: keep-alive$/gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
+    expect(raw).not.toContain(": ping");
+    const events: string[] = [];
+    const parser = createParser({ onEvent: (event) => events.push(event.data) });
+    parser.feed(raw);
+    expect(events).toEqual(raw.split("\n\n").filter((f) => f.startsWith("data: ")).map((f) => f.slice(6)));
+    expect(events.at(-1)).toBe("[DONE]");
+  });
+
+  it("keeps 20 concurrent streams apart", async () => {
+    const prompts = Array.from({ length: 20 }, (_, i) => `conversation number ${i} ${"x".repeat(i + 1)}`);
+    gw.upstream.respond((request) => {
+      const text = `echo: ${lastUserText(request)}`;
+      return { steps: [{ text: text.slice(0, 5) }, { delayMs: 20 }, { text: text.slice(5) }] };
+    });
+    const results = await Promise.all(
+      prompts.map(async (prompt) => {
+        const chunks = chunksOf(await readSseData(await gw.post("/v1/chat/completions", chatBody(prompt, { stream: true }))));
+        return { ids: new Set(chunks.map((c) => c.id)), text: chunks.map((c) => (c.choices[0]?.delta.content as string | undefined) ?? "").join("") };
+      }),
+    );
+    results.forEach((result, i) => {
+      expect(result.text).toBe(`echo: ${prompts[i]}`);
+      expect(result.ids.size).toBe(1);
+    });
+    expect(new Set(results.map((r) => [...r.ids][0])).size).toBe(20);
+    expect(gw.upstream.calls).toHaveLength(20);
+  });
+});

@@ -1,0 +1,94 @@
+// Boots the real gateway for tests: the real Copilot runtime (embedded, BYOK)
+// calling the scripted upstream on 127.0.0.1, and the real Hono app — through
+// app.request() or, with `listen()`, a real socket.
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serve, type ServerType } from "@hono/node-server";
+import { createApp, type AppConfig } from "../../src/app.js";
+import { InflightRequests } from "../../src/http/inflight.js";
+import { CopilotRuntime } from "../../src/runtime/runtime.js";
+import { ScriptedUpstream } from "./upstream.js";
+
+export interface TestGateway {
+  app: ReturnType<typeof createApp>;
+  runtime: CopilotRuntime;
+  upstream: ScriptedUpstream;
+  inflight: InflightRequests;
+  /** Serves the app on 127.0.0.1 and returns its base URL (…/v1). */
+  listen(): Promise<string>;
+  /** POSTs JSON to a path through app.request(). */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export const TEST_MODEL = "test-model";
+
+export async function startGateway(overrides: Partial<AppConfig> = {}, models = [TEST_MODEL, "other-model"]): Promise<TestGateway> {
+  const upstream = await new ScriptedUpstream(models).start();
+  const dataDir = await mkdtemp(join(tmpdir(), "cgw-test-"));
+  const runtime = new CopilotRuntime({
+    connection: { kind: "embedded" },
+    dataDir,
+    modelsTtlMs: 60_000,
+    provider: { type: "openai", baseUrl: upstream.baseUrl, apiKey: "upstream-secret-key" },
+  });
+  await runtime.start();
+  const inflight = new InflightRequests();
+  const config: AppConfig = {
+    apiKeys: [],
+    corsOrigins: [],
+    keepAliveMs: 15_000,
+    turnTimeoutMs: 30_000,
+    bodyLimitBytes: 32 * 1024 * 1024,
+    strictOpenAI: false,
+    ...overrides,
+  };
+  const app = createApp({ runtime, config, inflight });
+  let server: ServerType | undefined;
+  return {
+    app,
+    runtime,
+    upstream,
+    inflight,
+    async listen() {
+      server = await new Promise<ServerType>((resolve) => {
+        const started: ServerType = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(started));
+      });
+      const { port } = server.address() as AddressInfo;
+      return `http://127.0.0.1:${port}/v1`;
+    },
+    post(path, body, headers = {}) {
+      return Promise.resolve(
+        app.request(path, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: typeof body === "string" ? body : JSON.stringify(body),
+        }),
+      );
+    },
+    async close() {
+      if (server) {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      await runtime.stop();
+      await upstream.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Reads an SSE body into its `data:` payloads (comments and blank lines dropped). */
+export async function readSseData(response: Response): Promise<string[]> {
+  const text = await response.text();
+  return text
+    .split("\n\n")
+    .filter((frame) => frame.startsWith("data: "))
+    .map((frame) => frame.slice("data: ".length));
+}
+
+export function chatBody(content: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { model: TEST_MODEL, messages: [{ role: "user", content }], ...extra };
+}
