@@ -1,17 +1,25 @@
 // Requests still being answered (a stream counts until its last byte), so
 // shutdown can wait for them to finish, and end the ones that outlast the
 // grace period, before it stops the runtime.
+import { GatewayError } from "./errors.js";
+
+const SHUTTING_DOWN = new GatewayError({
+  status: 503,
+  code: "shutting_down",
+  message: "The gateway is shutting down; the response was ended before it was complete. Retry the request.",
+});
 
 export class InflightRequests {
   private readonly active = new Set<() => void>();
   private waiters: Array<() => void> = [];
 
   /**
-   * Marks one request as started. `abort` is called if the process shuts down
-   * before the request is done; call the returned function exactly once when it is.
+   * Marks one request as started. `abort` is called with the reason if the
+   * process shuts down before the request is done; call the returned function
+   * exactly once when it is.
    */
-  begin(abort: () => void): () => void {
-    const entry = () => abort();
+  begin(abort: (reason: GatewayError) => void): () => void {
+    const entry = () => abort(SHUTTING_DOWN);
     this.active.add(entry);
     return () => {
       if (!this.active.delete(entry)) return;

@@ -8,7 +8,7 @@
 // going away. Whatever ends it early also aborts the session, so the model
 // call upstream is cancelled rather than left running.
 import type { CopilotSession, SessionEvent } from "@github/copilot-sdk";
-import type { GatewayError } from "../http/errors.js";
+import { GatewayError } from "../http/errors.js";
 import { EventQueue } from "./event-queue.js";
 import type { FinishReason, ResponseFormat, TurnEvent, Usage } from "./events.js";
 import type { BlobAttachment } from "./prompt.js";
@@ -212,7 +212,11 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
 
   const onClientAbort = () => {
     if (over) return;
-    end({ kind: "client_aborted" });
+    // An abort with a GatewayError reason (shutdown) is told to the client;
+    // a plain abort means the client left and there is no one to tell.
+    const reason: unknown = options.signal.reason;
+    if (reason instanceof GatewayError) fail(reason);
+    else end({ kind: "client_aborted" });
   };
 
   const unsubscribe = session.on(onEvent);

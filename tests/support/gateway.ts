@@ -25,11 +25,17 @@ export interface TestGateway {
 
 export const TEST_MODEL = "test-model";
 
-export async function startGateway(overrides: Partial<AppConfig> = {}, models = [TEST_MODEL, "other-model"]): Promise<TestGateway> {
-  const upstream = await new ScriptedUpstream(models).start();
+export interface GatewayOptions {
+  models?: string[];
+  /** host:port of a headless runtime; embedded when absent. */
+  externalRuntimeUrl?: string;
+}
+
+export async function startGateway(overrides: Partial<AppConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
+  const upstream = await new ScriptedUpstream(options.models ?? [TEST_MODEL, "other-model"]).start();
   const dataDir = await mkdtemp(join(tmpdir(), "cgw-test-"));
   const runtime = new CopilotRuntime({
-    connection: { kind: "embedded" },
+    connection: options.externalRuntimeUrl ? { kind: "external", url: options.externalRuntimeUrl } : { kind: "embedded" },
     dataDir,
     modelsTtlMs: 60_000,
     provider: { type: "openai", baseUrl: upstream.baseUrl, apiKey: "upstream-secret-key" },

@@ -25,7 +25,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps): Hono {
     // Aborted when the client goes away or the process shuts down.
     const abort = new AbortController();
     c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
-    const done = deps.inflight.begin(() => abort.abort());
+    const done = deps.inflight.begin((reason) => abort.abort(reason));
     const meta: ChatResponseMeta = {
       id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`,
       created: Math.floor(Date.now() / 1000),

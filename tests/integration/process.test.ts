@@ -1,0 +1,149 @@
+// The gateway as an operator runs it: a real process started from src/main.ts,
+// configured by environment, stopped by signals.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatBody, readSseData, TEST_MODEL } from "../support/gateway.js";
+import { ScriptedUpstream } from "../support/upstream.js";
+
+const ENTRY = ["--import", "tsx", "src/main.ts"];
+
+let upstream: ScriptedUpstream;
+let dataDir: string;
+beforeAll(async () => {
+  upstream = await new ScriptedUpstream([TEST_MODEL]).start();
+  dataDir = await mkdtemp(join(tmpdir(), "cgw-process-"));
+});
+afterAll(async () => {
+  await upstream.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  baseUrl: string;
+  startLine: string;
+  exited: Promise<number | null>;
+}
+
+function startGatewayProcess(env: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, ENTRY, {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? tmpdir(),
+      HOST: "127.0.0.1",
+      PORT: "0",
+      COPILOT_GATEWAY_DATA_DIR: dataDir,
+      COPILOT_PROVIDER_BASE_URL: upstream.baseUrl,
+      COPILOT_PROVIDER_API_KEY: "provider-secret-value",
+      GATEWAY_SHUTDOWN_GRACE_SECONDS: "5",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    let stderr = "";
+    child.stderr!.on("data", (data: Buffer) => (stderr += data.toString()));
+    child.stdout!.on("data", (data: Buffer) => {
+      stdout += data.toString();
+      const url = stdout.match(/listening on (http:\/\/[\d.]+:\d+)/)?.[1];
+      if (url) resolve({ child, baseUrl: `${url}/v1`, startLine: stdout.trim().split("\n")[0]!, exited });
+    });
+    void exited.then((code) => reject(new Error(`gateway exited with ${code}: ${stdout}${stderr}`)));
+  });
+}
+
+function childPids(pid: number): number[] {
+  const result = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
+  return result.stdout.split("\n").map((line) => Number(line.trim())).filter((n) => n > 0);
+}
+
+function isAlive(pid: number): boolean {
+  const stat = spawnSync("ps", ["-o", "stat=", "-p", String(pid)], { encoding: "utf8" }).stdout.trim();
+  return stat !== "" && !stat.startsWith("Z");
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return condition();
+}
+
+describe("the command line", () => {
+  it("prints every setting with --help and exits 0", () => {
+    const result = spawnSync(process.execPath, [...ENTRY, "--help"], { encoding: "utf8" });
+    expect(result.status).toBe(0);
+    for (const name of ["HOST", "PORT", "COPILOT_CLI_URL", "COPILOT_GATEWAY_DATA_DIR", "COPILOT_GITHUB_TOKEN", "COPILOT_PROVIDER_BASE_URL", "GATEWAY_API_KEYS", "GATEWAY_CORS_ORIGINS"]) {
+      expect(result.stdout).toContain(name);
+    }
+  });
+
+  it("rejects a bad value with one clear line and exit code 2", () => {
+    const result = spawnSync(process.execPath, [...ENTRY], { encoding: "utf8", env: { ...process.env, PORT: "eighty" } });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toContain("PORT");
+  });
+});
+
+describe("a running gateway process", () => {
+  it("prints one start-up line without secrets, serves, and on SIGTERM lets a stream finish and leaves no runtime behind", async () => {
+    const gateway = await startGatewayProcess();
+    expect(gateway.startLine).toContain("runtime: embedded");
+    expect(gateway.startLine).toContain(`BYOK ${upstream.baseUrl}`);
+    expect(gateway.startLine).not.toContain("provider-secret-value");
+
+    const runtimePids = childPids(gateway.child.pid!);
+    expect(runtimePids.length).toBeGreaterThan(0);
+
+    upstream.respondInOrder({ steps: [{ text: "slow " }, { delayMs: 800 }, { text: "but complete" }] });
+    const streaming = fetch(`${gateway.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(chatBody("hi", { stream: true })),
+    });
+    const response = await streaming;
+    expect(response.status).toBe(200);
+    gateway.child.kill("SIGTERM");
+    const data = await readSseData(response);
+    expect(data.at(-1)).toBe("[DONE]");
+    const text = data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d).choices[0]?.delta?.content ?? "").join("");
+    expect(text).toBe("slow but complete");
+
+    expect(await gateway.exited).toBe(0);
+    expect(await waitUntil(() => runtimePids.every((pid) => !isAlive(pid)), 5_000)).toBe(true);
+  });
+
+  it("ends streams that outlast the grace period with an error frame, then exits", async () => {
+    const gateway = await startGatewayProcess({ GATEWAY_SHUTDOWN_GRACE_SECONDS: "0.3" });
+    upstream.respondInOrder({ steps: [{ text: "start" }, { delayMs: 20_000 }, { text: "never" }] });
+    const response = await fetch(`${gateway.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(chatBody("hi", { stream: true })),
+    });
+    const started = Date.now();
+    gateway.child.kill("SIGTERM");
+    const data = await readSseData(response);
+    expect(data).not.toContain("[DONE]");
+    expect(JSON.parse(data.at(-1)!).error).toMatchObject({ code: "shutting_down", type: "server_error" });
+    expect(await gateway.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("leaves no orphaned runtime even when the gateway is killed outright", async () => {
+    const gateway = await startGatewayProcess();
+    const runtimePids = childPids(gateway.child.pid!);
+    expect(runtimePids.length).toBeGreaterThan(0);
+    gateway.child.kill("SIGKILL");
+    await gateway.exited;
+    expect(await waitUntil(() => runtimePids.every((pid) => !isAlive(pid)), 5_000)).toBe(true);
+  });
+});
