@@ -7,6 +7,7 @@ import type { Runtime } from "../runtime/runtime.js";
 import type { TurnRequest } from "./events.js";
 import { renderSessionPrompt } from "./prompt.js";
 import { runTurn, type Turn } from "./run-turn.js";
+import { checkedOutput, structuredOutputCheck } from "./structured-output.js";
 import { runtimeCallError } from "./upstream-errors.js";
 
 export interface TurnServiceOptions {
@@ -42,6 +43,7 @@ export class TurnService {
   }
 
   async start(request: TurnRequest, signal: AbortSignal): Promise<Turn> {
+    const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
     await this.checkModel(request.model);
     const { systemMessage, prompt, attachments } = renderSessionPrompt(request.messages);
     const tools = request.toolChoice === "none" ? [] : request.tools;
@@ -68,6 +70,6 @@ export class TurnService {
       },
     );
     void turn.outcome.then(() => this.runtime.closeSession(session));
-    return turn;
+    return check ? { outcome: turn.outcome, [Symbol.asyncIterator]: () => checkedOutput(turn, check) } : turn;
   }
 }

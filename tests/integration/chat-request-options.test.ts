@@ -139,6 +139,34 @@ describe("options passed to the runtime", () => {
     expect(gw.upstream.calls[0]!.request.response_format).toEqual({ type: "json_schema", json_schema: { name: "math", schema, strict: true } });
   });
 
+  it("reports an answer that does not fit the schema instead of passing it off as valid", async () => {
+    const schema = { type: "object", properties: { answer: { type: "number" } }, required: ["answer"] };
+    const format = { response_format: { type: "json_schema", json_schema: { name: "math", schema } } };
+    gw.upstream.respondInOrder({ steps: [{ text: '{"answer":"four"}' }] });
+    const buffered = await gw.post("/v1/chat/completions", chatBody("2+2?", format));
+    expect(buffered.status).toBe(502);
+    const body = (await buffered.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("invalid_structured_output");
+    expect(body.error.message).toContain("/answer");
+
+    gw.upstream.respondInOrder({ steps: [{ text: "Sure! " }, { text: '{"answer":4}' }] });
+    const data = await readSseData(await gw.post("/v1/chat/completions", chatBody("2+2?", { ...format, stream: true })));
+    expect(JSON.parse(data.at(-1)!).error.code).toBe("invalid_structured_output");
+    expect(data).not.toContain("[DONE]");
+  });
+
+  it("holds json_object answers to being a JSON object, and rejects an invalid schema up front", async () => {
+    gw.upstream.respondInOrder({ steps: [{ text: "```json\n{}\n```" }] });
+    const fenced = await gw.post("/v1/chat/completions", chatBody("json please", { response_format: { type: "json_object" } }));
+    expect(fenced.status).toBe(502);
+    gw.upstream.respondInOrder({ steps: [{ text: '{"ok":true}' }] });
+    expect((await complete(chatBody("json please", { response_format: { type: "json_object" } }))).choices[0]!.message.content).toBe('{"ok":true}');
+
+    const badSchema = await gw.post("/v1/chat/completions", chatBody("x", { response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "no-such-type" } } } }));
+    expect(badSchema.status).toBe(400);
+    expect(((await badSchema.json()) as { error: { param: string } }).error.param).toBe("response_format.json_schema.schema");
+  });
+
   it("passes reasoning_effort upstream", async () => {
     await complete(chatBody("hi", { reasoning_effort: "high" }));
     expect(gw.upstream.calls[0]!.request.reasoning_effort).toBe("high");
