@@ -9,6 +9,7 @@ import { chatCompletionsRoute } from "./dialects/openai-chat/route.js";
 import { requireApiKey } from "./http/auth.js";
 import { GatewayError } from "./http/errors.js";
 import { healthRoutes } from "./http/health-route.js";
+import { loopbackHostsOnly } from "./http/host-guard.js";
 import { InflightRequests } from "./http/inflight.js";
 import { silentLogger, type Logger } from "./http/logger.js";
 import { modelsRoute } from "./http/models-route.js";
@@ -22,6 +23,8 @@ export interface AppConfig {
   turnTimeoutMs: number;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
+  /** Serve only requests addressed to a loopback host name (set for a keyless gateway on loopback). */
+  loopbackHostsOnly?: boolean;
 }
 
 export interface AppDeps {
@@ -45,6 +48,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
 
   app.use(requestId());
+  if (config.loopbackHostsOnly) app.use(loopbackHostsOnly());
   app.use(async (c, next) => {
     const started = performance.now();
     await next();

@@ -46,7 +46,9 @@ async function main(): Promise<void> {
   }
 
   const inflight = new InflightRequests();
-  const app = createApp({ runtime, config, logger, inflight });
+  const keyless = config.apiKeys.length === 0;
+  const loopback = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(config.host);
+  const app = createApp({ runtime, config: { ...config, loopbackHostsOnly: keyless && loopback }, logger, inflight });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     process.stdout.write(`${describeStartup(config, `http://${host}:${info.port}`)}\n`);

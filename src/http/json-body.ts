@@ -5,7 +5,11 @@ import { GatewayError } from "./errors.js";
 
 export async function readJsonBody(request: Request): Promise<unknown> {
   const contentType = request.headers.get("content-type") ?? "";
-  if (!/\bjson\b/i.test(contentType)) {
+  // The media type itself must be JSON. A looser test (any "json" in the
+  // header) would let a web page send a "simple" text/plain request that
+  // skips the CORS preflight and still spends the licence.
+  const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
+  if (mediaType !== "application/json" && !/^application\/[\w.+-]+\+json$/.test(mediaType)) {
     throw new GatewayError({
       status: 400,
       code: "invalid_content_type",

@@ -25,6 +25,8 @@ export interface RuntimeSettings {
   githubToken?: string;
   provider?: ProviderSettings;
   modelsTtlMs: number;
+  /** Environment of an embedded runtime process; the gateway's own by default. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface SessionSpec {
@@ -79,21 +81,37 @@ export class CopilotRuntime implements Runtime {
     this.scratchDirs.clear();
   }
 
+  /** Throws, with the reason, unless the runtime answers and can reach a model. */
   async ping(): Promise<void> {
     await this.ensureRunning();
-    await withTimeout(this.client.ping(), 2_000);
+    try {
+      await withTimeout(this.client.ping(), 2_000);
+    } catch (error) {
+      if (!(await this.restartIfDead())) throw error;
+      await withTimeout(this.client.ping(), 2_000);
+    }
+    if (this.settings.provider) return;
+    const auth = await withTimeout(this.client.getAuthStatus(), 5_000);
+    if (!auth.isAuthenticated) throw new Error(`not signed in to GitHub${auth.statusMessage ? ` (${auth.statusMessage})` : ""}`);
   }
 
   async listModels(): Promise<ModelEntry[]> {
     const cached = this.modelsCache;
     if (cached && Date.now() - cached.at < this.settings.modelsTtlMs) return cached.models;
-    const models = this.settings.provider
-      ? await listProviderModels(this.settings.provider)
-      : (await (await this.ensureRunning()).listModels())
-          .filter((model) => model.policy?.state !== "disabled")
-          .map((model) => ({ id: model.id, ownedBy: "github-copilot" }));
+    const models = this.settings.provider ? await listProviderModels(this.settings.provider) : await this.listCopilotModels();
     this.modelsCache = { at: Date.now(), models };
     return models;
+  }
+
+  private async listCopilotModels(): Promise<ModelEntry[]> {
+    let models;
+    try {
+      models = await (await this.ensureRunning()).listModels();
+    } catch (error) {
+      if (!(await this.restartIfDead())) throw error;
+      models = await this.client.listModels();
+    }
+    return models.filter((model) => model.policy?.state !== "disabled").map((model) => ({ id: model.id, ownedBy: "github-copilot" }));
   }
 
   async openSession(spec: SessionSpec): Promise<CopilotSession> {
@@ -187,14 +205,16 @@ export class CopilotRuntime implements Runtime {
   }
 
   private createClient(): CopilotClient {
-    const { connection, dataDir, githubToken, provider } = this.settings;
+    const { connection, dataDir, githubToken, provider, env } = this.settings;
     return new CopilotClient({
       // "empty": the multi-user server mode — no user config, skills or instructions leak in.
       mode: "empty",
       baseDirectory: dataDir,
       logLevel: "error",
+      ...(env && connection.kind === "embedded" ? { env } : {}),
       ...(connection.kind === "external" ? { connection: RuntimeConnection.forUri(connection.url) } : {}),
-      ...(githubToken ? { gitHubToken: githubToken } : {}),
+      // An external runtime authenticates itself (the SDK refuses a token for one).
+      ...(githubToken && connection.kind === "embedded" ? { gitHubToken: githubToken } : {}),
       // BYOK needs no GitHub login; without a token the logged-in user is used.
       ...(!githubToken && !provider && connection.kind === "embedded" ? { useLoggedInUser: true } : {}),
     });

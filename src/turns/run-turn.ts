@@ -13,7 +13,7 @@ import { EventQueue } from "./event-queue.js";
 import type { FinishReason, ResponseFormat, TurnEvent, Usage } from "./events.js";
 import type { BlobAttachment } from "./prompt.js";
 import { StopSequenceMatcher } from "./stop-sequences.js";
-import { runtimeCallError, upstreamError, upstreamTimeout, type UpstreamFailure } from "./upstream-errors.js";
+import { runtimeCallError, upstreamError, upstreamStalled, upstreamTimeout, type UpstreamFailure } from "./upstream-errors.js";
 
 export interface TurnInput {
   prompt: string;
@@ -24,7 +24,10 @@ export interface TurnInput {
 export interface TurnOptions {
   /** Aborted when the client goes away. */
   signal: AbortSignal;
-  /** The model must show progress within this long, or the turn fails (504, or the last upstream error). */
+  /**
+   * The model must start answering within this long, upstream retries
+   * included, or the turn fails (504, or the last upstream error).
+   */
   deadlineMs: number;
   stop: readonly string[];
   maxOutputTokens?: number;
@@ -52,7 +55,13 @@ export interface Turn extends AsyncIterable<TurnEvent> {
 /** The gateway's output budget has no tokenizer: about four characters a token. */
 const CHARS_PER_TOKEN = 4;
 
-/** Events that show the model is making progress and reset the deadline. */
+/**
+ * Once the answer is streaming, silence is allowed to last this long (the
+ * client gets keep-alives meanwhile) before the call is taken to be hung.
+ */
+export const STALL_LIMIT_MS = 5 * 60_000;
+
+/** Events that show a streaming answer is still alive. */
 const PROGRESS = new Set([
   "assistant.turn_start",
   "assistant.message_start",
@@ -83,10 +92,14 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
   let awaitedToolCalls: Set<string> | undefined;
   const pending: PendingToolCall[] = [];
 
-  let deadline: ReturnType<typeof setTimeout> | undefined;
-  const armDeadline = () => {
-    clearTimeout(deadline);
-    deadline = setTimeout(() => fail(upstreamTimeout(Math.round(options.deadlineMs / 1000), lastFailure)), options.deadlineMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const startDeadline = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fail(upstreamTimeout(Math.round(options.deadlineMs / 1000), lastFailure)), options.deadlineMs);
+  };
+  const extendStallLimit = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fail(upstreamStalled(Math.round(STALL_LIMIT_MS / 1000))), STALL_LIMIT_MS);
   };
 
   const finish = (reason: FinishReason, result: TurnOutcome) => {
@@ -105,7 +118,7 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
   };
   const end = (result: TurnOutcome) => {
     over = true;
-    clearTimeout(deadline);
+    clearTimeout(timer);
     unsubscribe();
     options.signal.removeEventListener("abort", onClientAbort);
     queue.close();
@@ -116,6 +129,11 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
   };
   const endEarly = (reason: FinishReason) => finish(reason, { kind: "ended_early" });
 
+  const markOutput = () => {
+    if (sentOutput) return;
+    sentOutput = true;
+    extendStallLimit();
+  };
   const clip = (delta: string) => {
     const room = outputBudget - outputChars;
     const text = delta.length > room ? delta.slice(0, Math.max(0, room)) : delta;
@@ -125,7 +143,7 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
   const emitText = (delta: string) => {
     const { text, exhausted } = clip(delta);
     if (text) {
-      sentOutput = true;
+      markOutput();
       queue.push({ type: "text", delta: text });
     }
     if (exhausted) endEarly("length");
@@ -133,7 +151,8 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
 
   const onEvent = (event: SessionEvent) => {
     if (over) return;
-    if (PROGRESS.has(event.type)) armDeadline();
+    // Before the first output the deadline runs on, whatever the runtime does.
+    if (sentOutput && PROGRESS.has(event.type)) extendStallLimit();
     // `model.*` events are runtime diagnostics outside the SDK's typed union.
     const type = event.type as string;
     if (type === "model.call_failure") {
@@ -155,7 +174,7 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
         return;
       }
       case "assistant.reasoning_delta":
-        sentOutput = true;
+        markOutput();
         queue.push({ type: "reasoning", delta: event.data.deltaContent });
         return;
       case "assistant.tool_call_delta":
@@ -200,7 +219,7 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
       if (!options.parallelToolCalls && toolIndexById.size > 0) return;
       index = toolIndexById.size;
       toolIndexById.set(toolCallId, index);
-      sentOutput = true;
+      markOutput();
       queue.push({ type: "tool_call_start", index, id: toolCallId, name: toolName ?? "" });
     }
     if (argumentsDelta) {
@@ -223,7 +242,7 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
   options.signal.addEventListener("abort", onClientAbort, { once: true });
   if (options.signal.aborted) onClientAbort();
   else {
-    armDeadline();
+    startDeadline();
     send(session, input).catch((error: unknown) => fail(runtimeCallError(error, "start the turn")));
   }
 

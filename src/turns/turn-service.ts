@@ -4,10 +4,11 @@
 // keeps sessions alive across requests builds on this seam.)
 import { GatewayError } from "../http/errors.js";
 import type { Runtime } from "../runtime/runtime.js";
-import type { TurnRequest } from "./events.js";
+import type { TurnEvent, TurnRequest } from "./events.js";
 import { renderSessionPrompt } from "./prompt.js";
 import { runTurn, type Turn } from "./run-turn.js";
 import { checkedOutput, structuredOutputCheck } from "./structured-output.js";
+import { offeredTools, requireToolCall, requiresToolCall } from "./tool-choice.js";
 import { runtimeCallError } from "./upstream-errors.js";
 
 export interface TurnServiceOptions {
@@ -46,7 +47,7 @@ export class TurnService {
     const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
     await this.checkModel(request.model);
     const { systemMessage, prompt, attachments } = renderSessionPrompt(request.messages);
-    const tools = request.toolChoice === "none" ? [] : request.tools;
+    const tools = offeredTools(request);
     let session;
     try {
       session = await this.runtime.openSession({
@@ -70,6 +71,9 @@ export class TurnService {
       },
     );
     void turn.outcome.then(() => this.runtime.closeSession(session));
-    return check ? { outcome: turn.outcome, [Symbol.asyncIterator]: () => checkedOutput(turn, check) } : turn;
+    let events: AsyncIterable<TurnEvent> = turn;
+    if (check) events = checkedOutput(events, check);
+    if (requiresToolCall(request)) events = requireToolCall(events);
+    return events === turn ? turn : { outcome: turn.outcome, [Symbol.asyncIterator]: () => events[Symbol.asyncIterator]() };
   }
 }

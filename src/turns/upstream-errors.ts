@@ -72,7 +72,16 @@ export function upstreamTimeout(seconds: number, lastFailure: UpstreamFailure | 
     status: 504,
     type: "timeout_error",
     code: "upstream_timeout",
-    message: `The model did not answer within ${seconds} s.`,
+    message: `The model did not start answering within ${seconds} s.`,
+  });
+}
+
+export function upstreamStalled(seconds: number): GatewayError {
+  return new GatewayError({
+    status: 504,
+    type: "timeout_error",
+    code: "upstream_stalled",
+    message: `The model stopped sending output for ${seconds} s; the answer is incomplete.`,
   });
 }
 

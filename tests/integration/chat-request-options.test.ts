@@ -180,6 +180,22 @@ describe("options passed to the runtime", () => {
     expect(gw.upstream.calls[1]!.request.tools ?? []).toEqual([]);
   });
 
+  it("offers only the named function for a named tool_choice", async () => {
+    const tools = ["get_weather", "get_time"].map((name) => ({ type: "function", function: { name, parameters: { type: "object", properties: {} } } }));
+    gw.upstream.respondInOrder({ steps: [{ toolCall: { id: "call_t", name: "get_time", arguments: "{}" } }] });
+    const body = await complete(chatBody("time?", { tools, tool_choice: { type: "function", function: { name: "get_time" } } }));
+    expect(gw.upstream.calls[0]!.request.tools?.map((t) => t.function.name)).toEqual(["get_time"]);
+    expect(body.choices[0]!.finish_reason).toBe("tool_calls");
+  });
+
+  it("reports an answer without a tool call when tool_choice is required, never ignoring it", async () => {
+    const tools = [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: {} } } }];
+    gw.upstream.respondInOrder({ steps: [{ text: "I would rather chat." }] });
+    const response = await gw.post("/v1/chat/completions", chatBody("weather?", { tools, tool_choice: "required" }));
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("tool_choice_not_followed");
+  });
+
   it("offers no built-in runtime tools (shell, files) to the model", async () => {
     await complete(chatBody("hi"));
     expect(gw.upstream.calls[0]!.request.tools ?? []).toEqual([]);

@@ -55,6 +55,10 @@ describe("without API keys or CORS origins (the defaults)", () => {
     expect(untyped.status).toBe(400);
     expect(((await untyped.json()) as ErrorBody).error.message).toMatch(/Content-Type/);
 
+    // A "simple" request a web page could send without a CORS preflight.
+    const sneaky = await gw.app.request("/v1/chat/completions", { method: "POST", headers: { "content-type": "text/plain; x=json" }, body: JSON.stringify(chatBody("hi")) });
+    expect(sneaky.status).toBe(400);
+
     const noMessages = await gw.post("/v1/chat/completions", { model: TEST_MODEL });
     expect(noMessages.status).toBe(400);
     expect(((await noMessages.json()) as ErrorBody).error.param).toBe("messages");
@@ -110,6 +114,25 @@ describe("without API keys or CORS origins (the defaults)", () => {
   it("never leaks the provider key in any response", async () => {
     const responses = await Promise.all([gw.app.request("/v1/models"), gw.app.request("/readyz"), gw.post("/v1/chat/completions", chatBody("hi"))]);
     for (const response of responses) expect(await response.text()).not.toContain("upstream-secret-key");
+  });
+});
+
+describe("a keyless gateway on loopback", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ loopbackHostsOnly: true });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it("answers only requests addressed to a loopback host name (no DNS rebinding)", async () => {
+    const rebound = await gw.app.request("http://evil.example/v1/models");
+    expect(rebound.status).toBe(403);
+    expect(((await rebound.json()) as ErrorBody).error.code).toBe("host_not_allowed");
+    for (const host of ["localhost:3000", "127.0.0.1:3000", "[::1]:3000"]) {
+      expect((await gw.app.request("/v1/models", { headers: { host } })).status).toBe(200);
+    }
   });
 });
 

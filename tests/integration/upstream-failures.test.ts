@@ -68,6 +68,24 @@ describe("an upstream that keeps failing", () => {
   });
 });
 
+describe("the gateway's deadline", () => {
+  it("fails a model that does not start answering in time with 504", async () => {
+    gw.upstream.respondInOrder({ steps: [{ delayMs: 5_000 }, { text: "too late" }] });
+    const response = await gw.post("/v1/chat/completions", chatBody("hi"));
+    expect(response.status).toBe(504);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upstream_timeout");
+    await expect(gw.upstream.calls[0]!.aborted).resolves.toBe(true);
+  });
+
+  it("lets an answer that has started pause for longer than the deadline", async () => {
+    gw.upstream.respondInOrder({ steps: [{ text: "thinking out loud" }, { delayMs: 3_500 }, { text: ", done" }] });
+    const data = await readSseData(await gw.post("/v1/chat/completions", chatBody("hi", { stream: true })));
+    expect(data.at(-1)).toBe("[DONE]");
+    const text = data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d).choices[0]?.delta?.content ?? "").join("");
+    expect(text).toBe("thinking out loud, done");
+  });
+});
+
 describe("a failure mid-stream", () => {
   it("delivers what came before, then an error frame instead of a fake finish", async () => {
     gw.upstream.respond(() => ({ steps: [{ text: "partial answer" }, { delayMs: 100 }, { cut: true }] }));
