@@ -13,6 +13,7 @@ import { loopbackHostsOnly } from "./http/host-guard.js";
 import { InflightRequests } from "./http/inflight.js";
 import { silentLogger, type Logger } from "./http/logger.js";
 import { modelsRoute } from "./http/models-route.js";
+import type { AppEnv } from "./http/env.js";
 import type { Runtime } from "./runtime/runtime.js";
 import { TurnService } from "./turns/turn-service.js";
 
@@ -23,6 +24,8 @@ export interface AppConfig {
   turnTimeoutMs: number;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
+  maxSessions: number;
+  sessionTtlMs: number;
   /** Serve only requests addressed to a loopback host name (set for a keyless gateway on loopback). */
   loopbackHostsOnly?: boolean;
 }
@@ -33,9 +36,10 @@ export interface AppDeps {
   logger?: Logger;
   /** Shared with the process entry, which drains and ends them on shutdown. */
   inflight?: InflightRequests;
+  /** Shared with the process entry, which sweeps idle sessions; made here when absent. */
+  turns?: TurnService;
 }
 
-export type AppEnv = { Variables: { requestId: string; callerKey?: string } };
 
 /** Headers browsers may read from responses (contract B.12 #66). */
 const EXPOSED_HEADERS = ["retry-after", "retry-after-ms", "x-request-id", "x-should-retry", "x-gateway-usage-estimated"];
@@ -44,7 +48,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { runtime, config } = deps;
   const logger = deps.logger ?? silentLogger;
   const inflight = deps.inflight ?? new InflightRequests();
-  const turns = new TurnService(runtime, { deadlineMs: config.turnTimeoutMs });
+  const turns = deps.turns ?? new TurnService(runtime, { deadlineMs: config.turnTimeoutMs, maxSessions: config.maxSessions, sessionTtlMs: config.sessionTtlMs });
   const app = new Hono<AppEnv>({ strict: false });
 
   app.use(requestId());

@@ -30,6 +30,8 @@ export interface Config {
   turnTimeoutMs: number;
   shutdownGraceMs: number;
   modelsTtlMs: number;
+  maxSessions: number;
+  sessionTtlMs: number;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
   logLevel: LogLevel;
@@ -77,6 +79,8 @@ const SETTINGS = {
   turnTimeout: { flag: "turn-timeout-seconds", env: ["GATEWAY_TURN_TIMEOUT_SECONDS"], valueHint: "<s>", defaultText: "30", meaning: "Deadline for the model to start answering, retries included." },
   shutdownGrace: { flag: "shutdown-grace-seconds", env: ["GATEWAY_SHUTDOWN_GRACE_SECONDS"], valueHint: "<s>", defaultText: "10", meaning: "On SIGINT/SIGTERM, how long streams in flight may finish." },
   modelsTtl: { flag: "models-ttl-seconds", env: ["GATEWAY_MODELS_TTL_SECONDS"], valueHint: "<s>", defaultText: "300", meaning: "How long the model list is cached (0 = no cache)." },
+  maxSessions: { flag: "max-sessions", env: ["GATEWAY_MAX_SESSIONS"], valueHint: "<n>", defaultText: "200", meaning: "Live Copilot sessions kept for conversations to continue; least recently used go first." },
+  sessionTtl: { flag: "session-ttl-seconds", env: ["GATEWAY_SESSION_TTL_SECONDS"], valueHint: "<s>", defaultText: "1800", meaning: "How long an idle conversation's session is kept." },
   bodyLimit: { flag: "body-limit-mb", env: ["GATEWAY_BODY_LIMIT_MB"], valueHint: "<MB>", defaultText: "32", meaning: "Largest request body (1 MB = 1,048,576 bytes); larger is a 413." },
   strictOpenAI: { flag: "strict-openai", env: ["GATEWAY_STRICT_OPENAI"], valueHint: "[true|false]", defaultText: "false", meaning: "Send no non-standard response fields (reasoning_content, ...).", isBoolean: true },
   logLevel: { flag: "log-level", env: ["GATEWAY_LOG_LEVEL"], valueHint: "error|warn|info|debug", defaultText: "info", meaning: "Log verbosity." },
@@ -139,6 +143,8 @@ export function loadConfig(
     turnTimeoutMs: seconds(raw("turnTimeout"), 30, "positive"),
     shutdownGraceMs: seconds(raw("shutdownGrace"), 10, "nonnegative"),
     modelsTtlMs: seconds(raw("modelsTtl"), 300, "nonnegative"),
+    maxSessions: parse(raw("maxSessions"), 200, integerText.pipe(z.number().min(1)), "an integer of at least 1"),
+    sessionTtlMs: seconds(raw("sessionTtl"), 1800, "positive"),
     bodyLimitBytes: Math.round(parse(raw("bodyLimit"), 32, decimalText.pipe(z.number().positive()), "a number greater than 0") * 1024 * 1024),
     strictOpenAI: parse(raw("strictOpenAI"), false, z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),
     logLevel: parse(raw("logLevel"), "info", z.enum(["error", "warn", "info", "debug"]), "one of error|warn|info|debug"),

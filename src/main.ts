@@ -9,6 +9,7 @@ import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type
 import { InflightRequests } from "./http/inflight.js";
 import { createLogger } from "./http/logger.js";
 import { CopilotRuntime } from "./runtime/runtime.js";
+import { TurnService } from "./turns/turn-service.js";
 
 function readConfig(): Config {
   try {
@@ -48,7 +49,9 @@ async function main(): Promise<void> {
   const inflight = new InflightRequests();
   const keyless = config.apiKeys.length === 0;
   const loopback = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(config.host);
-  const app = createApp({ runtime, config: { ...config, loopbackHostsOnly: keyless && loopback }, logger, inflight });
+  const turns = new TurnService(runtime, { deadlineMs: config.turnTimeoutMs, maxSessions: config.maxSessions, sessionTtlMs: config.sessionTtlMs });
+  const sweeper = setInterval(() => turns.ledger.sweep(), 60_000).unref();
+  const app = createApp({ runtime, config: { ...config, loopbackHostsOnly: keyless && loopback }, logger, inflight, turns });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     process.stdout.write(`${describeStartup(config, `http://${host}:${info.port}`)}\n`);
@@ -74,6 +77,8 @@ async function main(): Promise<void> {
     // Streams still running after the grace period end with an error frame.
     inflight.abortAll();
     await Promise.race([inflight.drained(), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
+    clearInterval(sweeper);
+    await turns.ledger.closeAll();
     await runtime.stop();
     process.exit(0);
   };

@@ -67,7 +67,7 @@ function renderMessage(message: Exclude<ConversationMessage, { role: "system" }>
   }
 }
 
-function renderParts(parts: readonly ContentPart[], attachments: BlobAttachment[]): string {
+export function renderParts(parts: readonly ContentPart[], attachments: BlobAttachment[]): string {
   return parts
     .map((part) => {
       if (part.type === "text") return part.text;

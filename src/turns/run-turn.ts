@@ -10,18 +10,15 @@
 import type { CopilotSession, SessionEvent } from "@github/copilot-sdk";
 import { GatewayError } from "../http/errors.js";
 import { EventQueue } from "./event-queue.js";
-import type { FinishReason, ResponseFormat, TurnEvent, Usage } from "./events.js";
-import type { BlobAttachment } from "./prompt.js";
+import type { FinishReason, ToolCall, TurnEvent, Usage } from "./events.js";
 import { StopSequenceMatcher } from "./stop-sequences.js";
 import { runtimeCallError, upstreamError, upstreamStalled, upstreamTimeout, type UpstreamFailure } from "./upstream-errors.js";
 
-export interface TurnInput {
-  prompt: string;
-  attachments: BlobAttachment[];
-  responseFormat?: ResponseFormat;
-}
-
 export interface TurnOptions {
+  /** Starts the exchange once the turn listens: sends the prompt, or answers pending tool calls. */
+  begin: () => Promise<unknown>;
+  /** Size of what was sent, for the usage estimate when the runtime reports none. */
+  promptChars: number;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   /**
@@ -40,14 +37,22 @@ export interface PendingToolCall {
   requestId: string;
 }
 
+/** What the client was shown of the assistant's answer: the next request will send it back. */
+export interface AssistantAnswer {
+  text: string;
+  toolCalls: ToolCall[];
+}
+
 export type TurnOutcome =
-  | { kind: "completed" }
-  | { kind: "tool_calls_pending"; pending: PendingToolCall[] }
+  | { kind: "completed"; answer: AssistantAnswer }
+  | { kind: "tool_calls_pending"; answer: AssistantAnswer; pending: PendingToolCall[] }
   | { kind: "ended_early" }
   | { kind: "failed"; error: GatewayError }
   | { kind: "client_aborted" };
 
 export interface Turn extends AsyncIterable<TurnEvent> {
+  /** Resolves once the session took the turn (`begin` succeeded); rejects with the reason if it did not. */
+  readonly started: Promise<void>;
   /** Settles when the turn is over; tells the owner whether the session is still usable. */
   readonly outcome: Promise<TurnOutcome>;
 }
@@ -73,7 +78,7 @@ const PROGRESS = new Set([
   "assistant.usage",
 ]);
 
-export function runTurn(session: CopilotSession, input: TurnInput, options: TurnOptions): Turn {
+export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
   const queue = new EventQueue<TurnEvent>();
   let settle: (outcome: TurnOutcome) => void = () => {};
   const outcome = new Promise<TurnOutcome>((resolve) => (settle = resolve));
@@ -86,6 +91,8 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
   let usage: Usage | undefined;
   let lastFailure: UpstreamFailure | undefined;
 
+  let answerText = "";
+  const answerCalls = new Map<string, ToolCall>();
   const toolIndexById = new Map<string, number>();
   const toolArgsSeen = new Set<string>();
   /** Calls of the assistant message still to reach `external_tool.requested`. */
@@ -106,8 +113,11 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
     if (over) return;
     // Text held back for a possible stop sequence that never came is owed to the client.
     const { text, exhausted } = clip(stopMatcher.flush());
-    if (text) queue.push({ type: "text", delta: text });
-    queue.push({ type: "usage", usage: usage ?? estimateUsage(input.prompt, outputChars) });
+    if (text) {
+      answerText += text;
+      queue.push({ type: "text", delta: text });
+    }
+    queue.push({ type: "usage", usage: usage ?? estimateUsage(options.promptChars, outputChars) });
     queue.push({ type: "finish", reason: exhausted ? "length" : reason });
     end(result);
   };
@@ -128,6 +138,7 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
     settle(result);
   };
   const endEarly = (reason: FinishReason) => finish(reason, { kind: "ended_early" });
+  const answer = (): AssistantAnswer => ({ text: answerText, toolCalls: [...answerCalls.values()] });
 
   const markOutput = () => {
     if (sentOutput) return;
@@ -144,6 +155,7 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
     const { text, exhausted } = clip(delta);
     if (text) {
       markOutput();
+      answerText += text;
       queue.push({ type: "text", delta: text });
     }
     if (exhausted) endEarly("length");
@@ -198,16 +210,22 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
         return;
       }
       case "external_tool.requested": {
-        pending.push({ toolCallId: event.data.toolCallId, requestId: event.data.requestId });
-        awaitedToolCalls?.delete(event.data.toolCallId);
-        if (awaitedToolCalls?.size === 0) finish("tool_calls", { kind: "tool_calls_pending", pending });
+        const call = { toolCallId: event.data.toolCallId, requestId: event.data.requestId };
+        if (answerCalls.has(call.toolCallId)) pending.push(call);
+        else declineHiddenCall(call);
+        awaitedToolCalls?.delete(call.toolCallId);
+        if (awaitedToolCalls?.size === 0) {
+          // Answered in the order the model made the calls, so the tool messages upstream keep that order.
+          pending.sort((a, b) => (toolIndexById.get(a.toolCallId) ?? 0) - (toolIndexById.get(b.toolCallId) ?? 0));
+          finish("tool_calls", { kind: "tool_calls_pending", answer: answer(), pending });
+        }
         return;
       }
       case "session.error":
         return fail(upstreamError({ statusCode: event.data.statusCode, message: event.data.message, errorType: event.data.errorType }));
       case "session.idle":
         if (event.data.aborted) return fail(upstreamError({ message: "the model call was aborted" }));
-        return finish(toolIndexById.size > 0 ? "tool_calls" : "stop", { kind: "completed" });
+        return finish(toolIndexById.size > 0 ? "tool_calls" : "stop", { kind: "completed", answer: answer() });
       default:
         return;
     }
@@ -220,13 +238,24 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
       index = toolIndexById.size;
       toolIndexById.set(toolCallId, index);
       markOutput();
+      answerCalls.set(toolCallId, { id: toolCallId, name: toolName ?? "", arguments: "" });
       queue.push({ type: "tool_call_start", index, id: toolCallId, name: toolName ?? "" });
     }
     if (argumentsDelta) {
       toolArgsSeen.add(toolCallId);
+      answerCalls.get(toolCallId)!.arguments += argumentsDelta;
       outputChars += argumentsDelta.length;
       queue.push({ type: "tool_call_delta", index, argumentsDelta });
     }
+  };
+
+  // With parallel_tool_calls false the client only saw the first call; the
+  // session still waits on the others, so they are declined here and the
+  // model is told why.
+  const declineHiddenCall = (call: PendingToolCall) => {
+    void session.rpc.tools
+      .handlePendingToolCall({ requestId: call.requestId, error: "Not run: the client accepts one tool call at a time. Call it again if it is still needed." })
+      .catch(() => undefined);
   };
 
   const onClientAbort = () => {
@@ -240,30 +269,28 @@ export function runTurn(session: CopilotSession, input: TurnInput, options: Turn
 
   const unsubscribe = session.on(onEvent);
   options.signal.addEventListener("abort", onClientAbort, { once: true });
-  if (options.signal.aborted) onClientAbort();
-  else {
+  let started: Promise<void>;
+  if (options.signal.aborted) {
+    onClientAbort();
+    started = Promise.reject(new Error("the client went away before the turn started"));
+  } else {
     startDeadline();
-    send(session, input).catch((error: unknown) => fail(runtimeCallError(error, "start the turn")));
+    started = options.begin().then(
+      () => undefined,
+      (error: unknown) => {
+        fail(runtimeCallError(error, "start the turn"));
+        throw error;
+      },
+    );
   }
+  // Owners that do not wait for `started` learn of the failure from the events.
+  started.catch(() => undefined);
 
   return {
+    started,
     outcome,
     [Symbol.asyncIterator]: () => queue,
   };
-}
-
-function send(session: CopilotSession, input: TurnInput): Promise<unknown> {
-  if (!input.responseFormat) return session.send({ prompt: input.prompt, attachments: input.attachments });
-  // Only sendMessages carries a response format; json_object is the schema-free case of it.
-  const format = input.responseFormat;
-  const jsonSchema =
-    format.type === "json_schema"
-      ? { name: format.name, schema: format.schema as never, ...(format.strict !== undefined ? { strict: format.strict } : {}), ...(format.description ? { description: format.description } : {}) }
-      : { name: "json_object", schema: { type: "object" } as never };
-  return session.rpc.sendMessages({
-    messages: [{ prompt: input.prompt, attachments: input.attachments }],
-    responseFormat: { type: "json_schema", jsonSchema },
-  });
 }
 
 function addUsage(total: Usage | undefined, data: { inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; reasoningTokens?: number }): Usage {
@@ -275,9 +302,9 @@ function addUsage(total: Usage | undefined, data: { inputTokens?: number; output
   };
 }
 
-function estimateUsage(prompt: string, outputChars: number): Usage {
+function estimateUsage(promptChars: number, outputChars: number): Usage {
   return {
-    promptTokens: Math.ceil(prompt.length / CHARS_PER_TOKEN),
+    promptTokens: Math.ceil(promptChars / CHARS_PER_TOKEN),
     completionTokens: Math.ceil(outputChars / CHARS_PER_TOKEN),
     estimated: true,
   };

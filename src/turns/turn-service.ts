@@ -1,25 +1,54 @@
-// Starts turns for the HTTP dialects: checks the model, opens a Copilot
-// session for the conversation, runs the turn, and closes the session when
-// the turn is over. (One session per request; the conversation ledger that
-// keeps sessions alive across requests builds on this seam.)
+// Starts turns for the HTTP dialects. A request that continues a conversation
+// the ledger knows runs on that conversation's live Copilot session: tool
+// results answer the calls the session waits on (no new prompt, so a whole
+// agent loop is one Copilot interaction), new user messages are sent to it.
+// Anything else gets a new session, with the earlier turns rendered as a
+// transcript. A session that cannot take its continuation (the runtime was
+// restarted, say) is dropped and the request falls back to a new session.
+import type { CopilotSession } from "@github/copilot-sdk";
 import { GatewayError } from "../http/errors.js";
-import type { Runtime } from "../runtime/runtime.js";
+import { hash } from "../ledger/fingerprint.js";
+import { ConversationLedger, type DialogueMessage, type Lease, type LedgerEntry } from "../ledger/ledger.js";
+import type { Runtime, SessionSpec } from "../runtime/runtime.js";
+import { answerToolCalls, sendPrompt } from "./begin.js";
 import type { TurnEvent, TurnRequest } from "./events.js";
-import { renderSessionPrompt } from "./prompt.js";
-import { runTurn, type Turn } from "./run-turn.js";
+import { renderParts, renderSessionPrompt, type BlobAttachment } from "./prompt.js";
+import { runTurn, type Turn, type TurnOutcome } from "./run-turn.js";
 import { checkedOutput, structuredOutputCheck } from "./structured-output.js";
 import { offeredTools, requireToolCall, requiresToolCall } from "./tool-choice.js";
 import { runtimeCallError } from "./upstream-errors.js";
 
 export interface TurnServiceOptions {
   deadlineMs: number;
+  maxSessions: number;
+  sessionTtlMs: number;
+}
+
+export interface StartedTurn extends AsyncIterable<TurnEvent> {
+  readonly sessionId: string;
+  /** True when the request continued a live session rather than opening one. */
+  readonly continued: boolean;
+  readonly outcome: Promise<TurnOutcome>;
+}
+
+interface RunningTurn {
+  entry: LedgerEntry<CopilotSession>;
+  turn: Turn;
 }
 
 export class TurnService {
+  readonly ledger: ConversationLedger<CopilotSession>;
+
   constructor(
     private readonly runtime: Runtime,
     private readonly options: TurnServiceOptions,
-  ) {}
+  ) {
+    this.ledger = new ConversationLedger<CopilotSession>({
+      maxSessions: options.maxSessions,
+      idleTtlMs: options.sessionTtlMs,
+      close: (session) => runtime.closeSession(session),
+    });
+  }
 
   /** Throws a 404 `model_not_found` unless the runtime serves this model. */
   async checkModel(model: string): Promise<void> {
@@ -43,37 +72,109 @@ export class TurnService {
     }
   }
 
-  async start(request: TurnRequest, signal: AbortSignal): Promise<Turn> {
+  /** `caller` identifies who is asking (their API key); sessions are never shared across callers. */
+  async start(request: TurnRequest, signal: AbortSignal, caller: string): Promise<StartedTurn> {
     const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
     await this.checkModel(request.model);
-    const { systemMessage, prompt, attachments } = renderSessionPrompt(request.messages);
-    const tools = offeredTools(request);
-    let session;
-    try {
-      session = await this.runtime.openSession({
-        model: request.model,
-        systemMessage,
-        tools,
-        ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
-      });
-    } catch (error) {
-      throw runtimeCallError(error, "open a session");
+    const rendered = renderSessionPrompt(request.messages);
+    const spec: SessionSpec = {
+      model: request.model,
+      systemMessage: rendered.systemMessage,
+      tools: offeredTools(request),
+      ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
+    };
+    // A session cannot change its model, system prompt or tools, and is never shared across callers.
+    const partition = hash(JSON.stringify([caller, spec]));
+    const dialogue = request.messages.filter((message): message is DialogueMessage => message.role !== "system");
+
+    const lease = this.ledger.lease(partition, dialogue);
+    let running = lease ? await this.continueSession(lease, dialogue, request, signal) : undefined;
+    const continued = running !== undefined;
+    if (!running) {
+      let session: CopilotSession;
+      try {
+        session = await this.runtime.openSession(spec);
+      } catch (error) {
+        throw runtimeCallError(error, "open a session");
+      }
+      const entry = this.ledger.adopt(partition, session);
+      const begin = sendPrompt(session, rendered.prompt, rendered.attachments, request.responseFormat);
+      running = this.run(entry, dialogue, request, signal, begin, rendered.prompt.length);
+      try {
+        await running.turn.started;
+      } catch (error) {
+        throw runtimeCallError(error, "start the turn");
+      }
     }
-    const turn = runTurn(
-      session,
-      { prompt, attachments, ...(request.responseFormat ? { responseFormat: request.responseFormat } : {}) },
-      {
-        signal,
-        deadlineMs: this.options.deadlineMs,
-        stop: request.stop,
-        parallelToolCalls: request.parallelToolCalls,
-        ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
-      },
-    );
-    void turn.outcome.then(() => this.runtime.closeSession(session));
+
+    const { entry, turn } = running;
     let events: AsyncIterable<TurnEvent> = turn;
     if (check) events = checkedOutput(events, check);
     if (requiresToolCall(request)) events = requireToolCall(events);
-    return events === turn ? turn : { outcome: turn.outcome, [Symbol.asyncIterator]: () => events[Symbol.asyncIterator]() };
+    return {
+      sessionId: entry.session.sessionId,
+      continued,
+      outcome: turn.outcome,
+      [Symbol.asyncIterator]: () => events[Symbol.asyncIterator](),
+    };
+  }
+
+  /** Runs the continuation on the leased session; undefined (session dropped) when it cannot take it. */
+  private async continueSession(
+    lease: Lease<CopilotSession>,
+    dialogue: DialogueMessage[],
+    request: TurnRequest,
+    signal: AbortSignal,
+  ): Promise<RunningTurn | undefined> {
+    const { entry, continuation } = lease;
+    let begin: () => Promise<unknown>;
+    let promptChars = 0;
+    if (continuation.kind === "answer_tools") {
+      begin = answerToolCalls(entry.session, continuation.pending, continuation.results);
+    } else {
+      const attachments: BlobAttachment[] = [];
+      const prompt = continuation.messages.map((message) => renderParts(message.content, attachments)).join("\n\n");
+      promptChars = prompt.length;
+      begin = sendPrompt(entry.session, prompt, attachments, request.responseFormat);
+    }
+    const running = this.run(entry, dialogue, request, signal, begin, promptChars);
+    try {
+      await running.turn.started;
+      return running;
+    } catch {
+      // The session could not take it (its runtime is gone, say); the turn's
+      // own error is never read, and the request starts afresh instead.
+      this.ledger.discard(entry);
+      return undefined;
+    }
+  }
+
+  /** Runs a turn on a leased session; when it is over the session is recorded, or dropped if it is not reusable. */
+  private run(
+    entry: LedgerEntry<CopilotSession>,
+    dialogue: DialogueMessage[],
+    request: TurnRequest,
+    signal: AbortSignal,
+    begin: () => Promise<unknown>,
+    promptChars: number,
+  ): RunningTurn {
+    const turn = runTurn(entry.session, {
+      begin,
+      promptChars,
+      signal,
+      deadlineMs: this.options.deadlineMs,
+      stop: request.stop,
+      parallelToolCalls: request.parallelToolCalls,
+      ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+    });
+    void turn.outcome.then((outcome) => {
+      if (outcome.kind === "completed" || outcome.kind === "tool_calls_pending") {
+        const answer: DialogueMessage = { role: "assistant", text: outcome.answer.text, toolCalls: outcome.answer.toolCalls };
+        this.ledger.record(entry, [...dialogue, answer], outcome.kind === "tool_calls_pending" ? outcome.pending : []);
+      } else {
+        this.ledger.discard(entry);
+      }
+    });
+    return { entry, turn };
   }
 }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   await runtime.start();
   app = createApp({
     runtime,
-    config: { apiKeys: [], corsOrigins: [], keepAliveMs: 15_000, turnTimeoutMs: 5_000, bodyLimitBytes: 1 << 20, strictOpenAI: false },
+    config: { apiKeys: [], corsOrigins: [], keepAliveMs: 15_000, turnTimeoutMs: 5_000, bodyLimitBytes: 1 << 20, strictOpenAI: false, maxSessions: 10, sessionTtlMs: 60_000 },
   });
 });
 afterAll(async () => {

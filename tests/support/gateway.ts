@@ -49,6 +49,8 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     turnTimeoutMs: 30_000,
     bodyLimitBytes: 32 * 1024 * 1024,
     strictOpenAI: false,
+    maxSessions: 50,
+    sessionTtlMs: 60_000,
     ...overrides,
   };
   const app = createApp({ runtime, config, inflight });

@@ -34,6 +34,8 @@ describe("loadConfig defaults", () => {
       turnTimeoutMs: 30_000,
       shutdownGraceMs: 10_000,
       modelsTtlMs: 300_000,
+      maxSessions: 200,
+      sessionTtlMs: 1_800_000,
       bodyLimitBytes: 32 * 1024 * 1024,
       strictOpenAI: false,
       logLevel: "info",
@@ -62,6 +64,8 @@ const SETTING_CASES: Array<[env: string, flag: string, raw: string, expected: Pa
   ["GATEWAY_TURN_TIMEOUT_SECONDS", "--turn-timeout-seconds", "5", { turnTimeoutMs: 5000 }],
   ["GATEWAY_SHUTDOWN_GRACE_SECONDS", "--shutdown-grace-seconds", "0", { shutdownGraceMs: 0 }],
   ["GATEWAY_MODELS_TTL_SECONDS", "--models-ttl-seconds", "60", { modelsTtlMs: 60_000 }],
+  ["GATEWAY_MAX_SESSIONS", "--max-sessions", "7", { maxSessions: 7 }],
+  ["GATEWAY_SESSION_TTL_SECONDS", "--session-ttl-seconds", "90", { sessionTtlMs: 90_000 }],
   ["GATEWAY_BODY_LIMIT_MB", "--body-limit-mb", "1", { bodyLimitBytes: 1024 * 1024 }],
   ["GATEWAY_STRICT_OPENAI", "--strict-openai", "yes", { strictOpenAI: true }],
   ["GATEWAY_LOG_LEVEL", "--log-level", "debug", { logLevel: "debug" }],
@@ -172,6 +176,9 @@ describe("invalid values", () => {
     [{ GATEWAY_TURN_TIMEOUT_SECONDS: "soon" }, "GATEWAY_TURN_TIMEOUT_SECONDS"],
     [{ GATEWAY_SHUTDOWN_GRACE_SECONDS: "-1" }, "GATEWAY_SHUTDOWN_GRACE_SECONDS"],
     [{ GATEWAY_MODELS_TTL_SECONDS: "1e3" }, "GATEWAY_MODELS_TTL_SECONDS"],
+    [{ GATEWAY_MAX_SESSIONS: "0" }, "GATEWAY_MAX_SESSIONS"],
+    [{ GATEWAY_MAX_SESSIONS: "many" }, "GATEWAY_MAX_SESSIONS"],
+    [{ GATEWAY_SESSION_TTL_SECONDS: "0" }, "GATEWAY_SESSION_TTL_SECONDS"],
     [{ GATEWAY_BODY_LIMIT_MB: "0" }, "GATEWAY_BODY_LIMIT_MB"],
     [{ GATEWAY_STRICT_OPENAI: "maybe" }, "GATEWAY_STRICT_OPENAI"],
     [{ GATEWAY_LOG_LEVEL: "trace" }, "GATEWAY_LOG_LEVEL"],
@@ -222,7 +229,8 @@ describe("help", () => {
       "COPILOT_PROVIDER_BASE_URL", "COPILOT_PROVIDER_TYPE", "COPILOT_PROVIDER_API_KEY", "COPILOT_PROVIDER_WIRE_API",
       "COPILOT_PROVIDER_MODELS", "GATEWAY_API_KEYS", "GATEWAY_CORS_ORIGINS", "GATEWAY_KEEPALIVE_SECONDS",
       "GATEWAY_TURN_TIMEOUT_SECONDS", "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_MODELS_TTL_SECONDS",
-      "GATEWAY_BODY_LIMIT_MB", "GATEWAY_STRICT_OPENAI", "GATEWAY_LOG_LEVEL",
+      "GATEWAY_BODY_LIMIT_MB", "GATEWAY_STRICT_OPENAI", "GATEWAY_LOG_LEVEL", "GATEWAY_MAX_SESSIONS",
+      "GATEWAY_SESSION_TTL_SECONDS",
     ];
     for (const name of names) expect(text).toContain(name);
     for (const [, flag] of SETTING_CASES) expect(text).toContain(flag);

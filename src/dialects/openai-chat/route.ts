@@ -1,6 +1,7 @@
 // POST /chat/completions: parse, start a turn, and answer it as SSE chunks or
 // as one buffered chat.completion built from the very same events.
 import { Hono } from "hono";
+import type { AppEnv } from "../../http/env.js";
 import type { InflightRequests } from "../../http/inflight.js";
 import { readJsonBody } from "../../http/json-body.js";
 import { sseResponse } from "../../http/sse.js";
@@ -19,8 +20,8 @@ export interface ChatRouteDeps {
   reasoning: boolean;
 }
 
-export function chatCompletionsRoute(deps: ChatRouteDeps): Hono {
-  return new Hono({ strict: false }).post("/", async (c) => {
+export function chatCompletionsRoute(deps: ChatRouteDeps): Hono<AppEnv> {
+  return new Hono<AppEnv>({ strict: false }).post("/", async (c) => {
     const { turn: request, stream, includeUsage } = parseChatRequest(await readJsonBody(c.req.raw));
     // Aborted when the client goes away or the process shuts down.
     const abort = new AbortController();
@@ -33,13 +34,14 @@ export function chatCompletionsRoute(deps: ChatRouteDeps): Hono {
       includeUsage,
       reasoning: deps.reasoning,
     };
-    const requestIdHeader = { "x-request-id": c.get("requestId" as never) as string };
+    const requestIdHeader = { "x-request-id": c.get("requestId") };
     try {
-      const turn = await deps.turns.start(request, abort.signal);
+      const turn = await deps.turns.start(request, abort.signal, c.get("callerKey") ?? "");
+      const sessionHeader = { "x-copilot-session-id": turn.sessionId };
       if (!stream) {
         const { body, usageReported } = await collectChatCompletion(turn, meta);
         done();
-        return c.json(body, 200, !usageReported ? { "x-gateway-usage-estimated": "true" } : {});
+        return c.json(body, 200, { ...sessionHeader, ...(!usageReported ? { "x-gateway-usage-estimated": "true" } : {}) });
       }
       const { first, rest } = await holdForCommit(turn);
       // Failed before anything was sent: answer with a real status, not a 200 stream.
@@ -54,7 +56,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps): Hono {
       return sseResponse(frames(), {
         keepAliveFrame: keepAliveFrame(),
         keepAliveMs: deps.keepAliveMs,
-        headers: requestIdHeader,
+        headers: { ...requestIdHeader, ...sessionHeader },
         onCancel: () => abort.abort(),
         onClose: done,
       });

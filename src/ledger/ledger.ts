@@ -1,0 +1,145 @@
+// The conversation ledger: which live Copilot session continues which
+// client conversation.
+//
+// Each finished turn records its session under the fingerprint of the
+// transcript the client now holds (its messages plus the answer it was shown).
+// A request is matched to the session whose transcript is the longest prefix
+// of its messages, provided the rest is something the session can take:
+// results for exactly the tool calls it waits on, or new user messages when
+// it is idle. Sessions are partitioned (by caller, model, system prompt and
+// tools, which a session cannot change), leased to one request at a time,
+// bounded by count (least recently used go first) and idle time.
+import type { ConversationMessage } from "../turns/events.js";
+import type { PendingToolCall } from "../turns/run-turn.js";
+import { fingerprintChain } from "./fingerprint.js";
+
+export type DialogueMessage = Exclude<ConversationMessage, { role: "system" }>;
+export type UserMessage = Extract<ConversationMessage, { role: "user" }>;
+
+export type Continuation =
+  | { kind: "send"; messages: UserMessage[] }
+  | { kind: "answer_tools"; pending: PendingToolCall[]; results: Map<string, string> };
+
+export interface LedgerEntry<S> {
+  readonly session: S;
+  readonly partition: string;
+  /** Fingerprint of the whole recorded transcript; "" while no turn finished. */
+  key: string;
+  pending: PendingToolCall[];
+  lastUsed: number;
+}
+
+export interface Lease<S> {
+  entry: LedgerEntry<S>;
+  continuation: Continuation;
+}
+
+export interface LedgerOptions<S> {
+  maxSessions: number;
+  idleTtlMs: number;
+  /** Disconnects and deletes a session that leaves the ledger. Must not throw. */
+  close: (session: S) => Promise<void>;
+  now?: () => number;
+}
+
+export class ConversationLedger<S> {
+  /** Idle entries by partition + transcript fingerprint, least recently used first. */
+  private readonly idle = new Map<string, LedgerEntry<S>>();
+  private readonly leased = new Set<LedgerEntry<S>>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: LedgerOptions<S>) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.idle.size + this.leased.size;
+  }
+
+  /** Finds and leases the session this conversation continues, if one can take the rest of it. */
+  lease(partition: string, dialogue: readonly DialogueMessage[]): Lease<S> | undefined {
+    this.sweep();
+    const chain = fingerprintChain(dialogue);
+    for (let length = dialogue.length - 1; length >= 1; length--) {
+      const key = indexKey(partition, chain[length - 1]!);
+      const entry = this.idle.get(key);
+      if (!entry) continue;
+      const continuation = continuationFor(entry, dialogue.slice(length));
+      if (!continuation) continue;
+      this.idle.delete(key);
+      this.leased.add(entry);
+      return { entry, continuation };
+    }
+    return undefined;
+  }
+
+  /** Takes in a session opened for a new conversation, leased to the request that opened it. */
+  adopt(partition: string, session: S): LedgerEntry<S> {
+    const entry: LedgerEntry<S> = { session, partition, key: "", pending: [], lastUsed: this.now() };
+    this.leased.add(entry);
+    this.evictOverCap();
+    return entry;
+  }
+
+  /** Ends a lease after a turn that left the session usable, under the transcript the client now holds. */
+  record(entry: LedgerEntry<S>, transcript: readonly DialogueMessage[], pending: PendingToolCall[]): void {
+    if (!this.leased.delete(entry)) return;
+    entry.key = indexKey(entry.partition, fingerprintChain(transcript).at(-1) ?? "");
+    entry.pending = pending;
+    entry.lastUsed = this.now();
+    const previous = this.idle.get(entry.key);
+    // The same transcript twice (two identical conversations): keep the newer.
+    if (previous) void this.options.close(previous.session);
+    this.idle.delete(entry.key);
+    this.idle.set(entry.key, entry);
+    this.evictOverCap();
+  }
+
+  /** Ends a lease after an abort or an error: the session's state is not what the client holds. */
+  discard(entry: LedgerEntry<S>): void {
+    if (!this.leased.delete(entry)) return;
+    void this.options.close(entry.session);
+  }
+
+  /** Closes idle sessions unused for longer than the TTL. */
+  sweep(): void {
+    const oldest = this.now() - this.options.idleTtlMs;
+    for (const [key, entry] of this.idle) {
+      if (entry.lastUsed > oldest) continue;
+      this.idle.delete(key);
+      void this.options.close(entry.session);
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    const entries = [...this.idle.values(), ...this.leased];
+    this.idle.clear();
+    this.leased.clear();
+    await Promise.all(entries.map((entry) => this.options.close(entry.session)));
+  }
+
+  private evictOverCap(): void {
+    // Leased sessions are running a turn and are never evicted; idle ones go least recently used first.
+    for (const [key, entry] of this.idle) {
+      if (this.size <= this.options.maxSessions) return;
+      this.idle.delete(key);
+      void this.options.close(entry.session);
+    }
+  }
+}
+
+function indexKey(partition: string, fingerprint: string): string {
+  return `${partition}\n${fingerprint}`;
+}
+
+function continuationFor<S>(entry: LedgerEntry<S>, rest: readonly DialogueMessage[]): Continuation | undefined {
+  if (rest.length === 0) return undefined;
+  if (entry.pending.length > 0) {
+    if (!rest.every((message): message is Extract<DialogueMessage, { role: "tool" }> => message.role === "tool")) return undefined;
+    const results = new Map(rest.map((message) => [message.toolCallId, message.text]));
+    const covers = results.size === entry.pending.length && entry.pending.every((call) => results.has(call.toolCallId));
+    return covers ? { kind: "answer_tools", pending: entry.pending, results } : undefined;
+  }
+  if (!rest.every((message): message is UserMessage => message.role === "user")) return undefined;
+  return { kind: "send", messages: [...rest] };
+}
