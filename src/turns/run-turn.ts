@@ -254,7 +254,10 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
   // model is told why.
   const declineHiddenCall = (call: PendingToolCall) => {
     void session.rpc.tools
-      .handlePendingToolCall({ requestId: call.requestId, error: "Not run: the client accepts one tool call at a time. Call it again if it is still needed." })
+      .handlePendingToolCall({
+        requestId: call.requestId,
+        result: { textResultForLlm: "Not run: the client accepts one tool call at a time. Call it again if it is still needed.", resultType: "failure" },
+      })
       .catch(() => undefined);
   };
 
