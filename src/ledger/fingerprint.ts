@@ -14,7 +14,7 @@ type DialogueMessage = Exclude<ConversationMessage, { role: "system" }>;
 export function messageFingerprint(message: DialogueMessage): string {
   switch (message.role) {
     case "user":
-      return `u:${message.content.map((part) => (part.type === "text" ? `t${part.text}` : `i${part.mimeType}:${hash(part.data)}`)).join("\u0000").trim()}`;
+      return `u:${message.content.map((part) => (part.type === "text" ? `t${part.text.trim()}` : `i${part.mimeType}:${hash(part.data)}`)).join("\u0000")}`;
     case "assistant":
       return message.toolCalls.length > 0 ? `a:calls:${message.toolCalls.map((call) => call.id).join(",")}` : `a:${message.text.trim()}`;
     case "tool":

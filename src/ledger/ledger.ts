@@ -137,7 +137,8 @@ function continuationFor<S>(entry: LedgerEntry<S>, rest: readonly DialogueMessag
   if (entry.pending.length > 0) {
     if (!rest.every((message): message is Extract<DialogueMessage, { role: "tool" }> => message.role === "tool")) return undefined;
     const results = new Map(rest.map((message) => [message.toolCallId, message.text]));
-    const covers = results.size === entry.pending.length && entry.pending.every((call) => results.has(call.toolCallId));
+    // Exactly one result per waiting call: a repeated id would silently lose a result.
+    const covers = rest.length === entry.pending.length && results.size === entry.pending.length && entry.pending.every((call) => results.has(call.toolCallId));
     return covers ? { kind: "answer_tools", pending: entry.pending, results } : undefined;
   }
   if (!rest.every((message): message is UserMessage => message.role === "user")) return undefined;
