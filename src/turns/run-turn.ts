@@ -119,7 +119,8 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
     }
     queue.push({ type: "usage", usage: usage ?? estimateUsage(options.promptChars, outputChars) });
     queue.push({ type: "finish", reason: exhausted ? "length" : reason });
-    end(result);
+    // A cut answer is not what the session holds, so the session cannot be reused.
+    end(exhausted ? { kind: "ended_early" } : result);
   };
   const fail = (error: GatewayError) => {
     if (over) return;
