@@ -1,0 +1,108 @@
+// Watches the gateway under test from outside src/: which sessions it opens
+// and closes, and — for a short instrumented run — where a request's time to
+// first token goes: the gateway's own HTTP and app work, or the runtime.
+import type { CopilotSession } from "@github/copilot-sdk";
+import type { TestGateway } from "../support/gateway.js";
+import { percentile, type Sample } from "./stats.js";
+
+export interface Breakdown {
+  n: number;
+  /** Client fetch() → the runtime is asked for a session: HTTP in, body parse, model check, ledger lookup. */
+  beforeSessionMs: number;
+  /** CopilotRuntime.openSession: scratch dir + createSession. */
+  openSessionMs: number;
+  /** Session open → the session's first `assistant.message_delta`: send, runtime, model call. */
+  toFirstDeltaMs: number;
+  /** That event → the client holds the content chunk: event queue, SSE encoder, HTTP out. */
+  afterFirstDeltaMs: number;
+  ttftMs: number;
+}
+
+export interface GatewayProbe {
+  /** Resolves once no session close is in flight (after a turn, or a ledger eviction). */
+  settle(): Promise<void>;
+  /** Sessions opened and not yet closed. */
+  openSessions(): number;
+  /** Runs requests one by one with timestamps on; medians of the per-request stage durations. */
+  breakdown(run: () => Promise<Sample>, count: number): Promise<Breakdown>;
+}
+
+interface Marks {
+  start: number;
+  sessionRequested?: number;
+  sessionOpened?: number;
+  firstDelta?: number;
+}
+
+/** Wraps the runtime's openSession/closeSession; costs a branch and a counter per session while not measuring. */
+export function probeGateway(gateway: TestGateway): GatewayProbe {
+  const { runtime } = gateway;
+  const openSession = runtime.openSession.bind(runtime);
+  const closeSession = runtime.closeSession.bind(runtime);
+  const closing = new Set<Promise<void>>();
+  let opened = 0;
+  let closed = 0;
+  let current: Marks | undefined;
+
+  runtime.openSession = async (spec) => {
+    const marks = current;
+    if (marks) marks.sessionRequested = performance.now();
+    const session = await openSession(spec);
+    opened++;
+    if (marks) {
+      marks.sessionOpened = performance.now();
+      watchFirstDelta(session, marks);
+    }
+    return session;
+  };
+  runtime.closeSession = (session) => {
+    const done = closeSession(session);
+    closing.add(done);
+    void done.finally(() => {
+      closed++;
+      closing.delete(done);
+    });
+    return done;
+  };
+
+  const settle = async () => {
+    while (closing.size > 0) await Promise.all([...closing]);
+  };
+
+  return {
+    settle,
+    openSessions: () => opened - closed,
+    async breakdown(run, count) {
+      const rows: Array<Required<Marks> & { ttft: number }> = [];
+      for (let i = 0; i < count; i++) {
+        const marks: Marks = { start: performance.now() };
+        current = marks;
+        const sample = await run();
+        current = undefined;
+        await settle();
+        const { sessionRequested, sessionOpened, firstDelta } = marks;
+        if (sessionRequested === undefined || sessionOpened === undefined || firstDelta === undefined) {
+          throw new Error("gateway probe: a request did not open a new session (was a ledger session reused?)");
+        }
+        rows.push({ start: marks.start, sessionRequested, sessionOpened, firstDelta, ttft: marks.start + sample.ttftMs });
+      }
+      const median = (stage: (row: (typeof rows)[number]) => number) => percentile(rows.map(stage), 50);
+      return {
+        n: rows.length,
+        beforeSessionMs: median((r) => r.sessionRequested - r.start),
+        openSessionMs: median((r) => r.sessionOpened - r.sessionRequested),
+        toFirstDeltaMs: median((r) => r.firstDelta - r.sessionOpened),
+        afterFirstDeltaMs: median((r) => r.ttft - r.firstDelta),
+        ttftMs: median((r) => r.ttft - r.start),
+      };
+    },
+  };
+}
+
+function watchFirstDelta(session: CopilotSession, marks: Marks): void {
+  const unsubscribe = session.on((event) => {
+    if (event.type !== "assistant.message_delta") return;
+    marks.firstDelta ??= performance.now();
+    unsubscribe();
+  });
+}
