@@ -43,7 +43,9 @@ export interface Runtime {
   ping(): Promise<void>;
   listModels(): Promise<ModelEntry[]>;
   openSession(spec: SessionSpec): Promise<CopilotSession>;
-  closeSession(session: CopilotSession): Promise<void>;
+  suspendSession(session: CopilotSession): Promise<void>;
+  resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession>;
+  closeSession(session: CopilotSession | string): Promise<void>;
 }
 
 export class CopilotRuntime implements Runtime {
@@ -126,43 +128,8 @@ export class CopilotRuntime implements Runtime {
   private async createSession(spec: SessionSpec): Promise<CopilotSession> {
     const client = await this.ensureRunning();
     const workingDirectory = await mkdtemp(join(this.settings.dataDir, "scratch", "s-"));
-    const declared = new Set(spec.tools.map((tool) => tool.name));
-    // The client runs its own tools; the runtime may only ask for those the
-    // client declared, and nothing built in (shell, files, web) ever runs here.
-    const onPermissionRequest: PermissionHandler = (request) =>
-      request.kind === "custom-tool" && declared.has(String((request as { toolName?: unknown }).toolName))
-        ? { kind: "approve-once" }
-        : { kind: "reject", feedback: "Only tools declared by the API client may run." };
-    const { provider } = this.settings;
     try {
-      const session = await client.createSession({
-        model: spec.model,
-        streaming: true,
-        workingDirectory,
-        systemMessage: { mode: "replace", content: spec.systemMessage },
-        tools: spec.tools.map((tool) => ({
-          name: tool.name,
-          description: tool.description ?? "",
-          parameters: tool.parameters ?? { type: "object", properties: {} },
-          // Clients may name their tools like built-ins (`bash`, `edit`); theirs win.
-          overridesBuiltInTool: true,
-        })),
-        availableTools: spec.tools.map((tool) => tool.name),
-        onPermissionRequest,
-        ...(spec.reasoningEffort ? { reasoningEffort: spec.reasoningEffort } : {}),
-        ...(provider
-          ? {
-              provider: {
-                type: provider.type,
-                baseUrl: provider.baseUrl,
-                ...(provider.apiKey ? { apiKey: provider.apiKey } : {}),
-                ...(provider.wireApi ? { wireApi: provider.wireApi } : {}),
-              },
-              // BYOK models are unknown to the runtime, which otherwise drops image attachments.
-              modelCapabilities: { supports: { vision: true } },
-            }
-          : {}),
-      });
+      const session = await client.createSession(this.sessionConfig(spec, workingDirectory));
       this.scratchDirs.set(session.sessionId, workingDirectory);
       return session;
     } catch (error) {
@@ -171,13 +138,70 @@ export class CopilotRuntime implements Runtime {
     }
   }
 
-  /** Disconnects the session and deletes its state; never throws. */
-  async closeSession(session: CopilotSession): Promise<void> {
+  /**
+   * Disconnects a session but keeps its state, so it costs the runtime
+   * nothing until it is resumed: a runtime holding many live sessions opens
+   * new ones measurably slower. Never throws.
+   */
+  async suspendSession(session: CopilotSession): Promise<void> {
     await session.disconnect().catch(() => undefined);
-    await this.client.deleteSession(session.sessionId).catch(() => undefined);
-    const dir = this.scratchDirs.get(session.sessionId);
-    this.scratchDirs.delete(session.sessionId);
+  }
+
+  /** Reconnects a suspended session with the configuration it was created with. */
+  async resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession> {
+    const workingDirectory = this.scratchDirs.get(sessionId);
+    if (!workingDirectory) throw new Error(`session ${sessionId} is not known to this runtime`);
+    const client = await this.ensureRunning();
+    return client.resumeSession(sessionId, { ...this.sessionConfig(spec, workingDirectory), suppressResumeEvent: true });
+  }
+
+  /** Deletes a session, live or suspended, with its scratch directory; never throws. */
+  async closeSession(session: CopilotSession | string): Promise<void> {
+    const sessionId = typeof session === "string" ? session : session.sessionId;
+    if (typeof session !== "string") await session.disconnect().catch(() => undefined);
+    await this.client.deleteSession(sessionId).catch(() => undefined);
+    const dir = this.scratchDirs.get(sessionId);
+    this.scratchDirs.delete(sessionId);
     if (dir) await rm(dir, { recursive: true, force: true });
+  }
+
+  private sessionConfig(spec: SessionSpec, workingDirectory: string) {
+    const declared = new Set(spec.tools.map((tool) => tool.name));
+    // The client runs its own tools; the runtime may only ask for those the
+    // client declared, and nothing built in (shell, files, web) ever runs here.
+    const onPermissionRequest: PermissionHandler = (request) =>
+      request.kind === "custom-tool" && declared.has(String((request as { toolName?: unknown }).toolName))
+        ? { kind: "approve-once" }
+        : { kind: "reject", feedback: "Only tools declared by the API client may run." };
+    const { provider } = this.settings;
+    return {
+      model: spec.model,
+      streaming: true,
+      workingDirectory,
+      systemMessage: { mode: "replace" as const, content: spec.systemMessage },
+      tools: spec.tools.map((tool) => ({
+        name: tool.name,
+        description: tool.description ?? "",
+        parameters: tool.parameters ?? { type: "object", properties: {} },
+        // Clients may name their tools like built-ins (`bash`, `edit`); theirs win.
+        overridesBuiltInTool: true,
+      })),
+      availableTools: spec.tools.map((tool) => tool.name),
+      onPermissionRequest,
+      ...(spec.reasoningEffort ? { reasoningEffort: spec.reasoningEffort } : {}),
+      ...(provider
+        ? {
+            provider: {
+              type: provider.type,
+              baseUrl: provider.baseUrl,
+              ...(provider.apiKey ? { apiKey: provider.apiKey } : {}),
+              ...(provider.wireApi ? { wireApi: provider.wireApi } : {}),
+            },
+            // BYOK models are unknown to the runtime, which otherwise drops image attachments.
+            modelCapabilities: { supports: { vision: true } },
+          }
+        : {}),
+    };
   }
 
   private async ensureRunning(): Promise<CopilotClient> {

@@ -5,6 +5,11 @@
 // Anything else gets a new session, with the earlier turns rendered as a
 // transcript. A session that cannot take its continuation (the runtime was
 // restarted, say) is dropped and the request falls back to a new session.
+//
+// Sessions waiting on tool calls stay live (an agent loop's next step costs a
+// few milliseconds); idle ones are suspended, because every live session makes
+// the runtime slower to open new ones, and resumed when their conversation
+// goes on.
 import type { CopilotSession } from "@github/copilot-sdk";
 import { GatewayError } from "../http/errors.js";
 import { hash } from "../ledger/fingerprint.js";
@@ -31,22 +36,34 @@ export interface StartedTurn extends AsyncIterable<TurnEvent> {
   readonly outcome: Promise<TurnOutcome>;
 }
 
+/** A conversation's Copilot session: live while a turn runs or tool calls wait, suspended otherwise. */
+interface HeldSession {
+  readonly sessionId: string;
+  readonly spec: SessionSpec;
+  live: CopilotSession | undefined;
+  suspending: Promise<void> | undefined;
+}
+
 interface RunningTurn {
-  entry: LedgerEntry<CopilotSession>;
+  entry: LedgerEntry<HeldSession>;
+  session: CopilotSession;
   turn: Turn;
 }
 
 export class TurnService {
-  readonly ledger: ConversationLedger<CopilotSession>;
+  readonly ledger: ConversationLedger<HeldSession>;
 
   constructor(
     private readonly runtime: Runtime,
     private readonly options: TurnServiceOptions,
   ) {
-    this.ledger = new ConversationLedger<CopilotSession>({
+    this.ledger = new ConversationLedger<HeldSession>({
       maxSessions: options.maxSessions,
       idleTtlMs: options.sessionTtlMs,
-      close: (session) => runtime.closeSession(session),
+      close: async (held) => {
+        await held.suspending;
+        await runtime.closeSession(held.live ?? held.sessionId);
+      },
     });
   }
 
@@ -97,9 +114,9 @@ export class TurnService {
       } catch (error) {
         throw runtimeCallError(error, "open a session");
       }
-      const entry = this.ledger.adopt(partition, session);
+      const entry = this.ledger.adopt(partition, { sessionId: session.sessionId, spec, live: session, suspending: undefined });
       const begin = sendPrompt(session, rendered.prompt, rendered.attachments, request.responseFormat);
-      running = this.run(entry, dialogue, request, signal, begin, rendered.prompt.length);
+      running = this.run(entry, session, dialogue, request, signal, begin, rendered.prompt.length);
       try {
         await running.turn.started;
       } catch (error) {
@@ -107,12 +124,12 @@ export class TurnService {
       }
     }
 
-    const { entry, turn } = running;
+    const { session, turn } = running;
     let events: AsyncIterable<TurnEvent> = turn;
     if (check) events = checkedOutput(events, check);
     if (requiresToolCall(request)) events = requireToolCall(events);
     return {
-      sessionId: entry.session.sessionId,
+      sessionId: session.sessionId,
       continued,
       outcome: turn.outcome,
       [Symbol.asyncIterator]: () => events[Symbol.asyncIterator](),
@@ -121,23 +138,34 @@ export class TurnService {
 
   /** Runs the continuation on the leased session; undefined (session dropped) when it cannot take it. */
   private async continueSession(
-    lease: Lease<CopilotSession>,
+    lease: Lease<HeldSession>,
     dialogue: DialogueMessage[],
     request: TurnRequest,
     signal: AbortSignal,
   ): Promise<RunningTurn | undefined> {
     const { entry, continuation } = lease;
+    const held = entry.session;
+    try {
+      if (!held.live) {
+        await held.suspending;
+        held.live = await this.runtime.resumeSession(held.sessionId, held.spec);
+      }
+    } catch {
+      this.ledger.discard(entry);
+      return undefined;
+    }
+    const session = held.live;
     let begin: () => Promise<unknown>;
     let promptChars = 0;
     if (continuation.kind === "answer_tools") {
-      begin = answerToolCalls(entry.session, continuation.pending, continuation.results);
+      begin = answerToolCalls(session, continuation.pending, continuation.results);
     } else {
       const attachments: BlobAttachment[] = [];
       const prompt = continuation.messages.map((message) => renderParts(message.content, attachments)).join("\n\n");
       promptChars = prompt.length;
-      begin = sendPrompt(entry.session, prompt, attachments, request.responseFormat);
+      begin = sendPrompt(session, prompt, attachments, request.responseFormat);
     }
-    const running = this.run(entry, dialogue, request, signal, begin, promptChars);
+    const running = this.run(entry, session, dialogue, request, signal, begin, promptChars);
     try {
       await running.turn.started;
       return running;
@@ -151,14 +179,15 @@ export class TurnService {
 
   /** Runs a turn on a leased session; when it is over the session is recorded, or dropped if it is not reusable. */
   private run(
-    entry: LedgerEntry<CopilotSession>,
+    entry: LedgerEntry<HeldSession>,
+    session: CopilotSession,
     dialogue: DialogueMessage[],
     request: TurnRequest,
     signal: AbortSignal,
     begin: () => Promise<unknown>,
     promptChars: number,
   ): RunningTurn {
-    const turn = runTurn(entry.session, {
+    const turn = runTurn(session, {
       begin,
       promptChars,
       signal,
@@ -170,11 +199,20 @@ export class TurnService {
     void turn.outcome.then((outcome) => {
       if (outcome.kind === "completed" || outcome.kind === "tool_calls_pending") {
         const answer: DialogueMessage = { role: "assistant", text: outcome.answer.text, toolCalls: outcome.answer.toolCalls };
-        this.ledger.record(entry, [...dialogue, answer], outcome.kind === "tool_calls_pending" ? outcome.pending : []);
+        const pending = outcome.kind === "tool_calls_pending" ? outcome.pending : [];
+        if (pending.length === 0) this.suspend(entry.session);
+        this.ledger.record(entry, [...dialogue, answer], pending);
       } else {
         this.ledger.discard(entry);
       }
     });
-    return { entry, turn };
+    return { entry, session, turn };
+  }
+
+  private suspend(held: HeldSession): void {
+    const live = held.live;
+    if (!live) return;
+    held.live = undefined;
+    held.suspending = this.runtime.suspendSession(live);
   }
 }

@@ -165,6 +165,7 @@ async function main(): Promise<number> {
       gatewayRuntimes: refresh(gatewayRuntimes, children),
       rawRuntimes: refresh(rawRuntimes, children),
       gatewaySessionsOpen: gatewayProbe.openSessions(),
+      gatewaySessionsLive: gatewayProbe.liveSessions(),
       otherShare,
       benchSeconds: benchMs / 1000,
     });
@@ -197,7 +198,7 @@ function report(
   key: (path: PathName, concurrency: number) => string,
   breakdown: Breakdown,
   raw: { openSessionMs: number; toFirstDeltaMs: number },
-  extra: { gatewayRuntimes: ChildProcessInfo[]; rawRuntimes: ChildProcessInfo[]; gatewaySessionsOpen: number; otherShare: number; benchSeconds: number },
+  extra: { gatewayRuntimes: ChildProcessInfo[]; rawRuntimes: ChildProcessInfo[]; gatewaySessionsOpen: number; gatewaySessionsLive: number; otherShare: number; benchSeconds: number },
 ): void {
   const rows: string[][] = [];
   for (const concurrency of [1, CONCURRENCY]) {
@@ -273,7 +274,7 @@ function report(
   );
   console.log(
     `the gateway's own share (before the session + after the first delta): ${ms(own)} ms; the runtime part differs by ${signedMs(breakdown.openSessionMs + breakdown.toFirstDeltaMs - raw.openSessionMs - raw.toFirstDeltaMs)} ms` +
-      ` (the gateway's runtime holds ${extra.gatewaySessionsOpen} live sessions, the raw SDK's none)`,
+      ` (the gateway's runtime holds ${extra.gatewaySessionsOpen} sessions for its conversations, ${extra.gatewaySessionsLive} of them live; the raw SDK's none)`,
   );
 
   const usage = process.memoryUsage();
@@ -288,7 +289,9 @@ function report(
     for (const child of processes) console.log(`        ${label}: pid ${child.pid} RSS ${mib(child.rssBytes)} (${child.command.slice(0, 60)})`);
     if (processes.length === 0) console.log(`        ${label}: not found under /proc`);
   }
-  console.log(`        sessions the gateway still holds open at the end: ${extra.gatewaySessionsOpen} (the raw SDK path holds none)`);
+  console.log(
+    `        sessions the gateway still holds at the end: ${extra.gatewaySessionsOpen}, ${extra.gatewaySessionsLive} of them live, the rest suspended (the raw SDK path holds none)`,
+  );
   console.log(`bench took ${extra.benchSeconds.toFixed(1)} s`);
 }
 

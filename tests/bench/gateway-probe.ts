@@ -21,8 +21,10 @@ export interface Breakdown {
 export interface GatewayProbe {
   /** Resolves once no session close is in flight (after a turn, or a ledger eviction). */
   settle(): Promise<void>;
-  /** Sessions opened and not yet closed. */
+  /** Sessions opened and not yet closed (live or suspended). */
   openSessions(): number;
+  /** Of those, the ones connected to the runtime (not suspended). */
+  liveSessions(): number;
   /** Runs requests one by one with timestamps on; medians of the per-request stage durations. */
   breakdown(run: () => Promise<Sample>, count: number): Promise<Breakdown>;
 }
@@ -39,9 +41,12 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
   const { runtime } = gateway;
   const openSession = runtime.openSession.bind(runtime);
   const closeSession = runtime.closeSession.bind(runtime);
+  const suspendSession = runtime.suspendSession.bind(runtime);
+  const resumeSession = runtime.resumeSession.bind(runtime);
   const closing = new Set<Promise<void>>();
   let opened = 0;
   let closed = 0;
+  let suspended = 0;
   let current: Marks | undefined;
 
   runtime.openSession = async (spec) => {
@@ -55,7 +60,18 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
     }
     return session;
   };
+  runtime.suspendSession = async (session) => {
+    suspended++;
+    return suspendSession(session);
+  };
+  runtime.resumeSession = async (sessionId, spec) => {
+    const session = await resumeSession(sessionId, spec);
+    suspended--;
+    return session;
+  };
   runtime.closeSession = (session) => {
+    // A session id alone means the session was suspended when it was closed.
+    if (typeof session === "string") suspended--;
     const done = closeSession(session);
     closing.add(done);
     void done.finally(() => {
@@ -72,6 +88,7 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
   return {
     settle,
     openSessions: () => opened - closed,
+    liveSessions: () => opened - closed - suspended,
     async breakdown(run, count) {
       const rows: Array<Required<Marks> & { ttft: number }> = [];
       for (let i = 0; i < count; i++) {

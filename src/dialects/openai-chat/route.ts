@@ -48,8 +48,8 @@ export function chatCompletionsRoute(deps: ChatRouteDeps): Hono<AppEnv> {
       if (first?.type === "error") throw first.error;
       const encoder = createChatStreamEncoder(meta);
       async function* frames(): AsyncGenerator<string> {
-        yield encoder.start();
-        if (first) yield encoder.encode(first);
+        // The role chunk and the first event go out in one write.
+        yield encoder.start() + (first ? encoder.encode(first) : "");
         for (let next = await rest.next(); !next.done; next = await rest.next()) yield encoder.encode(next.value as TurnEvent);
         yield encoder.end();
       }
