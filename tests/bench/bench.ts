@@ -3,7 +3,9 @@
 // new session per request, (c) the gateway over a real socket — at
 // concurrency 1 and 50 — and the gateway / raw SDK ratio against the targets
 // (≤ +1 ms p50 TTFT at c=1, ≤ +10 % at c=50). Then a short instrumented run
-// splits the gateway's TTFT into its own work and the runtime's.
+// splits the gateway's TTFT into its own work and the runtime's. Last, issue
+// 3's agent loop: per-step TTFT with the conversation ledger against a new
+// session per request (tests/bench/agent-loop.ts).
 //
 // It reports; it does not fail: the exit code is 0 when targets are missed,
 // and non-zero only when a request failed or the bench itself broke.
@@ -14,6 +16,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import type { Script, Step } from "../support/upstream.js";
+import { benchAgentLoop } from "./agent-loop.js";
 import { probeGateway, type Breakdown } from "./gateway-probe.js";
 import { directRequest, gatewayRequest, RawSdk } from "./paths.js";
 import { childProcesses, mib, ms, otherCpuBetween, otherProcessesCpuMs, percentile, processCpuMs, summarize, table, type ChildProcessInfo, type Measurement, type Sample, type Summary } from "./stats.js";
@@ -314,7 +317,14 @@ function ratio(a: number, b: number): string {
   return `${(a / b).toFixed(3)}×`;
 }
 
-main().then(
+async function all(): Promise<number> {
+  const code = await main();
+  if (code !== 0) return code;
+  await benchAgentLoop();
+  return 0;
+}
+
+all().then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error("bench: broke:", error);
