@@ -29,6 +29,15 @@ export interface LedgerEntry<S> {
   lastUsed: number;
 }
 
+/** Where a recorded conversation can branch: before a user message the session was sent natively. */
+export interface ForkPoint<S> {
+  entry: LedgerEntry<S>;
+  /** The session event of that user message; the branch keeps everything before it. */
+  eventId: string;
+  /** The request's user messages from that point on. */
+  messages: UserMessage[];
+}
+
 export interface Lease<S> {
   entry: LedgerEntry<S>;
   continuation: Continuation;
@@ -46,6 +55,8 @@ export class ConversationLedger<S> {
   /** Idle entries by partition + transcript fingerprint, least recently used first. */
   private readonly idle = new Map<string, LedgerEntry<S>>();
   private readonly leased = new Set<LedgerEntry<S>>();
+  /** Partition + fingerprint of the messages before a forkable user message → where to fork. */
+  private readonly forkPoints = new Map<string, { entry: LedgerEntry<S>; eventId: string }>();
   private readonly now: () => number;
 
   constructor(private readonly options: LedgerOptions<S>) {
@@ -73,6 +84,26 @@ export class ConversationLedger<S> {
     return undefined;
   }
 
+  /**
+   * For a request the ledger cannot continue, an idle recorded conversation
+   * it branches from: the same messages up to a user message, then other
+   * (edited, or regenerated) user messages. The source entry is leased while
+   * the caller forks it; `release` gives it back unchanged.
+   */
+  leaseForkPoint(partition: string, dialogue: readonly DialogueMessage[]): ForkPoint<S> | undefined {
+    const chain = fingerprintChain(dialogue);
+    for (let length = dialogue.length - 1; length >= 1; length--) {
+      const point = this.forkPoints.get(indexKey(partition, chain[length - 1]!));
+      if (!point || this.idle.get(point.entry.key) !== point.entry || point.entry.pending.length > 0) continue;
+      const rest = dialogue.slice(length);
+      if (!rest.every((message): message is UserMessage => message.role === "user")) continue;
+      this.idle.delete(point.entry.key);
+      this.leased.add(point.entry);
+      return { entry: point.entry, eventId: point.eventId, messages: rest };
+    }
+    return undefined;
+  }
+
   /** Takes in a session opened for a new conversation, leased to the request that opened it. */
   adopt(partition: string, session: S): LedgerEntry<S> {
     const entry: LedgerEntry<S> = { session, partition, key: "", pending: [], lastUsed: this.now() };
@@ -81,16 +112,29 @@ export class ConversationLedger<S> {
     return entry;
   }
 
-  /** Ends a lease after a turn that left the session usable, under the transcript the client now holds. */
-  record(entry: LedgerEntry<S>, transcript: readonly DialogueMessage[], pending: PendingToolCall[]): void {
+  /**
+   * Ends a lease after a turn that left the session usable, under the
+   * transcript the client now holds. `forkAt` marks the user message this
+   * turn sent natively (its index in the transcript and its session event).
+   */
+  record(entry: LedgerEntry<S>, transcript: readonly DialogueMessage[], pending: PendingToolCall[], forkAt?: { index: number; eventId: string }): void {
     if (!this.leased.delete(entry)) return;
-    entry.key = indexKey(entry.partition, fingerprintChain(transcript).at(-1) ?? "");
+    const chain = fingerprintChain(transcript);
+    entry.key = indexKey(entry.partition, chain.at(-1) ?? "");
+    if (forkAt && forkAt.index > 0) this.forkPoints.set(indexKey(entry.partition, chain[forkAt.index - 1]!), { entry, eventId: forkAt.eventId });
     entry.pending = pending;
     entry.lastUsed = this.now();
     const previous = this.idle.get(entry.key);
     // The same transcript twice (two identical conversations): keep the newer.
-    if (previous) void this.options.close(previous.session);
+    if (previous) this.close(previous);
     this.idle.delete(entry.key);
+    this.idle.set(entry.key, entry);
+    this.evictOverCap();
+  }
+
+  /** Ends a lease that did not change the session (it was only forked from). */
+  release(entry: LedgerEntry<S>): void {
+    if (!this.leased.delete(entry)) return;
     this.idle.set(entry.key, entry);
     this.evictOverCap();
   }
@@ -98,7 +142,7 @@ export class ConversationLedger<S> {
   /** Ends a lease after an abort or an error: the session's state is not what the client holds. */
   discard(entry: LedgerEntry<S>): void {
     if (!this.leased.delete(entry)) return;
-    void this.options.close(entry.session);
+    this.close(entry);
   }
 
   /** Closes idle sessions unused for longer than the TTL. */
@@ -107,7 +151,7 @@ export class ConversationLedger<S> {
     for (const [key, entry] of this.idle) {
       if (entry.lastUsed > oldest) continue;
       this.idle.delete(key);
-      void this.options.close(entry.session);
+      this.close(entry);
     }
   }
 
@@ -115,6 +159,7 @@ export class ConversationLedger<S> {
     const entries = [...this.idle.values(), ...this.leased];
     this.idle.clear();
     this.leased.clear();
+    this.forkPoints.clear();
     await Promise.all(entries.map((entry) => this.options.close(entry.session)));
   }
 
@@ -123,8 +168,13 @@ export class ConversationLedger<S> {
     for (const [key, entry] of this.idle) {
       if (this.size <= this.options.maxSessions) return;
       this.idle.delete(key);
-      void this.options.close(entry.session);
+      this.close(entry);
     }
+  }
+
+  private close(entry: LedgerEntry<S>): void {
+    for (const [key, point] of this.forkPoints) if (point.entry === entry) this.forkPoints.delete(key);
+    void this.options.close(entry.session);
   }
 }
 

@@ -45,6 +45,7 @@ export interface Runtime {
   openSession(spec: SessionSpec): Promise<CopilotSession>;
   suspendSession(session: CopilotSession): Promise<void>;
   resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession>;
+  forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec): Promise<CopilotSession>;
   closeSession(session: CopilotSession | string): Promise<void>;
 }
 
@@ -153,6 +154,23 @@ export class CopilotRuntime implements Runtime {
     if (!workingDirectory) throw new Error(`session ${sessionId} is not known to this runtime`);
     const client = await this.ensureRunning();
     return client.resumeSession(sessionId, { ...this.sessionConfig(spec, workingDirectory), suppressResumeEvent: true });
+  }
+
+  /**
+   * A new session holding the history of `sessionId` up to (not including)
+   * the event `beforeEventId`: an edited or regenerated turn branches there.
+   */
+  async forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec): Promise<CopilotSession> {
+    const client = await this.ensureRunning();
+    const { sessionId: forkId } = await client.rpc.sessions.fork({ sessionId, toEventId: beforeEventId });
+    const workingDirectory = await mkdtemp(join(this.settings.dataDir, "scratch", "s-"));
+    this.scratchDirs.set(forkId, workingDirectory);
+    try {
+      return await client.resumeSession(forkId, { ...this.sessionConfig(spec, workingDirectory), suppressResumeEvent: true });
+    } catch (error) {
+      await this.closeSession(forkId);
+      throw error;
+    }
   }
 
   /** Deletes a session, live or suspended, with its scratch directory; never throws. */

@@ -41,6 +41,8 @@ export interface PendingToolCall {
 export interface AssistantAnswer {
   text: string;
   toolCalls: ToolCall[];
+  /** Session event id of the user message this turn sent, if it sent one: where the conversation can be forked. */
+  userMessageEventId?: string;
 }
 
 export type TurnOutcome =
@@ -92,6 +94,7 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
   let lastFailure: UpstreamFailure | undefined;
 
   let answerText = "";
+  let userMessageEventId: string | undefined;
   const answerCalls = new Map<string, ToolCall>();
   const toolIndexById = new Map<string, number>();
   const toolArgsSeen = new Set<string>();
@@ -139,7 +142,11 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
     settle(result);
   };
   const endEarly = (reason: FinishReason) => finish(reason, { kind: "ended_early" });
-  const answer = (): AssistantAnswer => ({ text: answerText, toolCalls: [...answerCalls.values()] });
+  const answer = (): AssistantAnswer => ({
+    text: answerText,
+    toolCalls: [...answerCalls.values()],
+    ...(userMessageEventId ? { userMessageEventId } : {}),
+  });
 
   const markOutput = () => {
     if (sentOutput) return;
@@ -179,6 +186,9 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
       return;
     }
     switch (event.type) {
+      case "user.message":
+        userMessageEventId ??= event.id;
+        return;
       case "assistant.message_delta": {
         if (!stopMatcher.active) return emitText(event.data.deltaContent);
         const { text, stopped } = stopMatcher.push(event.data.deltaContent);

@@ -2,8 +2,9 @@
 // the ledger knows runs on that conversation's live Copilot session: tool
 // results answer the calls the session waits on (no new prompt, so a whole
 // agent loop is one Copilot interaction), new user messages are sent to it.
-// Anything else gets a new session, with the earlier turns rendered as a
-// transcript. A session that cannot take its continuation (the runtime was
+// An edited or regenerated user turn branches the recorded conversation: its
+// session is forked before that user message. Anything else gets a new
+// session, with the earlier turns rendered as a transcript. A session that cannot take its continuation (the runtime was
 // restarted, say) is dropped and the request falls back to a new session.
 //
 // Sessions waiting on tool calls stay live (an agent loop's next step costs a
@@ -13,7 +14,7 @@
 import type { CopilotSession } from "@github/copilot-sdk";
 import { GatewayError } from "../http/errors.js";
 import { hash } from "../ledger/fingerprint.js";
-import { ConversationLedger, type DialogueMessage, type Lease, type LedgerEntry } from "../ledger/ledger.js";
+import { ConversationLedger, type DialogueMessage, type Lease, type LedgerEntry, type UserMessage } from "../ledger/ledger.js";
 import type { Runtime, SessionSpec } from "../runtime/runtime.js";
 import { answerToolCalls, sendPrompt } from "./begin.js";
 import type { TurnEvent, TurnRequest } from "./events.js";
@@ -106,6 +107,7 @@ export class TurnService {
 
     const lease = this.ledger.lease(partition, dialogue);
     let running = lease ? await this.continueSession(lease, dialogue, request, signal) : undefined;
+    running ??= await this.branchSession(partition, spec, dialogue, request, signal);
     const continued = running !== undefined;
     if (!running) {
       let session: CopilotSession;
@@ -116,7 +118,7 @@ export class TurnService {
       }
       const entry = this.ledger.adopt(partition, { sessionId: session.sessionId, spec, live: session, suspending: undefined });
       const begin = sendPrompt(session, rendered.prompt, rendered.attachments, request.responseFormat);
-      running = this.run(entry, session, dialogue, request, signal, begin, rendered.prompt.length);
+      running = this.run(entry, session, dialogue, request, signal, begin, rendered.prompt.length, undefined);
       try {
         await running.turn.started;
       } catch (error) {
@@ -155,17 +157,13 @@ export class TurnService {
       return undefined;
     }
     const session = held.live;
-    let begin: () => Promise<unknown>;
-    let promptChars = 0;
+    let running: RunningTurn;
     if (continuation.kind === "answer_tools") {
-      begin = answerToolCalls(session, continuation.pending, continuation.results);
+      const begin = answerToolCalls(session, continuation.pending, continuation.results);
+      running = this.run(entry, session, dialogue, request, signal, begin, 0, undefined);
     } else {
-      const attachments: BlobAttachment[] = [];
-      const prompt = continuation.messages.map((message) => renderParts(message.content, attachments)).join("\n\n");
-      promptChars = prompt.length;
-      begin = sendPrompt(session, prompt, attachments, request.responseFormat);
+      running = this.sendUserMessages(entry, session, dialogue, continuation.messages, request, signal);
     }
-    const running = this.run(entry, session, dialogue, request, signal, begin, promptChars);
     try {
       await running.turn.started;
       return running;
@@ -177,7 +175,63 @@ export class TurnService {
     }
   }
 
-  /** Runs a turn on a leased session; when it is over the session is recorded, or dropped if it is not reusable. */
+  /** Forks the recorded conversation this request branches from; undefined when there is none or forking fails. */
+  private async branchSession(
+    partition: string,
+    spec: SessionSpec,
+    dialogue: DialogueMessage[],
+    request: TurnRequest,
+    signal: AbortSignal,
+  ): Promise<RunningTurn | undefined> {
+    const point = this.ledger.leaseForkPoint(partition, dialogue);
+    if (!point) return undefined;
+    const source = point.entry.session;
+    let session: CopilotSession;
+    try {
+      // Forking a suspended session leaves it unable to resume ("First event
+      // must be session.start"), so the source is reconnected for the fork.
+      if (!source.live) {
+        await source.suspending;
+        source.live = await this.runtime.resumeSession(source.sessionId, source.spec);
+      }
+      session = await this.runtime.forkSession(source.sessionId, point.eventId, spec);
+    } catch {
+      return undefined;
+    } finally {
+      this.suspend(source);
+      this.ledger.release(point.entry);
+    }
+    const entry = this.ledger.adopt(partition, { sessionId: session.sessionId, spec, live: session, suspending: undefined });
+    const running = this.sendUserMessages(entry, session, dialogue, point.messages, request, signal);
+    try {
+      await running.turn.started;
+      return running;
+    } catch {
+      this.ledger.discard(entry);
+      return undefined;
+    }
+  }
+
+  /** Sends the request's trailing user messages to a session that holds everything before them. */
+  private sendUserMessages(
+    entry: LedgerEntry<HeldSession>,
+    session: CopilotSession,
+    dialogue: DialogueMessage[],
+    messages: UserMessage[],
+    request: TurnRequest,
+    signal: AbortSignal,
+  ): RunningTurn {
+    const attachments: BlobAttachment[] = [];
+    const prompt = messages.map((message) => renderParts(message.content, attachments)).join("\n\n");
+    const begin = sendPrompt(session, prompt, attachments, request.responseFormat);
+    return this.run(entry, session, dialogue, request, signal, begin, prompt.length, dialogue.length - messages.length);
+  }
+
+  /**
+   * Runs a turn on a leased session; when it is over the session is recorded,
+   * or dropped if it is not reusable. `sentAt` is the transcript index of the
+   * user message this turn sends natively, where the conversation can later branch.
+   */
   private run(
     entry: LedgerEntry<HeldSession>,
     session: CopilotSession,
@@ -186,6 +240,7 @@ export class TurnService {
     signal: AbortSignal,
     begin: () => Promise<unknown>,
     promptChars: number,
+    sentAt: number | undefined,
   ): RunningTurn {
     const turn = runTurn(session, {
       begin,
@@ -201,7 +256,8 @@ export class TurnService {
         const answer: DialogueMessage = { role: "assistant", text: outcome.answer.text, toolCalls: outcome.answer.toolCalls };
         const pending = outcome.kind === "tool_calls_pending" ? outcome.pending : [];
         if (pending.length === 0) this.suspend(entry.session);
-        this.ledger.record(entry, [...dialogue, answer], pending);
+        const eventId = outcome.answer.userMessageEventId;
+        this.ledger.record(entry, [...dialogue, answer], pending, sentAt !== undefined && eventId ? { index: sentAt, eventId } : undefined);
       } else {
         this.ledger.discard(entry);
       }

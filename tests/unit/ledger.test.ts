@@ -481,3 +481,44 @@ describe("fingerprints", () => {
     expect(many.size).toBe(2_000);
   });
 });
+
+describe("fork points (edited and regenerated turns)", () => {
+  const transcript = [user("one"), assistant("echo one"), user("two"), assistant("echo two")];
+  const seedWithForkPoint = () => {
+    const entry = ledger.adopt(P, { id: "s1" });
+    ledger.record(entry, transcript, [], { index: 2, eventId: "event-two" });
+    return entry;
+  };
+
+  it("finds where an edited last user message branches, and leases the source until it is released", () => {
+    const entry = seedWithForkPoint();
+    const point = ledger.leaseForkPoint(P, [user("one"), assistant("echo one"), user("two, edited")]);
+    expect(point).toMatchObject({ eventId: "event-two", messages: [user("two, edited")] });
+    expect(point?.entry).toBe(entry);
+    // Leased while it is forked: neither continued nor forked again meanwhile.
+    expect(ledger.lease(P, [...transcript, user("three")])).toBeUndefined();
+    expect(ledger.leaseForkPoint(P, [user("one"), assistant("echo one"), user("other")])).toBeUndefined();
+    ledger.release(entry);
+    expect(ledger.lease(P, [...transcript, user("three")])?.entry).toBe(entry);
+    expect(closed).toEqual([]);
+  });
+
+  it("finds a regenerated turn (the history up to the user message, again)", () => {
+    seedWithForkPoint();
+    expect(ledger.leaseForkPoint(P, transcript.slice(0, 3))?.eventId).toBe("event-two");
+  });
+
+  it("does not branch when the rest is not user messages, the history before it differs, or in another partition", () => {
+    seedWithForkPoint();
+    expect(ledger.leaseForkPoint(P, [user("one"), assistant("echo one"), toolResult("call_1", "x")])).toBeUndefined();
+    expect(ledger.leaseForkPoint(P, [user("one!"), assistant("echo one"), user("two, edited")])).toBeUndefined();
+    expect(ledger.leaseForkPoint("partition-b", [user("one"), assistant("echo one"), user("two, edited")])).toBeUndefined();
+  });
+
+  it("forgets the fork points of a session that was closed", () => {
+    const entry = seedWithForkPoint();
+    ledger.lease(P, [...transcript, user("three")]);
+    ledger.discard(entry);
+    expect(ledger.leaseForkPoint(P, [user("one"), assistant("echo one"), user("two, edited")])).toBeUndefined();
+  });
+});
