@@ -1,7 +1,7 @@
 // A Chat Completions request body → the dialect-neutral TurnRequest.
 import { badRequest } from "../../http/errors.js";
 import type { ReasoningEffort, ResponseFormat, TurnRequest } from "../../turns/events.js";
-import { issueToBadRequest } from "./issue-to-error.js";
+import { issueToBadRequest } from "../shared/issue-to-error.js";
 import { toConversation } from "./messages.js";
 import { chatRequestSchema, type ChatRequestBody } from "./schema.js";
 import { toToolChoice, toToolDefinitions } from "./tools.js";

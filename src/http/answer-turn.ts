@@ -1,0 +1,75 @@
+// Answers one HTTP request with one turn, the same way for every dialect:
+// start it (on the conversation's session), then either buffer its events
+// into one JSON body or stream them as SSE after the commit hold. The
+// dialect supplies only how events become bytes.
+//
+// The request counts as in flight until its last byte; it is aborted when
+// the client goes away or the process shuts down.
+import type { TurnEvent, TurnRequest } from "../turns/events.js";
+import { holdForCommit } from "../turns/commit-hold.js";
+import type { TurnService } from "../turns/turn-service.js";
+import type { InflightRequests } from "./inflight.js";
+import { sseResponse } from "./sse.js";
+
+/** A dialect's stream encoder: every call returns complete SSE frames (or ""). */
+export interface StreamEncoder {
+  start(): string;
+  encode(event: TurnEvent): string;
+  end(): string;
+}
+
+export interface TurnAnswer<Body> {
+  turns: TurnService;
+  inflight: InflightRequests;
+  request: TurnRequest;
+  stream: boolean;
+  /** The API key the client presented ("" without keys): sessions are never shared across callers. */
+  caller: string;
+  requestId: string;
+  /** The HTTP request's own signal: aborted when the client disconnects. */
+  clientSignal: AbortSignal;
+  keepAliveMs: number;
+  keepAliveFrame: string;
+  /** Buffers the events into the non-streaming body. */
+  collect: (events: AsyncIterable<TurnEvent>) => Promise<{ body: Body; usageReported: boolean }>;
+  createEncoder: () => StreamEncoder;
+}
+
+export async function answerTurn<Body>(answer: TurnAnswer<Body>): Promise<Response> {
+  const abort = new AbortController();
+  answer.clientSignal.addEventListener("abort", () => abort.abort(), { once: true });
+  const done = answer.inflight.begin((reason) => abort.abort(reason));
+  try {
+    const turn = await answer.turns.start(answer.request, abort.signal, answer.caller);
+    const headers = { "x-request-id": answer.requestId, "x-copilot-session-id": turn.sessionId };
+    if (!answer.stream) {
+      const { body, usageReported } = await answer.collect(turn);
+      done();
+      return new Response(JSON.stringify(body), {
+        status: 200,
+        headers: { "content-type": "application/json", ...headers, ...(!usageReported ? { "x-gateway-usage-estimated": "true" } : {}) },
+      });
+    }
+    const { first, rest } = await holdForCommit(turn);
+    // Failed before anything was sent: answer with a real status (a 429 with Retry-After), not a 200 stream.
+    if (first?.type === "error") throw first.error;
+    const encoder = answer.createEncoder();
+    async function* frames(): AsyncGenerator<string> {
+      // The opening frames and the first event go out in one write.
+      yield encoder.start() + (first ? encoder.encode(first) : "");
+      for (let next = await rest.next(); !next.done; next = await rest.next()) yield encoder.encode(next.value as TurnEvent);
+      yield encoder.end();
+    }
+    return sseResponse(frames(), {
+      keepAliveFrame: answer.keepAliveFrame,
+      keepAliveMs: answer.keepAliveMs,
+      headers,
+      onCancel: () => abort.abort(),
+      onClose: done,
+    });
+  } catch (error) {
+    abort.abort();
+    done();
+    throw error;
+  }
+}
