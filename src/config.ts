@@ -2,6 +2,7 @@
 // Pure on purpose: the entry passes argv, env and the cache dir, and decides how
 // to exit, so every rule here is testable without a process. Web-standard only.
 import { z } from "zod";
+import { parseAliases } from "./turns/model-aliases.js";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 export type ProviderType = "openai" | "azure" | "anthropic";
@@ -32,6 +33,7 @@ export interface Config {
   modelsTtlMs: number;
   maxSessions: number;
   sessionTtlMs: number;
+  modelAliases: Map<string, string>;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
   logLevel: LogLevel;
@@ -81,6 +83,7 @@ const SETTINGS = {
   modelsTtl: { flag: "models-ttl-seconds", env: ["GATEWAY_MODELS_TTL_SECONDS"], valueHint: "<s>", defaultText: "300", meaning: "How long the model list is cached (0 = no cache)." },
   maxSessions: { flag: "max-sessions", env: ["GATEWAY_MAX_SESSIONS"], valueHint: "<n>", defaultText: "200", meaning: "Live Copilot sessions kept for conversations to continue; least recently used go first." },
   sessionTtl: { flag: "session-ttl-seconds", env: ["GATEWAY_SESSION_TTL_SECONDS"], valueHint: "<s>", defaultText: "1800", meaning: "How long an idle conversation's session is kept." },
+  modelAliases: { flag: "model-aliases", env: ["GATEWAY_MODEL_ALIASES"], valueHint: "<from=to,...>", defaultText: "none (Claude Code names map by rule)", meaning: "Client model names → served model ids, e.g. claude-3-5-haiku-latest=gpt-4.1-mini." },
   bodyLimit: { flag: "body-limit-mb", env: ["GATEWAY_BODY_LIMIT_MB"], valueHint: "<MB>", defaultText: "32", meaning: "Largest request body (1 MB = 1,048,576 bytes); larger is a 413." },
   strictOpenAI: { flag: "strict-openai", env: ["GATEWAY_STRICT_OPENAI"], valueHint: "[true|false]", defaultText: "false", meaning: "Send no non-standard response fields (reasoning_content, ...).", isBoolean: true },
   logLevel: { flag: "log-level", env: ["GATEWAY_LOG_LEVEL"], valueHint: "error|warn|info|debug", defaultText: "info", meaning: "Log verbosity." },
@@ -145,10 +148,20 @@ export function loadConfig(
     modelsTtlMs: seconds(raw("modelsTtl"), 300, "nonnegative"),
     maxSessions: parse(raw("maxSessions"), 200, integerText.pipe(z.number().min(1)), "an integer of at least 1"),
     sessionTtlMs: seconds(raw("sessionTtl"), 1800, "positive"),
+    modelAliases: aliases(raw("modelAliases")),
     bodyLimitBytes: Math.round(parse(raw("bodyLimit"), 32, decimalText.pipe(z.number().positive()), "a number greater than 0") * 1024 * 1024),
     strictOpenAI: parse(raw("strictOpenAI"), false, z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),
     logLevel: parse(raw("logLevel"), "info", z.enum(["error", "warn", "info", "debug"]), "one of error|warn|info|debug"),
   };
+}
+
+function aliases(value: RawValue | undefined): Map<string, string> {
+  if (!value) return new Map();
+  try {
+    return parseAliases(value.text);
+  } catch (error) {
+    throw new ConfigError(`${value.source}: ${error instanceof Error ? error.message : "not a from=to list"}`);
+  }
 }
 
 function readFlags(argv: readonly string[]): Map<string, string> {

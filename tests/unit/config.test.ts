@@ -36,6 +36,7 @@ describe("loadConfig defaults", () => {
       modelsTtlMs: 300_000,
       maxSessions: 200,
       sessionTtlMs: 1_800_000,
+      modelAliases: new Map(),
       bodyLimitBytes: 32 * 1024 * 1024,
       strictOpenAI: false,
       logLevel: "info",
@@ -66,6 +67,7 @@ const SETTING_CASES: Array<[env: string, flag: string, raw: string, expected: Pa
   ["GATEWAY_MODELS_TTL_SECONDS", "--models-ttl-seconds", "60", { modelsTtlMs: 60_000 }],
   ["GATEWAY_MAX_SESSIONS", "--max-sessions", "7", { maxSessions: 7 }],
   ["GATEWAY_SESSION_TTL_SECONDS", "--session-ttl-seconds", "90", { sessionTtlMs: 90_000 }],
+  ["GATEWAY_MODEL_ALIASES", "--model-aliases", "claude-3-5-haiku=gpt-4.1-mini, opus=claude-opus-4.1", { modelAliases: new Map([["claude-3-5-haiku", "gpt-4.1-mini"], ["opus", "claude-opus-4.1"]]) }],
   ["GATEWAY_BODY_LIMIT_MB", "--body-limit-mb", "1", { bodyLimitBytes: 1024 * 1024 }],
   ["GATEWAY_STRICT_OPENAI", "--strict-openai", "yes", { strictOpenAI: true }],
   ["GATEWAY_LOG_LEVEL", "--log-level", "debug", { logLevel: "debug" }],
@@ -179,6 +181,7 @@ describe("invalid values", () => {
     [{ GATEWAY_MAX_SESSIONS: "0" }, "GATEWAY_MAX_SESSIONS"],
     [{ GATEWAY_MAX_SESSIONS: "many" }, "GATEWAY_MAX_SESSIONS"],
     [{ GATEWAY_SESSION_TTL_SECONDS: "0" }, "GATEWAY_SESSION_TTL_SECONDS"],
+    [{ GATEWAY_MODEL_ALIASES: "claude-sonnet-4-5" }, "GATEWAY_MODEL_ALIASES"],
     [{ GATEWAY_BODY_LIMIT_MB: "0" }, "GATEWAY_BODY_LIMIT_MB"],
     [{ GATEWAY_STRICT_OPENAI: "maybe" }, "GATEWAY_STRICT_OPENAI"],
     [{ GATEWAY_LOG_LEVEL: "trace" }, "GATEWAY_LOG_LEVEL"],
@@ -230,7 +233,7 @@ describe("help", () => {
       "COPILOT_PROVIDER_MODELS", "GATEWAY_API_KEYS", "GATEWAY_CORS_ORIGINS", "GATEWAY_KEEPALIVE_SECONDS",
       "GATEWAY_TURN_TIMEOUT_SECONDS", "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_MODELS_TTL_SECONDS",
       "GATEWAY_BODY_LIMIT_MB", "GATEWAY_STRICT_OPENAI", "GATEWAY_LOG_LEVEL", "GATEWAY_MAX_SESSIONS",
-      "GATEWAY_SESSION_TTL_SECONDS",
+      "GATEWAY_SESSION_TTL_SECONDS", "GATEWAY_MODEL_ALIASES",
     ];
     for (const name of names) expect(text).toContain(name);
     for (const [, flag] of SETTING_CASES) expect(text).toContain(flag);
