@@ -18,7 +18,8 @@ export type UserMessage = Extract<ConversationMessage, { role: "user" }>;
 
 export type Continuation =
   | { kind: "send"; messages: UserMessage[] }
-  | { kind: "answer_tools"; pending: PendingToolCall[]; results: Map<string, string> };
+  /** `followUp`: user messages sent after the results, in the same request (Claude Code's reminders, a note typed meanwhile). */
+  | { kind: "answer_tools"; pending: PendingToolCall[]; results: Map<string, string>; followUp: UserMessage[] };
 
 export interface LedgerEntry<S> {
   readonly session: S;
@@ -132,6 +133,14 @@ export class ConversationLedger<S> {
     this.evictOverCap();
   }
 
+  /** Forgets a conversation whatever its state: the client was told its answer failed, so it will not be continued. */
+  drop(entry: LedgerEntry<S>): void {
+    if (this.leased.has(entry)) return this.discard(entry);
+    if (this.idle.get(entry.key) !== entry) return;
+    this.idle.delete(entry.key);
+    this.close(entry);
+  }
+
   /** Ends a lease that did not change the session (it was only forked from). */
   release(entry: LedgerEntry<S>): void {
     if (!this.leased.delete(entry)) return;
@@ -185,11 +194,14 @@ function indexKey(partition: string, fingerprint: string): string {
 function continuationFor<S>(entry: LedgerEntry<S>, rest: readonly DialogueMessage[]): Continuation | undefined {
   if (rest.length === 0) return undefined;
   if (entry.pending.length > 0) {
-    if (!rest.every((message): message is Extract<DialogueMessage, { role: "tool" }> => message.role === "tool")) return undefined;
-    const results = new Map(rest.map((message) => [message.toolCallId, message.text]));
+    const toolCount = rest.findIndex((message) => message.role !== "tool");
+    const tools = (toolCount < 0 ? rest : rest.slice(0, toolCount)) as Array<Extract<DialogueMessage, { role: "tool" }>>;
+    const followUp = toolCount < 0 ? [] : rest.slice(toolCount);
+    if (!followUp.every((message): message is UserMessage => message.role === "user")) return undefined;
+    const results = new Map(tools.map((message) => [message.toolCallId, message.text]));
     // Exactly one result per waiting call: a repeated id would silently lose a result.
-    const covers = rest.length === entry.pending.length && results.size === entry.pending.length && entry.pending.every((call) => results.has(call.toolCallId));
-    return covers ? { kind: "answer_tools", pending: entry.pending, results } : undefined;
+    const covers = tools.length === entry.pending.length && results.size === entry.pending.length && entry.pending.every((call) => results.has(call.toolCallId));
+    return covers ? { kind: "answer_tools", pending: entry.pending, results, followUp } : undefined;
   }
   if (!rest.every((message): message is UserMessage => message.role === "user")) return undefined;
   return { kind: "send", messages: [...rest] };

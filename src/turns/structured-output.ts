@@ -8,7 +8,8 @@ import type { ResponseFormat, TurnEvent } from "./events.js";
 
 export type OutputCheck = (text: string) => GatewayError | undefined;
 
-export function structuredOutputCheck(format: ResponseFormat): OutputCheck {
+/** `schemaParam` names the schema's field in the client's dialect for a 400. */
+export function structuredOutputCheck(format: ResponseFormat, schemaParam = "response_format.json_schema.schema"): OutputCheck {
   let validate: ValidateFunction | undefined;
   if (format.type === "json_schema") {
     try {
@@ -17,7 +18,7 @@ export function structuredOutputCheck(format: ResponseFormat): OutputCheck {
     } catch (error) {
       throw new GatewayError({
         status: 400,
-        param: "response_format.json_schema.schema",
+        param: schemaParam,
         code: "invalid_value",
         message: `The JSON schema is not valid: ${error instanceof Error ? error.message : String(error)}`,
       });

@@ -22,12 +22,15 @@ import { renderParts, renderSessionPrompt, type BlobAttachment } from "./prompt.
 import { runTurn, type Turn, type TurnOutcome } from "./run-turn.js";
 import { checkedOutput, structuredOutputCheck } from "./structured-output.js";
 import { offeredTools, requireToolCall, requiresToolCall } from "./tool-choice.js";
+import { resolveModel } from "./model-aliases.js";
 import { runtimeCallError } from "./upstream-errors.js";
 
 export interface TurnServiceOptions {
   deadlineMs: number;
   maxSessions: number;
   sessionTtlMs: number;
+  /** Client model names → served ids, before the built-in Claude Code name rules. */
+  modelAliases?: ReadonlyMap<string, string>;
 }
 
 export interface StartedTurn extends AsyncIterable<TurnEvent> {
@@ -68,8 +71,12 @@ export class TurnService {
     });
   }
 
-  /** Throws a 404 `model_not_found` unless the runtime serves this model. */
-  async checkModel(model: string): Promise<void> {
+  /**
+   * The served model id for the name a client sent (exactly, through the
+   * alias table, or by the Claude Code naming rules); a 404
+   * `model_not_found` when none fits.
+   */
+  async resolveModel(model: string): Promise<string> {
     let models;
     try {
       models = await this.runtime.listModels();
@@ -80,7 +87,12 @@ export class TurnService {
         message: `The model list could not be read from the Copilot runtime: ${error instanceof Error ? error.message : String(error)}`,
       });
     }
-    if (!models.some((entry) => entry.id === model)) {
+    const resolved = resolveModel(
+      model,
+      models.map((entry) => entry.id),
+      this.options.modelAliases,
+    );
+    if (resolved === undefined) {
       throw new GatewayError({
         status: 404,
         code: "model_not_found",
@@ -88,15 +100,16 @@ export class TurnService {
         message: `The model \`${model}\` does not exist or you do not have access to it.`,
       });
     }
+    return resolved;
   }
 
   /** `caller` identifies who is asking (their API key); sessions are never shared across callers. */
   async start(request: TurnRequest, signal: AbortSignal, caller: string): Promise<StartedTurn> {
     const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
-    await this.checkModel(request.model);
+    const model = await this.resolveModel(request.model);
     const rendered = renderSessionPrompt(request.messages);
     const spec: SessionSpec = {
-      model: request.model,
+      model,
       systemMessage: rendered.systemMessage,
       tools: offeredTools(request),
       ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
@@ -126,10 +139,11 @@ export class TurnService {
       }
     }
 
-    const { session, turn } = running;
+    const { entry, session, turn } = running;
     let events: AsyncIterable<TurnEvent> = turn;
     if (check) events = checkedOutput(events, check);
     if (requiresToolCall(request)) events = requireToolCall(events);
+    if (events !== turn) events = this.dropOnRejection(events, entry, turn);
     return {
       sessionId: session.sessionId,
       continued,
@@ -159,7 +173,8 @@ export class TurnService {
     const session = held.live;
     let running: RunningTurn;
     if (continuation.kind === "answer_tools") {
-      const begin = answerToolCalls(session, continuation.pending, continuation.results);
+      const results = withFollowUp(continuation.pending, continuation.results, continuation.followUp);
+      const begin = answerToolCalls(session, continuation.pending, results);
       running = this.run(entry, session, dialogue, request, signal, begin, 0, undefined);
     } else {
       running = this.sendUserMessages(entry, session, dialogue, continuation.messages, request, signal);
@@ -265,10 +280,36 @@ export class TurnService {
     return { entry, session, turn };
   }
 
+  /**
+   * When a check turned a finished answer into an error, the client never got
+   * that answer, so the recorded conversation cannot go on: drop it (after
+   * the outcome has recorded it).
+   */
+  private async *dropOnRejection(events: AsyncIterable<TurnEvent>, entry: LedgerEntry<HeldSession>, turn: Turn): AsyncGenerator<TurnEvent> {
+    for await (const event of events) {
+      if (event.type === "error") void turn.outcome.then(() => this.ledger.drop(entry));
+      yield event;
+    }
+  }
+
   private suspend(held: HeldSession): void {
     const live = held.live;
     if (!live) return;
     held.live = undefined;
     held.suspending = this.runtime.suspendSession(live);
   }
+}
+
+/**
+ * User text sent together with tool results (Claude Code appends
+ * <system-reminder> blocks; a user may type while tools run) rides along with
+ * the last result, so the loop stays one native turn and the model still reads it.
+ */
+function withFollowUp(pending: readonly { toolCallId: string }[], results: ReadonlyMap<string, string>, followUp: readonly UserMessage[]): ReadonlyMap<string, string> {
+  const last = pending.at(-1);
+  if (followUp.length === 0 || !last) return results;
+  const text = followUp
+    .flatMap((message) => message.content.map((part) => (part.type === "text" ? part.text : "[image omitted: images cannot accompany tool results]")))
+    .join("\n\n");
+  return new Map([...results, [last.toolCallId, `${results.get(last.toolCallId) ?? ""}\n\n${text}`]]);
 }

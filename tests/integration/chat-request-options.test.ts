@@ -1,6 +1,6 @@
 // Request options that change what the runtime is asked for, checked at the
 // scripted upstream, and options the gateway emulates itself (stop, max_tokens).
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { chatBody, readSseData, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { contentText } from "../support/upstream.js";
 
@@ -143,8 +143,11 @@ describe("options passed to the runtime", () => {
     const schema = { type: "object", properties: { answer: { type: "number" } }, required: ["answer"] };
     const format = { response_format: { type: "json_schema", json_schema: { name: "math", schema } } };
     gw.upstream.respondInOrder({ steps: [{ text: '{"answer":"four"}' }] });
+    const sessionsBefore = gw.turns.ledger.size;
     const buffered = await gw.post("/v1/chat/completions", chatBody("2+2?", format));
     expect(buffered.status).toBe(502);
+    // The client never got that answer, so its session is not kept for a continuation.
+    await vi.waitFor(() => expect(gw.turns.ledger.size).toBe(sessionsBefore));
     const body = (await buffered.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("invalid_structured_output");
     expect(body.error.message).toContain("/answer");

@@ -102,11 +102,18 @@ describe("matching a request to a recorded transcript", () => {
     expect(ledger.lease(P, [...calls, toolResult("call_a", "x"), toolResult("call_a", "y")])).toBeUndefined();
   });
 
-  it("does not match when user messages follow a transcript that waits on tools", () => {
+  it("does not match user messages instead of the results a session waits on", () => {
     const calls = [user("do it"), assistant("", ["call_a"])];
     seed("s1", calls, pendingFor("call_a"));
     expect(ledger.lease(P, [...calls, user("never mind")])).toBeUndefined();
-    expect(ledger.lease(P, [...calls, toolResult("call_a", "A"), user("and then")])).toBeUndefined();
+    expect(ledger.lease(P, [...calls, user("first"), toolResult("call_a", "A")])).toBeUndefined();
+  });
+
+  it("takes user messages that follow all the results as a follow-up (Claude Code's reminders)", () => {
+    const calls = [user("do it"), assistant("", ["call_a"])];
+    seed("s1", calls, pendingFor("call_a"));
+    const lease = ledger.lease(P, [...calls, toolResult("call_a", "A"), user("<system-reminder>x</system-reminder>")]);
+    expect(lease?.continuation).toMatchObject({ kind: "answer_tools", followUp: [user("<system-reminder>x</system-reminder>")] });
   });
 
   it("does not match tool results for a session that waits on nothing", () => {
@@ -520,5 +527,20 @@ describe("fork points (edited and regenerated turns)", () => {
     ledger.lease(P, [...transcript, user("three")]);
     ledger.discard(entry);
     expect(ledger.leaseForkPoint(P, [user("one"), assistant("echo one"), user("two, edited")])).toBeUndefined();
+  });
+});
+
+describe("dropping a conversation the client was told failed", () => {
+  it("closes an idle entry and a leased one, and it is never found again", () => {
+    const transcript = [user("q"), assistant("a")];
+    const idle = seed("s1", transcript);
+    ledger.drop(idle);
+    expect(closed).toEqual(["s1"]);
+    expect(ledger.lease(P, [...transcript, user("next")])).toBeUndefined();
+
+    const leased = ledger.adopt(P, { id: "s2" });
+    ledger.drop(leased);
+    expect(closed).toEqual(["s1", "s2"]);
+    expect(ledger.size).toBe(0);
   });
 });
