@@ -1,0 +1,50 @@
+// An Anthropic Messages request body → the dialect-neutral TurnRequest.
+import { badRequest } from "../../http/errors.js";
+import type { TurnRequest } from "../../turns/events.js";
+import { issueToBadRequest } from "../shared/issue-to-error.js";
+import { toConversation } from "./messages.js";
+import { toReasoningSettings } from "./reasoning.js";
+import { messagesRequestSchema } from "./schema.js";
+import { toToolChoice, toToolDefinitions } from "./tools.js";
+
+export interface ParsedMessagesRequest {
+  turn: TurnRequest;
+  stream: boolean;
+  /** Whether the answer may carry `thinking` blocks (the request turned thinking on). */
+  thinking: boolean;
+}
+
+/**
+ * Validates and maps a request body (already JSON-parsed). Unknown fields are
+ * ignored anywhere (B.13 #71); a malformed value of a field the gateway uses
+ * throws a 400 `GatewayError` whose message and `param` name it
+ * (`messages[1].content[0].source`). `temperature`, `top_p`, `top_k` and
+ * `metadata` are accepted and not used: the runtime has no such settings.
+ */
+export function parseMessagesRequest(body: unknown): ParsedMessagesRequest {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw badRequest("The request body must be a JSON object.", null);
+  }
+  const result = messagesRequestSchema.safeParse(body);
+  if (!result.success) throw issueToBadRequest(result.error.issues[0]!, body);
+  const request = result.data;
+
+  const tools = toToolDefinitions(request.tools);
+  const { toolChoice, parallelToolCalls } = toToolChoice(request.tool_choice, tools);
+  const { reasoningEffort, thinkingBlocks } = toReasoningSettings(request);
+  const turn: TurnRequest = {
+    model: request.model,
+    messages: toConversation(request),
+    tools,
+    toolChoice,
+    parallelToolCalls,
+    // Empty strings would match everywhere.
+    stop: (request.stop_sequences ?? []).filter((sequence) => sequence !== ""),
+  };
+  if (request.max_tokens !== null && request.max_tokens !== undefined) turn.maxOutputTokens = request.max_tokens;
+  if (reasoningEffort !== undefined) turn.reasoningEffort = reasoningEffort;
+  const format = request.output_config?.format;
+  if (format) turn.responseFormat = { type: "json_schema", name: "response", schema: format.schema };
+
+  return { turn, stream: request.stream ?? false, thinking: thinkingBlocks };
+}

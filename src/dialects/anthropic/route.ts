@@ -1,0 +1,69 @@
+// POST /messages and POST /messages/count_tokens for Claude Code and the
+// Anthropic SDK (contract B.13). Parse, start a turn, and answer it as
+// Anthropic SSE events or as one buffered message built from the very same
+// events. Query strings (`?beta=true`) and the `anthropic-version` /
+// `anthropic-beta` headers are not read, so any value passes (B.13 #69/#70).
+import { Hono } from "hono";
+import type { AppEnv } from "../../http/env.js";
+import { GatewayError } from "../../http/errors.js";
+import type { InflightRequests } from "../../http/inflight.js";
+import { readJsonBody } from "../../http/json-body.js";
+import type { Logger } from "../../http/logger.js";
+import { answerTurn } from "../../http/answer-turn.js";
+import type { TurnService } from "../../turns/turn-service.js";
+import { estimateInputTokens } from "./count-tokens.js";
+import { anthropicErrorHandler } from "./error-handler.js";
+import { collectMessage } from "./json.js";
+import { parseMessagesRequest } from "./parse.js";
+import { AnthropicStreamEncoder, pingFrame, type MessageMeta } from "./stream.js";
+
+export interface MessagesRouteDeps {
+  turns: TurnService;
+  inflight: InflightRequests;
+  keepAliveMs: number;
+  /** Where unexpected failures are logged; silent when absent. */
+  logger?: Logger;
+}
+
+/** Mount at `/messages` under the API sub-app (so it serves `/v1/messages` and `/messages`). */
+export function messagesRoute(deps: MessagesRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  // Every error of this sub-app leaves in the Anthropic shape, whatever the app's own onError does.
+  app.onError(anthropicErrorHandler(deps.logger));
+
+  app.post("/", async (c) => {
+    const { turn: request, stream, thinking } = parseMessagesRequest(await readJsonBody(c.req.raw));
+    const meta: MessageMeta = {
+      id: `msg_${crypto.randomUUID().replaceAll("-", "")}`,
+      model: request.model,
+      thinking,
+      inputTokens: estimateInputTokens(request),
+    };
+    return answerTurn({
+      turns: deps.turns,
+      inflight: deps.inflight,
+      request,
+      stream,
+      caller: c.get("callerKey") ?? "",
+      requestId: c.get("requestId"),
+      clientSignal: c.req.raw.signal,
+      keepAliveMs: deps.keepAliveMs,
+      // Claude Code and the Anthropic SDK expect Anthropic's own keep-alive event.
+      keepAliveFrame: pingFrame(),
+      collect: (events) => collectMessage(events, meta),
+      createEncoder: () => new AnthropicStreamEncoder(meta),
+    });
+  });
+
+  // The same body as /messages (minus max_tokens); the model is not checked: the estimate does not depend on it.
+  app.post("/count_tokens", async (c) => {
+    const { turn } = parseMessagesRequest(await readJsonBody(c.req.raw));
+    return c.json({ input_tokens: estimateInputTokens(turn) });
+  });
+
+  // Anything else under /messages is answered here, in the Anthropic shape, rather than by the app's OpenAI-shaped 404.
+  app.all("*", (c) => {
+    throw new GatewayError({ status: 404, code: "unknown_url", message: `Invalid URL (${c.req.method} ${c.req.path})` });
+  });
+  return app;
+}

@@ -1,0 +1,26 @@
+// The turn's usage → Anthropic's usage object, shared by the stream and the JSON body.
+import type { Usage } from "../../turns/events.js";
+
+export interface AnthropicUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens?: number;
+}
+
+/**
+ * Anthropic counts cached input apart: `input_tokens` excludes
+ * `cache_read_input_tokens`, and Claude Code adds the two (plus cache
+ * creation) for its context gauge and auto-compact. The turn's prompt count
+ * includes cached tokens (OpenAI's convention), so they are split here.
+ */
+export function toAnthropicUsage(usage: Usage): AnthropicUsage {
+  const prompt = tokenCount(usage.promptTokens);
+  const cached = Math.min(prompt, tokenCount(usage.cachedTokens ?? 0));
+  const result: AnthropicUsage = { input_tokens: prompt - cached, output_tokens: tokenCount(usage.completionTokens) };
+  if (usage.cachedTokens !== undefined) result.cache_read_input_tokens = cached;
+  return result;
+}
+
+function tokenCount(value: number): number {
+  return Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}

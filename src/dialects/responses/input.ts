@@ -1,0 +1,113 @@
+// `input` items → the conversation a turn replays, in the same normalised form
+// the chat dialect produces, so the ledger matches a Responses conversation to
+// its live Copilot session exactly as it matches a chat one.
+import { GatewayError, badRequest } from "../../http/errors.js";
+import type { ConversationMessage, ToolCall } from "../../turns/events.js";
+import { formatParam } from "../shared/issue-to-error.js";
+import { toPlainText, toUserContent, validate, type Path } from "./content.js";
+import { argumentsFromInput } from "./custom-tools.js";
+import {
+  customToolCallItemSchema,
+  functionCallItemSchema,
+  functionCallOutputItemSchema,
+  itemReferenceSchema,
+  messageItemSchema,
+  type ItemEnvelope,
+} from "./schema.js";
+
+/** Looks up an output item this gateway produced earlier (by its `msg_…`/`fc_…`/`rs_…` id) for this caller. */
+export type ItemResolver = (id: string) => { readonly type: string } | undefined;
+
+type AssistantMessage = Extract<ConversationMessage, { role: "assistant" }>;
+
+/**
+ * Maps the items in order. Assistant-side items that follow one another (an
+ * assistant message and the `function_call`s after it, with any `reasoning`
+ * items between) become one assistant message: that is how the turn that
+ * produced them was recorded, and how a chat client would replay it.
+ */
+export function toConversation(input: string | ItemEnvelope[], resolveItem: ItemResolver = () => undefined): ConversationMessage[] {
+  if (typeof input === "string") return [{ role: "user", content: [{ type: "text", text: input }] }];
+  const messages: ConversationMessage[] = [];
+  input.forEach((item, i) => addItem(messages, resolveReference(item, ["input", i], resolveItem), ["input", i]));
+  return messages;
+}
+
+/**
+ * The Vercel AI SDK (`openai(id)`, `store` on by default) replays earlier
+ * assistant text and reasoning as `{type:"item_reference", id}`; they resolve
+ * to the items this gateway sent. Unknown ids get OpenAI's 404.
+ */
+function resolveReference(item: ItemEnvelope, path: Path, resolveItem: ItemResolver): ItemEnvelope {
+  if (item.type !== "item_reference") return item;
+  const { id } = validate(itemReferenceSchema, item, path);
+  const resolved = resolveItem(id);
+  if (resolved === undefined || resolved.type === "item_reference") {
+    throw new GatewayError({
+      status: 404,
+      param: formatParam(path),
+      code: "item_not_found",
+      message: `Item with id '${id}' not found. The gateway keeps items in memory for a limited time, for the caller that created them, and only when 'store' was not false; send the item itself instead.`,
+    });
+  }
+  return resolved as ItemEnvelope;
+}
+
+function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path): void {
+  switch (item.type ?? "message") {
+    case "message": {
+      const { role, content } = validate(messageItemSchema, item, path);
+      const contentPath = [...path, "content"];
+      if (role === "user") messages.push({ role: "user", content: toUserContent(content, contentPath) });
+      // Codex, Vercel and openai-node send `developer` for gpt-5/o-series ids (B.8 #46).
+      else if (role === "system" || role === "developer") messages.push({ role: "system", text: toPlainText(content, contentPath, `'${role}' messages`) });
+      else assistantTurn(messages).text += toPlainText(content, contentPath, "'assistant' messages");
+      return;
+    }
+    case "function_call": {
+      const call = validate(functionCallItemSchema, item, path);
+      const toolCall: ToolCall = { id: call.call_id, name: call.name, arguments: argumentsString(call.arguments) };
+      assistantTurn(messages).toolCalls.push(toolCall);
+      return;
+    }
+    case "custom_tool_call": {
+      // Codex's freeform `apply_patch`: the model was offered a function taking `{input}` (custom-tools.ts).
+      const call = validate(customToolCallItemSchema, item, path);
+      assistantTurn(messages).toolCalls.push({ id: call.call_id, name: call.name, arguments: argumentsFromInput(call.input) });
+      return;
+    }
+    case "function_call_output":
+    case "custom_tool_call_output": {
+      const { call_id, output } = validate(functionCallOutputItemSchema, item, path);
+      messages.push({ role: "tool", toolCallId: call_id, text: toPlainText(output, [...path, "output"], `'${item.type}' items`) });
+      return;
+    }
+    // Reasoning the client replays (Codex sends it back with `encrypted_content`)
+    // is the model's own, already reflected in the session; it is not re-sent.
+    case "reasoning":
+      return;
+    default: {
+      const param = formatParam([...path, "type"]);
+      throw badRequest(
+        `Invalid '${param}': input items of type '${item.type}' are not supported by this gateway; send 'message', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output' and 'reasoning' items.`,
+        param,
+        "unsupported_value",
+      );
+    }
+  }
+}
+
+/** The assistant message the next assistant-side item belongs to: the previous message when it is one. */
+function assistantTurn(messages: ConversationMessage[]): AssistantMessage {
+  const last = messages.at(-1);
+  if (last?.role === "assistant") return last;
+  const message: AssistantMessage = { role: "assistant", text: "", toolCalls: [] };
+  messages.push(message);
+  return message;
+}
+
+/** The spec says a JSON string; some clients echo the parsed object, some omit it for no arguments. */
+function argumentsString(args: string | Record<string, unknown> | null | undefined): string {
+  if (args === null || args === undefined) return "{}";
+  return typeof args === "string" ? args : JSON.stringify(args);
+}

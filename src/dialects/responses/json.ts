@@ -1,0 +1,41 @@
+// TurnEvents → one buffered `response` object. It runs the very events through
+// the streaming encoder and keeps only the object `response.completed` would
+// carry, so the JSON body and the stream cannot disagree (parity by
+// construction, DESIGN.md).
+import { GatewayError } from "../../http/errors.js";
+import type { TurnEvent } from "../../turns/events.js";
+import type { ResponseMeta, ResponseObject } from "./response-object.js";
+import { createResponsesStreamEncoder } from "./stream.js";
+
+export interface CollectedResponse {
+  body: ResponseObject;
+  /**
+   * False when the runtime reported no usage and `body.usage` is the gateway's
+   * estimate (or zeros): the route says so with `x-gateway-usage-estimated: true` (B.4 #26).
+   */
+  usageReported: boolean;
+}
+
+/**
+ * Drains `events` to the end (so the turn is never cut short by us) and builds
+ * the response. Throws the turn's `GatewayError` if it reported one — a JSON
+ * client gets a real HTTP status, not a 200 with `status: "failed"` — and a
+ * 502 `upstream_incomplete` if the events ended without a `finish`.
+ */
+export async function collectResponse(events: AsyncIterable<TurnEvent>, meta: ResponseMeta): Promise<CollectedResponse> {
+  const encoder = createResponsesStreamEncoder(meta);
+  let usageReported = false;
+  for await (const event of events) {
+    if (event.type === "error") throw event.error;
+    if (event.type === "usage" && !encoder.settled) usageReported = !event.usage.estimated;
+    encoder.encode(event);
+  }
+  if (!encoder.settled) {
+    throw new GatewayError({
+      status: 502,
+      message: "The model's turn ended before it finished; the answer is incomplete.",
+      code: "upstream_incomplete",
+    });
+  }
+  return { body: encoder.response(), usageReported };
+}

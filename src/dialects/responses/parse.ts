@@ -1,0 +1,165 @@
+// A Responses API request body → the dialect-neutral TurnRequest, plus what
+// the route needs to chain, store and echo the response.
+import { badRequest } from "../../http/errors.js";
+import type { ConversationMessage, ReasoningEffort, ResponseFormat, TurnRequest } from "../../turns/events.js";
+import { structuredOutputCheck } from "../../turns/structured-output.js";
+import { issueToBadRequest } from "../shared/issue-to-error.js";
+import { toConversation, type ItemResolver } from "./input.js";
+import type { ResponseEcho } from "./response-object.js";
+import { responsesRequestSchema, type ResponsesRequestBody } from "./schema.js";
+import { toToolChoice, toTools } from "./tools.js";
+
+export interface ParsedResponsesRequest {
+  /** Messages: `instructions` (as a system message) and then the input. */
+  turn: TurnRequest;
+  stream: boolean;
+  previousResponseId?: string;
+  /** `store: false` (Codex sends it): the response is not kept, so nothing can chain to it. */
+  store: boolean;
+  /** The messages of `input` alone: what the store keeps, since `instructions` are not carried over to a chained response (OpenAI's rule). */
+  input: ConversationMessage[];
+  echo: ResponseEcho;
+  /** `reasoning.summary` was asked for: emit reasoning items, as OpenAI does only then. */
+  reasoningSummary: boolean;
+  /** Names of the custom (freeform) tools offered. */
+  customTools: Set<string>;
+}
+
+export interface ParseOptions {
+  /** Resolves `item_reference` items; without it every reference is unknown. */
+  resolveItem?: ItemResolver;
+}
+
+/**
+ * Validates and maps a request body (already JSON-parsed). Unknown fields are
+ * ignored anywhere; a malformed value of a field the gateway uses, or a
+ * feature it cannot provide (hosted tools, background mode, server-side
+ * conversations and prompts), throws a 400 `GatewayError` whose `param` names
+ * it in OpenAI's notation.
+ */
+export function parseResponsesRequest(body: unknown, options: ParseOptions = {}): ParsedResponsesRequest {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw badRequest("The request body must be a JSON object.", null);
+  }
+  const result = responsesRequestSchema.safeParse(body);
+  if (!result.success) throw issueToBadRequest(result.error.issues[0]!, body);
+  const request = result.data;
+  rejectServerSideState(request);
+
+  const tools = toTools(request.tools);
+  const toolChoice = toToolChoice(request.tool_choice, tools.definitions);
+  const input = toConversation(request.input, options.resolveItem);
+  const instructions = request.instructions ?? undefined;
+  const turn: TurnRequest = {
+    model: request.model,
+    messages: withInstructions(instructions, input),
+    tools: tools.definitions,
+    toolChoice,
+    parallelToolCalls: request.parallel_tool_calls ?? true,
+    // The Responses API has no stop sequences.
+    stop: [],
+  };
+  if (request.max_output_tokens !== null && request.max_output_tokens !== undefined) turn.maxOutputTokens = request.max_output_tokens;
+  const reasoningEffort = toReasoningEffort(request.reasoning?.effort);
+  if (reasoningEffort !== undefined) turn.reasoningEffort = reasoningEffort;
+  const responseFormat = toResponseFormat(request.text?.format);
+  if (responseFormat !== undefined) turn.responseFormat = responseFormat;
+
+  const summary = request.reasoning?.summary ?? stringOrNull(request.reasoning?.generate_summary);
+  const store = request.store ?? true;
+  const parsed: ParsedResponsesRequest = {
+    turn,
+    stream: request.stream ?? false,
+    store,
+    input,
+    echo: {
+      model: request.model,
+      instructions: instructions ?? null,
+      max_output_tokens: request.max_output_tokens ?? null,
+      parallel_tool_calls: turn.parallelToolCalls,
+      previous_response_id: request.previous_response_id ?? null,
+      reasoning: { effort: request.reasoning?.effort ?? null, summary: summary ?? null },
+      store,
+      temperature: request.temperature ?? null,
+      text: { format: request.text?.format ?? { type: "text" } },
+      tool_choice: typeof toolChoice === "string" ? toolChoice : { type: tools.custom.has(toolChoice.name) ? "custom" : "function", name: toolChoice.name },
+      tools: tools.echoed,
+      top_p: request.top_p ?? null,
+      truncation: typeof request.truncation === "string" ? request.truncation : "disabled",
+      metadata: isPlainObject(request.metadata) ? request.metadata : {},
+      ...(typeof request.user === "string" ? { user: request.user } : {}),
+    },
+    reasoningSummary: summary !== null && summary !== undefined && summary !== "none",
+    customTools: tools.custom,
+  };
+  if (request.previous_response_id) parsed.previousResponseId = request.previous_response_id;
+  return parsed;
+}
+
+/**
+ * The turn of a request chained with `previous_response_id`: the earlier
+ * conversation goes between this request's instructions and its new input, so
+ * the ledger sees the whole conversation and continues its live session.
+ */
+export function chainTurn(parsed: ParsedResponsesRequest, previous: readonly ConversationMessage[]): TurnRequest {
+  const instructions = parsed.echo.instructions ?? undefined;
+  return { ...parsed.turn, messages: withInstructions(instructions, [...previous, ...parsed.input]) };
+}
+
+function withInstructions(instructions: string | undefined, messages: ConversationMessage[]): ConversationMessage[] {
+  return instructions ? [{ role: "system", text: instructions }, ...messages] : messages;
+}
+
+/** Features that need OpenAI's own server-side state or workers: refused by name rather than half-done. */
+function rejectServerSideState(request: ResponsesRequestBody): void {
+  if (request.background === true) {
+    throw badRequest(
+      "Invalid 'background': background responses are not supported by this gateway; omit 'background' (or set it to false) and use 'stream' for long answers.",
+      "background",
+      "unsupported_value",
+    );
+  }
+  for (const param of ["conversation", "prompt"] as const) {
+    if (request[param] === null || request[param] === undefined) continue;
+    throw badRequest(
+      `Invalid '${param}': stored ${param === "conversation" ? "conversations" : "prompt templates"} are not supported by this gateway; send the messages in 'input' (and chain with 'previous_response_id').`,
+      param,
+      "unsupported_value",
+    );
+  }
+}
+
+const PASSED_THROUGH_EFFORTS: readonly string[] = ["low", "medium", "high", "xhigh", "max"] satisfies ReasoningEffort[];
+
+/** The same mapping as the chat dialect's `reasoning_effort` (B.5 #31). */
+function toReasoningEffort(effort: string | null | undefined): ReasoningEffort | undefined {
+  if (effort === null || effort === undefined) return undefined;
+  // The Copilot runtime has no effort below "low": the closest it can do to "minimal"/"none".
+  if (effort === "minimal" || effort === "none") return "low";
+  if (PASSED_THROUGH_EFFORTS.includes(effort)) return effort as ReasoningEffort;
+  throw badRequest(
+    `Invalid 'reasoning.effort': expected one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh' or 'max', got ${JSON.stringify(effort)}.`,
+    "reasoning.effort",
+    "unsupported_value",
+  );
+}
+
+/** `text.format` is flat in the Responses API (`{type:"json_schema", name, schema, strict}`). */
+function toResponseFormat(format: NonNullable<ResponsesRequestBody["text"]>["format"]): ResponseFormat | undefined {
+  if (format === null || format === undefined || format.type === "text") return undefined;
+  if (format.type === "json_object") return { type: "json_object" };
+  const mapped: ResponseFormat = { type: "json_schema", name: format.name ? format.name : "response", schema: format.schema };
+  if (format.strict !== null && format.strict !== undefined) mapped.strict = format.strict;
+  if (format.description !== null && format.description !== undefined) mapped.description = format.description;
+  // Compiled here so an invalid schema is a 400 naming this dialect's field for it.
+  structuredOutputCheck(mapped, "text.format.schema");
+  return mapped;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}

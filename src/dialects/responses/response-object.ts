@@ -1,0 +1,208 @@
+// The `response` object and its output items, as openai-node types them
+// (`Response`, `ResponseOutputMessage`, `ResponseFunctionToolCall`,
+// `ResponseReasoningItem`, `ResponseUsage`). The streaming encoder and the
+// buffered path both build it here, so `response.completed` and the JSON body
+// carry the same object.
+import type { GatewayError } from "../../http/errors.js";
+import type { Usage } from "../../turns/events.js";
+import { toChatUsage, ZERO_USAGE } from "../openai-chat/usage.js";
+import type { EchoedTool } from "./tools.js";
+
+export interface OutputText {
+  type: "output_text";
+  text: string;
+  annotations: never[];
+  logprobs: never[];
+}
+
+export type ItemStatus = "in_progress" | "completed" | "incomplete";
+
+export interface MessageItem {
+  id: string;
+  type: "message";
+  status: ItemStatus;
+  role: "assistant";
+  content: OutputText[];
+}
+
+export interface FunctionCallItem {
+  id: string;
+  type: "function_call";
+  status: ItemStatus;
+  call_id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A call of a custom (freeform) tool: raw `input` text instead of JSON arguments. */
+export interface CustomToolCallItem {
+  id: string;
+  type: "custom_tool_call";
+  status: ItemStatus;
+  call_id: string;
+  name: string;
+  input: string;
+}
+
+export interface ReasoningItem {
+  id: string;
+  type: "reasoning";
+  summary: { type: "summary_text"; text: string }[];
+}
+
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
+
+export interface ResponseUsageBody {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
+}
+
+export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";
+
+/** What the response object echoes of the request (openai-node marks most of these required). */
+export interface ResponseEcho {
+  model: string;
+  instructions: string | null;
+  max_output_tokens: number | null;
+  parallel_tool_calls: boolean;
+  previous_response_id: string | null;
+  reasoning: { effort: string | null; summary: string | null };
+  store: boolean;
+  temperature: number | null;
+  text: { format: Record<string, unknown> };
+  tool_choice: "auto" | "none" | "required" | { type: "function" | "custom"; name: string };
+  tools: EchoedTool[];
+  top_p: number | null;
+  truncation: string;
+  metadata: Record<string, unknown>;
+  user?: string;
+}
+
+export interface ResponseObject {
+  id: string;
+  object: "response";
+  created_at: number;
+  status: ResponseStatus;
+  background: false;
+  completed_at: number | null;
+  error: { code: string; message: string } | null;
+  incomplete_details: { reason: "max_output_tokens" | "content_filter" } | null;
+  instructions: string | null;
+  max_output_tokens: number | null;
+  model: string;
+  output: OutputItem[];
+  parallel_tool_calls: boolean;
+  previous_response_id: string | null;
+  reasoning: { effort: string | null; summary: string | null };
+  store: boolean;
+  temperature: number | null;
+  text: { format: Record<string, unknown> };
+  tool_choice: ResponseEcho["tool_choice"];
+  tools: EchoedTool[];
+  top_p: number | null;
+  truncation: string;
+  usage: ResponseUsageBody | null;
+  user?: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface ResponseMeta {
+  /** `resp_…`. */
+  id: string;
+  /** Unix seconds. */
+  createdAt: number;
+  echo: ResponseEcho;
+  /**
+   * Emit `reasoning` output items with a summary. On when the request set
+   * `reasoning.summary` (Codex does by default), as OpenAI does.
+   */
+  reasoning: boolean;
+  /** Names of the request's custom tools: their calls become `custom_tool_call` items. */
+  customTools?: ReadonlySet<string>;
+  /** Mints an output item id with this prefix; injectable so tests are deterministic. */
+  itemId: (prefix: "msg" | "fc" | "ctc" | "rs") => string;
+  /** Unix seconds, for `completed_at`; defaults to the wall clock. */
+  now?: () => number;
+}
+
+/** Random ids in OpenAI's style: a prefix and 32 hex digits. */
+export function newId(prefix: string): string {
+  return `${prefix}_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+export function buildResponse(
+  meta: ResponseMeta,
+  state: {
+    status: ResponseStatus;
+    output: OutputItem[];
+    usage?: Usage | undefined;
+    error?: GatewayError | undefined;
+    incomplete?: "max_output_tokens" | "content_filter" | undefined;
+  },
+): ResponseObject {
+  const { echo } = meta;
+  const ended = state.status !== "in_progress";
+  const answered = state.status === "completed" || state.status === "incomplete";
+  const response: ResponseObject = {
+    id: meta.id,
+    object: "response",
+    created_at: meta.createdAt,
+    status: state.status,
+    background: false,
+    completed_at: state.status === "completed" ? (meta.now?.() ?? Math.floor(Date.now() / 1000)) : null,
+    error: state.error ? toResponseError(state.error) : null,
+    incomplete_details: state.incomplete ? { reason: state.incomplete } : null,
+    instructions: echo.instructions,
+    max_output_tokens: echo.max_output_tokens,
+    model: echo.model,
+    // A copy: items still being streamed must not change a response already written out.
+    output: structuredClone(state.output),
+    parallel_tool_calls: echo.parallel_tool_calls,
+    previous_response_id: echo.previous_response_id,
+    reasoning: echo.reasoning,
+    store: echo.store,
+    temperature: echo.temperature,
+    text: echo.text,
+    tool_choice: echo.tool_choice,
+    tools: echo.tools,
+    top_p: echo.top_p,
+    truncation: echo.truncation,
+    // Always counted once the answer is whole (LiteLLM/OpenHands cost tracking reads it, B.4 #26).
+    usage: answered ? toResponseUsage(state.usage ?? ZERO_USAGE) : state.usage && ended ? toResponseUsage(state.usage) : null,
+    metadata: echo.metadata,
+  };
+  if (echo.user !== undefined) response.user = echo.user;
+  return response;
+}
+
+/**
+ * Integer counts with `total = input + output`, and both detail objects always
+ * present: Codex deserialises `response.completed` usage with required fields,
+ * and openai-node's `ResponseUsage` marks them required.
+ */
+export function toResponseUsage(usage: Usage): ResponseUsageBody {
+  const chat = toChatUsage(usage);
+  return {
+    input_tokens: chat.prompt_tokens,
+    input_tokens_details: { cached_tokens: chat.prompt_tokens_details?.cached_tokens ?? 0 },
+    output_tokens: chat.completion_tokens,
+    output_tokens_details: { reasoning_tokens: chat.completion_tokens_details?.reasoning_tokens ?? 0 },
+    total_tokens: chat.total_tokens,
+  };
+}
+
+/**
+ * `response.error` as Codex reads it: `code` decides its handling
+ * (`context_length_exceeded`, `insufficient_quota`, and `rate_limit_exceeded`,
+ * whose delay it parses from "try again in Ns" in the message).
+ */
+export function toResponseError(error: GatewayError): { code: string; message: string } {
+  let message = error.message;
+  if (error.code === "rate_limit_exceeded" && error.retryAfterSeconds !== undefined && !/try again in/i.test(message)) {
+    message += ` Please try again in ${Math.ceil(error.retryAfterSeconds)}s.`;
+  }
+  return { code: error.code ?? "server_error", message };
+}

@@ -1,0 +1,120 @@
+// POST /responses: parse, resolve `previous_response_id`, start a turn, and
+// answer it as Responses SSE events or as one buffered `response` object built
+// from the very same events; then keep the conversation so the next request
+// can chain to it. GET /responses/:id returns a kept response.
+//
+// Serves Codex CLI (`wire_api = "responses"`), OpenHands for `gpt-5*` ids, the
+// Vercel AI SDK's default `openai(id)` and openai-node's `client.responses`
+// (contract B.11 #63/#64).
+import { Hono } from "hono";
+import type { AppEnv } from "../../http/env.js";
+import { GatewayError } from "../../http/errors.js";
+import type { InflightRequests } from "../../http/inflight.js";
+import { readJsonBody } from "../../http/json-body.js";
+import { answerTurn } from "../../http/answer-turn.js";
+import type { ConversationMessage, ToolCall } from "../../turns/events.js";
+import type { TurnService } from "../../turns/turn-service.js";
+import { argumentsFromInput } from "./custom-tools.js";
+import { collectResponse } from "./json.js";
+import { chainTurn, parseResponsesRequest } from "./parse.js";
+import { newId, type ResponseMeta, type ResponseObject } from "./response-object.js";
+import type { ResponseStore } from "./store.js";
+import { createResponsesStreamEncoder, keepAliveFrame } from "./stream.js";
+
+export interface ResponsesRouteDeps {
+  turns: TurnService;
+  inflight: InflightRequests;
+  keepAliveMs: number;
+  store: ResponseStore;
+}
+
+export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+
+  app.post("/", async (c) => {
+    const caller = c.get("callerKey") ?? "";
+    const parsed = parseResponsesRequest(await readJsonBody(c.req.raw), { resolveItem: (id) => deps.store.item(id, caller) });
+    const previous = previousConversation(deps.store, parsed.previousResponseId, caller);
+    const request = previous.length > 0 ? chainTurn(parsed, previous) : parsed.turn;
+    const meta: ResponseMeta = {
+      id: newId("resp"),
+      createdAt: Math.floor(Date.now() / 1000),
+      echo: parsed.echo,
+      reasoning: parsed.reasoningSummary,
+      customTools: parsed.customTools,
+      itemId: newId,
+    };
+    /** Keeps what the client now holds, before the client can see the response is over and chain to it. */
+    const remember = (response: ResponseObject) => {
+      if (!parsed.store || response.status === "failed") return;
+      const conversation = [...previous, ...parsed.input, answerOf(response)];
+      deps.store.put(response.id, { caller, conversation, response });
+    };
+    return answerTurn({
+      turns: deps.turns,
+      inflight: deps.inflight,
+      request,
+      stream: parsed.stream,
+      caller,
+      requestId: c.get("requestId"),
+      clientSignal: c.req.raw.signal,
+      keepAliveMs: deps.keepAliveMs,
+      keepAliveFrame: keepAliveFrame(),
+      collect: async (events) => {
+        const collected = await collectResponse(events, meta);
+        remember(collected.body);
+        return collected;
+      },
+      createEncoder: () => {
+        const encoder = createResponsesStreamEncoder(meta);
+        return {
+          start: () => encoder.start(),
+          encode: (event) => {
+            const frames = encoder.encode(event);
+            if (encoder.settled && event.type === "finish") remember(encoder.response());
+            return frames;
+          },
+          end: () => encoder.end(),
+        };
+      },
+    });
+  });
+
+  // openai-node's `responses.retrieve(id)`; only responses kept for this caller.
+  app.get("/:id", (c) => {
+    const id = c.req.param("id");
+    const stored = deps.store.get(id, c.get("callerKey") ?? "");
+    if (!stored) {
+      throw new GatewayError({ status: 404, code: "response_not_found", message: `Response with id '${id}' not found.` });
+    }
+    return c.json(stored.response);
+  });
+
+  return app;
+}
+
+function previousConversation(store: ResponseStore, id: string | undefined, caller: string): readonly ConversationMessage[] {
+  if (id === undefined) return [];
+  const stored = store.get(id, caller);
+  if (!stored) {
+    throw new GatewayError({
+      status: 404,
+      param: "previous_response_id",
+      code: "previous_response_not_found",
+      message: `Previous response with id '${id}' not found. The gateway keeps responses in memory for a limited time after their last use, for the caller that created them, and only when 'store' was not false; resend the whole conversation in 'input' instead.`,
+    });
+  }
+  return stored.conversation;
+}
+
+/** The assistant message the client now holds: the answer's text and calls, as the ledger records them. */
+function answerOf(response: ResponseObject): ConversationMessage {
+  let text = "";
+  const toolCalls: ToolCall[] = [];
+  for (const item of response.output) {
+    if (item.type === "message") text += item.content.map((part) => part.text).join("");
+    else if (item.type === "function_call") toolCalls.push({ id: item.call_id, name: item.name, arguments: item.arguments });
+    else if (item.type === "custom_tool_call") toolCalls.push({ id: item.call_id, name: item.name, arguments: argumentsFromInput(item.input) });
+  }
+  return { role: "assistant", text, toolCalls };
+}
