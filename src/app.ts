@@ -5,7 +5,11 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
+import { anthropicErrors } from "./dialects/anthropic/error-handler.js";
+import { messagesRoute } from "./dialects/anthropic/route.js";
 import { chatCompletionsRoute } from "./dialects/openai-chat/route.js";
+import { responsesRoute } from "./dialects/responses/route.js";
+import { ResponseStore } from "./dialects/responses/store.js";
 import { requireApiKey } from "./http/auth.js";
 import { GatewayError } from "./http/errors.js";
 import { healthRoutes } from "./http/health-route.js";
@@ -26,6 +30,8 @@ export interface AppConfig {
   strictOpenAI: boolean;
   maxSessions: number;
   sessionTtlMs: number;
+  /** Client model names → served model ids, on top of the built-in Claude Code name rules. */
+  modelAliases?: ReadonlyMap<string, string>;
   /** Serve only requests addressed to a loopback host name (set for a keyless gateway on loopback). */
   loopbackHostsOnly?: boolean;
 }
@@ -38,6 +44,8 @@ export interface AppDeps {
   inflight?: InflightRequests;
   /** Shared with the process entry, which sweeps idle sessions; made here when absent. */
   turns?: TurnService;
+  /** Responses kept for previous_response_id and item_reference; made here when absent. */
+  responses?: ResponseStore;
 }
 
 
@@ -48,7 +56,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { runtime, config } = deps;
   const logger = deps.logger ?? silentLogger;
   const inflight = deps.inflight ?? new InflightRequests();
-  const turns = deps.turns ?? new TurnService(runtime, { deadlineMs: config.turnTimeoutMs, maxSessions: config.maxSessions, sessionTtlMs: config.sessionTtlMs });
+  const turns = deps.turns ?? createTurnService(runtime, config);
+  const responses = deps.responses ?? new ResponseStore();
   const app = new Hono<AppEnv>({ strict: false });
 
   app.use(requestId());
@@ -81,6 +90,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", healthRoutes(runtime));
 
   const api = new Hono<AppEnv>({ strict: false });
+  // Before auth and the body limit, so their 401/413 reach Anthropic clients in Anthropic's shape.
+  api.use("/messages/*", anthropicErrors());
   if (config.apiKeys.length > 0) api.use(requireApiKey(config.apiKeys));
   api.use(
     bodyLimit({
@@ -104,6 +115,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       reasoning: !config.strictOpenAI,
     }),
   );
+  api.route("/responses", responsesRoute({ turns, inflight, keepAliveMs: config.keepAliveMs, store: responses }));
+  api.route("/messages", messagesRoute({ turns, inflight, keepAliveMs: config.keepAliveMs, logger }));
   // Clients differ on whether the base URL ends in /v1 (contract B.11 #65).
   app.route("/v1", api);
   app.route("/", api);
@@ -128,4 +141,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json(error.toOpenAI(), error.status as 400, error.headers());
   });
   return app;
+}
+
+/** The turn service an app makes when none is given; the process entry makes its own to sweep and close it. */
+export function createTurnService(runtime: Runtime, config: AppConfig): TurnService {
+  return new TurnService(runtime, {
+    deadlineMs: config.turnTimeoutMs,
+    maxSessions: config.maxSessions,
+    sessionTtlMs: config.sessionTtlMs,
+    ...(config.modelAliases ? { modelAliases: config.modelAliases } : {}),
+  });
 }

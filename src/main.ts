@@ -4,12 +4,11 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { createApp } from "./app.js";
+import { createApp, createTurnService } from "./app.js";
 import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "./config.js";
 import { InflightRequests } from "./http/inflight.js";
 import { createLogger } from "./http/logger.js";
 import { CopilotRuntime } from "./runtime/runtime.js";
-import { TurnService } from "./turns/turn-service.js";
 
 function readConfig(): Config {
   try {
@@ -49,7 +48,7 @@ async function main(): Promise<void> {
   const inflight = new InflightRequests();
   const keyless = config.apiKeys.length === 0;
   const loopback = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(config.host);
-  const turns = new TurnService(runtime, { deadlineMs: config.turnTimeoutMs, maxSessions: config.maxSessions, sessionTtlMs: config.sessionTtlMs });
+  const turns = createTurnService(runtime, config);
   const sweeper = setInterval(() => turns.ledger.sweep(), 60_000).unref();
   const app = createApp({ runtime, config: { ...config, loopbackHostsOnly: keyless && loopback }, logger, inflight, turns });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {

@@ -6,9 +6,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
-import { createApp, type AppConfig } from "../../src/app.js";
+import { createApp, createTurnService, type AppConfig } from "../../src/app.js";
 import { InflightRequests } from "../../src/http/inflight.js";
 import { CopilotRuntime } from "../../src/runtime/runtime.js";
+import type { TurnService } from "../../src/turns/turn-service.js";
 import { ScriptedUpstream } from "./upstream.js";
 
 export interface TestGateway {
@@ -16,6 +17,8 @@ export interface TestGateway {
   runtime: CopilotRuntime;
   upstream: ScriptedUpstream;
   inflight: InflightRequests;
+  /** The app's own turn service (and so its conversation ledger). */
+  turns: TurnService;
   /** Serves the app on 127.0.0.1 and returns its base URL (…/v1). */
   listen(): Promise<string>;
   /** POSTs JSON to a path through app.request(). */
@@ -53,13 +56,15 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     sessionTtlMs: 60_000,
     ...overrides,
   };
-  const app = createApp({ runtime, config, inflight });
+  const turns = createTurnService(runtime, config);
+  const app = createApp({ runtime, config, inflight, turns });
   let server: ServerType | undefined;
   return {
     app,
     runtime,
     upstream,
     inflight,
+    turns,
     async listen() {
       server = await new Promise<ServerType>((resolve) => {
         const started: ServerType = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(started));
