@@ -1,4 +1,7 @@
-// GET /models and /models/{id} in the OpenAI list format (contract B.10).
+// GET /models and /models/{id} in the OpenAI list format (contract B.10),
+// with the Anthropic model-list fields beside it (type, display_name,
+// created_at; has_more/first_id/last_id), which OpenAI clients ignore, so the
+// Anthropic SDK's models.list() and Claude Code's model discovery read it too.
 import { Hono } from "hono";
 import type { Runtime } from "../runtime/runtime.js";
 import { GatewayError } from "./errors.js";
@@ -6,7 +9,16 @@ import { GatewayError } from "./errors.js";
 export function modelsRoute(runtime: Runtime): Hono {
   // OpenAI's `created` is a Unix time; the runtime gives none, so the gateway's start stands in.
   const created = Math.floor(Date.now() / 1000);
-  const toOpenAI = (entry: { id: string; ownedBy: string }) => ({ id: entry.id, object: "model" as const, created, owned_by: entry.ownedBy });
+  const createdAt = new Date(created * 1000).toISOString();
+  const toOpenAI = (entry: { id: string; ownedBy: string }) => ({
+    id: entry.id,
+    object: "model" as const,
+    created,
+    owned_by: entry.ownedBy,
+    type: "model" as const,
+    display_name: entry.id,
+    created_at: createdAt,
+  });
   const list = async () => {
     try {
       return await runtime.listModels();
@@ -19,7 +31,10 @@ export function modelsRoute(runtime: Runtime): Hono {
     }
   };
   return new Hono({ strict: false })
-    .get("/", async (c) => c.json({ object: "list", data: (await list()).map(toOpenAI) }))
+    .get("/", async (c) => {
+      const data = (await list()).map(toOpenAI);
+      return c.json({ object: "list", data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+    })
     .get("/:id{.+}", async (c) => {
       const id = c.req.param("id");
       const entry = (await list()).find((model) => model.id === id);

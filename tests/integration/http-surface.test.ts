@@ -21,7 +21,17 @@ describe("without API keys or CORS origins (the defaults)", () => {
       const body = (await response.json()) as { object: string; data: Array<Record<string, unknown>> };
       expect(body.object).toBe("list");
       expect(body.data.map((m) => m.id)).toEqual([TEST_MODEL, "other-model"]);
-      expect(body.data[0]).toEqual({ id: TEST_MODEL, object: "model", created: expect.any(Number), owned_by: "scripted" });
+      expect(body.data[0]).toEqual({
+        id: TEST_MODEL,
+        object: "model",
+        created: expect.any(Number),
+        owned_by: "scripted",
+        // Anthropic's model-list fields, for the Anthropic SDK and Claude Code's discovery.
+        type: "model",
+        display_name: TEST_MODEL,
+        created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
+      expect(body).toMatchObject({ has_more: false, first_id: TEST_MODEL, last_id: "other-model" });
       expect(Number.isInteger(body.data[0]!.created)).toBe(true);
     }
   });
