@@ -1,7 +1,8 @@
 // A Chat Completions request body → the dialect-neutral TurnRequest.
 import { badRequest } from "../../http/errors.js";
-import type { ReasoningEffort, ResponseFormat, TurnRequest } from "../../turns/events.js";
+import type { ResponseFormat, TurnRequest } from "../../turns/events.js";
 import { issueToBadRequest } from "../shared/issue-to-error.js";
+import { toReasoningEffort } from "../shared/reasoning-effort.js";
 import { toConversation } from "./messages.js";
 import { chatRequestSchema, type ChatRequestBody } from "./schema.js";
 import { toToolChoice, toToolDefinitions } from "./tools.js";
@@ -39,7 +40,7 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
   // Continue/Vercel send `max_completion_tokens` for reasoning-era ids, classic Cline always `max_tokens` (B.7 #37).
   const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
   if (maxOutputTokens !== null && maxOutputTokens !== undefined) turn.maxOutputTokens = maxOutputTokens;
-  const reasoningEffort = toReasoningEffort(request.reasoning_effort);
+  const reasoningEffort = toReasoningEffort(request.reasoning_effort, "reasoning_effort");
   if (reasoningEffort !== undefined) turn.reasoningEffort = reasoningEffort;
   const responseFormat = toResponseFormat(request.response_format);
   if (responseFormat !== undefined) turn.responseFormat = responseFormat;
@@ -65,19 +66,6 @@ function toStopSequences(stop: ChatRequestBody["stop"]): string[] {
   return (typeof stop === "string" ? [stop] : stop).filter((word) => word !== "");
 }
 
-const PASSED_THROUGH_EFFORTS: readonly string[] = ["low", "medium", "high", "xhigh", "max"] satisfies ReasoningEffort[];
-
-function toReasoningEffort(effort: string | null | undefined): ReasoningEffort | undefined {
-  if (effort === null || effort === undefined) return undefined;
-  // The Copilot runtime has no effort below "low": the closest it can do to "minimal"/"none".
-  if (effort === "minimal" || effort === "none") return "low";
-  if (PASSED_THROUGH_EFFORTS.includes(effort)) return effort as ReasoningEffort;
-  throw badRequest(
-    `Invalid 'reasoning_effort': expected one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh' or 'max', got ${JSON.stringify(effort)}.`,
-    "reasoning_effort",
-    "unsupported_value",
-  );
-}
 
 function toResponseFormat(format: ChatRequestBody["response_format"]): ResponseFormat | undefined {
   if (format === null || format === undefined || format.type === "text") return undefined;

@@ -1,9 +1,10 @@
 // A Responses API request body → the dialect-neutral TurnRequest, plus what
 // the route needs to chain, store and echo the response.
 import { badRequest } from "../../http/errors.js";
-import type { ConversationMessage, ReasoningEffort, ResponseFormat, TurnRequest } from "../../turns/events.js";
+import type { ConversationMessage, ResponseFormat, TurnRequest } from "../../turns/events.js";
 import { structuredOutputCheck } from "../../turns/structured-output.js";
 import { issueToBadRequest } from "../shared/issue-to-error.js";
+import { toReasoningEffort } from "../shared/reasoning-effort.js";
 import { toConversation, type ItemResolver } from "./input.js";
 import type { ResponseEcho } from "./response-object.js";
 import { responsesRequestSchema, type ResponsesRequestBody } from "./schema.js";
@@ -60,7 +61,7 @@ export function parseResponsesRequest(body: unknown, options: ParseOptions = {})
     stop: [],
   };
   if (request.max_output_tokens !== null && request.max_output_tokens !== undefined) turn.maxOutputTokens = request.max_output_tokens;
-  const reasoningEffort = toReasoningEffort(request.reasoning?.effort);
+  const reasoningEffort = toReasoningEffort(request.reasoning?.effort, "reasoning.effort");
   if (reasoningEffort !== undefined) turn.reasoningEffort = reasoningEffort;
   const responseFormat = toResponseFormat(request.text?.format);
   if (responseFormat !== undefined) turn.responseFormat = responseFormat;
@@ -129,20 +130,6 @@ function rejectServerSideState(request: ResponsesRequestBody): void {
   }
 }
 
-const PASSED_THROUGH_EFFORTS: readonly string[] = ["low", "medium", "high", "xhigh", "max"] satisfies ReasoningEffort[];
-
-/** The same mapping as the chat dialect's `reasoning_effort` (B.5 #31). */
-function toReasoningEffort(effort: string | null | undefined): ReasoningEffort | undefined {
-  if (effort === null || effort === undefined) return undefined;
-  // The Copilot runtime has no effort below "low": the closest it can do to "minimal"/"none".
-  if (effort === "minimal" || effort === "none") return "low";
-  if (PASSED_THROUGH_EFFORTS.includes(effort)) return effort as ReasoningEffort;
-  throw badRequest(
-    `Invalid 'reasoning.effort': expected one of 'none', 'minimal', 'low', 'medium', 'high', 'xhigh' or 'max', got ${JSON.stringify(effort)}.`,
-    "reasoning.effort",
-    "unsupported_value",
-  );
-}
 
 /** `text.format` is flat in the Responses API (`{type:"json_schema", name, schema, strict}`). */
 function toResponseFormat(format: NonNullable<ResponsesRequestBody["text"]>["format"]): ResponseFormat | undefined {
