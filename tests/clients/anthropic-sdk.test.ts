@@ -3,9 +3,6 @@
 // itself checks (event order and block accumulation in `messages.stream()`,
 // error classes by status, the in-stream `event: error`), and a tool round
 // trip that the upstream sees as one native session (contract B.13).
-//
-// app.ts does not mount /v1/messages yet, so the route is mounted here, before
-// the first request, the way app.ts mounts chat completions.
 import Anthropic, { APIError, APIUserAbortError, BadRequestError, NotFoundError, OverloadedError, RateLimitError } from "@anthropic-ai/sdk";
 import type { ContentBlock, MessageParam, Tool } from "@anthropic-ai/sdk/resources/messages";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
