@@ -2,10 +2,6 @@
 // Claude Code event order and block invariants (B.13 #73/#74), ping (#76),
 // errors before and after the commit point (#77/#79), count_tokens (#80), and
 // tool loops through the ledger keyed by tool_use_id: one native session.
-//
-// app.ts does not mount the route yet, so it is mounted here the way app.ts
-// mounts chat completions, before the first request (Hono freezes its router
-// on the first match).
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toolLoopResponder, userMessages } from "../support/agent.js";
