@@ -61,6 +61,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
 
   app.use(requestId());
+  // First in line, so every error of the Anthropic routes — the host guard's
+  // 403, auth's 401, the body limit's 413 — reaches Anthropic clients in Anthropic's shape.
+  for (const prefix of ["/v1/messages/*", "/messages/*"]) app.use(prefix, anthropicErrors());
   if (config.loopbackHostsOnly) app.use(loopbackHostsOnly());
   app.use(async (c, next) => {
     const started = performance.now();
@@ -90,8 +93,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", healthRoutes(runtime));
 
   const api = new Hono<AppEnv>({ strict: false });
-  // Before auth and the body limit, so their 401/413 reach Anthropic clients in Anthropic's shape.
-  api.use("/messages/*", anthropicErrors());
   if (config.apiKeys.length > 0) api.use(requireApiKey(config.apiKeys));
   api.use(
     bodyLimit({
@@ -105,7 +106,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       },
     }),
   );
-  api.route("/models", modelsRoute(runtime));
+  api.route("/models", modelsRoute(runtime, (model) => turns.resolveModel(model)));
   api.route(
     "/chat/completions",
     chatCompletionsRoute({

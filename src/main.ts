@@ -45,6 +45,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  // An alias pointing at a model the runtime does not serve would only fail at request time: say so now.
+  void runtime
+    .listModels()
+    .then((models) => {
+      for (const [from, to] of config.modelAliases) {
+        if (!models.some((model) => model.id === to)) logger.warn("model alias points at a model that is not served", { from, to });
+      }
+    })
+    .catch(() => undefined);
+
   const inflight = new InflightRequests();
   const keyless = config.apiKeys.length === 0;
   const loopback = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(config.host);

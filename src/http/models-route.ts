@@ -6,7 +6,8 @@ import { Hono } from "hono";
 import type { Runtime } from "../runtime/runtime.js";
 import { GatewayError } from "./errors.js";
 
-export function modelsRoute(runtime: Runtime): Hono {
+/** `resolve` maps a client's model name to the served id (aliases, Claude Code names), as the chat routes do. */
+export function modelsRoute(runtime: Runtime, resolve: (model: string) => Promise<string>): Hono {
   // OpenAI's `created` is a Unix time; the runtime gives none, so the gateway's start stands in.
   const created = Math.floor(Date.now() / 1000);
   const createdAt = new Date(created * 1000).toISOString();
@@ -36,10 +37,10 @@ export function modelsRoute(runtime: Runtime): Hono {
       return c.json({ object: "list", data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
     })
     .get("/:id{.+}", async (c) => {
-      const id = c.req.param("id");
-      const entry = (await list()).find((model) => model.id === id);
+      const served = await resolve(c.req.param("id"));
+      const entry = (await list()).find((model) => model.id === served);
       if (!entry) {
-        throw new GatewayError({ status: 404, code: "model_not_found", param: "model", message: `The model \`${id}\` does not exist or you do not have access to it.` });
+        throw new GatewayError({ status: 404, code: "model_not_found", param: "model", message: `The model \`${served}\` does not exist or you do not have access to it.` });
       }
       return c.json(toOpenAI(entry));
     });

@@ -37,3 +37,12 @@ describe("Claude Code model names", () => {
     expect(await response.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });
   });
 });
+
+describe("GET /v1/models/{id}", () => {
+  it("resolves a Claude Code name to the served model, as the message routes do", async () => {
+    const response = await gw.app.request("/v1/models/claude-sonnet-4-5-20250929");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: "claude-sonnet-4.5", type: "model" });
+    expect((await gw.app.request("/v1/models/gpt-6")).status).toBe(404);
+  });
+});

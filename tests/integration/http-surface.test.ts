@@ -140,6 +140,9 @@ describe("a keyless gateway on loopback", () => {
     const rebound = await gw.app.request("http://evil.example/v1/models");
     expect(rebound.status).toBe(403);
     expect(((await rebound.json()) as ErrorBody).error.code).toBe("host_not_allowed");
+    const anthropic = await gw.app.request("http://evil.example/v1/messages", { method: "POST" });
+    expect(anthropic.status).toBe(403);
+    expect(await anthropic.json()).toMatchObject({ type: "error", error: { type: "permission_error" } });
     for (const host of ["localhost:3000", "127.0.0.1:3000", "[::1]:3000"]) {
       expect((await gw.app.request("/v1/models", { headers: { host } })).status).toBe(200);
     }
