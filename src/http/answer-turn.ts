@@ -5,9 +5,11 @@
 //
 // The request counts as in flight until its last byte; it is aborted when
 // the client goes away or the process shuts down.
+import type { Context } from "hono";
 import type { TurnEvent, TurnRequest } from "../turns/events.js";
 import { holdForCommit } from "../turns/commit-hold.js";
 import type { TurnService } from "../turns/turn-service.js";
+import type { AppEnv } from "./env.js";
 import type { InflightRequests } from "./inflight.js";
 import { sseResponse } from "./sse.js";
 
@@ -18,30 +20,31 @@ export interface StreamEncoder {
   end(): string;
 }
 
-export interface TurnAnswer<Body> {
+/** What every turn-answering route is given by the app. */
+export interface TurnRouteDeps {
   turns: TurnService;
   inflight: InflightRequests;
+  keepAliveMs: number;
+}
+
+/** What a dialect supplies for one request. */
+export interface TurnAnswer<Body> {
   request: TurnRequest;
   stream: boolean;
-  /** The API key the client presented ("" without keys): sessions are never shared across callers. */
-  caller: string;
-  requestId: string;
-  /** The HTTP request's own signal: aborted when the client disconnects. */
-  clientSignal: AbortSignal;
-  keepAliveMs: number;
   keepAliveFrame: string;
   /** Buffers the events into the non-streaming body. */
   collect: (events: AsyncIterable<TurnEvent>) => Promise<{ body: Body; usageReported: boolean }>;
   createEncoder: () => StreamEncoder;
 }
 
-export async function answerTurn<Body>(answer: TurnAnswer<Body>): Promise<Response> {
+export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, answer: TurnAnswer<Body>): Promise<Response> {
   const abort = new AbortController();
-  answer.clientSignal.addEventListener("abort", () => abort.abort(), { once: true });
-  const done = answer.inflight.begin((reason) => abort.abort(reason));
+  c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
+  const done = deps.inflight.begin((reason) => abort.abort(reason));
   try {
-    const turn = await answer.turns.start(answer.request, abort.signal, answer.caller);
-    const headers = { "x-request-id": answer.requestId, "x-copilot-session-id": turn.sessionId };
+    // The caller's key partitions sessions: they are never shared across API keys.
+    const turn = await deps.turns.start(answer.request, abort.signal, c.get("callerKey") ?? "");
+    const headers = { "x-request-id": c.get("requestId"), "x-copilot-session-id": turn.sessionId };
     if (!answer.stream) {
       const { body, usageReported } = await answer.collect(turn);
       done();
@@ -62,7 +65,7 @@ export async function answerTurn<Body>(answer: TurnAnswer<Body>): Promise<Respon
     }
     return sseResponse(frames(), {
       keepAliveFrame: answer.keepAliveFrame,
-      keepAliveMs: answer.keepAliveMs,
+      keepAliveMs: deps.keepAliveMs,
       headers,
       onCancel: () => abort.abort(),
       onClose: done,

@@ -39,15 +39,9 @@ export function messagesRoute(deps: MessagesRouteDeps): Hono<AppEnv> {
       thinking,
       inputTokens: estimateInputTokens(request),
     };
-    return answerTurn({
-      turns: deps.turns,
-      inflight: deps.inflight,
+    return answerTurn(c, deps, {
       request,
       stream,
-      caller: c.get("callerKey") ?? "",
-      requestId: c.get("requestId"),
-      clientSignal: c.req.raw.signal,
-      keepAliveMs: deps.keepAliveMs,
       // Claude Code and the Anthropic SDK expect Anthropic's own keep-alive event.
       keepAliveFrame: pingFrame(),
       collect: (events) => collectMessage(events, meta),

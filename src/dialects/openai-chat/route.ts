@@ -28,15 +28,9 @@ export function chatCompletionsRoute(deps: ChatRouteDeps): Hono<AppEnv> {
       includeUsage,
       reasoning: deps.reasoning,
     };
-    return answerTurn({
-      turns: deps.turns,
-      inflight: deps.inflight,
+    return answerTurn(c, deps, {
       request,
       stream,
-      caller: c.get("callerKey") ?? "",
-      requestId: c.get("requestId"),
-      clientSignal: c.req.raw.signal,
-      keepAliveMs: deps.keepAliveMs,
       keepAliveFrame: keepAliveFrame(),
       collect: (events) => collectChatCompletion(events, meta),
       createEncoder: () => createChatStreamEncoder(meta),

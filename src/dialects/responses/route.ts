@@ -50,15 +50,9 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
       const conversation = [...previous, ...parsed.input, answerOf(response)];
       deps.store.put(response.id, { caller, conversation, response });
     };
-    return answerTurn({
-      turns: deps.turns,
-      inflight: deps.inflight,
+    return answerTurn(c, deps, {
       request,
       stream: parsed.stream,
-      caller,
-      requestId: c.get("requestId"),
-      clientSignal: c.req.raw.signal,
-      keepAliveMs: deps.keepAliveMs,
       keepAliveFrame: keepAliveFrame(),
       collect: async (events) => {
         const collected = await collectResponse(events, meta);
