@@ -3,7 +3,6 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { anthropicErrors } from "./dialects/anthropic/error-handler.js";
 import { messagesRoute } from "./dialects/anthropic/route.js";
@@ -11,11 +10,11 @@ import { chatCompletionsRoute } from "./dialects/openai-chat/route.js";
 import { responsesRoute } from "./dialects/responses/route.js";
 import { ResponseStore } from "./dialects/responses/store.js";
 import { requireApiKey } from "./http/auth.js";
-import { GatewayError } from "./http/errors.js";
+import { asGatewayError, GatewayError } from "./http/errors.js";
 import { healthRoutes } from "./http/health-route.js";
 import { loopbackHostsOnly } from "./http/host-guard.js";
 import { InflightRequests } from "./http/inflight.js";
-import { silentLogger, type Logger } from "./http/logger.js";
+import { logFailure, silentLogger, type Logger } from "./http/logger.js";
 import { modelsRoute } from "./http/models-route.js";
 import type { AppEnv } from "./http/env.js";
 import type { Runtime } from "./runtime/runtime.js";
@@ -127,18 +126,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     return c.json(error.toOpenAI(), 404);
   });
   app.onError((thrown, c) => {
-    const error =
-      thrown instanceof GatewayError
-        ? thrown
-        : thrown instanceof HTTPException
-          ? new GatewayError({ status: thrown.status, message: thrown.message || "Request failed." })
-          : undefined;
-    if (!error) {
-      logger.error("unhandled error", { id: c.get("requestId"), error: thrown instanceof Error ? thrown.message : String(thrown) });
-      const opaque = new GatewayError({ status: 500, code: "internal_error", message: `The gateway failed to handle the request (request id ${c.get("requestId")}).` });
-      return c.json(opaque.toOpenAI(), 500);
-    }
-    if (error.status >= 500) logger.warn("request failed", { id: c.get("requestId"), status: error.status, code: error.code });
+    const error = asGatewayError(thrown, c.get("requestId"));
+    logFailure(logger, thrown, error, c.get("requestId"));
     return c.json(error.toOpenAI(), error.status as 400, error.headers());
   });
   return app;

@@ -1,5 +1,6 @@
 // One error type for the whole gateway. It carries the HTTP status and the
 // OpenAI error fields; other dialects map it onto their own shapes by status.
+import { HTTPException } from "hono/http-exception";
 
 export type OpenAIErrorType =
   | "invalid_request_error"
@@ -74,8 +75,23 @@ export function badRequest(message: string, param: string | null = null, code: s
   return new GatewayError({ status: 400, message, param, code });
 }
 
-/** Anything thrown that is not a GatewayError becomes an opaque 500: no stack or internals reach the client. */
-export function asGatewayError(error: unknown): GatewayError {
-  if (error instanceof GatewayError) return error;
-  return new GatewayError({ status: 500, message: "The gateway failed to handle the request.", code: "internal_error" });
+/**
+ * How every error handler reads a thrown value: a GatewayError as it is,
+ * Hono's HTTPException by its status, and anything else as an opaque 500 (no
+ * stack or internals reach the client; the request id lets an operator find
+ * the logged cause).
+ */
+export function asGatewayError(thrown: unknown, requestId?: string): GatewayError {
+  if (thrown instanceof GatewayError) return thrown;
+  if (thrown instanceof HTTPException) return new GatewayError({ status: thrown.status, message: thrown.message || "Request failed." });
+  return new GatewayError({
+    status: 500,
+    code: "internal_error",
+    message: `The gateway failed to handle the request${requestId ? ` (request id ${requestId})` : ""}.`,
+  });
+}
+
+/** True for a thrown value the gateway did not mean to throw: a bug, to be logged with its message. */
+export function isUnexpected(thrown: unknown): boolean {
+  return !(thrown instanceof GatewayError) && !(thrown instanceof HTTPException);
 }

@@ -1,5 +1,6 @@
 // A levelled logger writing one line per record. Callers pass only what is
 // safe to log: never keys, tokens or message content.
+import { isUnexpected, type GatewayError } from "./errors.js";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 
@@ -22,3 +23,9 @@ export function createLogger(level: LogLevel, write: (line: string) => void): Lo
 }
 
 export const silentLogger: Logger = createLogger("error", () => {});
+
+/** What every error handler logs: an unexpected throw in full, a 5xx briefly, client errors not at all. */
+export function logFailure(logger: Logger, thrown: unknown, error: GatewayError, requestId: string | undefined): void {
+  if (isUnexpected(thrown)) logger.error("unhandled error", { id: requestId, error: thrown instanceof Error ? thrown.message : String(thrown) });
+  else if (error.status >= 500) logger.warn("request failed", { id: requestId, status: error.status, code: error.code });
+}

@@ -35,8 +35,6 @@ export interface TurnServiceOptions {
 
 export interface StartedTurn extends AsyncIterable<TurnEvent> {
   readonly sessionId: string;
-  /** True when the request continued a live session rather than opening one. */
-  readonly continued: boolean;
   readonly outcome: Promise<TurnOutcome>;
 }
 
@@ -121,7 +119,6 @@ export class TurnService {
     const lease = this.ledger.lease(partition, dialogue);
     let running = lease ? await this.continueSession(lease, dialogue, request, signal) : undefined;
     running ??= await this.branchSession(partition, spec, dialogue, request, signal);
-    const continued = running !== undefined;
     if (!running) {
       let session: CopilotSession;
       try {
@@ -146,7 +143,6 @@ export class TurnService {
     if (events !== turn) events = this.dropOnRejection(events, entry, turn);
     return {
       sessionId: session.sessionId,
-      continued,
       outcome: turn.outcome,
       [Symbol.asyncIterator]: () => events[Symbol.asyncIterator](),
     };

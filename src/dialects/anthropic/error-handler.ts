@@ -9,22 +9,10 @@
 // `anthropicErrors()` re-renders errors raised before the sub-app is reached
 // (the API-key check's 401, the body limit's 413) when mounted ahead of them.
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
-import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../../http/env.js";
-import { GatewayError } from "../../http/errors.js";
-import { silentLogger, type Logger } from "../../http/logger.js";
+import { asGatewayError, type GatewayError } from "../../http/errors.js";
+import { logFailure, silentLogger, type Logger } from "../../http/logger.js";
 import { anthropicStatus, toAnthropicErrorBody } from "./errors.js";
-
-/** The same reading of a thrown value as the app's own `onError`: no stack or internals reach the client. */
-export function toGatewayError(thrown: unknown, requestId: string | undefined): GatewayError {
-  if (thrown instanceof GatewayError) return thrown;
-  if (thrown instanceof HTTPException) return new GatewayError({ status: thrown.status, message: thrown.message || "Request failed." });
-  return new GatewayError({
-    status: 500,
-    code: "internal_error",
-    message: `The gateway failed to handle the request${requestId ? ` (request id ${requestId})` : ""}.`,
-  });
-}
 
 /** An Anthropic error response for `error`, with its Retry-After / x-should-retry headers. */
 export function anthropicErrorResponse(c: Context<AppEnv>, error: GatewayError): Response {
@@ -36,12 +24,8 @@ export function anthropicErrorResponse(c: Context<AppEnv>, error: GatewayError):
 export function anthropicErrorHandler(logger: Logger = silentLogger): ErrorHandler<AppEnv> {
   return (thrown, c) => {
     const requestId = c.get("requestId");
-    const error = toGatewayError(thrown, requestId);
-    if (error !== thrown && !(thrown instanceof HTTPException)) {
-      logger.error("unhandled error", { id: requestId, error: thrown instanceof Error ? thrown.message : String(thrown) });
-    } else if (error.status >= 500) {
-      logger.warn("request failed", { id: requestId, status: error.status, code: error.code });
-    }
+    const error = asGatewayError(thrown, requestId);
+    logFailure(logger, thrown, error, requestId);
     return anthropicErrorResponse(c, error);
   };
 }
@@ -56,6 +40,6 @@ export function anthropicErrorHandler(logger: Logger = silentLogger): ErrorHandl
 export function anthropicErrors(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    if (c.error) c.res = anthropicErrorResponse(c, toGatewayError(c.error, c.get("requestId")));
+    if (c.error) c.res = anthropicErrorResponse(c, asGatewayError(c.error, c.get("requestId")));
   };
 }
