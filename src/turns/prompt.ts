@@ -19,11 +19,16 @@ export interface SessionPrompt {
   attachments: BlobAttachment[];
 }
 
-export function renderSessionPrompt(messages: readonly ConversationMessage[]): SessionPrompt {
-  const systemMessage = messages
+/** All system and developer messages, in order, as one system prompt ("" for none). */
+export function systemPromptOf(messages: readonly ConversationMessage[]): string {
+  return messages
     .filter((message): message is Extract<ConversationMessage, { role: "system" }> => message.role === "system")
     .map((message) => message.text)
     .join("\n\n");
+}
+
+export function renderSessionPrompt(messages: readonly ConversationMessage[]): SessionPrompt {
+  const systemMessage = systemPromptOf(messages);
   const dialogue = messages.filter((message) => message.role !== "system");
   const attachments: BlobAttachment[] = [];
 

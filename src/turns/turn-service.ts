@@ -18,7 +18,7 @@ import { ConversationLedger, type DialogueMessage, type Lease, type LedgerEntry,
 import type { Runtime, SessionSpec } from "../runtime/runtime.js";
 import { answerToolCalls, sendPrompt } from "./begin.js";
 import type { TurnEvent, TurnRequest } from "./events.js";
-import { renderParts, renderSessionPrompt, type BlobAttachment } from "./prompt.js";
+import { renderParts, renderSessionPrompt, systemPromptOf, type BlobAttachment } from "./prompt.js";
 import { runTurn, type Turn, type TurnOutcome } from "./run-turn.js";
 import { checkedOutput, structuredOutputCheck } from "./structured-output.js";
 import { offeredTools, requireToolCall, requiresToolCall } from "./tool-choice.js";
@@ -105,10 +105,9 @@ export class TurnService {
   async start(request: TurnRequest, signal: AbortSignal, caller: string): Promise<StartedTurn> {
     const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
     const model = await this.resolveModel(request.model);
-    const rendered = renderSessionPrompt(request.messages);
     const spec: SessionSpec = {
       model,
-      systemMessage: rendered.systemMessage,
+      systemMessage: systemPromptOf(request.messages),
       tools: offeredTools(request),
       ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
     };
@@ -127,6 +126,8 @@ export class TurnService {
         throw runtimeCallError(error, "open a session");
       }
       const entry = this.ledger.adopt(partition, { sessionId: session.sessionId, spec, live: session, suspending: undefined });
+      // Only a new session needs the whole history rendered as a transcript.
+      const rendered = renderSessionPrompt(request.messages);
       const begin = sendPrompt(session, rendered.prompt, rendered.attachments, request.responseFormat);
       running = this.run(entry, session, dialogue, request, signal, begin, rendered.prompt.length, undefined);
       try {
