@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { CopilotClient, RuntimeConnection, type CopilotSession, type PermissionHandler } from "@github/copilot-sdk";
 import type { ReasoningEffort, ToolDefinition } from "../turns/events.js";
 import { listProviderModels, type ModelEntry } from "./models.js";
+import { ProviderRelay } from "./provider-relay.js";
 
 export type { ModelEntry } from "./models.js";
 
@@ -54,6 +55,9 @@ export class CopilotRuntime implements Runtime {
   private starting: Promise<void> | undefined;
   private modelsCache: { at: number; models: ModelEntry[] } | undefined;
   private readonly scratchDirs = new Map<string, string>();
+  /** BYOK only: what the runtime calls instead of the provider (see provider-relay.ts). */
+  private relay: Promise<ProviderRelay> | undefined;
+  private relayBaseUrl: string | undefined;
 
   constructor(private readonly settings: RuntimeSettings) {
     this.client = this.createClient();
@@ -68,6 +72,7 @@ export class CopilotRuntime implements Runtime {
   start(): Promise<void> {
     this.starting ??= (async () => {
       await mkdir(join(this.settings.dataDir, "scratch"), { recursive: true });
+      if (this.settings.provider) this.relayBaseUrl = (await this.startRelay(this.settings.provider.baseUrl)).baseUrl;
       await this.client.start();
     })().catch((error: unknown) => {
       this.starting = undefined;
@@ -76,12 +81,24 @@ export class CopilotRuntime implements Runtime {
     return this.starting;
   }
 
+  private async startRelay(providerBaseUrl: string): Promise<ProviderRelay> {
+    this.relay ??= ProviderRelay.start(providerBaseUrl).catch((error: unknown) => {
+      this.relay = undefined;
+      throw error;
+    });
+    return this.relay;
+  }
+
   async stop(): Promise<void> {
     this.starting = undefined;
     const errors = await this.client.stop().catch(() => []);
     if (errors.length > 0) await this.client.forceStop().catch(() => undefined);
     await Promise.all([...this.scratchDirs.values()].map((dir) => rm(dir, { recursive: true, force: true })));
     this.scratchDirs.clear();
+    const relay = this.relay;
+    this.relay = undefined;
+    this.relayBaseUrl = undefined;
+    await relay?.then((started) => started.close()).catch(() => undefined);
   }
 
   /** Throws, with the reason, unless the runtime answers and can reach a model. */
@@ -211,7 +228,7 @@ export class CopilotRuntime implements Runtime {
         ? {
             provider: {
               type: provider.type,
-              baseUrl: provider.baseUrl,
+              baseUrl: this.relayBaseUrl ?? provider.baseUrl,
               ...(provider.apiKey ? { apiKey: provider.apiKey } : {}),
               ...(provider.wireApi ? { wireApi: provider.wireApi } : {}),
             },

@@ -91,6 +91,8 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
   let outputChars = 0;
   let sentOutput = false;
   let usage: Usage | undefined;
+  /** Why the model stopped a call early (length, content filter), once its usage said so. */
+  let cutShort: FinishReason | undefined;
   let lastFailure: UpstreamFailure | undefined;
 
   let answerText = "";
@@ -204,8 +206,15 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
         return onToolCallDelta(event.data.toolCallId, event.data.toolName, event.data.inputDelta);
       case "assistant.usage":
         usage = addUsage(usage, event.data);
-        if (event.data.finishReason === "length") endEarly("length");
-        else if (event.data.finishReason === "content_filter" || event.data.contentFilterTriggered) endEarly("content_filter");
+        if (event.data.finishReason === "length") cutShort = "length";
+        else if (event.data.finishReason === "content_filter" || event.data.contentFilterTriggered) cutShort = "content_filter";
+        return;
+      // The usage of a model call can come before its last text deltas (seen
+      // when model traffic goes through the SDK's request handler), so a call
+      // the model cut short ends the turn only once the call is over — before
+      // the runtime's own "Please continue" call starts.
+      case "assistant.turn_end":
+        if (cutShort) endEarly(cutShort);
         return;
       case "assistant.message": {
         const requests = event.data.toolRequests ?? [];

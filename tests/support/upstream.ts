@@ -1,7 +1,8 @@
 // A scripted OpenAI-compatible model server on 127.0.0.1: the one fake in the
 // test suite, standing where GitHub's model API would be. The real Copilot
 // runtime (BYOK mode) calls it; tests decide what it answers and read what it
-// was sent.
+// was sent. It is as strict as OpenAI about message fields: an unknown one
+// is answered with OpenAI's HTTP 400.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -45,8 +46,35 @@ export type Responder = (request: UpstreamRequest, callIndex: number) => Script;
 
 export interface RecordedCall {
   request: UpstreamRequest;
+  /** The 400 message when the request broke OpenAI's message schema (then no script ran). */
+  rejected?: string;
   /** Resolves to true when the gateway closed the response before the script ended. */
   aborted: Promise<boolean>;
+}
+
+/**
+ * The fields OpenAI's Chat Completions API allows on a message, per role; it
+ * rejects any other with HTTP 400. Assistant messages may also carry
+ * `reasoning_content`, which the runtime sends back after a provider streamed
+ * it (providers that stream it accept it).
+ */
+const MESSAGE_FIELDS: Record<string, ReadonlySet<string>> = {
+  system: new Set(["role", "content", "name"]),
+  developer: new Set(["role", "content", "name"]),
+  user: new Set(["role", "content", "name"]),
+  assistant: new Set(["role", "content", "refusal", "name", "audio", "tool_calls", "function_call", "reasoning_content"]),
+  tool: new Set(["role", "content", "tool_call_id"]),
+  function: new Set(["role", "content", "name"]),
+};
+
+/** OpenAI's 400 message for the first message field its schema does not allow; undefined when all are allowed. */
+export function unexpectedMessageField(request: UpstreamRequest): string | undefined {
+  for (const [index, message] of (request.messages ?? []).entries()) {
+    const allowed = MESSAGE_FIELDS[message.role];
+    const extra = allowed && Object.keys(message).find((key) => !allowed.has(key));
+    if (extra) return `Additional properties are not allowed ('${extra}' was unexpected) - 'messages.${index}'`;
+  }
+  return undefined;
 }
 
 const DATETIME_PREFIX = /^<current_datetime>[\s\S]*?<\/current_datetime>\s*/;
@@ -135,9 +163,14 @@ export class ScriptedUpstream {
     let markAborted: (value: boolean) => void = () => {};
     const aborted = new Promise<boolean>((resolve) => (markAborted = resolve));
     const index = this.calls.length;
-    this.calls.push({ request, aborted });
+    const rejected = unexpectedMessageField(request);
+    this.calls.push({ request, aborted, ...(rejected ? { rejected } : {}) });
     let finished = false;
     res.on("close", () => markAborted(!finished));
+    if (rejected) {
+      finished = true;
+      return json(res, 400, { error: { message: rejected, type: "invalid_request_error", param: null, code: null } });
+    }
 
     const script = this.responder(request, index);
     if ("status" in script) {
