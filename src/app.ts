@@ -18,7 +18,7 @@ import { logFailure, silentLogger, type Logger } from "./http/logger.js";
 import { modelsRoute } from "./http/models-route.js";
 import type { AppEnv } from "./http/env.js";
 import type { Runtime } from "./runtime/runtime.js";
-import { TurnService } from "./turns/turn-service.js";
+import { ConversationService } from "./sessions/conversation-service.js";
 
 export interface AppConfig {
   apiKeys: string[];
@@ -42,7 +42,7 @@ export interface AppDeps {
   /** Shared with the process entry, which drains and ends them on shutdown. */
   inflight?: InflightRequests;
   /** Shared with the process entry, which sweeps idle sessions; made here when absent. */
-  turns?: TurnService;
+  turns?: ConversationService;
   /** Responses kept for previous_response_id and item_reference; made here when absent. */
   responses?: ResponseStore;
 }
@@ -55,7 +55,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { runtime, config } = deps;
   const logger = deps.logger ?? silentLogger;
   const inflight = deps.inflight ?? new InflightRequests();
-  const turns = deps.turns ?? createTurnService(runtime, config);
+  const turns = deps.turns ?? createConversationService(runtime, config, logger);
   const responses = deps.responses ?? new ResponseStore();
   const app = new Hono<AppEnv>({ strict: false });
 
@@ -134,8 +134,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 }
 
 /** The turn service an app makes when none is given; the process entry makes its own to sweep and close it. */
-export function createTurnService(runtime: Runtime, config: AppConfig): TurnService {
-  return new TurnService(runtime, {
+export function createConversationService(runtime: Runtime, config: AppConfig, logger?: Logger): ConversationService {
+  return new ConversationService(runtime, {
+    ...(logger ? { logger } : {}),
     deadlineMs: config.turnTimeoutMs,
     maxSessions: config.maxSessions,
     sessionTtlMs: config.sessionTtlMs,

@@ -23,6 +23,8 @@ export interface Config {
   port: number;
   runtime: RuntimeTarget;
   dataDir: string;
+  /** An external runtime's COPILOT_HOME as the gateway sees it (a shared directory), where conversations are seeded. */
+  runtimeHome?: string;
   githubToken?: string;
   provider?: ProviderConfig;
   apiKeys: string[];
@@ -68,6 +70,7 @@ const SETTINGS = {
   host: { flag: "host", env: ["HOST"], valueHint: "<host>", defaultText: "127.0.0.1", meaning: "Interface to listen on." },
   port: { flag: "port", env: ["PORT"], valueHint: "<port>", defaultText: "3000", meaning: "TCP port to listen on (0 picks a free one)." },
   cliUrl: { flag: "copilot-cli-url", env: ["COPILOT_CLI_URL"], valueHint: "<host:port>", defaultText: "embedded runtime", meaning: "Use a running `copilot --headless` server instead of spawning one." },
+  runtimeHome: { flag: "copilot-runtime-home", env: ["COPILOT_RUNTIME_HOME"], valueHint: "<dir>", defaultText: "none (history is flattened for an external runtime)", meaning: "With --copilot-cli-url: the runtime's COPILOT_HOME, shared with the gateway, so conversations start with their own history." },
   dataDir: { flag: "data-dir", env: ["COPILOT_GATEWAY_DATA_DIR"], valueHint: "<dir>", defaultText: "<cache dir>/copilot-gateway", meaning: "Where session state lives." },
   githubToken: { flag: "github-token", env: ["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"], valueHint: "<token>", defaultText: "logged-in user", meaning: "GitHub token for the Copilot runtime (first variable set wins).", isSecret: true },
   providerBaseUrl: { flag: "provider-base-url", env: ["COPILOT_PROVIDER_BASE_URL"], valueHint: "<url>", defaultText: "none (Copilot models)", meaning: "BYOK: base URL of your own model provider; enables BYOK mode." },
@@ -132,12 +135,14 @@ export function loadConfig(
   const cliUrl = raw("cliUrl");
   const githubToken = raw("githubToken");
   const dataDir = raw("dataDir");
+  const runtimeHome = raw("runtimeHome");
 
   return {
     host: parse(raw("host"), "127.0.0.1", z.string().regex(/^\S+$/), "a host name or IP address"),
     port: parse(raw("port"), 3000, integerText.pipe(z.number().max(65535)), "an integer from 0 to 65535"),
     runtime: cliUrl ? { kind: "external", url: parseCliUrl(cliUrl) } : { kind: "embedded" },
     dataDir: dataDir ? nonEmpty(dataDir) : `${home.cacheDir.replace(/[\\/]+$/, "")}/copilot-gateway`,
+    ...(runtimeHome ? { runtimeHome: nonEmpty(runtimeHome) } : {}),
     ...(githubToken ? { githubToken: nonEmpty(githubToken) } : {}),
     ...parseProvider(raw),
     apiKeys,

@@ -4,7 +4,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { createApp, createTurnService } from "./app.js";
+import { createApp, createConversationService } from "./app.js";
 import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "./config.js";
 import { InflightRequests } from "./http/inflight.js";
 import { createLogger } from "./http/logger.js";
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   const runtime = new CopilotRuntime({
     connection: config.runtime,
     dataDir: config.dataDir,
+    ...(config.runtimeHome ? { runtimeHome: config.runtimeHome } : {}),
     modelsTtlMs: config.modelsTtlMs,
     ...(config.githubToken ? { githubToken: config.githubToken } : {}),
     ...(config.provider ? { provider: config.provider } : {}),
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   const inflight = new InflightRequests();
   const keyless = config.apiKeys.length === 0;
   const loopback = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(config.host);
-  const turns = createTurnService(runtime, config);
+  const turns = createConversationService(runtime, config, logger);
   const sweeper = setInterval(() => turns.ledger.sweep(), 60_000).unref();
   const app = createApp({ runtime, config: { ...config, loopbackHostsOnly: keyless && loopback }, logger, inflight, turns });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {

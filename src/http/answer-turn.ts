@@ -8,7 +8,7 @@
 import type { Context } from "hono";
 import type { TurnEvent, TurnRequest } from "../turns/events.js";
 import { holdForCommit } from "../turns/commit-hold.js";
-import type { TurnService } from "../turns/turn-service.js";
+import type { ConversationService } from "../sessions/conversation-service.js";
 import type { AppEnv } from "./env.js";
 import type { InflightRequests } from "./inflight.js";
 import { sseResponse } from "./sse.js";
@@ -22,7 +22,7 @@ export interface StreamEncoder {
 
 /** What every turn-answering route is given by the app. */
 export interface TurnRouteDeps {
-  turns: TurnService;
+  turns: ConversationService;
   inflight: InflightRequests;
   keepAliveMs: number;
 }
@@ -44,7 +44,7 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
   try {
     // The caller's key partitions sessions: they are never shared across API keys.
     const turn = await deps.turns.start(answer.request, abort.signal, c.get("callerKey") ?? "");
-    const headers = { "x-request-id": c.get("requestId"), "x-copilot-session-id": turn.sessionId };
+    const headers = { "x-request-id": c.get("requestId"), "x-copilot-session-id": turn.sessionId, "x-copilot-session-origin": turn.origin };
     if (!answer.stream) {
       const { body, usageReported } = await answer.collect(turn);
       done();

@@ -2,7 +2,8 @@
 // default) or connected to a running `copilot --headless` server. Everything
 // Node-specific about sessions (scratch directories, the permission policy,
 // BYOK provider wiring) lives here so the layers above stay Web-standard.
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CopilotClient, RuntimeConnection, type CopilotSession, type PermissionHandler } from "@github/copilot-sdk";
 import type { ReasoningEffort, ToolDefinition } from "../turns/events.js";
@@ -23,6 +24,11 @@ export interface RuntimeSettings {
   connection: { kind: "embedded" } | { kind: "external"; url: string };
   /** Session state and per-session scratch directories live below it. */
   dataDir: string;
+  /**
+   * An external runtime's COPILOT_HOME as this process sees it (a directory
+   * both share): where seeded sessions are written. The embedded runtime's is `dataDir`.
+   */
+  runtimeHome?: string;
   githubToken?: string;
   provider?: ProviderSettings;
   modelsTtlMs: number;
@@ -38,6 +44,9 @@ export interface SessionSpec {
   reasoningEffort?: ReasoningEffort;
 }
 
+/** Builds a seeded session's events (the SDK's SessionEvent shapes), in order, for the session it will be. */
+export type SessionHistory = (sessionId: string, workingDirectory: string) => readonly object[];
+
 /** What the HTTP layer needs from a runtime; the real one is CopilotRuntime. */
 export interface Runtime {
   readonly description: string;
@@ -46,6 +55,8 @@ export interface Runtime {
   openSession(spec: SessionSpec): Promise<CopilotSession>;
   suspendSession(session: CopilotSession): Promise<void>;
   resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession>;
+  /** A new session whose history is what `history` builds for its id and working directory. */
+  seedSession(spec: SessionSpec, history: SessionHistory): Promise<CopilotSession>;
   forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec): Promise<CopilotSession>;
   closeSession(session: CopilotSession | string): Promise<void>;
 }
@@ -171,6 +182,41 @@ export class CopilotRuntime implements Runtime {
     if (!workingDirectory) throw new Error(`session ${sessionId} is not known to this runtime`);
     const client = await this.ensureRunning();
     return client.resumeSession(sessionId, { ...this.sessionConfig(spec, workingDirectory), suppressResumeEvent: true });
+  }
+
+  /**
+   * Writes the history as the runtime's own session file and resumes it: the
+   * model then reads it as native messages. Throws (having cleaned up) when
+   * the runtime's state directory is not reachable or it refuses the file.
+   */
+  async seedSession(spec: SessionSpec, history: SessionHistory): Promise<CopilotSession> {
+    const { connection, dataDir, runtimeHome } = this.settings;
+    const home = connection.kind === "embedded" ? dataDir : runtimeHome;
+    if (!home) throw new Error("the external runtime's COPILOT_HOME is not shared with the gateway (set COPILOT_RUNTIME_HOME)");
+    try {
+      return await this.writeAndResume(home, spec, history);
+    } catch (error) {
+      if (!(await this.restartIfDead())) throw error;
+      return this.writeAndResume(home, spec, history);
+    }
+  }
+
+  private async writeAndResume(home: string, spec: SessionSpec, history: SessionHistory): Promise<CopilotSession> {
+    const client = await this.ensureRunning();
+    const sessionId = randomUUID();
+    const stateDir = join(home, "session-state", sessionId);
+    const workingDirectory = await mkdtemp(join(this.settings.dataDir, "scratch", "s-"));
+    this.scratchDirs.set(sessionId, workingDirectory);
+    try {
+      await mkdir(stateDir, { recursive: true });
+      const lines = history(sessionId, workingDirectory).map((event) => JSON.stringify(event));
+      await writeFile(join(stateDir, "events.jsonl"), `${lines.join("\n")}\n`);
+      return await client.resumeSession(sessionId, { ...this.sessionConfig(spec, workingDirectory), suppressResumeEvent: true });
+    } catch (error) {
+      await this.closeSession(sessionId);
+      await rm(stateDir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /**

@@ -18,8 +18,10 @@ export interface ToolCall {
 export type ConversationMessage =
   | { role: "system"; text: string }
   | { role: "user"; content: ContentPart[] }
-  | { role: "assistant"; text: string; toolCalls: ToolCall[] }
-  | { role: "tool"; toolCallId: string; text: string };
+  /** `reasoning`: the model's reasoning the client sent back, replayed when a session is seeded. */
+  | { role: "assistant"; text: string; toolCalls: ToolCall[]; reasoning?: string }
+  /** `isError`: the client reports the tool failed (Anthropic's `is_error`). */
+  | { role: "tool"; toolCallId: string; text: string; isError?: boolean };
 
 export interface ToolDefinition {
   name: string;

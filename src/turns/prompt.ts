@@ -5,6 +5,17 @@
 // concatenated text.
 import type { ConversationMessage, ContentPart } from "./events.js";
 
+/**
+ * Written before a failed tool result's text: an OpenAI-style tool message has
+ * no error flag, so the failure is said in words, whichever way it reaches the model.
+ */
+export const TOOL_ERROR_PREFIX = "[tool error] ";
+
+/** A tool result's text as the model reads it. */
+export function toolResultForModel(text: string, isError: boolean | undefined): string {
+  return isError ? `${TOOL_ERROR_PREFIX}${text}` : text;
+}
+
 export interface BlobAttachment {
   type: "blob";
   data: string;
@@ -68,7 +79,7 @@ function renderMessage(message: Exclude<ConversationMessage, { role: "system" }>
       return [message.text ? `[assistant]\n${message.text}` : "", ...calls].filter(Boolean).join("\n");
     }
     case "tool":
-      return `[tool result for ${message.toolCallId}]\n${message.text}`;
+      return `[tool result for ${message.toolCallId}]\n${toolResultForModel(message.text, message.isError)}`;
   }
 }
 

@@ -42,7 +42,7 @@ describe("messages", () => {
     expect(gw.upstream.calls[0]!.request.messages.map((m) => m.role)).toEqual(["user"]);
   });
 
-  it("renders earlier turns as a delimited transcript ahead of the final user message", async () => {
+  it("gives the model earlier turns as its own messages, ahead of the final user message", async () => {
     await complete({
       model: TEST_MODEL,
       messages: [
@@ -51,11 +51,9 @@ describe("messages", () => {
         { role: "user", content: "And doubled?" },
       ],
     });
-    const prompt = contentText(gw.upstream.calls[0]!.request.messages.at(-1)!.content);
-    expect(prompt).toContain("<conversation_history>");
-    expect(prompt).toContain("[user]\nWhat is 2+2?");
-    expect(prompt).toContain("[assistant]\n4");
-    expect(prompt.trim().endsWith("And doubled?")).toBe(true);
+    const messages = gw.upstream.calls[0]!.request.messages;
+    expect(messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+    expect(messages.map((m) => contentText(m.content))).toEqual(["What is 2+2?", "4", expect.stringMatching(/And doubled\?$/)]);
   });
 
   it("passes a data-URL image to the model as an image part", async () => {

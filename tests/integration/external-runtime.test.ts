@@ -1,6 +1,10 @@
 // The gateway on a shared headless runtime (COPILOT_CLI_URL) instead of its
 // own embedded one, including that runtime going away and coming back.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/http/logger.js";
 import { chatBody, readSseData, startGateway, type TestGateway } from "../support/gateway.js";
 import { startHeadlessRuntime, type HeadlessRuntime } from "../support/headless.js";
 
@@ -34,4 +38,48 @@ it("reports not ready with a reason when the external runtime is gone", async ()
   const chat = await gw.post("/v1/chat/completions", chatBody("anyone?"));
   expect(chat.status).toBeGreaterThanOrEqual(500);
   expect(((await chat.json()) as { error: { message: string } }).error.message).toMatch(/runtime/i);
+});
+
+describe("seeding on an external runtime", () => {
+  const history = {
+    model: "test-model",
+    messages: [
+      { role: "user", content: "first" },
+      { role: "assistant", content: "one" },
+      { role: "user", content: "second" },
+    ],
+  };
+
+  it("seeds through the COPILOT_HOME the gateway shares with the runtime", async () => {
+    const home = await mkdtemp(join(tmpdir(), "cgw-shared-home-"));
+    const shared = await startHeadlessRuntime({ home });
+    const gateway = await startGateway({}, { externalRuntimeUrl: shared.url, runtimeHome: home });
+    try {
+      const response = await gateway.post("/v1/chat/completions", history);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-copilot-session-origin")).toBe("seeded");
+      expect(gateway.upstream.calls[0]!.request.messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+    } finally {
+      await gateway.close();
+      await shared.stop();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it("without a shared COPILOT_HOME, flattens the history, says why in the log, and still answers", async () => {
+    const logged: string[] = [];
+    const logger = createLogger("debug", (line) => logged.push(line));
+    const runtime = await startHeadlessRuntime();
+    const gateway = await startGateway({}, { externalRuntimeUrl: runtime.url, logger });
+    try {
+      const response = await gateway.post("/v1/chat/completions", history);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-copilot-session-origin")).toBe("flattened");
+      expect(gateway.upstream.calls[0]!.request.messages.map((m) => m.role)).toEqual(["user"]);
+      expect(logged.some((line) => line.includes("history flattened") && line.includes("COPILOT_RUNTIME_HOME"))).toBe(true);
+    } finally {
+      await gateway.close();
+      await runtime.stop();
+    }
+  });
 });

@@ -25,8 +25,9 @@ describe("with two API keys", () => {
 
     const other = await gw.post("/v1/chat/completions", history, { authorization: "Bearer key-b" });
     expect(other.headers.get("x-copilot-session-id")).not.toBe(first.headers.get("x-copilot-session-id"));
-    // Key b's request started afresh: its upstream call carries the history as a transcript, not key a's session.
-    expect(userMessages(gw.upstream.calls[1]!.request)).toBe(1);
+    // Key b's request started afresh, on a session seeded with the history it sent, not key a's session.
+    expect(other.headers.get("x-copilot-session-origin")).toBe("seeded");
+    expect(userMessages(gw.upstream.calls[1]!.request)).toBe(2);
 
     const same = await gw.post("/v1/chat/completions", history, { "x-api-key": "key-a" });
     expect(same.headers.get("x-copilot-session-id")).toBe(first.headers.get("x-copilot-session-id"));

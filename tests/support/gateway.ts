@@ -6,10 +6,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
-import { createApp, createTurnService, type AppConfig } from "../../src/app.js";
+import { createApp, createConversationService, type AppConfig } from "../../src/app.js";
 import { InflightRequests } from "../../src/http/inflight.js";
+import type { Logger } from "../../src/http/logger.js";
 import { CopilotRuntime } from "../../src/runtime/runtime.js";
-import type { TurnService } from "../../src/turns/turn-service.js";
+import type { ConversationService } from "../../src/sessions/conversation-service.js";
 import { ScriptedUpstream } from "./upstream.js";
 
 export interface TestGateway {
@@ -17,8 +18,10 @@ export interface TestGateway {
   runtime: CopilotRuntime;
   upstream: ScriptedUpstream;
   inflight: InflightRequests;
+  /** The embedded runtime's COPILOT_HOME: session state lives in its session-state/. */
+  dataDir: string;
   /** The app's own turn service (and so its conversation ledger). */
-  turns: TurnService;
+  turns: ConversationService;
   /** Serves the app on 127.0.0.1 and returns its base URL (…/v1). */
   listen(): Promise<string>;
   /** POSTs JSON to a path through app.request(). */
@@ -32,6 +35,9 @@ export interface GatewayOptions {
   models?: string[];
   /** host:port of a headless runtime; embedded when absent. */
   externalRuntimeUrl?: string;
+  /** The headless runtime's COPILOT_HOME, shared with the gateway for seeding. */
+  runtimeHome?: string;
+  logger?: Logger;
 }
 
 export async function startGateway(overrides: Partial<AppConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
@@ -40,6 +46,7 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
   const runtime = new CopilotRuntime({
     connection: options.externalRuntimeUrl ? { kind: "external", url: options.externalRuntimeUrl } : { kind: "embedded" },
     dataDir,
+    ...(options.runtimeHome ? { runtimeHome: options.runtimeHome } : {}),
     modelsTtlMs: 60_000,
     provider: { type: "openai", baseUrl: upstream.baseUrl, apiKey: "upstream-secret-key" },
   });
@@ -56,14 +63,15 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     sessionTtlMs: 60_000,
     ...overrides,
   };
-  const turns = createTurnService(runtime, config);
-  const app = createApp({ runtime, config, inflight, turns });
+  const turns = createConversationService(runtime, config, options.logger);
+  const app = createApp({ runtime, config, inflight, turns, ...(options.logger ? { logger: options.logger } : {}) });
   let server: ServerType | undefined;
   return {
     app,
     runtime,
     upstream,
     inflight,
+    dataDir,
     turns,
     async listen() {
       server = await new Promise<ServerType>((resolve) => {

@@ -19,9 +19,11 @@ export function bundledRuntimePath(): string {
   return join(dirname(packageJson), "prebuilds", platform, "copilot-runtime");
 }
 
-export function startHeadlessRuntime(): Promise<HeadlessRuntime> {
+/** `home`: the runtime's COPILOT_HOME (its session state), e.g. a directory shared with the gateway. */
+export function startHeadlessRuntime(options: { home?: string } = {}): Promise<HeadlessRuntime> {
   const child = spawn(bundledRuntimePath(), ["--headless", "--no-auto-update", "--no-auto-login", "--port", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
+    ...(options.home ? { env: { ...process.env, COPILOT_HOME: options.home } } : {}),
   });
   return new Promise((resolve, reject) => {
     let output = "";

@@ -3,7 +3,7 @@
 // for what is malformed.
 import { describe, expect, it } from "vitest";
 import { parseMessagesRequest } from "../../src/dialects/anthropic/parse.js";
-import { TOOL_ERROR_PREFIX, TOOL_RESULT_IMAGE_PLACEHOLDER } from "../../src/dialects/anthropic/content.js";
+import { TOOL_RESULT_IMAGE_PLACEHOLDER } from "../../src/dialects/anthropic/content.js";
 import { GatewayError } from "../../src/http/errors.js";
 
 const base = { model: "claude-sonnet-4-5-20250929", max_tokens: 1024, messages: [{ role: "user", content: "hi" }] };
@@ -123,7 +123,7 @@ describe("parseMessagesRequest: leniency (B.13 #71)", () => {
     ]);
   });
 
-  it("accepts thinking and redacted_thinking with any signature and drops them, never a 400 (B.13 #81)", () => {
+  it("accepts thinking and redacted_thinking with any signature, never a 400 (B.13 #81); thinking text is kept as reasoning", () => {
     const { turn } = parseMessagesRequest(
       withMessages(
         { role: "user", content: "think" },
@@ -140,7 +140,7 @@ describe("parseMessagesRequest: leniency (B.13 #71)", () => {
     );
     expect(turn.messages).toEqual([
       { role: "user", content: [{ type: "text", text: "think" }] },
-      { role: "assistant", text: "Done.", toolCalls: [] },
+      { role: "assistant", text: "Done.", toolCalls: [], reasoning: "Let me see." },
       { role: "user", content: [{ type: "text", text: "next" }] },
     ]);
   });
@@ -258,12 +258,11 @@ describe("parseMessagesRequest: tool use and tool results", () => {
     ]);
   });
 
-  it("prefixes an is_error result so the model knows the call failed", () => {
+  it("marks an is_error result as a failed call", () => {
     const { turn } = parseMessagesRequest(
       withMessages({ role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", is_error: true, content: "ENOENT: no such file" }] }),
     );
-    expect(turn.messages[0]).toEqual({ role: "tool", toolCallId: "toolu_1", text: `${TOOL_ERROR_PREFIX}ENOENT: no such file` });
-    expect(TOOL_ERROR_PREFIX.trim()).not.toBe("");
+    expect(turn.messages[0]).toEqual({ role: "tool", toolCallId: "toolu_1", text: "ENOENT: no such file", isError: true });
   });
 
   it("replaces an image inside a tool result with a placeholder (Claude Code's Read of a screenshot)", () => {

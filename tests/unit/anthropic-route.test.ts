@@ -1,4 +1,4 @@
-// The /messages routes without a runtime: a scripted TurnService behind an
+// The /messages routes without a runtime: a scripted ConversationService behind an
 // app assembled the way app.ts assembles its API (API-key check and body limit
 // on an `api` sub-app mounted at /v1 and /, an OpenAI-shaped app onError).
 // Pins that every error leaves in the Anthropic shape (B.13 #79), the commit
@@ -14,7 +14,7 @@ import type { AppEnv } from "../../src/http/env.js";
 import { GatewayError } from "../../src/http/errors.js";
 import { InflightRequests } from "../../src/http/inflight.js";
 import type { TurnEvent, TurnRequest } from "../../src/turns/events.js";
-import type { TurnService } from "../../src/turns/turn-service.js";
+import type { ConversationService } from "../../src/sessions/conversation-service.js";
 
 type Script = TurnEvent[] | GatewayError | Error;
 
@@ -36,7 +36,7 @@ function scriptedTurns(script: () => Script) {
       };
     },
   };
-  return { turns: turns as unknown as TurnService, seen };
+  return { turns: turns as unknown as ConversationService, seen };
 }
 
 const TEXT_TURN: TurnEvent[] = [

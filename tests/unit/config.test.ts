@@ -58,6 +58,7 @@ const SETTING_CASES: Array<[env: string, flag: string, raw: string, expected: Pa
   ["PORT", "--port", "8080", { port: 8080 }],
   ["COPILOT_CLI_URL", "--copilot-cli-url", "127.0.0.1:4321", { runtime: { kind: "external", url: "127.0.0.1:4321" } }],
   ["COPILOT_GATEWAY_DATA_DIR", "--data-dir", "/var/lib/gw", { dataDir: "/var/lib/gw" }],
+  ["COPILOT_RUNTIME_HOME", "--copilot-runtime-home", "/srv/copilot-home", { runtimeHome: "/srv/copilot-home" }],
   ["COPILOT_GITHUB_TOKEN", "--github-token", "ghp_secret", { githubToken: "ghp_secret" }],
   ["GATEWAY_API_KEYS", "--api-keys", " k1, ,k2 ", { apiKeys: ["k1", "k2"], corsOrigins: ["*"] }],
   ["GATEWAY_CORS_ORIGINS", "--cors-origins", "https://a.example, http://localhost:5173", { corsOrigins: ["https://a.example", "http://localhost:5173"] }],

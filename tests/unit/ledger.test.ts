@@ -2,8 +2,8 @@
 // session type, a fake `close` that records what it closed, and a fake clock.
 // No runtime.
 import { beforeEach, describe, expect, it } from "vitest";
-import { fingerprintChain, hash, messageFingerprint } from "../../src/ledger/fingerprint.js";
-import { ConversationLedger, type DialogueMessage, type LedgerEntry, type LedgerOptions } from "../../src/ledger/ledger.js";
+import { fingerprintChain, hash, messageFingerprint } from "../../src/sessions/fingerprint.js";
+import { ConversationLedger, type DialogueMessage, type LedgerEntry, type LedgerOptions } from "../../src/sessions/ledger.js";
 import type { PendingToolCall } from "../../src/turns/run-turn.js";
 
 interface FakeSession {
@@ -77,7 +77,7 @@ describe("matching a request to a recorded transcript", () => {
     expect(lease?.continuation.kind).toBe("answer_tools");
     if (lease?.continuation.kind !== "answer_tools") return;
     expect(lease.continuation.pending).toEqual(pending);
-    expect([...lease.continuation.results.entries()].sort()).toEqual([
+    expect([...lease.continuation.results.entries()].map(([id, message]) => [id, message.text]).sort()).toEqual([
       ["call_a", "A"],
       ["call_b", "B"],
     ]);
@@ -493,7 +493,7 @@ describe("fork points (edited and regenerated turns)", () => {
   const transcript = [user("one"), assistant("echo one"), user("two"), assistant("echo two")];
   const seedWithForkPoint = () => {
     const entry = ledger.adopt(P, { id: "s1" });
-    ledger.record(entry, transcript, [], { index: 2, eventId: "event-two" });
+    ledger.record(entry, transcript, [], [{ index: 2, eventId: "event-two" }]);
     return entry;
   };
 

@@ -152,7 +152,7 @@ describe("parseChatRequest: leniency (B.7, B.8)", () => {
     ]);
   });
 
-  it("accepts reasoning_content, reasoning and reasoning_details in assistant history and drops them", () => {
+  it("accepts reasoning_content, reasoning and reasoning_details in assistant history, keeping the text as reasoning", () => {
     const { turn } = parseChatRequest(
       withMessages(USER_HI, {
         role: "assistant",
@@ -162,7 +162,9 @@ describe("parseChatRequest: leniency (B.7, B.8)", () => {
         reasoning_details: [{ type: "reasoning.text", text: "I thought." }],
       }),
     );
-    expect(turn.messages[1]).toEqual({ role: "assistant", text: "Answer.", toolCalls: [] });
+    expect(turn.messages[1]).toEqual({ role: "assistant", text: "Answer.", toolCalls: [], reasoning: "I thought." });
+    const detailsOnly = parseChatRequest(withMessages(USER_HI, { role: "assistant", content: "A.", reasoning_details: [{ type: "reasoning.text", text: "x" }] }));
+    expect(detailsOnly.turn.messages[1]).toEqual({ role: "assistant", text: "A.", toolCalls: [] });
   });
 
   it("maps developer to system", () => {

@@ -49,7 +49,7 @@ describe("parseResponsesRequest: input", () => {
     ]);
   });
 
-  it("joins function_call items to the assistant message before them (reasoning in between dropped), and maps outputs to tool messages", () => {
+  it("joins function_call items to the assistant message before them (reasoning summaries kept as its reasoning), and maps outputs to tool messages", () => {
     const parsed = parseResponsesRequest({
       model: "m",
       input: [
@@ -72,6 +72,7 @@ describe("parseResponsesRequest: input", () => {
           { id: "call_a", name: "get_weather", arguments: '{"city":"Paris"}' },
           { id: "call_b", name: "now", arguments: '{"tz":"CET"}' },
         ],
+        reasoning: "also time",
       },
       { role: "tool", toolCallId: "call_a", text: "sunny" },
       { role: "tool", toolCallId: "call_b", text: "12:00" },

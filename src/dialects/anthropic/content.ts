@@ -21,12 +21,6 @@ export type Path = readonly (string | number)[];
 /** Claude Code sends earlier thinking back with its signature (B.13 #81): accepted and dropped, never a 400. */
 export const DROPPED_BLOCKS: ReadonlySet<string> = new Set(["thinking", "redacted_thinking"]);
 
-/**
- * Written before the text of a `tool_result` with `is_error: true`: the
- * runtime takes a result as plain text, so the failure is said in words.
- */
-export const TOOL_ERROR_PREFIX = "[tool error] ";
-
 /** What stands in for an image in a tool result: a tool message carries text only. */
 export const TOOL_RESULT_IMAGE_PLACEHOLDER = "[image omitted: this gateway passes tool results to the model as text]";
 
@@ -56,6 +50,7 @@ export function toToolCall(block: BlockBody, path: Path): ToolCall {
 export interface ToolResult {
   toolCallId: string;
   text: string;
+  isError?: true;
 }
 
 /**
@@ -66,7 +61,7 @@ export interface ToolResult {
 export function toToolResult(block: BlockBody, path: Path): ToolResult {
   const { tool_use_id, content, is_error } = validate(toolResultBlockSchema, block, path);
   const text = toolResultText(content, [...path, "content"]);
-  return { toolCallId: tool_use_id, text: is_error ? `${TOOL_ERROR_PREFIX}${text}` : text };
+  return is_error ? { toolCallId: tool_use_id, text, isError: true } : { toolCallId: tool_use_id, text };
 }
 
 /** The text of `system` or of an assistant message's text blocks. */

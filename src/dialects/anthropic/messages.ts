@@ -42,21 +42,24 @@ function toConversationMessages(message: MessageBody, path: Path): ConversationM
 
 /**
  * Text blocks are concatenated as sent, so the text matches what the gateway
- * streamed (the ledger recognises an answer by it); `thinking` and
+ * streamed (the ledger recognises an answer by it). `thinking` text is kept
+ * as the message's reasoning, for a seeded session to replay; signatures and
  * `redacted_thinking` are dropped (B.13 #81).
  */
 function toAssistantMessage(content: ContentBody | null | undefined, path: Path): ConversationMessage {
   if (content === null || content === undefined) return { role: "assistant", text: "", toolCalls: [] };
   if (typeof content === "string") return { role: "assistant", text: content, toolCalls: [] };
   let text = "";
+  let reasoning = "";
   const toolCalls: ToolCall[] = [];
   content.forEach((block, j) => {
     const at = [...path, j];
     if (block.type === "text") text += textOf(block, at);
     else if (block.type === "tool_use") toolCalls.push(toToolCall(block, at));
+    else if (block.type === "thinking" && typeof block.thinking === "string") reasoning += block.thinking;
     else if (!DROPPED_BLOCKS.has(block.type)) throw unsupportedBlock(block.type, at, "assistant");
   });
-  return { role: "assistant", text, toolCalls };
+  return reasoning ? { role: "assistant", text, toolCalls, reasoning } : { role: "assistant", text, toolCalls };
 }
 
 /**
@@ -75,8 +78,7 @@ function toUserMessages(content: ContentBody | null | undefined, path: Path): Co
   content.forEach((block, j) => {
     const at = [...path, j];
     if (block.type === "tool_result") {
-      const { toolCallId, text } = toToolResult(block, at);
-      results.push({ role: "tool", toolCallId, text });
+      results.push({ role: "tool", ...toToolResult(block, at) });
     } else if (DROPPED_BLOCKS.has(block.type)) {
       return;
     } else if (block.type === "tool_use") {

@@ -10,7 +10,7 @@ import type { InflightRequests } from "../../http/inflight.js";
 import { readJsonBody } from "../../http/json-body.js";
 import type { Logger } from "../../http/logger.js";
 import { answerTurn } from "../../http/answer-turn.js";
-import type { TurnService } from "../../turns/turn-service.js";
+import type { ConversationService } from "../../sessions/conversation-service.js";
 import { estimateInputTokens } from "./count-tokens.js";
 import { anthropicErrorHandler } from "./error-handler.js";
 import { collectMessage } from "./json.js";
@@ -18,7 +18,7 @@ import { parseMessagesRequest } from "./parse.js";
 import { AnthropicStreamEncoder, pingFrame, type MessageMeta } from "./stream.js";
 
 export interface MessagesRouteDeps {
-  turns: TurnService;
+  turns: ConversationService;
   inflight: InflightRequests;
   keepAliveMs: number;
   /** Where unexpected failures are logged; silent when absent. */

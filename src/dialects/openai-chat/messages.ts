@@ -21,14 +21,15 @@ function toConversationMessage(message: ChatMessageBody, path: Path, legacyCalls
     case "user":
       return { role: "user", content: toUserContent(message.content, contentPath) };
     case "assistant": {
-      // `content` is null when the turn was only tool calls (Vercel, B.8 #48); `reasoning_content`,
-      // `reasoning` and `reasoning_details` in history are accepted and not replayed (B.5 #30).
+      // `content` is null when the turn was only tool calls (Vercel, B.8 #48).
       const toolCalls = (message.tool_calls ?? []).map(toToolCall);
       if (message.function_call) {
         const { name, arguments: args } = message.function_call;
         toolCalls.push({ id: legacyCalls.issue(name), name, arguments: argumentsString(args) });
       }
-      return { role: "assistant", text: toPlainText(message.content, contentPath, "assistant"), toolCalls };
+      const text = toPlainText(message.content, contentPath, "assistant");
+      const reasoning = reasoningText(message);
+      return reasoning ? { role: "assistant", text, toolCalls, reasoning } : { role: "assistant", text, toolCalls };
     }
     case "tool":
       return { role: "tool", toolCallId: message.tool_call_id, text: toPlainText(message.content, contentPath, "tool") };
@@ -39,6 +40,16 @@ function toConversationMessage(message: ChatMessageBody, path: Path, legacyCalls
         text: toPlainText(message.content, contentPath, "function"),
       };
   }
+}
+
+/**
+ * Reasoning sent back in history (B.5 #30): `reasoning_content` (Vercel, Cline,
+ * LiteLLM) or OpenRouter's `reasoning`. Kept for a seeded session to replay;
+ * anything that is not a string (`reasoning_details` arrays) is ignored, never a 400.
+ */
+function reasoningText(message: Record<string, unknown>): string | undefined {
+  const value = message.reasoning_content ?? message.reasoning;
+  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 function toToolCall(call: HistoryToolCallBody): ToolCall {

@@ -5,13 +5,13 @@ import type { AppEnv } from "../../http/env.js";
 import type { InflightRequests } from "../../http/inflight.js";
 import { readJsonBody } from "../../http/json-body.js";
 import { answerTurn } from "../../http/answer-turn.js";
-import type { TurnService } from "../../turns/turn-service.js";
+import type { ConversationService } from "../../sessions/conversation-service.js";
 import { collectChatCompletion } from "./json.js";
 import { parseChatRequest } from "./parse.js";
 import { createChatStreamEncoder, keepAliveFrame, type ChatResponseMeta } from "./stream.js";
 
 export interface ChatRouteDeps {
-  turns: TurnService;
+  turns: ConversationService;
   inflight: InflightRequests;
   keepAliveMs: number;
   /** False in strict mode: no reasoning fields in responses. */

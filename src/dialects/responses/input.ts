@@ -82,10 +82,17 @@ function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path
       messages.push({ role: "tool", toolCallId: call_id, text: toPlainText(output, [...path, "output"], `'${item.type}' items`) });
       return;
     }
-    // Reasoning the client replays (Codex sends it back with `encrypted_content`)
-    // is the model's own, already reflected in the session; it is not re-sent.
-    case "reasoning":
+    // Reasoning the client replays (Codex sends it back with `encrypted_content`,
+    // which only OpenAI can read): its readable summary or text is kept for a
+    // seeded session to replay; a live session already holds it.
+    case "reasoning": {
+      const text = reasoningItemText(item);
+      if (text) {
+        const turn = assistantTurn(messages);
+        turn.reasoning = (turn.reasoning ?? "") + text;
+      }
       return;
+    }
     default: {
       const param = formatParam([...path, "type"]);
       throw badRequest(
@@ -95,6 +102,14 @@ function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path
       );
     }
   }
+}
+
+/** The readable text of a reasoning item: its `summary` parts, else its `content` parts. */
+function reasoningItemText(item: ItemEnvelope): string {
+  const record = item as { summary?: unknown; content?: unknown };
+  const texts = (parts: unknown) =>
+    Array.isArray(parts) ? parts.map((part: { text?: unknown }) => (typeof part?.text === "string" ? part.text : "")).join("") : "";
+  return texts(record.summary) || texts(record.content);
 }
 
 /** The assistant message the next assistant-side item belongs to: the previous message when it is one. */

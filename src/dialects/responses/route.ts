@@ -13,7 +13,7 @@ import type { InflightRequests } from "../../http/inflight.js";
 import { readJsonBody } from "../../http/json-body.js";
 import { answerTurn } from "../../http/answer-turn.js";
 import type { ConversationMessage, ToolCall } from "../../turns/events.js";
-import type { TurnService } from "../../turns/turn-service.js";
+import type { ConversationService } from "../../sessions/conversation-service.js";
 import { argumentsFromInput } from "./custom-tools.js";
 import { collectResponse } from "./json.js";
 import { chainTurn, parseResponsesRequest } from "./parse.js";
@@ -22,7 +22,7 @@ import type { ResponseStore } from "./store.js";
 import { createResponsesStreamEncoder, keepAliveFrame } from "./stream.js";
 
 export interface ResponsesRouteDeps {
-  turns: TurnService;
+  turns: ConversationService;
   inflight: InflightRequests;
   keepAliveMs: number;
   store: ResponseStore;

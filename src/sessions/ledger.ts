@@ -15,11 +15,12 @@ import { fingerprintChain } from "./fingerprint.js";
 
 export type DialogueMessage = Exclude<ConversationMessage, { role: "system" }>;
 export type UserMessage = Extract<ConversationMessage, { role: "user" }>;
+export type ToolMessage = Extract<ConversationMessage, { role: "tool" }>;
 
 export type Continuation =
   | { kind: "send"; messages: UserMessage[] }
   /** `followUp`: user messages sent after the results, in the same request (Claude Code's reminders, a note typed meanwhile). */
-  | { kind: "answer_tools"; pending: PendingToolCall[]; results: Map<string, string>; followUp: UserMessage[] };
+  | { kind: "answer_tools"; pending: PendingToolCall[]; results: Map<string, ToolMessage>; followUp: UserMessage[] };
 
 export interface LedgerEntry<S> {
   readonly session: S;
@@ -37,6 +38,12 @@ export interface ForkPoint<S> {
   eventId: string;
   /** The request's user messages from that point on. */
   messages: UserMessage[];
+}
+
+/** A user message the session holds natively: its index in the transcript and its session event. */
+export interface ForkMark {
+  index: number;
+  eventId: string;
 }
 
 export interface Lease<S> {
@@ -115,14 +122,17 @@ export class ConversationLedger<S> {
 
   /**
    * Ends a lease after a turn that left the session usable, under the
-   * transcript the client now holds. `forkAt` marks the user message this
-   * turn sent natively (its index in the transcript and its session event).
+   * transcript the client now holds. `forkAt` marks user messages the session
+   * holds natively (their index in the transcript and their session event):
+   * the one this turn sent, and those a seeded history carried.
    */
-  record(entry: LedgerEntry<S>, transcript: readonly DialogueMessage[], pending: PendingToolCall[], forkAt?: { index: number; eventId: string }): void {
+  record(entry: LedgerEntry<S>, transcript: readonly DialogueMessage[], pending: PendingToolCall[], forkAt: readonly ForkMark[] = []): void {
     if (!this.leased.delete(entry)) return;
     const chain = fingerprintChain(transcript);
     entry.key = indexKey(entry.partition, chain.at(-1) ?? "");
-    if (forkAt && forkAt.index > 0) this.forkPoints.set(indexKey(entry.partition, chain[forkAt.index - 1]!), { entry, eventId: forkAt.eventId });
+    for (const mark of forkAt) {
+      if (mark.index > 0 && mark.index < transcript.length) this.forkPoints.set(indexKey(entry.partition, chain[mark.index - 1]!), { entry, eventId: mark.eventId });
+    }
     entry.pending = pending;
     entry.lastUsed = this.now();
     const previous = this.idle.get(entry.key);
@@ -195,10 +205,10 @@ function continuationFor<S>(entry: LedgerEntry<S>, rest: readonly DialogueMessag
   if (rest.length === 0) return undefined;
   if (entry.pending.length > 0) {
     const toolCount = rest.findIndex((message) => message.role !== "tool");
-    const tools = (toolCount < 0 ? rest : rest.slice(0, toolCount)) as Array<Extract<DialogueMessage, { role: "tool" }>>;
+    const tools = (toolCount < 0 ? rest : rest.slice(0, toolCount)) as ToolMessage[];
     const followUp = toolCount < 0 ? [] : rest.slice(toolCount);
     if (!followUp.every((message): message is UserMessage => message.role === "user")) return undefined;
-    const results = new Map(tools.map((message) => [message.toolCallId, message.text]));
+    const results = new Map(tools.map((message) => [message.toolCallId, message]));
     // Exactly one result per waiting call: a repeated id would silently lose a result.
     const covers = tools.length === entry.pending.length && results.size === entry.pending.length && entry.pending.every((call) => results.has(call.toolCallId));
     return covers ? { kind: "answer_tools", pending: entry.pending, results, followUp } : undefined;

@@ -1,0 +1,395 @@
+// Decides which Copilot session serves a request, then runs the turn on it.
+//
+// In order of preference:
+// - continued: the ledger holds the conversation's live (or suspended)
+//   session; tool results answer the calls it waits on (a whole agent loop is
+//   one Copilot interaction), new user messages are sent to it;
+// - forked: an edited or regenerated user turn branches a recorded
+//   conversation before that message;
+// - new: a conversation of user messages only opens a session and sends them;
+// - seeded: a history the ledger does not hold (a new caller, a restart,
+//   another gateway process, an evicted session) becomes the new session's own
+//   history, so the model reads it as native messages;
+// - flattened: only when seeding fails, the history is rendered as a
+//   transcript in one prompt, and the reason is logged.
+//
+// Sessions waiting on tool calls stay live (an agent loop's next step costs a
+// few milliseconds); idle ones are suspended, because every live session makes
+// the runtime slower to open new ones, and resumed when their conversation goes on.
+import { randomUUID } from "node:crypto";
+import type { CopilotSession } from "@github/copilot-sdk";
+import { GatewayError } from "../http/errors.js";
+import { silentLogger, type Logger } from "../http/logger.js";
+import type { Runtime, SessionSpec } from "../runtime/runtime.js";
+import { answerToolCalls, sendMessages, type OutgoingMessage, type ToolResultText } from "../turns/begin.js";
+import type { TurnEvent, TurnRequest } from "../turns/events.js";
+import { resolveModel } from "../turns/model-aliases.js";
+import { renderParts, renderSessionPrompt, systemPromptOf, type BlobAttachment } from "../turns/prompt.js";
+import { runTurn, type Turn, type TurnOutcome } from "../turns/run-turn.js";
+import { checkedOutput, structuredOutputCheck } from "../turns/structured-output.js";
+import { offeredTools, requireToolCall, requiresToolCall } from "../turns/tool-choice.js";
+import { runtimeCallError } from "../turns/upstream-errors.js";
+import { hash } from "./fingerprint.js";
+import { historyEvents, type SeededHistory } from "./history-events.js";
+import { ConversationLedger, type DialogueMessage, type ForkMark, type Lease, type LedgerEntry, type ToolMessage, type UserMessage } from "./ledger.js";
+
+export interface ConversationServiceOptions {
+  deadlineMs: number;
+  maxSessions: number;
+  sessionTtlMs: number;
+  /** Client model names → served ids, before the built-in Claude Code name rules. */
+  modelAliases?: ReadonlyMap<string, string>;
+  logger?: Logger;
+}
+
+/** Where the session serving a request came from. */
+export type SessionOrigin = "continued" | "forked" | "new" | "seeded" | "flattened";
+
+export interface StartedTurn extends AsyncIterable<TurnEvent> {
+  readonly sessionId: string;
+  readonly origin: SessionOrigin;
+  readonly outcome: Promise<TurnOutcome>;
+}
+
+/** A conversation's Copilot session: live while a turn runs or tool calls wait, suspended otherwise. */
+interface HeldSession {
+  readonly sessionId: string;
+  readonly spec: SessionSpec;
+  live: CopilotSession | undefined;
+  suspending: Promise<void> | undefined;
+}
+
+/** One request's view of its conversation. */
+interface Conversation {
+  request: TurnRequest;
+  signal: AbortSignal;
+  partition: string;
+  spec: SessionSpec;
+  dialogue: DialogueMessage[];
+}
+
+/** How a turn begins on its session, and what the ledger learns from it. */
+interface Opening {
+  begin: () => Promise<unknown>;
+  promptChars: number;
+  /** Transcript index of the first user message this turn sends natively, if it sends one. */
+  sentAt?: number;
+  /** User messages the session already holds natively (a seeded history's). */
+  heldUserMessages?: readonly ForkMark[];
+}
+
+interface RunningTurn {
+  entry: LedgerEntry<HeldSession>;
+  session: CopilotSession;
+  turn: Turn;
+  origin: SessionOrigin;
+}
+
+export class ConversationService {
+  readonly ledger: ConversationLedger<HeldSession>;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly options: ConversationServiceOptions,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.ledger = new ConversationLedger<HeldSession>({
+      maxSessions: options.maxSessions,
+      idleTtlMs: options.sessionTtlMs,
+      close: async (held) => {
+        await held.suspending;
+        await runtime.closeSession(held.live ?? held.sessionId);
+      },
+    });
+  }
+
+  /**
+   * The served model id for the name a client sent (exactly, through the
+   * alias table, or by the Claude Code naming rules); a 404
+   * `model_not_found` when none fits.
+   */
+  async resolveModel(model: string): Promise<string> {
+    let models;
+    try {
+      models = await this.runtime.listModels();
+    } catch (error) {
+      throw new GatewayError({
+        status: 503,
+        code: "models_unavailable",
+        message: `The model list could not be read from the Copilot runtime: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+    const resolved = resolveModel(
+      model,
+      models.map((entry) => entry.id),
+      this.options.modelAliases,
+    );
+    if (resolved === undefined) {
+      throw new GatewayError({
+        status: 404,
+        code: "model_not_found",
+        param: "model",
+        message: `The model \`${model}\` does not exist or you do not have access to it.`,
+      });
+    }
+    return resolved;
+  }
+
+  /** `caller` identifies who is asking (their API key); sessions are never shared across callers. */
+  async start(request: TurnRequest, signal: AbortSignal, caller: string): Promise<StartedTurn> {
+    const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
+    const model = await this.resolveModel(request.model);
+    const spec: SessionSpec = {
+      model,
+      systemMessage: systemPromptOf(request.messages),
+      tools: offeredTools(request),
+      ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
+    };
+    const conversation: Conversation = {
+      request,
+      signal,
+      spec,
+      // A session cannot change its model, system prompt or tools, and is never shared across callers.
+      partition: hash(JSON.stringify([caller, spec])),
+      dialogue: request.messages.filter((message): message is DialogueMessage => message.role !== "system"),
+    };
+
+    const lease = this.ledger.lease(conversation.partition, conversation.dialogue);
+    const running =
+      (lease ? await this.continueSession(lease, conversation) : undefined) ??
+      (await this.branchSession(conversation)) ??
+      (await this.openSession(conversation));
+
+    const { entry, session, turn, origin } = running;
+    let events: AsyncIterable<TurnEvent> = turn;
+    if (check) events = checkedOutput(events, check);
+    if (requiresToolCall(request)) events = requireToolCall(events);
+    if (events !== turn) events = this.dropOnRejection(events, entry, turn);
+    return {
+      sessionId: session.sessionId,
+      origin,
+      outcome: turn.outcome,
+      [Symbol.asyncIterator]: () => events[Symbol.asyncIterator](),
+    };
+  }
+
+  /** Runs the continuation on the leased session; undefined (session dropped) when it cannot take it. */
+  private async continueSession(lease: Lease<HeldSession>, conversation: Conversation): Promise<RunningTurn | undefined> {
+    const { entry, continuation } = lease;
+    const held = entry.session;
+    try {
+      if (!held.live) {
+        await held.suspending;
+        held.live = await this.runtime.resumeSession(held.sessionId, held.spec);
+      }
+    } catch {
+      this.ledger.discard(entry);
+      return undefined;
+    }
+    const session = held.live;
+    const opening =
+      continuation.kind === "answer_tools"
+        ? { begin: answerToolCalls(session, continuation.pending, withFollowUp(continuation.pending, continuation.results, continuation.followUp)), promptChars: 0 }
+        : this.userMessagesOpening(session, conversation, continuation.messages);
+    return this.startOrDiscard(entry, session, conversation, opening, "continued");
+  }
+
+  /** Forks the recorded conversation this request branches from; undefined when there is none or forking fails. */
+  private async branchSession(conversation: Conversation): Promise<RunningTurn | undefined> {
+    const point = this.ledger.leaseForkPoint(conversation.partition, conversation.dialogue);
+    if (!point) return undefined;
+    const source = point.entry.session;
+    let session: CopilotSession;
+    try {
+      // Forking a suspended session leaves it unable to resume ("First event
+      // must be session.start"), so the source is reconnected for the fork.
+      if (!source.live) {
+        await source.suspending;
+        source.live = await this.runtime.resumeSession(source.sessionId, source.spec);
+      }
+      session = await this.runtime.forkSession(source.sessionId, point.eventId, conversation.spec);
+    } catch {
+      return undefined;
+    } finally {
+      this.suspend(source);
+      this.ledger.release(point.entry);
+    }
+    const entry = this.adopt(conversation, session);
+    return this.startOrDiscard(entry, session, conversation, this.userMessagesOpening(session, conversation, point.messages), "forked");
+  }
+
+  /**
+   * A session of its own for a conversation the ledger cannot continue: its
+   * trailing user messages are sent natively, and everything before them is
+   * seeded as the session's history (or, if that fails, flattened).
+   */
+  private async openSession(conversation: Conversation): Promise<RunningTurn> {
+    const { dialogue } = conversation;
+    const history = dialogue.slice(0, dialogue.length - trailingUserMessages(dialogue).length);
+    if (history.length > 0) {
+      const seeded = await this.seedSession(conversation, history);
+      if (seeded) return seeded;
+      return this.openFresh(conversation, "flattened");
+    }
+    // A request of system messages only has nothing to send: it gets the old empty prompt.
+    return this.openFresh(conversation, dialogue.length > 0 ? "new" : "flattened");
+  }
+
+  private async seedSession(conversation: Conversation, history: DialogueMessage[]): Promise<RunningTurn | undefined> {
+    let seeded: SeededHistory | undefined;
+    let session: CopilotSession;
+    try {
+      session = await this.runtime.seedSession(conversation.spec, (sessionId, workingDirectory) => {
+        seeded = historyEvents(history, { sessionId, cwd: workingDirectory, now: new Date(), newId: randomUUID });
+        return seeded.events;
+      });
+    } catch (error) {
+      this.logger.warn("history flattened: the session could not be seeded", { reason: error instanceof Error ? error.message : String(error), messages: history.length });
+      return undefined;
+    }
+    const entry = this.adopt(conversation, session);
+    const trailing = conversation.dialogue.slice(history.length) as UserMessage[];
+    const opening: Opening = {
+      ...this.userMessagesOpening(session, conversation, trailing),
+      heldUserMessages: [...seeded!.userMessageEvents].map(([index, eventId]) => ({ index, eventId })),
+    };
+    const running = await this.startOrDiscard(entry, session, conversation, opening, "seeded");
+    if (!running) this.logger.warn("history flattened: the seeded session did not take the turn", { messages: history.length });
+    return running;
+  }
+
+  /** A new session given the request's messages as one prompt (flattened) or its user messages as they are (new). */
+  private async openFresh(conversation: Conversation, origin: "new" | "flattened"): Promise<RunningTurn> {
+    let session: CopilotSession;
+    try {
+      session = await this.runtime.openSession(conversation.spec);
+    } catch (error) {
+      throw runtimeCallError(error, "open a session");
+    }
+    const entry = this.adopt(conversation, session);
+    let opening: Opening;
+    if (origin === "new") {
+      opening = this.userMessagesOpening(session, conversation, conversation.dialogue as UserMessage[]);
+    } else {
+      const rendered = renderSessionPrompt(conversation.request.messages);
+      opening = { begin: sendMessages(session, [rendered], conversation.request.responseFormat), promptChars: rendered.prompt.length };
+    }
+    const running = this.run(entry, session, conversation, opening, origin);
+    try {
+      await running.turn.started;
+    } catch (error) {
+      throw runtimeCallError(error, "start the turn");
+    }
+    return running;
+  }
+
+  /** Sends the request's trailing user messages (each its own message; none lets a seeded history go on). */
+  private userMessagesOpening(session: CopilotSession, conversation: Conversation, messages: readonly UserMessage[]): Opening {
+    const outgoing = messages.map(toOutgoing);
+    return {
+      begin: sendMessages(session, outgoing, conversation.request.responseFormat),
+      promptChars: outgoing.reduce((sum, message) => sum + message.prompt.length, 0),
+      ...(messages.length > 0 ? { sentAt: conversation.dialogue.length - messages.length } : {}),
+    };
+  }
+
+  private adopt(conversation: Conversation, session: CopilotSession): LedgerEntry<HeldSession> {
+    return this.ledger.adopt(conversation.partition, { sessionId: session.sessionId, spec: conversation.spec, live: session, suspending: undefined });
+  }
+
+  /** Starts the turn; undefined (session dropped) when the session cannot take it, so the caller tries another way. */
+  private async startOrDiscard(
+    entry: LedgerEntry<HeldSession>,
+    session: CopilotSession,
+    conversation: Conversation,
+    opening: Opening,
+    origin: SessionOrigin,
+  ): Promise<RunningTurn | undefined> {
+    const running = this.run(entry, session, conversation, opening, origin);
+    try {
+      await running.turn.started;
+      return running;
+    } catch {
+      // The turn's own error is never read: the request is served another way.
+      this.ledger.discard(entry);
+      return undefined;
+    }
+  }
+
+  /** Runs a turn on a leased session; when it is over the session is recorded, or dropped if it is not reusable. */
+  private run(entry: LedgerEntry<HeldSession>, session: CopilotSession, conversation: Conversation, opening: Opening, origin: SessionOrigin): RunningTurn {
+    const { request, signal, dialogue } = conversation;
+    const turn = runTurn(session, {
+      begin: opening.begin,
+      promptChars: opening.promptChars,
+      signal,
+      deadlineMs: this.options.deadlineMs,
+      stop: request.stop,
+      parallelToolCalls: request.parallelToolCalls,
+      ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+    });
+    void turn.outcome.then((outcome) => {
+      if (outcome.kind !== "completed" && outcome.kind !== "tool_calls_pending") return this.ledger.discard(entry);
+      const answer: DialogueMessage = { role: "assistant", text: outcome.answer.text, toolCalls: outcome.answer.toolCalls };
+      const pending = outcome.kind === "tool_calls_pending" ? outcome.pending : [];
+      if (pending.length === 0) this.suspend(entry.session);
+      const forkAt = [...(opening.heldUserMessages ?? [])];
+      const sentEventId = outcome.answer.userMessageEventId;
+      if (opening.sentAt !== undefined && sentEventId) forkAt.push({ index: opening.sentAt, eventId: sentEventId });
+      this.ledger.record(entry, [...dialogue, answer], pending, forkAt);
+    });
+    return { entry, session, turn, origin };
+  }
+
+  /**
+   * When a check turned a finished answer into an error, the client never got
+   * that answer, so the recorded conversation cannot go on: drop it (after
+   * the outcome has recorded it).
+   */
+  private async *dropOnRejection(events: AsyncIterable<TurnEvent>, entry: LedgerEntry<HeldSession>, turn: Turn): AsyncGenerator<TurnEvent> {
+    for await (const event of events) {
+      if (event.type === "error") void turn.outcome.then(() => this.ledger.drop(entry));
+      yield event;
+    }
+  }
+
+  private suspend(held: HeldSession): void {
+    const live = held.live;
+    if (!live) return;
+    held.live = undefined;
+    held.suspending = this.runtime.suspendSession(live);
+  }
+}
+
+/** The user messages the dialogue ends with: what a turn sends; everything before them is history. */
+export function trailingUserMessages(dialogue: readonly DialogueMessage[]): UserMessage[] {
+  let start = dialogue.length;
+  while (start > 0 && dialogue[start - 1]!.role === "user") start--;
+  return dialogue.slice(start) as UserMessage[];
+}
+
+function toOutgoing(message: UserMessage): OutgoingMessage {
+  const attachments: BlobAttachment[] = [];
+  return { prompt: renderParts(message.content, attachments), attachments };
+}
+
+/**
+ * User text sent together with tool results (Claude Code appends
+ * <system-reminder> blocks; a user may type while tools run) rides along with
+ * the last result, so the loop stays one native turn and the model still reads it.
+ */
+function withFollowUp(
+  pending: readonly { toolCallId: string }[],
+  results: ReadonlyMap<string, ToolMessage>,
+  followUp: readonly UserMessage[],
+): ReadonlyMap<string, ToolResultText> {
+  const answers = new Map<string, ToolResultText>([...results].map(([id, message]) => [id, { text: message.text, ...(message.isError ? { isError: true } : {}) }]));
+  const last = pending.at(-1);
+  if (followUp.length === 0 || !last) return answers;
+  const text = followUp
+    .flatMap((message) => message.content.map((part) => (part.type === "text" ? part.text : "[image omitted: images cannot accompany tool results]")))
+    .join("\n\n");
+  const previous = answers.get(last.toolCallId);
+  return new Map([...answers, [last.toolCallId, { ...previous, text: `${previous?.text ?? ""}\n\n${text}` }]]);
+}
