@@ -2,7 +2,7 @@
 // the loop's total time, with the conversation ledger (one native session for
 // the whole loop) against a new session per request (the same gateway, but
 // every request under another API key, so the ledger never matches and each
-// step gets a fresh session with the history as a transcript).
+// step gets a fresh session seeded with the history).
 import { createParser } from "eventsource-parser";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { contentText, type Responder } from "../support/upstream.js";

@@ -5,7 +5,9 @@
 // (≤ +1 ms p50 TTFT at c=1, ≤ +10 % at c=50). Then a short instrumented run
 // splits the gateway's TTFT into its own work and the runtime's. Last, issue
 // 3's agent loop: per-step TTFT with the conversation ledger against a new
-// session per request (tests/bench/agent-loop.ts).
+// session per request (tests/bench/agent-loop.ts). And issue 7's: a new
+// conversation with 10 or 200 earlier messages, seeded against flattened
+// (tests/bench/seeding.ts).
 //
 // It reports; it does not fail: the exit code is 0 when targets are missed,
 // and non-zero only when a request failed or the bench itself broke.
@@ -17,6 +19,7 @@ import { join } from "node:path";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import type { Script, Step } from "../support/upstream.js";
 import { benchAgentLoop } from "./agent-loop.js";
+import { benchSeeding } from "./seeding.js";
 import { probeGateway, type Breakdown } from "./gateway-probe.js";
 import { directRequest, gatewayRequest, RawSdk } from "./paths.js";
 import { childProcesses, mib, ms, otherCpuBetween, otherProcessesCpuMs, percentile, processCpuMs, summarize, table, type ChildProcessInfo, type Measurement, type Sample, type Summary } from "./stats.js";
@@ -321,6 +324,7 @@ async function all(): Promise<number> {
   const code = await main();
   if (code !== 0) return code;
   await benchAgentLoop();
+  await benchSeeding();
   return 0;
 }
 

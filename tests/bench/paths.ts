@@ -23,12 +23,17 @@ export async function directRequest(upstreamBaseUrl: string, model: string, prom
 }
 
 /** (c) Through the gateway's real socket, as an OpenAI client would call it. */
-export async function gatewayRequest(gatewayBaseUrl: string, model: string, prompt: string): Promise<Sample> {
+export function gatewayRequest(gatewayBaseUrl: string, model: string, prompt: string): Promise<Sample> {
+  return gatewayChat(gatewayBaseUrl, { model, messages: [{ role: "user", content: prompt }] });
+}
+
+/** A streamed Chat Completions request of any body through the gateway, timed like the others. */
+export async function gatewayChat(gatewayBaseUrl: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Sample> {
   const started = performance.now();
   const response = await fetch(`${gatewayBaseUrl}/chat/completions`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: prompt }], stream: true }),
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ ...body, stream: true }),
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   return timeChatStream(response, started, "gateway");
