@@ -150,7 +150,7 @@ describe("parseResponsesRequest: options", () => {
   it("offers a custom (freeform) tool as a function taking one `input` string, grammar in the description", () => {
     const applyPatch = { type: "custom", name: "apply_patch", description: "Edit files. FREEFORM.", format: { type: "grammar", syntax: "lark", definition: "start: begin_patch" } };
     const parsed = parseResponsesRequest({ model: "m", input: "x", tools: [applyPatch], tool_choice: { type: "custom", name: "apply_patch" } });
-    expect(parsed.customTools).toEqual(new Set(["apply_patch"]));
+    expect(parsed.toolRoutes.route("apply_patch")).toEqual({ name: "apply_patch", custom: true });
     const [definition] = parsed.turn.tools;
     expect(definition).toMatchObject({ name: "apply_patch", parameters: { type: "object", properties: { input: { type: "string" } }, required: ["input"] } });
     expect(definition!.description).toContain("Edit files. FREEFORM.");
@@ -173,6 +173,66 @@ describe("parseResponsesRequest: options", () => {
       { role: "assistant", text: "", toolCalls: [{ id: "call_p", name: "apply_patch", arguments: JSON.stringify({ input: "*** Begin Patch\n*** End Patch" }) }] },
       { role: "tool", toolCallId: "call_p", text: "Done!" },
     ]);
+  });
+
+  describe("namespace tools (Codex: multi_agent_v1, MCP servers)", () => {
+    const multiAgent = {
+      type: "namespace",
+      name: "multi_agent_v1",
+      description: "Sub-agents.",
+      tools: [
+        { type: "function", name: "spawn_agent", description: "Start one.", parameters: { type: "object", properties: { task: { type: "string" } } }, strict: false },
+        { type: "function", name: "wait", parameters: { type: "object", properties: {} } },
+      ],
+    };
+    const mcp = { type: "namespace", name: "mcp_files", description: "Files.", tools: [{ type: "function", name: "wait", parameters: null }, { type: "custom", name: "patch" }] };
+
+    it("offers each member under <namespace>__<name>, unique across namespaces and top-level tools, and echoes the namespaces", () => {
+      const clash = { type: "function", name: "multi_agent_v1__wait", parameters: { type: "object", properties: {} } };
+      const parsed = parseResponsesRequest({ model: "m", input: "x", tools: [multiAgent, clash, mcp] });
+      expect(parsed.turn.tools.map((tool) => tool.name)).toEqual(["multi_agent_v1__wait", "multi_agent_v1__spawn_agent", "multi_agent_v1__wait_2", "mcp_files__wait", "mcp_files__patch"]);
+      expect(parsed.turn.tools[1]!.description).toBe("(In the 'multi_agent_v1' namespace.) Start one.");
+      expect(parsed.toolRoutes.route("multi_agent_v1__wait_2")).toEqual({ name: "wait", namespace: "multi_agent_v1", custom: false });
+      expect(parsed.toolRoutes.route("multi_agent_v1__wait")).toEqual({ name: "multi_agent_v1__wait", custom: false });
+      expect(parsed.toolRoutes.route("mcp_files__patch")).toEqual({ name: "patch", namespace: "mcp_files", custom: true });
+      expect(parsed.echo.tools[1]).toEqual({
+        type: "namespace",
+        name: "multi_agent_v1",
+        description: "Sub-agents.",
+        tools: [
+          { type: "function", name: "spawn_agent", description: "Start one.", parameters: multiAgent.tools[0]!.parameters, strict: false },
+          { type: "function", name: "wait", description: null, parameters: { type: "object", properties: {} }, strict: null },
+        ],
+      });
+    });
+
+    it("replays function_call items that carry a namespace as calls of the offered name", () => {
+      const parsed = parseResponsesRequest({
+        model: "m",
+        tools: [multiAgent, mcp],
+        input: [
+          { role: "user", content: "go" },
+          { type: "function_call", call_id: "c1", namespace: "multi_agent_v1", name: "wait", arguments: "{}" },
+          { type: "custom_tool_call", call_id: "c2", namespace: "mcp_files", name: "patch", input: "diff" },
+          { type: "function_call", call_id: "c3", namespace: "gone_now", name: "old", arguments: "{}" },
+          { type: "function_call_output", call_id: "c1", output: "ok" },
+        ],
+      });
+      expect(parsed.input[1]).toMatchObject({
+        role: "assistant",
+        toolCalls: [
+          { id: "c1", name: "multi_agent_v1__wait" },
+          { id: "c2", name: "mcp_files__patch", arguments: JSON.stringify({ input: "diff" }) },
+          { id: "c3", name: "gone_now__old" },
+        ],
+      });
+    });
+
+    it("rejects a namespace member that is not a function or custom tool, and an empty namespace", () => {
+      const bad = { ...mcp, tools: [{ type: "web_search" }] };
+      expect(rejection({ model: "m", input: "x", tools: [bad] })).toMatchObject({ status: 400, param: "tools[0].tools[0].type", code: "unsupported_value" });
+      expect(rejection({ model: "m", input: "x", tools: [{ ...mcp, tools: [] }] })).toMatchObject({ status: 400, param: "tools[0].tools" });
+    });
   });
 
   it("maps reasoning.effort like the chat dialect (minimal and none → low)", () => {

@@ -6,6 +6,7 @@ import { GatewayError } from "../../src/http/errors.js";
 import type { TurnEvent } from "../../src/turns/events.js";
 import type { ResponseEcho, ResponseMeta } from "../../src/dialects/responses/response-object.js";
 import { createResponsesStreamEncoder, keepAliveFrame } from "../../src/dialects/responses/stream.js";
+import { ToolRoutes } from "../../src/dialects/responses/tool-routes.js";
 
 const ECHO: ResponseEcho = {
   model: "m",
@@ -23,6 +24,12 @@ const ECHO: ResponseEcho = {
   truncation: "disabled",
   metadata: {},
 };
+
+function customApplyPatch(): ToolRoutes {
+  const routes = new ToolRoutes();
+  routes.offer({ name: "apply_patch", custom: true });
+  return routes;
+}
 
 function testMeta(overrides: Partial<ResponseMeta> = {}): ResponseMeta {
   let n = 0;
@@ -166,7 +173,7 @@ describe("responses stream encoder: golden sequences", () => {
           { type: "tool_call_delta", index: 0, argumentsDelta: ' Patch\\n"}' },
           { type: "finish", reason: "tool_calls" },
         ],
-        testMeta({ customTools: new Set(["apply_patch"]) }),
+        testMeta({ toolRoutes: customApplyPatch() }),
       ),
     );
     expect(frames.map((f) => f.event)).toEqual([
@@ -182,6 +189,25 @@ describe("responses stream encoder: golden sequences", () => {
     expect(frames[3]!.data).toMatchObject({ item_id: "ctc_1", output_index: 0, delta: "*** Begin Patch\n" });
     const item = { id: "ctc_1", type: "custom_tool_call", status: "completed", call_id: "call_p", name: "apply_patch", input: "*** Begin Patch\n" };
     expect(frames[5]!.data.item).toEqual(item);
+    expect(frames.at(-1)!.data.response.output).toEqual([item]);
+    expect(accumulate(frames).output).toEqual([item]);
+  });
+
+  it("a namespace member's call: the function_call item carries its namespace and its own name", () => {
+    const routes = new ToolRoutes();
+    const offered = routes.offer({ name: "spawn_agent", namespace: "multi_agent_v1", custom: false });
+    const frames = framesOf(
+      encodeTurn(
+        [
+          { type: "tool_call_start", index: 0, id: "call_s", name: offered },
+          { type: "tool_call_delta", index: 0, argumentsDelta: '{"task":"x"}' },
+          { type: "finish", reason: "tool_calls" },
+        ],
+        testMeta({ toolRoutes: routes }),
+      ),
+    );
+    expect(frames[2]!.data.item).toEqual({ id: "fc_1", type: "function_call", status: "in_progress", call_id: "call_s", namespace: "multi_agent_v1", name: "spawn_agent", arguments: "" });
+    const item = { id: "fc_1", type: "function_call", status: "completed", call_id: "call_s", namespace: "multi_agent_v1", name: "spawn_agent", arguments: '{"task":"x"}' };
     expect(frames.at(-1)!.data.response.output).toEqual([item]);
     expect(accumulate(frames).output).toEqual([item]);
   });

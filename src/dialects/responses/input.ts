@@ -6,6 +6,7 @@ import type { ConversationMessage, ToolCall } from "../../turns/events.js";
 import { formatParam } from "../shared/issue-to-error.js";
 import { toPlainText, toUserContent, validate, type Path } from "./content.js";
 import { argumentsFromInput } from "./custom-tools.js";
+import { ToolRoutes } from "./tool-routes.js";
 import {
   customToolCallItemSchema,
   functionCallItemSchema,
@@ -26,10 +27,10 @@ type AssistantMessage = Extract<ConversationMessage, { role: "assistant" }>;
  * items between) become one assistant message: that is how the turn that
  * produced them was recorded, and how a chat client would replay it.
  */
-export function toConversation(input: string | ItemEnvelope[], resolveItem: ItemResolver = () => undefined): ConversationMessage[] {
+export function toConversation(input: string | ItemEnvelope[], resolveItem: ItemResolver = () => undefined, routes = new ToolRoutes()): ConversationMessage[] {
   if (typeof input === "string") return [{ role: "user", content: [{ type: "text", text: input }] }];
   const messages: ConversationMessage[] = [];
-  input.forEach((item, i) => addItem(messages, resolveReference(item, ["input", i], resolveItem), ["input", i]));
+  input.forEach((item, i) => addItem(messages, resolveReference(item, ["input", i], resolveItem), ["input", i], routes));
   return messages;
 }
 
@@ -53,7 +54,8 @@ function resolveReference(item: ItemEnvelope, path: Path, resolveItem: ItemResol
   return resolved as ItemEnvelope;
 }
 
-function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path): void {
+/** Calls are recorded under the name the model was offered (a namespace member's `<namespace>__<name>`). */
+function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path, routes: ToolRoutes): void {
   switch (item.type ?? "message") {
     case "message": {
       const { role, content } = validate(messageItemSchema, item, path);
@@ -66,14 +68,14 @@ function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path
     }
     case "function_call": {
       const call = validate(functionCallItemSchema, item, path);
-      const toolCall: ToolCall = { id: call.call_id, name: call.name, arguments: argumentsString(call.arguments) };
+      const toolCall: ToolCall = { id: call.call_id, name: routes.offeredName(call.name, call.namespace ?? undefined), arguments: argumentsString(call.arguments) };
       assistantTurn(messages).toolCalls.push(toolCall);
       return;
     }
     case "custom_tool_call": {
       // Codex's freeform `apply_patch`: the model was offered a function taking `{input}` (custom-tools.ts).
       const call = validate(customToolCallItemSchema, item, path);
-      assistantTurn(messages).toolCalls.push({ id: call.call_id, name: call.name, arguments: argumentsFromInput(call.input) });
+      assistantTurn(messages).toolCalls.push({ id: call.call_id, name: routes.offeredName(call.name, call.namespace ?? undefined), arguments: argumentsFromInput(call.input) });
       return;
     }
     case "function_call_output":

@@ -8,6 +8,7 @@ import { toReasoningEffort } from "../shared/reasoning-effort.js";
 import { toConversation, type ItemResolver } from "./input.js";
 import type { ResponseEcho } from "./response-object.js";
 import { responsesRequestSchema, type ResponsesRequestBody } from "./schema.js";
+import type { ToolRoutes } from "./tool-routes.js";
 import { toToolChoice, toTools } from "./tools.js";
 
 export interface ParsedResponsesRequest {
@@ -22,8 +23,8 @@ export interface ParsedResponsesRequest {
   echo: ResponseEcho;
   /** `reasoning.summary` was asked for: emit reasoning items, as OpenAI does only then. */
   reasoningSummary: boolean;
-  /** Names of the custom (freeform) tools offered. */
-  customTools: Set<string>;
+  /** The declared tool behind each name offered to the model. */
+  toolRoutes: ToolRoutes;
 }
 
 export interface ParseOptions {
@@ -49,7 +50,7 @@ export function parseResponsesRequest(body: unknown, options: ParseOptions = {})
 
   const tools = toTools(request.tools);
   const toolChoice = toToolChoice(request.tool_choice, tools.definitions);
-  const input = toConversation(request.input, options.resolveItem);
+  const input = toConversation(request.input, options.resolveItem, tools.routes);
   const instructions = request.instructions ?? undefined;
   const turn: TurnRequest = {
     model: request.model,
@@ -83,7 +84,7 @@ export function parseResponsesRequest(body: unknown, options: ParseOptions = {})
       store,
       temperature: request.temperature ?? null,
       text: { format: request.text?.format ?? { type: "text" } },
-      tool_choice: typeof toolChoice === "string" ? toolChoice : { type: tools.custom.has(toolChoice.name) ? "custom" : "function", name: toolChoice.name },
+      tool_choice: typeof toolChoice === "string" ? toolChoice : { type: tools.routes.isCustom(toolChoice.name) ? "custom" : "function", name: toolChoice.name },
       tools: tools.echoed,
       top_p: request.top_p ?? null,
       truncation: typeof request.truncation === "string" ? request.truncation : "disabled",
@@ -91,7 +92,7 @@ export function parseResponsesRequest(body: unknown, options: ParseOptions = {})
       ...(typeof request.user === "string" ? { user: request.user } : {}),
     },
     reasoningSummary: summary !== null && summary !== undefined && summary !== "none",
-    customTools: tools.custom,
+    toolRoutes: tools.routes,
   };
   if (request.previous_response_id) parsed.previousResponseId = request.previous_response_id;
   return parsed;

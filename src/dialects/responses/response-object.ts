@@ -6,6 +6,7 @@
 import type { GatewayError } from "../../http/errors.js";
 import type { Usage } from "../../turns/events.js";
 import { toChatUsage, ZERO_USAGE } from "../openai-chat/usage.js";
+import type { ToolRoutes } from "./tool-routes.js";
 import type { EchoedTool } from "./tools.js";
 
 export interface OutputText {
@@ -30,6 +31,8 @@ export interface FunctionCallItem {
   type: "function_call";
   status: ItemStatus;
   call_id: string;
+  /** Set when the function is a member of a namespace; `name` is then its name within it. */
+  namespace?: string;
   name: string;
   arguments: string;
 }
@@ -40,6 +43,7 @@ export interface CustomToolCallItem {
   type: "custom_tool_call";
   status: ItemStatus;
   call_id: string;
+  namespace?: string;
   name: string;
   input: string;
 }
@@ -120,8 +124,8 @@ export interface ResponseMeta {
    * `reasoning.summary` (Codex does by default), as OpenAI does.
    */
   reasoning: boolean;
-  /** Names of the request's custom tools: their calls become `custom_tool_call` items. */
-  customTools?: ReadonlySet<string>;
+  /** The declared tool behind each offered name: custom tools' calls become `custom_tool_call` items, namespace members' carry their `namespace`. */
+  toolRoutes?: ToolRoutes;
   /** Mints an output item id with this prefix; injectable so tests are deterministic. */
   itemId: (prefix: "msg" | "fc" | "ctc" | "rs") => string;
   /** Unix seconds, for `completed_at`; defaults to the wall clock. */

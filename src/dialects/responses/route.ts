@@ -19,6 +19,7 @@ import { collectResponse } from "./json.js";
 import { chainTurn, parseResponsesRequest } from "./parse.js";
 import { newId, type ResponseMeta, type ResponseObject } from "./response-object.js";
 import type { ResponseStore } from "./store.js";
+import type { ToolRoutes } from "./tool-routes.js";
 import { createResponsesStreamEncoder, keepAliveFrame } from "./stream.js";
 
 export interface ResponsesRouteDeps {
@@ -41,13 +42,13 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
       createdAt: Math.floor(Date.now() / 1000),
       echo: parsed.echo,
       reasoning: parsed.reasoningSummary,
-      customTools: parsed.customTools,
+      toolRoutes: parsed.toolRoutes,
       itemId: newId,
     };
     /** Keeps what the client now holds, before the client can see the response is over and chain to it. */
     const remember = (response: ResponseObject) => {
       if (!parsed.store || response.status === "failed") return;
-      const conversation = [...previous, ...parsed.input, answerOf(response)];
+      const conversation = [...previous, ...parsed.input, answerOf(response, parsed.toolRoutes)];
       deps.store.put(response.id, { caller, conversation, response });
     };
     return answerTurn(c, deps, {
@@ -101,14 +102,14 @@ function previousConversation(store: ResponseStore, id: string | undefined, call
   return stored.conversation;
 }
 
-/** The assistant message the client now holds: the answer's text and calls, as the ledger records them. */
-function answerOf(response: ResponseObject): ConversationMessage {
+/** The assistant message the client now holds: the answer's text and calls (under the names the model called), as the ledger records them. */
+function answerOf(response: ResponseObject, routes: ToolRoutes): ConversationMessage {
   let text = "";
   const toolCalls: ToolCall[] = [];
   for (const item of response.output) {
     if (item.type === "message") text += item.content.map((part) => part.text).join("");
-    else if (item.type === "function_call") toolCalls.push({ id: item.call_id, name: item.name, arguments: item.arguments });
-    else if (item.type === "custom_tool_call") toolCalls.push({ id: item.call_id, name: item.name, arguments: argumentsFromInput(item.input) });
+    else if (item.type === "function_call") toolCalls.push({ id: item.call_id, name: routes.offeredName(item.name, item.namespace), arguments: item.arguments });
+    else if (item.type === "custom_tool_call") toolCalls.push({ id: item.call_id, name: routes.offeredName(item.name, item.namespace), arguments: argumentsFromInput(item.input) });
   }
   return { role: "assistant", text, toolCalls };
 }

@@ -48,6 +48,7 @@ export const inputImagePartSchema = z.looseObject({
 export const functionCallItemSchema = z.looseObject({
   call_id: z.string(expecting("a non-empty string")).min(1),
   name: z.string(expecting("a non-empty string")).min(1),
+  namespace: z.string(expecting("a string")).nullish(),
   // A JSON object string per the spec; some clients echo the parsed object back.
   arguments: z.union([z.string(), z.record(z.string(), z.unknown())], expecting("a JSON string of the arguments")).nullish(),
 });
@@ -55,6 +56,7 @@ export const functionCallItemSchema = z.looseObject({
 export const customToolCallItemSchema = z.looseObject({
   call_id: z.string(expecting("a non-empty string")).min(1),
   name: z.string(expecting("a non-empty string")).min(1),
+  namespace: z.string(expecting("a string")).nullish(),
   input: z.string(expecting("a string")),
 });
 
@@ -93,6 +95,13 @@ export const customToolSchema = z.looseObject({
       expecting("an object {\"type\":\"text\"} or {\"type\":\"grammar\", \"syntax\", \"definition\"}"),
     )
     .nullish(),
+});
+
+/** A group of function and custom tools (Codex: its multi-agent tools, each MCP server). */
+export const namespaceToolSchema = z.looseObject({
+  name: z.string(expecting("a non-empty string")).min(1),
+  description: z.string(expecting("a string")).nullish(),
+  tools: z.array(z.lazy(() => toolEnvelopeSchema), expecting("an array of function and custom tools")).min(1),
 });
 
 /** The Chat Completions form, which some clients send here by mistake: accepted rather than rejected. */

@@ -120,13 +120,17 @@ export function createResponsesStreamEncoder(meta: ResponseMeta): ResponsesStrea
     return added + frame("response.reasoning_summary_part.added", { ...itemFields(at), summary_index: 0, part: structuredClone(part) });
   };
 
-  const openCall = (id: string, name: string): string => {
-    if (meta.customTools?.has(name)) {
-      const item: CustomToolCallItem = { id: meta.itemId("ctc"), type: "custom_tool_call", status: "in_progress", call_id: id, name, input: "" };
+  const openCall = (id: string, offeredName: string): string => {
+    // The call goes back as the client declared the tool: its own name, and its namespace if it has one.
+    const route = meta.toolRoutes?.route(offeredName);
+    const name = route?.name ?? offeredName;
+    const namespace = route?.namespace ? { namespace: route.namespace } : {};
+    if (route?.custom) {
+      const item: CustomToolCallItem = { id: meta.itemId("ctc"), type: "custom_tool_call", status: "in_progress", call_id: id, ...namespace, name, input: "" };
       open = { kind: "custom_tool_call", index: output.push(item) - 1, item, args: "" };
       return frame("response.output_item.added", { output_index: open.index, item: structuredClone(item) });
     }
-    const item: FunctionCallItem = { id: meta.itemId("fc"), type: "function_call", status: "in_progress", call_id: id, name, arguments: "" };
+    const item: FunctionCallItem = { id: meta.itemId("fc"), type: "function_call", status: "in_progress", call_id: id, ...namespace, name, arguments: "" };
     const at = { kind: "function_call" as const, index: output.push(item) - 1, item };
     open = at;
     // All of id, call_id, name and `arguments: ""` on the added item: the accumulator appends deltas to it.

@@ -1,7 +1,7 @@
 // `tools` and `tool_choice` → the tool definitions and choice a turn offers the
 // model. Only tools the client runs itself can be offered: `function` tools,
-// and `custom` (freeform) tools mapped onto functions (custom-tools.ts).
-// Hosted tools (web search, file search, code interpreter, computer use,
+// `custom` (freeform) tools mapped onto functions (custom-tools.ts), and
+// `namespace` groups of those (tool-routes.ts). Hosted tools (web search, file search, code interpreter, computer use,
 // MCP, image generation, local shell…) run on OpenAI's side; silently
 // dropping one would leave the model without a tool the client believes it
 // has, so each is a 400 naming it.
@@ -10,7 +10,8 @@ import type { ToolChoice, ToolDefinition } from "../../turns/events.js";
 import { formatParam } from "../shared/issue-to-error.js";
 import { validate } from "./content.js";
 import { customToolDefinition } from "./custom-tools.js";
-import { customToolSchema, functionToolSchema, nestedFunctionToolSchema, type ResponsesRequestBody, type ToolEnvelope } from "./schema.js";
+import { customToolSchema, functionToolSchema, namespaceToolSchema, nestedFunctionToolSchema, type ResponsesRequestBody, type ToolEnvelope } from "./schema.js";
+import { ToolRoutes } from "./tool-routes.js";
 
 /** A function tool as the response object echoes it (openai-node's `FunctionTool`). */
 export interface EchoedFunctionTool {
@@ -29,40 +30,61 @@ export interface EchoedCustomTool {
   format?: Record<string, unknown>;
 }
 
-export type EchoedTool = EchoedFunctionTool | EchoedCustomTool;
+/** A namespace as the response object echoes it (the spec's `NamespaceToolParam`). */
+export interface EchoedNamespaceTool {
+  type: "namespace";
+  name: string;
+  description: string;
+  tools: Array<EchoedFunctionTool | EchoedCustomTool>;
+}
+
+export type EchoedTool = EchoedFunctionTool | EchoedCustomTool | EchoedNamespaceTool;
 
 export interface ParsedTools {
+  /** What the model is offered, under the names `routes` gives them. */
   definitions: ToolDefinition[];
   echoed: EchoedTool[];
-  /** Names of the custom tools: their calls go back to the client as `custom_tool_call` items. */
-  custom: Set<string>;
+  routes: ToolRoutes;
 }
 
 export function toTools(tools: readonly ToolEnvelope[] | null | undefined): ParsedTools {
-  const parsed: ParsedTools = { definitions: [], echoed: [], custom: new Set() };
-  (tools ?? []).forEach((tool, i) => {
-    const path = ["tools", i];
-    if (tool.type === "custom") {
-      const custom = validate(customToolSchema, tool, path);
-      parsed.definitions.push(customToolDefinition(custom));
-      parsed.custom.add(custom.name);
-      parsed.echoed.push({
-        type: "custom",
-        name: custom.name,
-        ...(custom.description ? { description: custom.description } : {}),
-        ...(custom.format ? { format: custom.format } : {}),
-      });
-      return;
-    }
-    const fn = functionOf(tool, path);
-    const definition: ToolDefinition = { name: fn.name };
-    if (fn.description !== null && fn.description !== undefined) definition.description = fn.description;
-    if (fn.parameters !== null && fn.parameters !== undefined) definition.parameters = fn.parameters;
-    parsed.definitions.push(definition);
-    // `strict` is accepted and echoed; the runtime takes the schema as given (B.7 #42).
-    parsed.echoed.push({ type: "function", name: fn.name, description: fn.description ?? null, parameters: fn.parameters ?? null, strict: fn.strict ?? null });
-  });
+  const parsed: ParsedTools = { definitions: [], echoed: [], routes: new ToolRoutes() };
+  const list = (tools ?? []).map((tool, i) => ({ tool, path: ["tools", i] as (string | number)[] }));
+  // Top-level tools first, so they keep their own names whatever the namespaces hold.
+  for (const { tool, path } of list) if (tool.type !== "namespace") parsed.echoed.push(addTool(parsed, tool, path, undefined));
+  for (const { tool, path } of list) {
+    if (tool.type !== "namespace") continue;
+    const namespace = validate(namespaceToolSchema, tool, path);
+    const members = namespace.tools.map((member, j) => {
+      if (member.type !== "function" && member.type !== "custom") throw unsupportedTool(member.type, [...path, "tools", j], "namespace");
+      return addTool(parsed, member, [...path, "tools", j], namespace.name) as EchoedFunctionTool | EchoedCustomTool;
+    });
+    parsed.echoed.push({ type: "namespace", name: namespace.name, description: namespace.description ?? "", tools: members });
+  }
   return parsed;
+}
+
+/** Offers one function or custom tool (of a namespace, or not) and returns how the response echoes it. */
+function addTool(parsed: ParsedTools, tool: ToolEnvelope, path: (string | number)[], namespace: string | undefined): EchoedFunctionTool | EchoedCustomTool {
+  if (tool.type === "custom") {
+    const custom = validate(customToolSchema, tool, path);
+    const offered = parsed.routes.offer({ name: custom.name, custom: true, ...(namespace ? { namespace } : {}) });
+    parsed.definitions.push({ ...customToolDefinition(custom), name: offered });
+    return {
+      type: "custom",
+      name: custom.name,
+      ...(custom.description ? { description: custom.description } : {}),
+      ...(custom.format ? { format: custom.format } : {}),
+    };
+  }
+  const fn = functionOf(tool, path);
+  const definition: ToolDefinition = { name: parsed.routes.offer({ name: fn.name, custom: false, ...(namespace ? { namespace } : {}) }) };
+  const description = [namespace ? `(In the '${namespace}' namespace.)` : "", fn.description ?? ""].filter(Boolean).join(" ");
+  if (description) definition.description = description;
+  if (fn.parameters !== null && fn.parameters !== undefined) definition.parameters = fn.parameters;
+  parsed.definitions.push(definition);
+  // `strict` is accepted and echoed; the runtime takes the schema as given (B.7 #42).
+  return { type: "function", name: fn.name, description: fn.description ?? null, parameters: fn.parameters ?? null, strict: fn.strict ?? null };
 }
 
 function functionOf(tool: ToolEnvelope, path: (string | number)[]) {
@@ -74,12 +96,13 @@ function functionOf(tool: ToolEnvelope, path: (string | number)[]) {
   return validate(functionToolSchema, tool, path);
 }
 
-function unsupportedTool(type: string, path: (string | number)[]) {
+function unsupportedTool(type: string, path: (string | number)[], inside?: "namespace") {
   const param = formatParam([...path, "type"]);
   // Codex sends a hosted `web_search` tool unless its config says `web_search = "disabled"`.
   const hint = type.startsWith("web_search") ? ' (Codex CLI: set web_search = "disabled" in config.toml)' : "";
+  const offerable = inside === "namespace" ? "only 'function' and 'custom' tools can be members of a namespace" : "only 'function', 'custom' and 'namespace' tools, which the client runs itself, can be offered to the model";
   return badRequest(
-    `Invalid '${param}': tools of type '${type}' are not supported by this gateway; only 'function' and 'custom' tools, which the client runs itself, can be offered to the model. Remove this tool${hint}.`,
+    `Invalid '${param}': tools of type '${type}' are not supported by this gateway; ${offerable}. Remove this tool${hint}.`,
     param,
     "unsupported_value",
   );
