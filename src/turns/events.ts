@@ -59,6 +59,8 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens?: number;
+  /** Prompt tokens written to the provider's cache (Anthropic's cache_creation_input_tokens). */
+  cacheWriteTokens?: number;
   reasoningTokens?: number;
   /** True when the runtime reported no usage and the gateway estimated it (about 4 characters a token). */
   estimated?: boolean;

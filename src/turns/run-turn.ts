@@ -316,11 +316,15 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
   };
 }
 
-function addUsage(total: Usage | undefined, data: { inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; reasoningTokens?: number }): Usage {
+function addUsage(
+  total: Usage | undefined,
+  data: { inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; cacheWriteTokens?: number; reasoningTokens?: number },
+): Usage {
   return {
     promptTokens: (total?.promptTokens ?? 0) + (data.inputTokens ?? 0),
     completionTokens: (total?.completionTokens ?? 0) + (data.outputTokens ?? 0),
     cachedTokens: (total?.cachedTokens ?? 0) + (data.cacheReadTokens ?? 0),
+    cacheWriteTokens: (total?.cacheWriteTokens ?? 0) + (data.cacheWriteTokens ?? 0),
     reasoningTokens: (total?.reasoningTokens ?? 0) + (data.reasoningTokens ?? 0),
   };
 }

@@ -71,3 +71,29 @@ it("streams the call with its namespace on output_item.added and output_item.don
   expect(items).toHaveLength(2);
   for (const item of items) expect(item).toMatchObject({ type: "function_call", namespace: "multi_agent_v1", name: "wait" });
 });
+
+it("a client-executed tool_search: the call comes back as a tool_search_call, and the tools it loaded become callable", async () => {
+  const search = { type: "tool_search", execution: "client", description: "Searches deferred tools.", parameters: { type: "object", properties: { query: { type: "string" } }, required: ["query"] } };
+  gw.upstream.respondInOrder(
+    { steps: [{ toolCall: { id: "call_search", name: "tool_search", arguments: '{"query":"calendar"}' } }] },
+    { steps: [{ toolCall: { id: "call_cal", name: "calendar__list_events", arguments: '{"day":"today"}' } }] },
+  );
+  const input: Array<Record<string, unknown>> = [{ role: "user", content: "what is on today?" }];
+  const first = await gw.post("/v1/responses", { model: TEST_MODEL, store: false, tools: [search], input });
+  const searchCall = ((await first.json()) as { output: Array<Record<string, unknown>> }).output.find((item) => item.type === "tool_search_call")!;
+  expect(searchCall).toMatchObject({ type: "tool_search_call", call_id: "call_search", execution: "client", arguments: { query: "calendar" }, status: "completed" });
+
+  // Codex answers with the tools it found; the model can now call them.
+  const calendar = { type: "namespace", name: "calendar", description: "Calendar.", tools: [{ type: "function", name: "list_events", parameters: { type: "object", properties: { day: { type: "string" } } } }] };
+  input.push({ ...searchCall }, { type: "tool_search_output", call_id: "call_search", execution: "client", tools: [calendar] });
+  const second = await gw.post("/v1/responses", { model: TEST_MODEL, store: false, tools: [search], input });
+  expect(second.status).toBe(200);
+  // The tools changed, so a session with the new tools is seeded with the conversation so far.
+  expect(second.headers.get("x-copilot-session-origin")).toBe("seeded");
+  const upstream = gw.upstream.calls[1]!.request;
+  expect(upstream.tools!.map((tool) => tool.function.name)).toEqual(["tool_search", "calendar__list_events"]);
+  expect(upstream.messages.map((message) => message.role)).toEqual(["user", "assistant", "tool"]);
+  expect(upstream.messages.at(-1)).toMatchObject({ tool_call_id: "call_search", content: "Tools now available: calendar__list_events." });
+  const call = ((await second.json()) as { output: Array<Record<string, unknown>> }).output.find((item) => item.type === "function_call")!;
+  expect(call).toMatchObject({ namespace: "calendar", name: "list_events", arguments: '{"day":"today"}' });
+});

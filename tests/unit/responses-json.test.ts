@@ -76,7 +76,7 @@ describe("collectResponse", () => {
       tools: [{ type: "function", name: "f", description: null, parameters: null, strict: null }],
       top_p: null,
       truncation: "disabled",
-      usage: { input_tokens: 4, input_tokens_details: { cached_tokens: 0 }, output_tokens: 3, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 7 },
+      usage: { input_tokens: 4, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 3, output_tokens_details: { reasoning_tokens: 1 }, total_tokens: 7 },
       metadata: {},
     });
   });

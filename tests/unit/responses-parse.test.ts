@@ -150,7 +150,7 @@ describe("parseResponsesRequest: options", () => {
   it("offers a custom (freeform) tool as a function taking one `input` string, grammar in the description", () => {
     const applyPatch = { type: "custom", name: "apply_patch", description: "Edit files. FREEFORM.", format: { type: "grammar", syntax: "lark", definition: "start: begin_patch" } };
     const parsed = parseResponsesRequest({ model: "m", input: "x", tools: [applyPatch], tool_choice: { type: "custom", name: "apply_patch" } });
-    expect(parsed.toolRoutes.route("apply_patch")).toEqual({ name: "apply_patch", custom: true });
+    expect(parsed.toolRoutes.route("apply_patch")).toEqual({ name: "apply_patch", kind: "custom" });
     const [definition] = parsed.turn.tools;
     expect(definition).toMatchObject({ name: "apply_patch", parameters: { type: "object", properties: { input: { type: "string" } }, required: ["input"] } });
     expect(definition!.description).toContain("Edit files. FREEFORM.");
@@ -192,9 +192,9 @@ describe("parseResponsesRequest: options", () => {
       const parsed = parseResponsesRequest({ model: "m", input: "x", tools: [multiAgent, clash, mcp] });
       expect(parsed.turn.tools.map((tool) => tool.name)).toEqual(["multi_agent_v1__wait", "multi_agent_v1__spawn_agent", "multi_agent_v1__wait_2", "mcp_files__wait", "mcp_files__patch"]);
       expect(parsed.turn.tools[1]!.description).toBe("(In the 'multi_agent_v1' namespace.) Start one.");
-      expect(parsed.toolRoutes.route("multi_agent_v1__wait_2")).toEqual({ name: "wait", namespace: "multi_agent_v1", custom: false });
-      expect(parsed.toolRoutes.route("multi_agent_v1__wait")).toEqual({ name: "multi_agent_v1__wait", custom: false });
-      expect(parsed.toolRoutes.route("mcp_files__patch")).toEqual({ name: "patch", namespace: "mcp_files", custom: true });
+      expect(parsed.toolRoutes.route("multi_agent_v1__wait_2")).toEqual({ name: "wait", namespace: "multi_agent_v1", kind: "function" });
+      expect(parsed.toolRoutes.route("multi_agent_v1__wait")).toEqual({ name: "multi_agent_v1__wait", kind: "function" });
+      expect(parsed.toolRoutes.route("mcp_files__patch")).toEqual({ name: "patch", namespace: "mcp_files", kind: "custom" });
       expect(parsed.echo.tools[1]).toEqual({
         type: "namespace",
         name: "multi_agent_v1",
@@ -232,6 +232,50 @@ describe("parseResponsesRequest: options", () => {
       const bad = { ...mcp, tools: [{ type: "web_search" }] };
       expect(rejection({ model: "m", input: "x", tools: [bad] })).toMatchObject({ status: 400, param: "tools[0].tools[0].type", code: "unsupported_value" });
       expect(rejection({ model: "m", input: "x", tools: [{ ...mcp, tools: [] }] })).toMatchObject({ status: 400, param: "tools[0].tools" });
+    });
+  });
+
+  describe("a client-executed tool_search (Codex, for models in its catalog)", () => {
+    const search = {
+      type: "tool_search",
+      execution: "client",
+      description: "Searches deferred tools.",
+      parameters: { type: "object", properties: { query: { type: "string" }, limit: { type: "number" } }, required: ["query"] },
+    };
+    const mcpFiles = { type: "namespace", name: "mcp_files", description: "Files.", tools: [{ type: "function", name: "read", parameters: { type: "object", properties: {} } }] };
+
+    it("is offered as a function named tool_search with the client's description and parameters, and echoed", () => {
+      const parsed = parseResponsesRequest({ model: "m", input: "x", tools: [search] });
+      expect(parsed.turn.tools).toEqual([{ name: "tool_search", description: "Searches deferred tools.", parameters: search.parameters }]);
+      expect(parsed.toolRoutes.route("tool_search")).toEqual({ name: "tool_search", kind: "tool_search" });
+      expect(parsed.echo.tools).toEqual([{ type: "tool_search", execution: "client", description: "Searches deferred tools.", parameters: search.parameters }]);
+    });
+
+    it("replays the search and its output, and offers the tools the search loaded", () => {
+      const parsed = parseResponsesRequest({
+        model: "m",
+        tools: [search],
+        input: [
+          { role: "user", content: "read the file" },
+          { type: "tool_search_call", call_id: "ts_1", execution: "client", arguments: { query: "files" } },
+          { type: "tool_search_output", call_id: "ts_1", execution: "client", tools: [mcpFiles] },
+          { type: "function_call", call_id: "c_1", namespace: "mcp_files", name: "read", arguments: "{}" },
+          { type: "function_call_output", call_id: "c_1", output: "contents" },
+        ],
+      });
+      expect(parsed.turn.tools.map((tool) => tool.name)).toEqual(["tool_search", "mcp_files__read"]);
+      expect(parsed.input.slice(1)).toEqual([
+        { role: "assistant", text: "", toolCalls: [{ id: "ts_1", name: "tool_search", arguments: '{"query":"files"}' }] },
+        { role: "tool", toolCallId: "ts_1", text: "Tools now available: mcp_files__read." },
+        { role: "assistant", text: "", toolCalls: [{ id: "c_1", name: "mcp_files__read", arguments: "{}" }] },
+        { role: "tool", toolCallId: "c_1", text: "contents" },
+      ]);
+      // The request's own tools are what the response echoes.
+      expect(parsed.echo.tools.map((tool) => tool.type)).toEqual(["tool_search"]);
+    });
+
+    it("refuses a search OpenAI would run on its side", () => {
+      expect(rejection({ model: "m", input: "x", tools: [{ type: "tool_search" }] })).toMatchObject({ status: 400, param: "tools[0].type", code: "unsupported_value" });
     });
   });
 

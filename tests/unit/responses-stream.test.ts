@@ -27,7 +27,7 @@ const ECHO: ResponseEcho = {
 
 function customApplyPatch(): ToolRoutes {
   const routes = new ToolRoutes();
-  routes.offer({ name: "apply_patch", custom: true });
+  routes.offer({ name: "apply_patch", kind: "custom" });
   return routes;
 }
 
@@ -95,7 +95,9 @@ describe("responses stream encoder: golden sequences", () => {
       "response.output_item.done",
       "response.completed",
     ]);
-    expect(frames[0]!.data).toMatchObject({ type: "response.created", sequence_number: 0, response: { id: "resp_1", object: "response", status: "in_progress", output: [], usage: null } });
+    expect(frames[0]!.data).toMatchObject({ type: "response.created", sequence_number: 0, response: { id: "resp_1", object: "response", status: "in_progress", output: [] } });
+    // Not counted yet: no usage at all (OpenAI's schema has no null for it).
+    expect(frames[0]!.data.response).not.toHaveProperty("usage");
     expect(frames[2]!.data).toEqual({
       type: "response.output_item.added",
       sequence_number: 2,
@@ -195,7 +197,7 @@ describe("responses stream encoder: golden sequences", () => {
 
   it("a namespace member's call: the function_call item carries its namespace and its own name", () => {
     const routes = new ToolRoutes();
-    const offered = routes.offer({ name: "spawn_agent", namespace: "multi_agent_v1", custom: false });
+    const offered = routes.offer({ name: "spawn_agent", namespace: "multi_agent_v1", kind: "function" });
     const frames = framesOf(
       encodeTurn(
         [
@@ -226,7 +228,8 @@ describe("responses stream encoder: golden sequences", () => {
     ]);
     const failed = frames.at(-1)!.data;
     expect(Object.keys(failed)).not.toContain("error");
-    expect(failed.response).toMatchObject({ status: "failed", error: { code: "upstream_error", message: "Upstream session failed" }, completed_at: null });
+    // The spec's error codes: a failing provider is a server_error.
+    expect(failed.response).toMatchObject({ status: "failed", error: { code: "server_error", message: "Upstream session failed" }, completed_at: null });
     expect(failed.response.output[0]).toMatchObject({ id: "msg_1", status: "incomplete" });
   });
 
@@ -238,7 +241,7 @@ describe("responses stream encoder: golden sequences", () => {
 
   it("events that stop with neither finish nor error end with response.failed upstream_incomplete", () => {
     const frames = framesOf(encodeTurn([{ type: "text", delta: "partial" }]));
-    expect(frames.at(-1)!.data.response).toMatchObject({ status: "failed", error: { code: "upstream_incomplete" } });
+    expect(frames.at(-1)!.data.response).toMatchObject({ status: "failed", error: { code: "server_error", message: "The model's turn ended before it finished; the answer is incomplete." } });
   });
 
   it("length → response.incomplete with incomplete_details max_output_tokens and an incomplete message", () => {

@@ -6,13 +6,16 @@ import type { ConversationMessage, ToolCall } from "../../turns/events.js";
 import { formatParam } from "../shared/issue-to-error.js";
 import { toPlainText, toUserContent, validate, type Path } from "./content.js";
 import { argumentsFromInput } from "./custom-tools.js";
-import { ToolRoutes } from "./tool-routes.js";
+import type { ToolRoutes } from "./tool-routes.js";
+import { addTools, toTools, type ParsedTools } from "./tools.js";
 import {
   customToolCallItemSchema,
   functionCallItemSchema,
   functionCallOutputItemSchema,
   itemReferenceSchema,
   messageItemSchema,
+  toolSearchCallItemSchema,
+  toolSearchOutputItemSchema,
   type ItemEnvelope,
 } from "./schema.js";
 
@@ -27,10 +30,11 @@ type AssistantMessage = Extract<ConversationMessage, { role: "assistant" }>;
  * items between) become one assistant message: that is how the turn that
  * produced them was recorded, and how a chat client would replay it.
  */
-export function toConversation(input: string | ItemEnvelope[], resolveItem: ItemResolver = () => undefined, routes = new ToolRoutes()): ConversationMessage[] {
+/** `tools`: what the request offers; tools a client's search loaded are added to it. */
+export function toConversation(input: string | ItemEnvelope[], resolveItem: ItemResolver = () => undefined, tools: ParsedTools = toTools([])): ConversationMessage[] {
   if (typeof input === "string") return [{ role: "user", content: [{ type: "text", text: input }] }];
   const messages: ConversationMessage[] = [];
-  input.forEach((item, i) => addItem(messages, resolveReference(item, ["input", i], resolveItem), ["input", i], routes));
+  input.forEach((item, i) => addItem(messages, resolveReference(item, ["input", i], resolveItem), ["input", i], tools));
   return messages;
 }
 
@@ -55,7 +59,8 @@ function resolveReference(item: ItemEnvelope, path: Path, resolveItem: ItemResol
 }
 
 /** Calls are recorded under the name the model was offered (a namespace member's `<namespace>__<name>`). */
-function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path, routes: ToolRoutes): void {
+function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path, tools: ParsedTools): void {
+  const { routes } = tools;
   switch (item.type ?? "message") {
     case "message": {
       const { role, content } = validate(messageItemSchema, item, path);
@@ -84,6 +89,18 @@ function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path
       messages.push({ role: "tool", toolCallId: call_id, text: toPlainText(output, [...path, "output"], `'${item.type}' items`) });
       return;
     }
+    case "tool_search_call": {
+      const call = validate(toolSearchCallItemSchema, item, path);
+      assistantTurn(messages).toolCalls.push({ id: call.call_id, name: routes.offeredName("tool_search"), arguments: JSON.stringify(call.arguments ?? {}) });
+      return;
+    }
+    // The tools a search loaded become callable, and the model reads which they are.
+    case "tool_search_output": {
+      const output = validate(toolSearchOutputItemSchema, item, path);
+      addTools(tools, output.tools, [...path, "tools"]);
+      messages.push({ role: "tool", toolCallId: output.call_id, text: loadedToolsText(output.tools, routes) });
+      return;
+    }
     // Reasoning the client replays (Codex sends it back with `encrypted_content`,
     // which only OpenAI can read): its readable summary or text is kept for a
     // seeded session to replay; a live session already holds it.
@@ -98,12 +115,22 @@ function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path
     default: {
       const param = formatParam([...path, "type"]);
       throw badRequest(
-        `Invalid '${param}': input items of type '${item.type}' are not supported by this gateway; send 'message', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output' and 'reasoning' items.`,
+        `Invalid '${param}': input items of type '${item.type}' are not supported by this gateway; send 'message', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output', 'tool_search_call', 'tool_search_output' and 'reasoning' items.`,
         param,
         "unsupported_value",
       );
     }
   }
+}
+
+/** What the model reads as a tool search's result: the tools it can call now. */
+function loadedToolsText(tools: ReadonlyArray<{ type: string; name?: unknown; tools?: unknown }>, routes: ToolRoutes): string {
+  const names = tools.flatMap((tool) =>
+    tool.type === "namespace" && Array.isArray(tool.tools)
+      ? (tool.tools as Array<{ name?: unknown }>).map((member) => routes.offeredName(String(member.name), String(tool.name)))
+      : [routes.offeredName(String(tool.name ?? tool.type))],
+  );
+  return names.length === 0 ? "No tools matched the search." : `Tools now available: ${names.join(", ")}.`;
 }
 
 /** The readable text of a reasoning item: its `summary` parts, else its `content` parts. */

@@ -50,7 +50,8 @@ export function parseResponsesRequest(body: unknown, options: ParseOptions = {})
 
   const tools = toTools(request.tools);
   const toolChoice = toToolChoice(request.tool_choice, tools.definitions);
-  const input = toConversation(request.input, options.resolveItem, tools.routes);
+  // Before `turn` takes the definitions: a tool search's results in the input add to them.
+  const input = toConversation(request.input, options.resolveItem, tools);
   const instructions = request.instructions ?? undefined;
   const turn: TurnRequest = {
     model: request.model,

@@ -54,11 +54,21 @@ export interface ReasoningItem {
   summary: { type: "summary_text"; text: string }[];
 }
 
-export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ReasoningItem;
+/** A call of the client's tool search (Codex): the model's search arguments, as an object. */
+export interface ToolSearchCallItem {
+  id: string;
+  type: "tool_search_call";
+  status: ItemStatus;
+  call_id: string;
+  execution: "client";
+  arguments: unknown;
+}
+
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ToolSearchCallItem | ReasoningItem;
 
 export interface ResponseUsageBody {
   input_tokens: number;
-  input_tokens_details: { cached_tokens: number };
+  input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
   output_tokens: number;
   output_tokens_details: { reasoning_tokens: number };
   total_tokens: number;
@@ -108,7 +118,8 @@ export interface ResponseObject {
   tools: EchoedTool[];
   top_p: number | null;
   truncation: string;
-  usage: ResponseUsageBody | null;
+  /** Absent until the answer is counted (openai-node's `usage?`; OpenAI's schema allows no null). */
+  usage?: ResponseUsageBody;
   user?: string;
   metadata: Record<string, unknown>;
 }
@@ -127,7 +138,7 @@ export interface ResponseMeta {
   /** The declared tool behind each offered name: custom tools' calls become `custom_tool_call` items, namespace members' carry their `namespace`. */
   toolRoutes?: ToolRoutes;
   /** Mints an output item id with this prefix; injectable so tests are deterministic. */
-  itemId: (prefix: "msg" | "fc" | "ctc" | "rs") => string;
+  itemId: (prefix: "msg" | "fc" | "ctc" | "tsc" | "rs") => string;
   /** Unix seconds, for `completed_at`; defaults to the wall clock. */
   now?: () => number;
 }
@@ -174,10 +185,11 @@ export function buildResponse(
     tools: echo.tools,
     top_p: echo.top_p,
     truncation: echo.truncation,
-    // Always counted once the answer is whole (LiteLLM/OpenHands cost tracking reads it, B.4 #26).
-    usage: answered ? toResponseUsage(state.usage ?? ZERO_USAGE) : state.usage && ended ? toResponseUsage(state.usage) : null,
     metadata: echo.metadata,
   };
+  // Always counted once the answer is whole (LiteLLM/OpenHands cost tracking reads it, B.4 #26).
+  const usage = answered ? (state.usage ?? ZERO_USAGE) : ended ? state.usage : undefined;
+  if (usage) response.usage = toResponseUsage(usage);
   if (echo.user !== undefined) response.user = echo.user;
   return response;
 }
@@ -191,7 +203,7 @@ export function toResponseUsage(usage: Usage): ResponseUsageBody {
   const chat = toChatUsage(usage);
   return {
     input_tokens: chat.prompt_tokens,
-    input_tokens_details: { cached_tokens: chat.prompt_tokens_details?.cached_tokens ?? 0 },
+    input_tokens_details: { cached_tokens: chat.prompt_tokens_details?.cached_tokens ?? 0, cache_write_tokens: usage.cacheWriteTokens ?? 0 },
     output_tokens: chat.completion_tokens,
     output_tokens_details: { reasoning_tokens: chat.completion_tokens_details?.reasoning_tokens ?? 0 },
     total_tokens: chat.total_tokens,
@@ -201,12 +213,22 @@ export function toResponseUsage(usage: Usage): ResponseUsageBody {
 /**
  * `response.error` as Codex reads it: `code` decides its handling
  * (`context_length_exceeded`, `insufficient_quota`, and `rate_limit_exceeded`,
- * whose delay it parses from "try again in Ns" in the message).
+ * whose delay it parses from "try again in Ns" in the message). Other codes
+ * become the spec's own (`ResponseErrorCode`): `rate_limit_exceeded` for a
+ * 429, `server_error` otherwise.
  */
 export function toResponseError(error: GatewayError): { code: string; message: string } {
   let message = error.message;
   if (error.code === "rate_limit_exceeded" && error.retryAfterSeconds !== undefined && !/try again in/i.test(message)) {
     message += ` Please try again in ${Math.ceil(error.retryAfterSeconds)}s.`;
   }
-  return { code: error.code ?? "server_error", message };
+  const code = error.code && CODES_CLIENTS_READ.has(error.code) ? error.code : error.status === 429 ? "rate_limit_exceeded" : "server_error";
+  return { code, message };
 }
+
+/**
+ * Codes of `response.error` that Codex acts on. The first is in OpenAI's
+ * published enum; the other two are not, but OpenAI's servers send them and
+ * Codex reads them, so they pass (tests/support/spec-conformance.ts lists the difference).
+ */
+const CODES_CLIENTS_READ = new Set(["rate_limit_exceeded", "context_length_exceeded", "insufficient_quota"]);

@@ -110,6 +110,7 @@ function answerOf(response: ResponseObject, routes: ToolRoutes): ConversationMes
     if (item.type === "message") text += item.content.map((part) => part.text).join("");
     else if (item.type === "function_call") toolCalls.push({ id: item.call_id, name: routes.offeredName(item.name, item.namespace), arguments: item.arguments });
     else if (item.type === "custom_tool_call") toolCalls.push({ id: item.call_id, name: routes.offeredName(item.name, item.namespace), arguments: argumentsFromInput(item.input) });
+    else if (item.type === "tool_search_call") toolCalls.push({ id: item.call_id, name: routes.offeredName("tool_search"), arguments: JSON.stringify(item.arguments) });
   }
   return { role: "assistant", text, toolCalls };
 }

@@ -104,6 +104,25 @@ export const namespaceToolSchema = z.looseObject({
   tools: z.array(z.lazy(() => toolEnvelopeSchema), expecting("an array of function and custom tools")).min(1),
 });
 
+/** A tool search; only one the client executes (`execution: "client"`, as Codex sends it) can be offered. */
+export const toolSearchToolSchema = z.looseObject({
+  execution: z.string(expecting("'client' or 'server'")).nullish(),
+  description: z.string(expecting("a string")).nullish(),
+  parameters: jsonSchemaObject().nullish(),
+});
+
+/** A `tool_search_call` item replayed: the model's search. */
+export const toolSearchCallItemSchema = z.looseObject({
+  call_id: z.string(expecting("a non-empty string")).min(1),
+  arguments: z.unknown(),
+});
+
+/** A `tool_search_output` item: the tools the client's search loaded, now callable. */
+export const toolSearchOutputItemSchema = z.looseObject({
+  call_id: z.string(expecting("a non-empty string")).min(1),
+  tools: z.array(z.lazy(() => toolEnvelopeSchema), expecting("an array of tools")),
+});
+
 /** The Chat Completions form, which some clients send here by mistake: accepted rather than rejected. */
 export const nestedFunctionToolSchema = z.looseObject({ function: z.looseObject(functionFields) });
 

@@ -28,6 +28,7 @@ import { inputFromArguments } from "./custom-tools.js";
 import {
   buildResponse,
   type CustomToolCallItem,
+  type ToolSearchCallItem,
   type FunctionCallItem,
   type ItemStatus,
   type MessageItem,
@@ -72,6 +73,8 @@ type OpenItem =
   | { kind: "function_call"; index: number; item: FunctionCallItem }
   /** `args` gathers the JSON arguments (`{"input":"…"}`): the raw input is known only once they are whole. */
   | { kind: "custom_tool_call"; index: number; item: CustomToolCallItem; args: string }
+  /** Likewise: the search's arguments object is known once they are whole. */
+  | { kind: "tool_search_call"; index: number; item: ToolSearchCallItem; args: string }
   | { kind: "reasoning"; index: number; item: ReasoningItem; part: { type: "summary_text"; text: string } };
 
 export function createResponsesStreamEncoder(meta: ResponseMeta): ResponsesStreamEncoder {
@@ -125,7 +128,12 @@ export function createResponsesStreamEncoder(meta: ResponseMeta): ResponsesStrea
     const route = meta.toolRoutes?.route(offeredName);
     const name = route?.name ?? offeredName;
     const namespace = route?.namespace ? { namespace: route.namespace } : {};
-    if (route?.custom) {
+    if (route?.kind === "tool_search") {
+      const item: ToolSearchCallItem = { id: meta.itemId("tsc"), type: "tool_search_call", status: "in_progress", call_id: id, execution: "client", arguments: {} };
+      open = { kind: "tool_search_call", index: output.push(item) - 1, item, args: "" };
+      return frame("response.output_item.added", { output_index: open.index, item: structuredClone(item) });
+    }
+    if (route?.kind === "custom") {
       const item: CustomToolCallItem = { id: meta.itemId("ctc"), type: "custom_tool_call", status: "in_progress", call_id: id, ...namespace, name, input: "" };
       open = { kind: "custom_tool_call", index: output.push(item) - 1, item, args: "" };
       return frame("response.output_item.added", { output_index: open.index, item: structuredClone(item) });
@@ -157,6 +165,10 @@ export function createResponsesStreamEncoder(meta: ResponseMeta): ResponsesStrea
         // Concatenated arguments must parse as a JSON object; "" does not (B.3 #18).
         if (at.item.arguments === "") out += argumentsDelta(at, "{}");
         out += frame("response.function_call_arguments.done", { ...itemFields(at), name: at.item.name, arguments: at.item.arguments });
+        at.item.status = itemStatus;
+        break;
+      case "tool_search_call":
+        at.item.arguments = parsedArguments(at.args);
         at.item.status = itemStatus;
         break;
       case "custom_tool_call":
@@ -195,7 +207,7 @@ export function createResponsesStreamEncoder(meta: ResponseMeta): ResponsesStrea
         return closeOpen() + openCall(event.id, event.name);
       case "tool_call_delta":
         // One call's deltas end before the next starts (TurnEvent contract); a stray one has nowhere to go.
-        if (open?.kind === "custom_tool_call") {
+        if (open?.kind === "custom_tool_call" || open?.kind === "tool_search_call") {
           open.args += event.argumentsDelta;
           return "";
         }
@@ -265,4 +277,15 @@ export function createResponsesStreamEncoder(meta: ResponseMeta): ResponsesStrea
 /** An SSE comment, skipped by openai-node, Codex's eventsource parser and Vercel alike (B.1 #4). */
 export function keepAliveFrame(): string {
   return ": keep-alive\n\n";
+}
+
+/** A tool search's arguments as the object the item carries; text that is not a JSON object is kept as the query. */
+function parsedArguments(args: string): unknown {
+  try {
+    const parsed: unknown = JSON.parse(args === "" ? "{}" : args);
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed;
+  } catch {
+    // Not JSON: below.
+  }
+  return { query: args };
 }

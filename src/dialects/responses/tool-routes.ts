@@ -11,11 +11,11 @@
 // see the calls the model made.
 
 export interface ToolRoute {
-  /** The tool's own name, as the client declared it. */
+  /** The tool's own name, as the client declared it (`tool_search` has none: it is called that). */
   name: string;
   namespace?: string;
-  /** A custom (freeform) tool: its calls are `custom_tool_call` items. */
-  custom: boolean;
+  /** What its calls become: `function_call`, `custom_tool_call` or `tool_search_call` items. */
+  kind: "function" | "custom" | "tool_search";
 }
 
 /** Providers accept function names of at most 64 characters of `[A-Za-z0-9_-]`. */
@@ -46,7 +46,12 @@ export class ToolRoutes {
   }
 
   isCustom(offered: string): boolean {
-    return this.byOffered.get(offered)?.custom ?? false;
+    return this.byOffered.get(offered)?.kind === "custom";
+  }
+
+  /** Whether this declared tool is offered already (a tool search may load one twice). */
+  has(name: string, namespace?: string): boolean {
+    return this.byDeclared.has(declaredKey(name, namespace));
   }
 }
 

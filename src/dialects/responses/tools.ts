@@ -1,7 +1,8 @@
 // `tools` and `tool_choice` → the tool definitions and choice a turn offers the
 // model. Only tools the client runs itself can be offered: `function` tools,
-// `custom` (freeform) tools mapped onto functions (custom-tools.ts), and
-// `namespace` groups of those (tool-routes.ts). Hosted tools (web search, file search, code interpreter, computer use,
+// `custom` (freeform) tools mapped onto functions (custom-tools.ts),
+// `namespace` groups of those (tool-routes.ts), and a client-executed
+// `tool_search`, whose results load more of them. Hosted tools (web search, file search, code interpreter, computer use,
 // MCP, image generation, local shell…) run on OpenAI's side; silently
 // dropping one would leave the model without a tool the client believes it
 // has, so each is a 400 naming it.
@@ -10,7 +11,7 @@ import type { ToolChoice, ToolDefinition } from "../../turns/events.js";
 import { formatParam } from "../shared/issue-to-error.js";
 import { validate } from "./content.js";
 import { customToolDefinition } from "./custom-tools.js";
-import { customToolSchema, functionToolSchema, namespaceToolSchema, nestedFunctionToolSchema, type ResponsesRequestBody, type ToolEnvelope } from "./schema.js";
+import { customToolSchema, functionToolSchema, namespaceToolSchema, nestedFunctionToolSchema, toolSearchToolSchema, type ResponsesRequestBody, type ToolEnvelope } from "./schema.js";
 import { ToolRoutes } from "./tool-routes.js";
 
 /** A function tool as the response object echoes it (openai-node's `FunctionTool`). */
@@ -38,7 +39,24 @@ export interface EchoedNamespaceTool {
   tools: Array<EchoedFunctionTool | EchoedCustomTool>;
 }
 
-export type EchoedTool = EchoedFunctionTool | EchoedCustomTool | EchoedNamespaceTool;
+/** A client-executed tool search as the response object echoes it (the spec's `ToolSearchToolParam`). */
+export interface EchoedToolSearch {
+  type: "tool_search";
+  execution: "client";
+  description: string | null;
+  parameters: Record<string, unknown> | null;
+}
+
+export type EchoedTool = EchoedFunctionTool | EchoedCustomTool | EchoedNamespaceTool | EchoedToolSearch;
+
+/**
+ * Codex offers a tool search (with `execution: "client"`) to models it knows:
+ * the model searches, Codex answers with the tools it found (a
+ * `tool_search_output` item), and those become callable. Offered to the model
+ * as a function of this name, with the client's description and parameters.
+ */
+const TOOL_SEARCH = "tool_search";
+const DEFAULT_SEARCH_PARAMETERS = { type: "object", properties: { query: { type: "string" } }, required: ["query"] };
 
 export interface ParsedTools {
   /** What the model is offered, under the names `routes` gives them. */
@@ -49,26 +67,54 @@ export interface ParsedTools {
 
 export function toTools(tools: readonly ToolEnvelope[] | null | undefined): ParsedTools {
   const parsed: ParsedTools = { definitions: [], echoed: [], routes: new ToolRoutes() };
-  const list = (tools ?? []).map((tool, i) => ({ tool, path: ["tools", i] as (string | number)[] }));
-  // Top-level tools first, so they keep their own names whatever the namespaces hold.
-  for (const { tool, path } of list) if (tool.type !== "namespace") parsed.echoed.push(addTool(parsed, tool, path, undefined));
-  for (const { tool, path } of list) {
-    if (tool.type !== "namespace") continue;
-    const namespace = validate(namespaceToolSchema, tool, path);
-    const members = namespace.tools.map((member, j) => {
-      if (member.type !== "function" && member.type !== "custom") throw unsupportedTool(member.type, [...path, "tools", j], "namespace");
-      return addTool(parsed, member, [...path, "tools", j], namespace.name) as EchoedFunctionTool | EchoedCustomTool;
-    });
-    parsed.echoed.push({ type: "namespace", name: namespace.name, description: namespace.description ?? "", tools: members });
-  }
+  parsed.echoed.push(...addTools(parsed, tools ?? [], ["tools"]));
   return parsed;
 }
 
-/** Offers one function or custom tool (of a namespace, or not) and returns how the response echoes it. */
-function addTool(parsed: ParsedTools, tool: ToolEnvelope, path: (string | number)[], namespace: string | undefined): EchoedFunctionTool | EchoedCustomTool {
+/**
+ * Offers more tools: the request's own, or those a client's tool search
+ * loaded (`tool_search_output` items). A tool already offered is not offered
+ * again. Returns how the response echoes them.
+ */
+export function addTools(parsed: ParsedTools, tools: readonly ToolEnvelope[], at: (string | number)[]): EchoedTool[] {
+  const echoed: EchoedTool[] = [];
+  const list = tools.map((tool, i) => ({ tool, path: [...at, i] }));
+  // Top-level tools first, so they keep their own names whatever the namespaces hold.
+  for (const { tool, path } of list) {
+    if (tool.type === "namespace") continue;
+    const added = tool.type === "tool_search" ? addToolSearch(parsed, tool, path) : addTool(parsed, tool, path, undefined);
+    if (added) echoed.push(added);
+  }
+  for (const { tool, path } of list) {
+    if (tool.type !== "namespace") continue;
+    const namespace = validate(namespaceToolSchema, tool, path);
+    const members = namespace.tools.flatMap((member, j) => {
+      if (member.type !== "function" && member.type !== "custom") throw unsupportedTool(member.type, [...path, "tools", j], "namespace");
+      return addTool(parsed, member, [...path, "tools", j], namespace.name) ?? [];
+    });
+    echoed.push({ type: "namespace", name: namespace.name, description: namespace.description ?? "", tools: members });
+  }
+  return echoed;
+}
+
+function addToolSearch(parsed: ParsedTools, tool: ToolEnvelope, path: (string | number)[]): EchoedToolSearch | undefined {
+  const search = validate(toolSearchToolSchema, tool, path);
+  // A search OpenAI runs over tools it hosts cannot run here.
+  if (search.execution !== "client") throw unsupportedTool(`tool_search' with execution '${search.execution ?? "server"}`, path);
+  if (parsed.routes.has(TOOL_SEARCH)) return undefined;
+  const name = parsed.routes.offer({ name: TOOL_SEARCH, kind: "tool_search" });
+  const definition: ToolDefinition = { name, parameters: search.parameters ?? DEFAULT_SEARCH_PARAMETERS };
+  if (search.description) definition.description = search.description;
+  parsed.definitions.push(definition);
+  return { type: "tool_search", execution: "client", description: search.description ?? null, parameters: search.parameters ?? null };
+}
+
+/** Offers one function or custom tool (of a namespace, or not) and returns how the response echoes it; undefined when it is offered already. */
+function addTool(parsed: ParsedTools, tool: ToolEnvelope, path: (string | number)[], namespace: string | undefined): EchoedFunctionTool | EchoedCustomTool | undefined {
   if (tool.type === "custom") {
     const custom = validate(customToolSchema, tool, path);
-    const offered = parsed.routes.offer({ name: custom.name, custom: true, ...(namespace ? { namespace } : {}) });
+    if (parsed.routes.has(custom.name, namespace)) return undefined;
+    const offered = parsed.routes.offer({ name: custom.name, kind: "custom", ...(namespace ? { namespace } : {}) });
     parsed.definitions.push({ ...customToolDefinition(custom), name: offered });
     return {
       type: "custom",
@@ -78,7 +124,8 @@ function addTool(parsed: ParsedTools, tool: ToolEnvelope, path: (string | number
     };
   }
   const fn = functionOf(tool, path);
-  const definition: ToolDefinition = { name: parsed.routes.offer({ name: fn.name, custom: false, ...(namespace ? { namespace } : {}) }) };
+  if (parsed.routes.has(fn.name, namespace)) return undefined;
+  const definition: ToolDefinition = { name: parsed.routes.offer({ name: fn.name, kind: "function", ...(namespace ? { namespace } : {}) }) };
   const description = [namespace ? `(In the '${namespace}' namespace.)` : "", fn.description ?? ""].filter(Boolean).join(" ");
   if (description) definition.description = description;
   if (fn.parameters !== null && fn.parameters !== undefined) definition.parameters = fn.parameters;
@@ -100,7 +147,10 @@ function unsupportedTool(type: string, path: (string | number)[], inside?: "name
   const param = formatParam([...path, "type"]);
   // Codex sends a hosted `web_search` tool unless its config says `web_search = "disabled"`.
   const hint = type.startsWith("web_search") ? ' (Codex CLI: set web_search = "disabled" in config.toml)' : "";
-  const offerable = inside === "namespace" ? "only 'function' and 'custom' tools can be members of a namespace" : "only 'function', 'custom' and 'namespace' tools, which the client runs itself, can be offered to the model";
+  const offerable =
+    inside === "namespace"
+      ? "only 'function' and 'custom' tools can be members of a namespace"
+      : "only 'function', 'custom' and 'namespace' tools and a 'tool_search' with execution 'client', which the client runs itself, can be offered to the model";
   return badRequest(
     `Invalid '${param}': tools of type '${type}' are not supported by this gateway; ${offerable}. Remove this tool${hint}.`,
     param,
