@@ -8,5 +8,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Every body and SSE event a test gateway produces is checked against the providers' specifications.
+    setupFiles: ["tests/support/conformance-setup.ts"],
   },
 });

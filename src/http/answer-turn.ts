@@ -35,6 +35,8 @@ export interface TurnAnswer<Body> {
   /** Buffers the events into the non-streaming body. */
   collect: (events: AsyncIterable<TurnEvent>) => Promise<{ body: Body; usageReported: boolean }>;
   createEncoder: () => StreamEncoder;
+  /** Headers a streamed answer carries besides the common ones. */
+  streamHeaders?: Record<string, string>;
 }
 
 export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, answer: TurnAnswer<Body>): Promise<Response> {
@@ -66,7 +68,7 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
     return sseResponse(frames(), {
       keepAliveFrame: answer.keepAliveFrame,
       keepAliveMs: deps.keepAliveMs,
-      headers,
+      headers: { ...headers, ...answer.streamHeaders },
       onCancel: () => abort.abort(),
       onClose: done,
     });

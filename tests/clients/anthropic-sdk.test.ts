@@ -146,7 +146,7 @@ describe("a tool round trip", () => {
     gw.upstream.respondInOrder({ steps: [{ toolCall: { id: "call_x", name: "lookup", arguments: '{"step":7}', chunks: 4 } }] });
     const message = await client.messages.stream({ model: TEST_MODEL, max_tokens: 1024, tools: [LOOKUP], messages: user("seven") }).finalMessage();
     expect(message.stop_reason).toBe("tool_use");
-    expect(message.content).toEqual([{ type: "tool_use", id: "call_x", name: "lookup", input: { step: 7 } }]);
+    expect(message.content).toEqual([{ type: "tool_use", id: "call_x", name: "lookup", input: { step: 7 }, caller: { type: "direct" } }]);
   });
 });
 

@@ -248,7 +248,7 @@ describe("tool loops through the ledger, keyed by tool_use_id", () => {
     gw.upstream.respondInOrder({ steps: [{ toolCall: { id: "call_e", name: "lookup", arguments: '{"step":1}' } }] }, { steps: [{ text: "noted" }] });
     const first = (await (await gw.post("/v1/messages", { model: TEST_MODEL, max_tokens: 100, tools: [LOOKUP], messages: [{ role: "user", content: "go" }] })).json()) as { content: Block[]; stop_reason: string };
     expect(first.stop_reason).toBe("tool_use");
-    expect(first.content).toEqual([{ type: "tool_use", id: "call_e", name: "lookup", input: { step: 1 } }]);
+    expect(first.content).toEqual([{ type: "tool_use", id: "call_e", name: "lookup", input: { step: 1 }, caller: { type: "direct" } }]);
     const second = await gw.post("/v1/messages", {
       model: TEST_MODEL,
       max_tokens: 100,

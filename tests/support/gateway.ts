@@ -11,6 +11,7 @@ import { InflightRequests } from "../../src/http/inflight.js";
 import type { Logger } from "../../src/http/logger.js";
 import { CopilotRuntime } from "../../src/runtime/runtime.js";
 import type { ConversationService } from "../../src/sessions/conversation-service.js";
+import { observeConformance } from "./spec-conformance.js";
 import { ScriptedUpstream } from "./upstream.js";
 
 export interface TestGateway {
@@ -65,6 +66,8 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
   };
   const turns = createConversationService(runtime, config, options.logger);
   const app = createApp({ runtime, config, inflight, turns, ...(options.logger ? { logger: options.logger } : {}) });
+  // Under vitest, every response is checked against the providers' specifications (not in the bench).
+  if (process.env.VITEST) app.fetch = observeConformance(app.fetch);
   let server: ServerType | undefined;
   return {
     app,

@@ -38,8 +38,8 @@ describe("collectMessage", () => {
       content: [
         { type: "thinking", thinking: "Need weather.", signature: "" },
         { type: "text", text: "Checking now." },
-        { type: "tool_use", id: "toolu_a", name: "get_weather", input: { city: "Paris" } },
-        { type: "tool_use", id: "toolu_b", name: "get_time", input: {} },
+        { type: "tool_use", id: "toolu_a", name: "get_weather", input: { city: "Paris" }, caller: { type: "direct" } },
+        { type: "tool_use", id: "toolu_b", name: "get_time", input: {}, caller: { type: "direct" } },
       ],
       stop_reason: "tool_use",
       stop_sequence: null,

@@ -116,7 +116,7 @@ describe("anthropic stream encoder: golden transcripts (B.13 #73)", () => {
         blockStart(0, '{"type":"text","text":""}') +
         blockDelta(0, '{"type":"text_delta","text":"Checking."}') +
         blockStop(0) +
-        blockStart(1, '{"type":"tool_use","id":"toolu_a","name":"get_weather","input":{}}') +
+        blockStart(1, '{"type":"tool_use","id":"toolu_a","name":"get_weather","input":{},"caller":{"type":"direct"}}') +
         blockDelta(1, '{"type":"input_json_delta","partial_json":"{\\"city\\":"}') +
         blockDelta(1, '{"type":"input_json_delta","partial_json":"\\"Paris\\"}"}') +
         blockStop(1) +

@@ -11,10 +11,16 @@ import {
 const META: ChatResponseMeta = { id: "chatcmpl-1", created: 1, model: "m", includeUsage: true, reasoning: true };
 const PREFIX = '{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m"';
 
-/** A hand-written content chunk, in the key order of the contract's golden transcripts (B.15). */
-const contentFrame = (delta: string, finishReason = "null") =>
-  `data: ${PREFIX},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finishReason}}]}\n\n`;
+/**
+ * A hand-written content chunk, in the key order of the contract's golden
+ * transcripts (B.15); with include_usage it carries `"usage":null`, as OpenAI's spec says.
+ */
+const contentFrame = (delta: string, finishReason = "null", includeUsage = true) =>
+  `data: ${PREFIX},"choices":[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finishReason}}]${includeUsage ? ',"usage":null' : ""}}\n\n`;
 const ROLE_FRAME = contentFrame('{"role":"assistant","content":""}');
+/** The same, for a stream without include_usage: no usage field at all. */
+const plainFrame = (delta: string, finishReason = "null") => contentFrame(delta, finishReason, false);
+const PLAIN_ROLE_FRAME = plainFrame('{"role":"assistant","content":""}');
 const DONE = "data: [DONE]\n\n";
 
 /** Runs a whole turn through a fresh encoder, as the route does, with optional keep-alives between events. */
@@ -31,10 +37,10 @@ const upstreamFailure = () =>
 describe("chat stream encoder: golden transcripts (B.15)", () => {
   it("text with usage requested", () => {
     const golden =
-      'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}\n\n' +
-      'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}]}\n\n' +
+      'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}],"usage":null}\n\n' +
+      'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"logprobs":null,"finish_reason":null}],"usage":null}\n\n' +
       ": keep-alive\n\n" +
-      'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}\n\n' +
+      'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}],"usage":null}\n\n' +
       'data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}\n\n' +
       "data: [DONE]\n\n";
     const out = encodeTurn([
@@ -101,17 +107,17 @@ describe("chat stream encoder: reasoning", () => {
 
   it("writes reasoning_content plus the reasoning alias in its own chunk, before content", () => {
     expect(encodeTurn(events, { ...META, includeUsage: false })).toBe(
-      ROLE_FRAME +
-        contentFrame('{"reasoning_content":"Think.","reasoning":"Think."}') +
-        contentFrame('{"content":"Done."}') +
-        contentFrame("{}", '"stop"') +
+      PLAIN_ROLE_FRAME +
+        plainFrame('{"reasoning_content":"Think.","reasoning":"Think."}') +
+        plainFrame('{"content":"Done."}') +
+        plainFrame("{}", '"stop"') +
         DONE,
     );
   });
 
   it("writes no reasoning field at all in strict mode", () => {
     const out = encodeTurn(events, { ...META, includeUsage: false, reasoning: false });
-    expect(out).toBe(ROLE_FRAME + contentFrame('{"content":"Done."}') + contentFrame("{}", '"stop"') + DONE);
+    expect(out).toBe(PLAIN_ROLE_FRAME + plainFrame('{"content":"Done."}') + plainFrame("{}", '"stop"') + DONE);
     expect(out).not.toContain("reasoning");
   });
 });
@@ -120,7 +126,7 @@ describe("chat stream encoder: contract details", () => {
   it("writes no usage chunk unless requested, and none is invented when the turn reported none", () => {
     const usage: TurnEvent = { type: "usage", usage: { promptTokens: 1, completionTokens: 1 } };
     const finish: TurnEvent = { type: "finish", reason: "stop" };
-    expect(encodeTurn([usage, finish], { ...META, includeUsage: false })).toBe(ROLE_FRAME + contentFrame("{}", '"stop"') + DONE);
+    expect(encodeTurn([usage, finish], { ...META, includeUsage: false })).toBe(PLAIN_ROLE_FRAME + plainFrame("{}", '"stop"') + DONE);
     expect(encodeTurn([finish])).toBe(ROLE_FRAME + contentFrame("{}", '"stop"') + DONE);
   });
 
@@ -157,13 +163,13 @@ describe("chat stream encoder: contract details", () => {
       { ...META, includeUsage: false },
     );
     expect(out).toBe(
-      ROLE_FRAME +
-        contentFrame('{"content":"Let me check."}') +
-        contentFrame('{"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"now","arguments":""}}]}') +
-        contentFrame('{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}') +
-        contentFrame('{"tool_calls":[{"index":1,"id":"call_b","type":"function","function":{"name":"today","arguments":""}}]}') +
-        contentFrame('{"tool_calls":[{"index":1,"function":{"arguments":"{}"}}]}') +
-        contentFrame("{}", '"tool_calls"') +
+      PLAIN_ROLE_FRAME +
+        plainFrame('{"content":"Let me check."}') +
+        plainFrame('{"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"now","arguments":""}}]}') +
+        plainFrame('{"tool_calls":[{"index":0,"function":{"arguments":"{}"}}]}') +
+        plainFrame('{"tool_calls":[{"index":1,"id":"call_b","type":"function","function":{"name":"today","arguments":""}}]}') +
+        plainFrame('{"tool_calls":[{"index":1,"function":{"arguments":"{}"}}]}') +
+        plainFrame("{}", '"tool_calls"') +
         DONE,
     );
   });
@@ -187,7 +193,7 @@ describe("chat stream encoder: contract details", () => {
   it("ignores content after finish and a second finish; end() is idempotent", () => {
     const encoder = createChatStreamEncoder({ ...META, includeUsage: false });
     encoder.start();
-    expect(encoder.encode({ type: "finish", reason: "stop" })).toBe(contentFrame("{}", '"stop"'));
+    expect(encoder.encode({ type: "finish", reason: "stop" })).toBe(plainFrame("{}", '"stop"'));
     expect(encoder.encode({ type: "text", delta: "late" })).toBe("");
     expect(encoder.encode({ type: "finish", reason: "length" })).toBe("");
     expect(encoder.end()).toBe(DONE);

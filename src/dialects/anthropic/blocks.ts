@@ -15,7 +15,8 @@ export type ContentBlockStart =
   /** `signature` is empty: the gateway has no Anthropic signature to give, and drops thinking sent back (B.13 #81). */
   | { type: "thinking"; thinking: ""; signature: "" }
   /** id and name on the block itself, as the SDK and Claude Code read them (B.13 #73). */
-  | { type: "tool_use"; id: string; name: string; input: Record<string, never> };
+  // `caller` direct: the model itself called the tool (the SDK's ToolUseBlock requires it).
+  | { type: "tool_use"; id: string; name: string; input: Record<string, never>; caller: { type: "direct" } };
 
 export type ContentBlockDelta =
   | { type: "text_delta"; text: string }
@@ -104,7 +105,7 @@ export class BlockSequencer {
         const steps = this.stopOpen();
         const index = this.nextIndex++;
         this.open = { index, type: "tool_use", toolIndex: event.index };
-        return [...steps, { kind: "block_start", index, block: { type: "tool_use", id: event.id, name: event.name, input: {} } }];
+        return [...steps, { kind: "block_start", index, block: { type: "tool_use", id: event.id, name: event.name, input: {}, caller: { type: "direct" } } }];
       }
       case "tool_call_delta": {
         const open = this.open;

@@ -10,7 +10,7 @@ import { toAnthropicUsage, type AnthropicUsage } from "./usage.js";
 export type MessageContentBlock =
   | { type: "text"; text: string }
   | { type: "thinking"; thinking: string; signature: string }
-  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> };
+  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown>; caller: { type: "direct" } };
 
 export interface AnthropicMessage {
   id: string;

@@ -46,6 +46,9 @@ export function messagesRoute(deps: MessagesRouteDeps): Hono<AppEnv> {
       keepAliveFrame: pingFrame(),
       collect: (events) => collectMessage(events, meta),
       createEncoder: () => new AnthropicStreamEncoder(meta),
+      // message_start must carry input tokens before the model has counted them: the gateway's
+      // estimate, said so here; message_delta then carries the counted usage, the same as a JSON body's.
+      streamHeaders: { "x-gateway-usage-estimated": "message_start" },
     });
   });
 

@@ -58,6 +58,8 @@ export function createChatStreamEncoder(meta: ChatResponseMeta): ChatStreamEncod
       created: meta.created,
       model: meta.model,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      // With include_usage, "all other chunks will also include a usage field, but with a null value" (OpenAI's spec).
+      ...(meta.includeUsage ? { usage: null } : {}),
     });
 
   const start = (): string => {
