@@ -21,17 +21,18 @@ import type { CopilotSession } from "@github/copilot-sdk";
 import { GatewayError } from "../http/errors.js";
 import { silentLogger, type Logger } from "../http/logger.js";
 import type { Runtime, SessionSpec } from "../runtime/runtime.js";
-import { answerToolCalls, sendMessages, type OutgoingMessage, type ToolResultText } from "../turns/begin.js";
+import { sendMessages } from "../turns/begin.js";
 import type { TurnEvent, TurnRequest } from "../turns/events.js";
 import { resolveModel } from "../turns/model-aliases.js";
-import { renderParts, renderSessionPrompt, systemPromptOf, type BlobAttachment } from "../turns/prompt.js";
+import { renderSessionPrompt, systemPromptOf } from "../turns/prompt.js";
 import { runTurn, type Turn, type TurnOutcome } from "../turns/run-turn.js";
 import { checkedOutput, structuredOutputCheck } from "../turns/structured-output.js";
 import { offeredTools, requireToolCall, requiresToolCall } from "../turns/tool-choice.js";
 import { runtimeCallError } from "../turns/upstream-errors.js";
 import { hash } from "./fingerprint.js";
 import { historyEvents, type SeededHistory } from "./history-events.js";
-import { ConversationLedger, type DialogueMessage, type ForkMark, type Lease, type LedgerEntry, type ToolMessage, type UserMessage } from "./ledger.js";
+import { ConversationLedger, type DialogueMessage, type Lease, type LedgerEntry, type UserMessage } from "./ledger.js";
+import { toolAnswersOpening, trailingUserMessages, userMessagesOpening, type Opening } from "./openings.js";
 
 export interface ConversationServiceOptions {
   deadlineMs: number;
@@ -66,16 +67,6 @@ interface Conversation {
   partition: string;
   spec: SessionSpec;
   dialogue: DialogueMessage[];
-}
-
-/** How a turn begins on its session, and what the ledger learns from it. */
-interface Opening {
-  begin: () => Promise<unknown>;
-  promptChars: number;
-  /** Transcript index of the first user message this turn sends natively, if it sends one. */
-  sentAt?: number;
-  /** User messages the session already holds natively (a seeded history's). */
-  heldUserMessages?: readonly ForkMark[];
 }
 
 interface RunningTurn {
@@ -190,8 +181,8 @@ export class ConversationService {
     const session = held.live;
     const opening =
       continuation.kind === "answer_tools"
-        ? { begin: answerToolCalls(session, continuation.pending, withFollowUp(continuation.pending, continuation.results, continuation.followUp)), promptChars: 0 }
-        : this.userMessagesOpening(session, conversation, continuation.messages);
+        ? toolAnswersOpening(session, continuation.pending, continuation.results, continuation.followUp)
+        : userMessagesOpening(session, conversation.dialogue.length, conversation.request.responseFormat, continuation.messages);
     return this.startOrDiscard(entry, session, conversation, opening, "continued");
   }
 
@@ -216,7 +207,7 @@ export class ConversationService {
       this.ledger.release(point.entry);
     }
     const entry = this.adopt(conversation, session);
-    return this.startOrDiscard(entry, session, conversation, this.userMessagesOpening(session, conversation, point.messages), "forked");
+    return this.startOrDiscard(entry, session, conversation, userMessagesOpening(session, conversation.dialogue.length, conversation.request.responseFormat, point.messages), "forked");
   }
 
   /**
@@ -251,7 +242,7 @@ export class ConversationService {
     const entry = this.adopt(conversation, session);
     const trailing = conversation.dialogue.slice(history.length) as UserMessage[];
     const opening: Opening = {
-      ...this.userMessagesOpening(session, conversation, trailing),
+      ...userMessagesOpening(session, conversation.dialogue.length, conversation.request.responseFormat, trailing),
       heldUserMessages: [...seeded!.userMessageEvents].map(([index, eventId]) => ({ index, eventId })),
     };
     const running = await this.startOrDiscard(entry, session, conversation, opening, "seeded");
@@ -270,7 +261,7 @@ export class ConversationService {
     const entry = this.adopt(conversation, session);
     let opening: Opening;
     if (origin === "new") {
-      opening = this.userMessagesOpening(session, conversation, conversation.dialogue as UserMessage[]);
+      opening = userMessagesOpening(session, conversation.dialogue.length, conversation.request.responseFormat, conversation.dialogue as UserMessage[]);
     } else {
       const rendered = renderSessionPrompt(conversation.request.messages);
       opening = { begin: sendMessages(session, [rendered], conversation.request.responseFormat), promptChars: rendered.prompt.length };
@@ -282,16 +273,6 @@ export class ConversationService {
       throw runtimeCallError(error, "start the turn");
     }
     return running;
-  }
-
-  /** Sends the request's trailing user messages (each its own message; none lets a seeded history go on). */
-  private userMessagesOpening(session: CopilotSession, conversation: Conversation, messages: readonly UserMessage[]): Opening {
-    const outgoing = messages.map(toOutgoing);
-    return {
-      begin: sendMessages(session, outgoing, conversation.request.responseFormat),
-      promptChars: outgoing.reduce((sum, message) => sum + message.prompt.length, 0),
-      ...(messages.length > 0 ? { sentAt: conversation.dialogue.length - messages.length } : {}),
-    };
   }
 
   private adopt(conversation: Conversation, session: CopilotSession): LedgerEntry<HeldSession> {
@@ -360,36 +341,4 @@ export class ConversationService {
     held.live = undefined;
     held.suspending = this.runtime.suspendSession(live);
   }
-}
-
-/** The user messages the dialogue ends with: what a turn sends; everything before them is history. */
-export function trailingUserMessages(dialogue: readonly DialogueMessage[]): UserMessage[] {
-  let start = dialogue.length;
-  while (start > 0 && dialogue[start - 1]!.role === "user") start--;
-  return dialogue.slice(start) as UserMessage[];
-}
-
-function toOutgoing(message: UserMessage): OutgoingMessage {
-  const attachments: BlobAttachment[] = [];
-  return { prompt: renderParts(message.content, attachments), attachments };
-}
-
-/**
- * User text sent together with tool results (Claude Code appends
- * <system-reminder> blocks; a user may type while tools run) rides along with
- * the last result, so the loop stays one native turn and the model still reads it.
- */
-function withFollowUp(
-  pending: readonly { toolCallId: string }[],
-  results: ReadonlyMap<string, ToolMessage>,
-  followUp: readonly UserMessage[],
-): ReadonlyMap<string, ToolResultText> {
-  const answers = new Map<string, ToolResultText>([...results].map(([id, message]) => [id, { text: message.text, ...(message.isError ? { isError: true } : {}) }]));
-  const last = pending.at(-1);
-  if (followUp.length === 0 || !last) return answers;
-  const text = followUp
-    .flatMap((message) => message.content.map((part) => (part.type === "text" ? part.text : "[image omitted: images cannot accompany tool results]")))
-    .join("\n\n");
-  const previous = answers.get(last.toolCallId);
-  return new Map([...answers, [last.toolCallId, { ...previous, text: `${previous?.text ?? ""}\n\n${text}` }]]);
 }
