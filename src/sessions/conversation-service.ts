@@ -182,7 +182,7 @@ export class ConversationService {
     const opening =
       continuation.kind === "answer_tools"
         ? toolAnswersOpening(session, continuation.pending, continuation.results, continuation.followUp)
-        : userMessagesOpening(session, conversation.dialogue.length, conversation.request.responseFormat, continuation.messages);
+        : sendingOpening(session, conversation, continuation.messages);
     return this.startOrDiscard(entry, session, conversation, opening, "continued");
   }
 
@@ -207,7 +207,7 @@ export class ConversationService {
       this.ledger.release(point.entry);
     }
     const entry = this.adopt(conversation, session);
-    return this.startOrDiscard(entry, session, conversation, userMessagesOpening(session, conversation.dialogue.length, conversation.request.responseFormat, point.messages), "forked");
+    return this.startOrDiscard(entry, session, conversation, sendingOpening(session, conversation, point.messages), "forked");
   }
 
   /**
@@ -242,7 +242,7 @@ export class ConversationService {
     const entry = this.adopt(conversation, session);
     const trailing = conversation.dialogue.slice(history.length) as UserMessage[];
     const opening: Opening = {
-      ...userMessagesOpening(session, conversation.dialogue.length, conversation.request.responseFormat, trailing),
+      ...sendingOpening(session, conversation, trailing),
       heldUserMessages: [...seeded!.userMessageEvents].map(([index, eventId]) => ({ index, eventId })),
     };
     const running = await this.startOrDiscard(entry, session, conversation, opening, "seeded");
@@ -261,7 +261,7 @@ export class ConversationService {
     const entry = this.adopt(conversation, session);
     let opening: Opening;
     if (origin === "new") {
-      opening = userMessagesOpening(session, conversation.dialogue.length, conversation.request.responseFormat, conversation.dialogue as UserMessage[]);
+      opening = sendingOpening(session, conversation, conversation.dialogue as UserMessage[]);
     } else {
       const rendered = renderSessionPrompt(conversation.request.messages);
       opening = { begin: sendMessages(session, [rendered], conversation.request.responseFormat), promptChars: rendered.prompt.length };
@@ -341,4 +341,9 @@ export class ConversationService {
     held.live = undefined;
     held.suspending = this.runtime.suspendSession(live);
   }
+}
+
+/** Sends the request's last `messages` (each its own message) on the session. */
+function sendingOpening(session: CopilotSession, conversation: Conversation, messages: readonly UserMessage[]): Opening {
+  return userMessagesOpening(session, conversation.dialogue.length, conversation.request.responseFormat, messages);
 }
