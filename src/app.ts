@@ -8,7 +8,7 @@ import { anthropicErrors } from "./dialects/anthropic/error-handler.js";
 import { messagesRoute } from "./dialects/anthropic/route.js";
 import { chatCompletionsRoute } from "./dialects/openai-chat/route.js";
 import { responsesRoute } from "./dialects/responses/route.js";
-import { ResponseStore } from "./dialects/responses/store.js";
+import { MemoryResponseStore, type ResponseStore } from "./dialects/responses/store.js";
 import { requireApiKey } from "./http/auth.js";
 import { asGatewayError, GatewayError } from "./http/errors.js";
 import { healthRoutes } from "./http/health-route.js";
@@ -43,7 +43,7 @@ export interface AppDeps {
   inflight?: InflightRequests;
   /** Shared with the process entry, which sweeps idle sessions; made here when absent. */
   turns?: ConversationService;
-  /** Responses kept for previous_response_id and item_reference; made here when absent. */
+  /** Responses kept for previous_response_id and item_reference: the process gives the database's; in memory when absent. */
   responses?: ResponseStore;
 }
 
@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const logger = deps.logger ?? silentLogger;
   const inflight = deps.inflight ?? new InflightRequests();
   const turns = deps.turns ?? createConversationService(runtime, config, logger);
-  const responses = deps.responses ?? new ResponseStore();
+  const responses = deps.responses ?? new MemoryResponseStore();
   const app = new Hono<AppEnv>({ strict: false });
 
   app.use(requestId());

@@ -23,6 +23,8 @@ export interface Config {
   port: number;
   runtime: RuntimeTarget;
   dataDir: string;
+  /** PostgreSQL connection URL; the SQLite file under `dataDir` when absent. */
+  databaseUrl?: string;
   /** An external runtime's COPILOT_HOME as the gateway sees it (a shared directory), where conversations are seeded. */
   runtimeHome?: string;
   githubToken?: string;
@@ -72,6 +74,7 @@ const SETTINGS = {
   cliUrl: { flag: "copilot-cli-url", env: ["COPILOT_CLI_URL"], valueHint: "<host:port>", defaultText: "embedded runtime", meaning: "Use a running `copilot --headless` server instead of spawning one." },
   runtimeHome: { flag: "copilot-runtime-home", env: ["COPILOT_RUNTIME_HOME"], valueHint: "<dir>", defaultText: "none (history is flattened for an external runtime)", meaning: "With --copilot-cli-url: the runtime's COPILOT_HOME, shared with the gateway, so conversations start with their own history." },
   dataDir: { flag: "data-dir", env: ["COPILOT_GATEWAY_DATA_DIR"], valueHint: "<dir>", defaultText: "<cache dir>/copilot-gateway", meaning: "Where session state lives." },
+  databaseUrl: { flag: "database-url", env: ["DATABASE_URL"], valueHint: "<postgres://...>", defaultText: "<data dir>/gateway.sqlite", meaning: "PostgreSQL for the gateway's data (kept Responses), shared by several gateway processes; an SQLite file otherwise.", isSecret: true },
   githubToken: { flag: "github-token", env: ["COPILOT_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN"], valueHint: "<token>", defaultText: "logged-in user", meaning: "GitHub token for the Copilot runtime (first variable set wins).", isSecret: true },
   providerBaseUrl: { flag: "provider-base-url", env: ["COPILOT_PROVIDER_BASE_URL"], valueHint: "<url>", defaultText: "none (Copilot models)", meaning: "BYOK: base URL of your own model provider; enables BYOK mode." },
   providerType: { flag: "provider-type", env: ["COPILOT_PROVIDER_TYPE"], valueHint: "openai|azure|anthropic", defaultText: "openai", meaning: "BYOK: the provider's API flavour." },
@@ -136,12 +139,14 @@ export function loadConfig(
   const githubToken = raw("githubToken");
   const dataDir = raw("dataDir");
   const runtimeHome = raw("runtimeHome");
+  const databaseUrl = raw("databaseUrl");
 
   return {
     host: parse(raw("host"), "127.0.0.1", z.string().regex(/^\S+$/), "a host name or IP address"),
     port: parse(raw("port"), 3000, integerText.pipe(z.number().max(65535)), "an integer from 0 to 65535"),
     runtime: cliUrl ? { kind: "external", url: parseCliUrl(cliUrl) } : { kind: "embedded" },
     dataDir: dataDir ? nonEmpty(dataDir) : `${home.cacheDir.replace(/[\\/]+$/, "")}/copilot-gateway`,
+    ...(databaseUrl ? { databaseUrl: parseDatabaseUrl(databaseUrl) } : {}),
     ...(runtimeHome ? { runtimeHome: nonEmpty(runtimeHome) } : {}),
     ...(githubToken ? { githubToken: nonEmpty(githubToken) } : {}),
     ...parseProvider(raw),
@@ -237,6 +242,12 @@ function parseCliUrl(value: RawValue): string {
   const port = Number(match?.[2]);
   if (!match || !(port >= 1 && port <= 65535)) throw invalid(value, "host:port or http://host:port of a running copilot --headless server");
   return `${match[1]}:${port}`;
+}
+
+function parseDatabaseUrl(value: RawValue): string {
+  // Secret (it may carry a password): the error never shows it.
+  if (!/^postgres(?:ql)?:\/\//i.test(value.text) || !URL.canParse(value.text)) throw invalid(value, "a postgres:// or postgresql:// URL");
+  return value.text;
 }
 
 function parseProvider(raw: (key: SettingKey) => RawValue | undefined): { provider?: ProviderConfig } {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Process entry: configuration → runtime → HTTP server → graceful shutdown.
+// Process entry: configuration → database → runtime → HTTP server → graceful shutdown.
 // The only place that touches process, signals and sockets.
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +9,8 @@ import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type
 import { InflightRequests } from "./http/inflight.js";
 import { createLogger } from "./http/logger.js";
 import { CopilotRuntime } from "./runtime/runtime.js";
+import { openDatabase, type GatewayDatabase } from "./store/database.js";
+import { ResponseRepository } from "./store/response-repository.js";
 
 function readConfig(): Config {
   try {
@@ -30,6 +32,16 @@ function readConfig(): Config {
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel, (line) => process.stderr.write(`${line}\n`));
+  let database: GatewayDatabase;
+  try {
+    database = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+  } catch (error) {
+    // The message is the driver's; it names no password (pg and SQLite do not echo the URL).
+    process.stderr.write(`copilot-gateway: the database did not open: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  logger.info("database ready", { database: database.description });
+  const responses = new ResponseRepository(database.db);
   const runtime = new CopilotRuntime({
     connection: config.runtime,
     dataDir: config.dataDir,
@@ -43,6 +55,7 @@ async function main(): Promise<void> {
   } catch (error) {
     process.stderr.write(`copilot-gateway: the Copilot runtime (${runtime.description}) did not start: ${error instanceof Error ? error.message : String(error)}\n`);
     await runtime.stop();
+    await database.close();
     process.exit(1);
   }
 
@@ -60,8 +73,11 @@ async function main(): Promise<void> {
   const keyless = config.apiKeys.length === 0;
   const loopback = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(config.host);
   const turns = createConversationService(runtime, config, logger);
-  const sweeper = setInterval(() => turns.ledger.sweep(), 60_000).unref();
-  const app = createApp({ runtime, config: { ...config, loopbackHostsOnly: keyless && loopback }, logger, inflight, turns });
+  const sweeper = setInterval(() => {
+    turns.ledger.sweep();
+    responses.sweep().catch((error: unknown) => logger.warn("sweeping kept responses failed", { error: error instanceof Error ? error.message : String(error) }));
+  }, 60_000).unref();
+  const app = createApp({ runtime, config: { ...config, loopbackHostsOnly: keyless && loopback }, logger, inflight, turns, responses });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     process.stdout.write(`${describeStartup(config, `http://${host}:${info.port}`)}\n`);
@@ -69,6 +85,7 @@ async function main(): Promise<void> {
   server.on("error", async (error: NodeJS.ErrnoException) => {
     process.stderr.write(`copilot-gateway: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
     await runtime.stop();
+    await database.close();
     process.exit(1);
   });
 
@@ -90,6 +107,7 @@ async function main(): Promise<void> {
     clearInterval(sweeper);
     await turns.ledger.closeAll();
     await runtime.stop();
+    await database.close();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));

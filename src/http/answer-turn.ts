@@ -13,10 +13,10 @@ import type { AppEnv } from "./env.js";
 import type { InflightRequests } from "./inflight.js";
 import { sseResponse } from "./sse.js";
 
-/** A dialect's stream encoder: every call returns complete SSE frames (or ""). */
+/** A dialect's stream encoder: every call returns complete SSE frames (or ""); `encode` may first finish some work of its own (keeping a response). */
 export interface StreamEncoder {
   start(): string;
-  encode(event: TurnEvent): string;
+  encode(event: TurnEvent): string | Promise<string>;
   end(): string;
 }
 
@@ -61,8 +61,8 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
     const encoder = answer.createEncoder();
     async function* frames(): AsyncGenerator<string> {
       // The opening frames and the first event go out in one write.
-      yield encoder.start() + (first ? encoder.encode(first) : "");
-      for (let next = await rest.next(); !next.done; next = await rest.next()) yield encoder.encode(next.value as TurnEvent);
+      yield encoder.start() + (first ? await encoder.encode(first) : "");
+      for (let next = await rest.next(); !next.done; next = await rest.next()) yield await encoder.encode(next.value as TurnEvent);
       yield encoder.end();
     }
     return sseResponse(frames(), {

@@ -1,6 +1,8 @@
 // Boots the real gateway for tests: the real Copilot runtime (embedded, BYOK)
 // calling the scripted upstream on 127.0.0.1, and the real Hono app — through
-// app.request() or, with `listen()`, a real socket.
+// app.request() or, with `listen()`, a real socket. Kept Responses live in a
+// database, as in the process: by default an SQLite file in the gateway's own
+// temp data dir.
 import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,6 +12,8 @@ import { createApp, createConversationService, type AppConfig } from "../../src/
 import { InflightRequests } from "../../src/http/inflight.js";
 import type { Logger } from "../../src/http/logger.js";
 import { CopilotRuntime } from "../../src/runtime/runtime.js";
+import { openDatabase, type DatabaseOptions, type GatewayDatabase } from "../../src/store/database.js";
+import { ResponseRepository } from "../../src/store/response-repository.js";
 import type { ConversationService } from "../../src/sessions/conversation-service.js";
 import { observeConformance } from "./spec-conformance.js";
 import { ScriptedUpstream } from "./upstream.js";
@@ -23,6 +27,8 @@ export interface TestGateway {
   dataDir: string;
   /** The app's own turn service (and so its conversation ledger). */
   turns: ConversationService;
+  /** Where kept Responses live. */
+  database: GatewayDatabase;
   /** Serves the app on 127.0.0.1 and returns its base URL (…/v1). */
   listen(): Promise<string>;
   /** POSTs JSON to a path through app.request(). */
@@ -39,6 +45,8 @@ export interface GatewayOptions {
   /** The headless runtime's COPILOT_HOME, shared with the gateway for seeding. */
   runtimeHome?: string;
   logger?: Logger;
+  /** The database for kept Responses (owned by the test); an SQLite file in the gateway's temp data dir when absent. */
+  database?: DatabaseOptions;
 }
 
 export async function startGateway(overrides: Partial<AppConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
@@ -65,7 +73,9 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     ...overrides,
   };
   const turns = createConversationService(runtime, config, options.logger);
-  const app = createApp({ runtime, config, inflight, turns, ...(options.logger ? { logger: options.logger } : {}) });
+  const database = await openDatabase(options.database ?? { dataDir });
+  const responses = new ResponseRepository(database.db);
+  const app = createApp({ runtime, config, inflight, turns, responses, ...(options.logger ? { logger: options.logger } : {}) });
   // Under vitest, every response is checked against the providers' specifications (not in the bench).
   if (process.env.VITEST) app.fetch = observeConformance(app.fetch);
   let server: ServerType | undefined;
@@ -76,6 +86,7 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     inflight,
     dataDir,
     turns,
+    database,
     async listen() {
       server = await new Promise<ServerType>((resolve) => {
         const started: ServerType = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(started));
@@ -99,6 +110,7 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
       }
       await runtime.stop();
       await upstream.stop();
+      await database.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -58,6 +58,7 @@ const SETTING_CASES: Array<[env: string, flag: string, raw: string, expected: Pa
   ["PORT", "--port", "8080", { port: 8080 }],
   ["COPILOT_CLI_URL", "--copilot-cli-url", "127.0.0.1:4321", { runtime: { kind: "external", url: "127.0.0.1:4321" } }],
   ["COPILOT_GATEWAY_DATA_DIR", "--data-dir", "/var/lib/gw", { dataDir: "/var/lib/gw" }],
+  ["DATABASE_URL", "--database-url", "postgres://gw:pw@db.example:5432/gateway", { databaseUrl: "postgres://gw:pw@db.example:5432/gateway" }],
   ["COPILOT_RUNTIME_HOME", "--copilot-runtime-home", "/srv/copilot-home", { runtimeHome: "/srv/copilot-home" }],
   ["COPILOT_GITHUB_TOKEN", "--github-token", "ghp_secret", { githubToken: "ghp_secret" }],
   ["GATEWAY_API_KEYS", "--api-keys", " k1, ,k2 ", { apiKeys: ["k1", "k2"], corsOrigins: ["*"] }],
@@ -217,6 +218,9 @@ describe("invalid values", () => {
     expect(error.message).not.toContain("got");
     const urlError = expectConfigError(() => load([], { COPILOT_PROVIDER_BASE_URL: "ftp://user:pw@x.example/?key=s3" }), "COPILOT_PROVIDER_BASE_URL");
     expect(urlError.message).not.toMatch(/pw|s3/);
+    const databaseError = expectConfigError(() => load([], { DATABASE_URL: "mysql://gw:hunter2@db.example/gateway" }), "DATABASE_URL");
+    expect(databaseError.message).toContain("postgres://");
+    expect(databaseError.message).not.toMatch(/hunter2|gw:|db\.example/);
   });
 });
 
@@ -234,11 +238,11 @@ describe("help", () => {
       "COPILOT_PROVIDER_MODELS", "GATEWAY_API_KEYS", "GATEWAY_CORS_ORIGINS", "GATEWAY_KEEPALIVE_SECONDS",
       "GATEWAY_TURN_TIMEOUT_SECONDS", "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_MODELS_TTL_SECONDS",
       "GATEWAY_BODY_LIMIT_MB", "GATEWAY_STRICT_OPENAI", "GATEWAY_LOG_LEVEL", "GATEWAY_MAX_SESSIONS",
-      "GATEWAY_SESSION_TTL_SECONDS", "GATEWAY_MODEL_ALIASES",
+      "GATEWAY_SESSION_TTL_SECONDS", "GATEWAY_MODEL_ALIASES", "DATABASE_URL",
     ];
     for (const name of names) expect(text).toContain(name);
     for (const [, flag] of SETTING_CASES) expect(text).toContain(flag);
-    for (const fallback of ["127.0.0.1", "3000", "openai", "15", "30", "10", "300", "32", "info"]) expect(text).toContain(fallback);
+    for (const fallback of ["127.0.0.1", "3000", "openai", "15", "30", "10", "300", "32", "info", "gateway.sqlite"]) expect(text).toContain(fallback);
   });
 });
 

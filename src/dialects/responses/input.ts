@@ -52,7 +52,7 @@ function resolveReference(item: ItemEnvelope, path: Path, resolveItem: ItemResol
       status: 404,
       param: formatParam(path),
       code: "item_not_found",
-      message: `Item with id '${id}' not found. The gateway keeps items in memory for a limited time, for the caller that created them, and only when 'store' was not false; send the item itself instead.`,
+      message: `Item with id '${id}' not found. The gateway keeps items for a limited time, for the caller that created them, and only when 'store' was not false; send the item itself instead.`,
     });
   }
   return resolved as ItemEnvelope;

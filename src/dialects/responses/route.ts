@@ -1,7 +1,8 @@
 // POST /responses: parse, resolve `previous_response_id`, start a turn, and
 // answer it as Responses SSE events or as one buffered `response` object built
 // from the very same events; then keep the conversation so the next request
-// can chain to it. GET /responses/:id returns a kept response.
+// can chain to it. GET /responses/:id returns a kept response. The store is
+// handed in (the database in the process), and every use of it is awaited.
 //
 // Serves Codex CLI (`wire_api = "responses"`), OpenHands for `gpt-5*` ids, the
 // Vercel AI SDK's default `openai(id)` and openai-node's `client.responses`
@@ -17,7 +18,7 @@ import type { ConversationService } from "../../sessions/conversation-service.js
 import { argumentsFromInput } from "./custom-tools.js";
 import { collectResponse } from "./json.js";
 import { chainTurn, parseResponsesRequest } from "./parse.js";
-import { newId, type ResponseMeta, type ResponseObject } from "./response-object.js";
+import { newId, type OutputItem, type ResponseMeta, type ResponseObject } from "./response-object.js";
 import type { ResponseStore } from "./store.js";
 import type { ToolRoutes } from "./tool-routes.js";
 import { createResponsesStreamEncoder, keepAliveFrame } from "./stream.js";
@@ -34,8 +35,10 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
 
   app.post("/", async (c) => {
     const caller = c.get("callerKey") ?? "";
-    const parsed = parseResponsesRequest(await readJsonBody(c.req.raw), { resolveItem: (id) => deps.store.item(id, caller) });
-    const previous = previousConversation(deps.store, parsed.previousResponseId, caller);
+    const body = await readJsonBody(c.req.raw);
+    const items = await referencedItems(deps.store, body, caller);
+    const parsed = parseResponsesRequest(body, { resolveItem: (id) => items.get(id) });
+    const previous = await previousConversation(deps.store, parsed.previousResponseId, caller);
     const request = previous.length > 0 ? chainTurn(parsed, previous) : parsed.turn;
     const meta: ResponseMeta = {
       id: newId("resp"),
@@ -46,10 +49,10 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
       itemId: newId,
     };
     /** Keeps what the client now holds, before the client can see the response is over and chain to it. */
-    const remember = (response: ResponseObject) => {
+    const remember = async (response: ResponseObject): Promise<void> => {
       if (!parsed.store || response.status === "failed") return;
       const conversation = [...previous, ...parsed.input, answerOf(response, parsed.toolRoutes)];
-      deps.store.put(response.id, { caller, conversation, response });
+      await deps.store.put(response.id, { caller, conversation, response });
     };
     return answerTurn(c, deps, {
       request,
@@ -57,7 +60,7 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
       keepAliveFrame: keepAliveFrame(),
       collect: async (events) => {
         const collected = await collectResponse(events, meta);
-        remember(collected.body);
+        await remember(collected.body);
         return collected;
       },
       createEncoder: () => {
@@ -66,7 +69,8 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
           start: () => encoder.start(),
           encode: (event) => {
             const frames = encoder.encode(event);
-            if (encoder.settled && event.type === "finish") remember(encoder.response());
+            // The terminal frames wait until the response is kept.
+            if (encoder.settled && event.type === "finish") return remember(encoder.response()).then(() => frames);
             return frames;
           },
           end: () => encoder.end(),
@@ -76,9 +80,9 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
   });
 
   // openai-node's `responses.retrieve(id)`; only responses kept for this caller.
-  app.get("/:id", (c) => {
+  app.get("/:id", async (c) => {
     const id = c.req.param("id");
-    const stored = deps.store.get(id, c.get("callerKey") ?? "");
+    const stored = await deps.store.get(id, c.get("callerKey") ?? "");
     if (!stored) {
       throw new GatewayError({ status: 404, code: "response_not_found", message: `Response with id '${id}' not found.` });
     }
@@ -88,15 +92,38 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
   return app;
 }
 
-function previousConversation(store: ResponseStore, id: string | undefined, caller: string): readonly ConversationMessage[] {
+/**
+ * The items the input's `item_reference`s name, looked up before parsing (which is
+ * synchronous); an id missing from the map is parsing's 404.
+ */
+async function referencedItems(store: ResponseStore, body: unknown, caller: string): Promise<Map<string, OutputItem>> {
+  const input = typeof body === "object" && body !== null ? (body as { input?: unknown }).input : undefined;
+  const ids = new Set<string>();
+  if (Array.isArray(input)) {
+    for (const item of input as unknown[]) {
+      const { type, id } = (typeof item === "object" && item !== null ? item : {}) as { type?: unknown; id?: unknown };
+      if (type === "item_reference" && typeof id === "string") ids.add(id);
+    }
+  }
+  const found = new Map<string, OutputItem>();
+  await Promise.all(
+    [...ids].map(async (id) => {
+      const item = await store.item(id, caller);
+      if (item !== undefined) found.set(id, item);
+    }),
+  );
+  return found;
+}
+
+async function previousConversation(store: ResponseStore, id: string | undefined, caller: string): Promise<readonly ConversationMessage[]> {
   if (id === undefined) return [];
-  const stored = store.get(id, caller);
+  const stored = await store.get(id, caller);
   if (!stored) {
     throw new GatewayError({
       status: 404,
       param: "previous_response_id",
       code: "previous_response_not_found",
-      message: `Previous response with id '${id}' not found. The gateway keeps responses in memory for a limited time after their last use, for the caller that created them, and only when 'store' was not false; resend the whole conversation in 'input' instead.`,
+      message: `Previous response with id '${id}' not found. The gateway keeps responses for a limited time after their last use, for the caller that created them, and only when 'store' was not false; resend the whole conversation in 'input' instead.`,
     });
   }
   return stored.conversation;

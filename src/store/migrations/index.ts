@@ -1,0 +1,13 @@
+// Every migration, in order, as code (no files read at run time, so `dist/`
+// needs nothing beside it). Names sort in the order they apply; never rename
+// or edit one that has shipped: add the next.
+import type { Migration, MigrationProvider } from "kysely";
+import * as storedResponses from "./0001-stored-responses.js";
+
+const MIGRATIONS: Record<string, Migration> = {
+  "0001-stored-responses": storedResponses,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(MIGRATIONS),
+};

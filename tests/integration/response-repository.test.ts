@@ -1,0 +1,98 @@
+// The database under the kept Responses: migrations, persistence across a
+// reopen (a restart), sharing between two connections (two processes), the
+// sweep, and what is written down. On SQLite always; on PostgreSQL when
+// TEST_DATABASE_URL is set.
+import { afterEach, describe, expect, it } from "vitest";
+import type { OutputItem, ResponseObject } from "../../src/dialects/responses/response-object.js";
+import type { StoredResponse } from "../../src/dialects/responses/store.js";
+import { openDatabase, type GatewayDatabase } from "../../src/store/database.js";
+import { ResponseRepository } from "../../src/store/response-repository.js";
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/databases.js";
+
+const message = (id: string): OutputItem => ({ id, type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: id, annotations: [], logprobs: [] }] });
+
+function stored(id: string, caller: string, output: OutputItem[] = [message(`msg_${id}`)]): StoredResponse {
+  return {
+    caller,
+    conversation: [
+      { role: "user", content: [{ type: "text", text: `question ${id}` }] },
+      { role: "assistant", text: `answer ${id}`, toolCalls: [] },
+    ],
+    response: { id, object: "response", status: "completed", output } as unknown as ResponseObject,
+  };
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function fresh(kind: (typeof DATABASE_KINDS)[number]): Promise<TestDatabase> {
+  const target = await createTestDatabase(kind);
+  cleanups.push(target.dispose);
+  return target;
+}
+
+async function open(target: TestDatabase): Promise<GatewayDatabase> {
+  const database = await openDatabase(target.options);
+  cleanups.push(database.close);
+  return database;
+}
+
+describe.each(DATABASE_KINDS)("ResponseRepository on %s", (kind) => {
+  it("opens the right database and applies the migrations once, however often it is opened", async () => {
+    const target = await fresh(kind);
+    const first = await open(target);
+    expect(first.kind).toBe(kind);
+    expect(first.description).not.toMatch(/gateway_test:|password/);
+    await first.close();
+    const again = await open(target);
+    const tables = (await again.db.introspection.getTables()).map((table) => table.name);
+    expect(tables).toEqual(expect.arrayContaining(["stored_responses", "response_items"]));
+  });
+
+  it("keeps a response across a close and reopen, as across a restart", async () => {
+    const target = await fresh(kind);
+    const before = await open(target);
+    await new ResponseRepository(before.db).put("resp_1", stored("resp_1", "key-a"));
+    await before.close();
+
+    const after = await open(target);
+    const repository = new ResponseRepository(after.db);
+    expect((await repository.get("resp_1", "key-a"))?.conversation.at(-1)).toEqual({ role: "assistant", text: "answer resp_1", toolCalls: [] });
+    expect(await repository.item("msg_resp_1", "key-a")).toEqual(message("msg_resp_1"));
+    expect(await repository.get("resp_1", "key-b")).toBeUndefined();
+  });
+
+  it("shares responses between two connections open side by side, as between two processes", async () => {
+    const target = await fresh(kind);
+    const one = new ResponseRepository((await open(target)).db);
+    const two = new ResponseRepository((await open(target)).db);
+    await one.put("resp_1", stored("resp_1", "key-a"));
+    expect(await two.get("resp_1", "key-a")).toBeDefined();
+    await two.put("resp_2", stored("resp_2", "key-a"));
+    expect(await one.item("msg_resp_2", "key-a")).toBeDefined();
+  });
+
+  it("sweeps expired responses and their items out of the tables", async () => {
+    let now = 10_000;
+    const database = await open(await fresh(kind));
+    const repository = new ResponseRepository(database.db, { ttlMs: 1_000, now: () => now });
+    await repository.put("resp_old", stored("resp_old", "key-a"));
+    now += 600;
+    await repository.put("resp_new", stored("resp_new", "key-a"));
+    now += 600;
+    await repository.sweep();
+    const ids = (await database.db.selectFrom("stored_responses").select("id").execute()).map((row) => row.id);
+    expect(ids).toEqual(["resp_new"]);
+    const items = (await database.db.selectFrom("response_items").select("item_id").execute()).map((row) => row.item_id);
+    expect(items).toEqual(["msg_resp_new"]);
+  });
+
+  it("writes no API key down: callers are stored as hashes", async () => {
+    const database = await open(await fresh(kind));
+    await new ResponseRepository(database.db).put("resp_1", stored("resp_1", "gw-SECRETKEY"));
+    const rows = await database.db.selectFrom("stored_responses").selectAll().execute();
+    expect(JSON.stringify(rows)).not.toContain("gw-SECRETKEY");
+  });
+});
