@@ -30,7 +30,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<GatewayDat
   const { dialect, kind, description } = options.databaseUrl ? await postgres(options.databaseUrl) : await sqlite(options.dataDir);
   const db = new Kysely<DatabaseSchema>({ dialect });
   try {
-    await migrate(db);
+    await (kind === "sqlite" ? migrateSharedFile(db) : migrate(db));
   } catch (error) {
     await db.destroy();
     throw error;
@@ -45,6 +45,23 @@ export async function migrate(db: Kysely<DatabaseSchema>): Promise<void> {
     const failed = results?.find((result) => result.status === "Error")?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(failed ? `migration ${failed} failed: ${reason}` : `migrations failed: ${reason}`);
+  }
+}
+
+/**
+ * On SQLite, Kysely's migrator takes no lock across processes: two processes
+ * starting together on one file both find a migration unapplied, and the
+ * slower one fails on the table the other created. Its work rolled back or
+ * never started, so it tries again, and then finds the migration applied.
+ */
+async function migrateSharedFile(db: Kysely<DatabaseSchema>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrate(db);
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
   }
 }
 

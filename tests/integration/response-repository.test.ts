@@ -51,6 +51,13 @@ describe.each(DATABASE_KINDS)("ResponseRepository on %s", (kind) => {
     expect(tables).toEqual(expect.arrayContaining(["stored_responses", "response_items"]));
   });
 
+  it("applies each migration once when several processes open a fresh database at the same time", async () => {
+    const target = await fresh(kind);
+    const opened = await Promise.all(Array.from({ length: 4 }, () => open(target)));
+    const applied = await opened[0]!.db.selectFrom("kysely_migration" as never).select("name" as never).execute();
+    expect(applied.map((row) => (row as { name: string }).name)).toEqual(["0001-stored-responses"]);
+  });
+
   it("keeps a response across a close and reopen, as across a restart", async () => {
     const target = await fresh(kind);
     const before = await open(target);
