@@ -3,7 +3,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { chatBody, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
-import { LOOKUP_TOOL, runOpenAILoop, toolLoopResponder, userMessages } from "../support/agent.js";
+import { expectNativeLoop, LOOKUP_TOOL, runOpenAILoop, toolLoopResponder, userMessages } from "../support/agent.js";
 
 let gw: TestGateway;
 let client: OpenAI;
@@ -27,17 +27,8 @@ describe.each([false, true])("a 3-step tool loop driven by the openai client (st
       expect(run.sessionIds[0]).toMatch(/.+/);
     }
 
-    const calls = gw.upstream.calls.map((call) => call.request);
-    expect(calls).toHaveLength(4);
     // Every upstream call is the same conversation with one user prompt, growing natively.
-    for (const request of calls) expect(userMessages(request)).toBe(1);
-    const last = calls.at(-1)!.messages;
-    const assistantCalls = last.filter((m) => m.role === "assistant").flatMap((m) => m.tool_calls ?? []);
-    expect(assistantCalls.map((c) => c.id)).toEqual(["call_1", "call_2", "call_3"]);
-    const toolMessages = last.filter((m) => m.role === "tool");
-    expect(toolMessages.map((m) => m.tool_call_id)).toEqual(["call_1", "call_2", "call_3"]);
-    expect(toolMessages[0]!.content).toContain('result of lookup({"step":1})');
-    expect(gw.runtime).toBeDefined();
+    expectNativeLoop(gw.upstream.calls, 3);
   });
 });
 

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runOpenAILoop, toolLoopResponder, userMessages } from "../support/agent.js";
+import { expectNativeLoop, runOpenAILoop, toolLoopResponder } from "../support/agent.js";
 import { chatBody, readSseData, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { copilotCli, startHeadlessRuntime, type HeadlessRuntime } from "../support/headless.js";
 
@@ -64,14 +64,7 @@ it("runs a 3-step tool loop through /v1/chat/completions as one native session",
   expect(new Set(run.sessionIds).size).toBe(1);
   expect(run.sessionIds[0]).toMatch(/.+/);
 
-  const calls = gw.upstream.calls.map((call) => call.request);
-  expect(calls).toHaveLength(4);
-  for (const request of calls) expect(userMessages(request)).toBe(1);
-  const last = calls.at(-1)!.messages;
-  expect(last.filter((m) => m.role === "assistant").flatMap((m) => m.tool_calls ?? []).map((c) => c.id)).toEqual(["call_1", "call_2", "call_3"]);
-  const toolMessages = last.filter((m) => m.role === "tool");
-  expect(toolMessages.map((m) => m.tool_call_id)).toEqual(["call_1", "call_2", "call_3"]);
-  expect(toolMessages[0]!.content).toContain('result of lookup({"step":1})');
+  expectNativeLoop(gw.upstream.calls, 3);
 });
 
 describe("a conversation with earlier history", () => {

@@ -2,7 +2,8 @@
 // until it has seen N native tool results, and an openai-client loop that
 // runs the client's side of it.
 import type OpenAI from "openai";
-import type { Responder, UpstreamRequest } from "./upstream.js";
+import { expect } from "vitest";
+import type { RecordedCall, Responder, UpstreamRequest } from "./upstream.js";
 import { lastUserText } from "./upstream.js";
 
 export const LOOKUP_TOOL = {
@@ -58,4 +59,21 @@ export async function runOpenAILoop(client: OpenAI, model: string, prompt: strin
     }
   }
   throw new Error("the agent loop did not finish in 8 requests");
+}
+
+/**
+ * What the upstream saw of a toolLoopResponder(steps) loop that was one native
+ * session: `steps + 1` model calls, each with the one user prompt, and the last
+ * carrying every call and its result as native tool_calls and tool messages.
+ */
+export function expectNativeLoop(calls: readonly RecordedCall[], steps: number): void {
+  const requests = calls.map((call) => call.request);
+  expect(requests).toHaveLength(steps + 1);
+  for (const request of requests) expect(userMessages(request)).toBe(1);
+  const last = requests.at(-1)!.messages;
+  const ids = Array.from({ length: steps }, (_, i) => `call_${i + 1}`);
+  expect(last.filter((m) => m.role === "assistant").flatMap((m) => m.tool_calls ?? []).map((c) => c.id)).toEqual(ids);
+  const toolMessages = last.filter((m) => m.role === "tool");
+  expect(toolMessages.map((m) => m.tool_call_id)).toEqual(ids);
+  expect(toolMessages[0]!.content).toContain('result of lookup({"step":1})');
 }
