@@ -115,7 +115,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       reasoning: !config.strictOpenAI,
     }),
   );
-  api.route("/responses", responsesRoute({ turns, inflight, keepAliveMs: config.keepAliveMs, store: responses }));
+  api.route("/responses", responsesRoute({ turns, inflight, keepAliveMs: config.keepAliveMs, store: responses, logger }));
   api.route("/messages", messagesRoute({ turns, inflight, keepAliveMs: config.keepAliveMs, logger }));
   // Clients differ on whether the base URL ends in /v1 (contract B.11 #65).
   app.route("/v1", api);

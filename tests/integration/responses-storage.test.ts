@@ -5,7 +5,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { createLogger } from "../../src/http/logger.js";
+import { ResponseRepository } from "../../src/store/response-repository.js";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";
 import { createTestDatabase, DATABASE_KINDS } from "../support/databases.js";
@@ -87,5 +89,29 @@ describe.each(DATABASE_KINDS)("kept Responses on %s", (kind) => {
     expect(chained).toContain("the password is swordfish");
     expect(chained).toContain("what is the password?");
     expect((await fetch(`${two.baseUrl}/responses/${first.id}`)).status).toBe(200);
+  });
+});
+
+describe("a store that fails", () => {
+  afterAll(() => vi.restoreAllMocks());
+
+  it("costs the client only the chaining, never the answer: logged, and a later chain is the usual 404", async () => {
+    const logged: string[] = [];
+    const gw = await startGateway({}, { logger: createLogger("warn", (line) => logged.push(line)) });
+    cleanups.push(() => gw.close());
+    vi.spyOn(ResponseRepository.prototype, "put").mockRejectedValue(new Error("disk full"));
+
+    const buffered = await post(gw, { model: TEST_MODEL, input: "hello" });
+    expect(buffered.status).toBe("completed");
+    const streamed = await gw.post("/v1/responses", { model: TEST_MODEL, input: "hello again", stream: true });
+    expect(streamed.status).toBe(200);
+    const events = await streamed.text();
+    expect(events).toContain("event: response.completed");
+    expect(events).not.toContain("response.failed");
+
+    expect(logged.filter((line) => line.includes("response not kept") && line.includes("disk full"))).toHaveLength(2);
+    const chained = await gw.post("/v1/responses", { model: TEST_MODEL, previous_response_id: buffered.id, input: "and?" });
+    expect(chained.status).toBe(404);
+    expect(((await chained.json()) as Body).error.code).toBe("previous_response_not_found");
   });
 });

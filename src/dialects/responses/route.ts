@@ -11,6 +11,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
 import { GatewayError } from "../../http/errors.js";
 import type { InflightRequests } from "../../http/inflight.js";
+import type { Logger } from "../../http/logger.js";
 import { readJsonBody } from "../../http/json-body.js";
 import { answerTurn } from "../../http/answer-turn.js";
 import type { ConversationMessage, ToolCall } from "../../turns/events.js";
@@ -28,6 +29,7 @@ export interface ResponsesRouteDeps {
   inflight: InflightRequests;
   keepAliveMs: number;
   store: ResponseStore;
+  logger?: Logger;
 }
 
 export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
@@ -48,11 +50,18 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
       toolRoutes: parsed.toolRoutes,
       itemId: newId,
     };
-    /** Keeps what the client now holds, before the client can see the response is over and chain to it. */
+    /**
+     * Keeps what the client now holds, before the client can see the response
+     * is over and chain to it. A store that fails costs the client only the
+     * chaining (a later 404 that asks for the whole conversation), never the
+     * answer it already has: the failure is logged, not passed on.
+     */
     const remember = async (response: ResponseObject): Promise<void> => {
       if (!parsed.store || response.status === "failed") return;
       const conversation = [...previous, ...parsed.input, answerOf(response, parsed.toolRoutes)];
-      await deps.store.put(response.id, { caller, conversation, response });
+      await deps.store.put(response.id, { caller, conversation, response }).catch((error: unknown) => {
+        deps.logger?.warn("response not kept: the store failed", { id: c.get("requestId"), reason: error instanceof Error ? error.message : String(error) });
+      });
     };
     return answerTurn(c, deps, {
       request,
