@@ -5,7 +5,7 @@
 // the code writes its queries once.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from "kysely";
 import { migrationProvider } from "./migrations/index.js";
 import type { DatabaseSchema } from "./schema.js";
 
@@ -30,7 +30,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<GatewayDat
   const { dialect, kind, description } = options.databaseUrl ? await postgres(options.databaseUrl) : await sqlite(options.dataDir);
   const db = new Kysely<DatabaseSchema>({ dialect });
   try {
-    await (kind === "sqlite" ? migrateSharedFile(db) : migrate(db));
+    await (kind === "sqlite" ? migrateSharedFile(db) : migrate(db, await currentSchema(db)));
   } catch (error) {
     await db.destroy();
     throw error;
@@ -38,14 +38,29 @@ export async function openDatabase(options: DatabaseOptions): Promise<GatewayDat
   return { db, kind, description, close: () => db.destroy() };
 }
 
-/** Applies every migration not yet applied. Kysely's migrator takes a lock, so processes starting together apply each once. */
-export async function migrate(db: Kysely<DatabaseSchema>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+/**
+ * Applies every migration not yet applied. Kysely's migrator takes a lock, so
+ * processes starting together apply each once. `schema` (PostgreSQL) names
+ * where its bookkeeping tables live: without it the migrator takes another
+ * schema's `kysely_migration_lock` (any app on the server using Kysely) for
+ * ours, skips creating ours, and then fails on it.
+ */
+export async function migrate(db: Kysely<DatabaseSchema>, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === "Error")?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(failed ? `migration ${failed} failed: ${reason}` : `migrations failed: ${reason}`);
   }
+}
+
+/** The schema unqualified names resolve to (the first of the search_path that exists). */
+async function currentSchema(db: Kysely<DatabaseSchema>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error("the database user has no schema to create tables in (search_path names none that exists)");
+  return schema;
 }
 
 /**

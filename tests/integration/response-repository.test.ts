@@ -2,6 +2,7 @@
 // reopen (a restart), sharing between two connections (two processes), the
 // sweep, and what is written down. On SQLite always; on PostgreSQL when
 // TEST_DATABASE_URL is set.
+import { migrationProvider } from "../../src/store/migrations/index.js";
 import { afterEach, describe, expect, it } from "vitest";
 import type { OutputItem, ResponseObject } from "../../src/dialects/responses/response-object.js";
 import type { StoredResponse } from "../../src/dialects/responses/store.js";
@@ -55,7 +56,7 @@ describe.each(DATABASE_KINDS)("ResponseRepository on %s", (kind) => {
     const target = await fresh(kind);
     const opened = await Promise.all(Array.from({ length: 4 }, () => open(target)));
     const applied = await opened[0]!.db.selectFrom("kysely_migration" as never).select("name" as never).execute();
-    expect(applied.map((row) => (row as { name: string }).name)).toEqual(["0001-stored-responses"]);
+    expect(applied.map((row) => (row as { name: string }).name)).toEqual(Object.keys(await migrationProvider.getMigrations()));
   });
 
   it("keeps a response across a close and reopen, as across a restart", async () => {
@@ -101,5 +102,16 @@ describe.each(DATABASE_KINDS)("ResponseRepository on %s", (kind) => {
     await new ResponseRepository(database.db).put("resp_1", stored("resp_1", "gw-SECRETKEY"));
     const rows = await database.db.selectFrom("stored_responses").selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain("gw-SECRETKEY");
+  });
+});
+
+describe.runIf(DATABASE_KINDS.includes("postgres"))("migrations on a shared PostgreSQL server", () => {
+  it("are not fooled by another schema's Kysely bookkeeping tables", async () => {
+    const other = await fresh("postgres");
+    const neighbour = await open(other);
+    // The neighbour (another app, another gateway's schema) has its bookkeeping; ours has none yet.
+    expect((await neighbour.db.introspection.getTables({ withInternalKyselyTables: true })).some((table) => table.name === "kysely_migration_lock")).toBe(true);
+    const ours = await open(await fresh("postgres"));
+    await expect(ours.db.selectFrom("stored_responses").selectAll().execute()).resolves.toEqual([]);
   });
 });
