@@ -9,19 +9,36 @@ import { messagesRoute } from "./dialects/anthropic/route.js";
 import { chatCompletionsRoute } from "./dialects/openai-chat/route.js";
 import { responsesRoute } from "./dialects/responses/route.js";
 import { MemoryResponseStore, type ResponseStore } from "./dialects/responses/store.js";
-import { requireApiKey } from "./http/auth.js";
-import { asGatewayError, GatewayError } from "./http/errors.js";
+import { adminRoutes } from "./http/admin-routes.js";
+import { authenticate, type GitHubIdentities } from "./http/auth.js";
+import { GatewayError } from "./http/errors.js";
+import { answerErrorsAsOpenAI } from "./http/openai-errors.js";
 import { healthRoutes } from "./http/health-route.js";
 import { loopbackHostsOnly } from "./http/host-guard.js";
 import { InflightRequests } from "./http/inflight.js";
-import { logFailure, silentLogger, type Logger } from "./http/logger.js";
+import { silentLogger, type Logger } from "./http/logger.js";
 import { modelsRoute } from "./http/models-route.js";
 import type { AppEnv } from "./http/env.js";
 import type { Runtime } from "./runtime/runtime.js";
+import { KeyAdmin } from "./access/key-admin.js";
+import { TurnAccess } from "./access/turn-access.js";
+import { TurnGate } from "./access/turn-gate.js";
+import { TurnSlots } from "./access/turn-slots.js";
+import type { UsageStore } from "./access/usage.js";
+import type { KeyStore } from "./access/virtual-keys.js";
+import type { AuthMode } from "./config.js";
 import { ConversationService } from "./sessions/conversation-service.js";
 
 export interface AppConfig {
+  /** Default: keys when static keys are given, none otherwise. */
+  auth?: AuthMode;
   apiKeys: string[];
+  /** Guards /admin (needs `keys` and `usage` in the deps); the admin API is off without it. */
+  adminKey?: string;
+  /** Turns in flight at most (default 100), the queue beyond it (default 100) and its longest wait (default 30 s). */
+  maxTurns?: number;
+  turnQueue?: number;
+  queueWaitMs?: number;
   corsOrigins: string[];
   keepAliveMs: number;
   turnTimeoutMs: number;
@@ -45,6 +62,12 @@ export interface AppDeps {
   turns?: ConversationService;
   /** Responses kept for previous_response_id and item_reference: the process gives the database's; in memory when absent. */
   responses?: ResponseStore;
+  /** Virtual keys (keys mode); only static keys are accepted without them. */
+  keys?: KeyStore;
+  /** Usage records, budgets and per-minute counts; turns are not recorded without it. */
+  usage?: UsageStore;
+  /** GitHub token → login, for github mode. */
+  github?: GitHubIdentities;
 }
 
 
@@ -57,6 +80,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const inflight = deps.inflight ?? new InflightRequests();
   const turns = deps.turns ?? createConversationService(runtime, config, logger);
   const responses = deps.responses ?? new MemoryResponseStore();
+  const access = new TurnAccess(
+    new TurnGate(
+      new TurnSlots({ maxTurns: config.maxTurns ?? 100, maxQueue: config.turnQueue ?? 100, maxWaitMs: config.queueWaitMs ?? 30_000 }),
+      deps.usage,
+    ),
+    deps.usage,
+    logger,
+  );
   const app = new Hono<AppEnv>({ strict: false });
 
   app.use(requestId());
@@ -80,7 +111,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     app.use(
       cors({
         origin: anyOrigin ? "*" : config.corsOrigins,
-        allowMethods: ["GET", "POST", "OPTIONS"],
+        allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
         // allowHeaders left empty: the preflight's requested headers are
         // reflected, which covers openai-node's x-stainless-* in browsers.
         exposeHeaders: EXPOSED_HEADERS,
@@ -92,7 +123,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/", healthRoutes(runtime));
 
   const api = new Hono<AppEnv>({ strict: false });
-  if (config.apiKeys.length > 0) api.use(requireApiKey(config.apiKeys));
+  api.use(
+    authenticate({
+      mode: config.auth ?? (config.apiKeys.length > 0 ? "keys" : "none"),
+      staticKeys: config.apiKeys,
+      ...(deps.keys ? { keys: deps.keys } : {}),
+      ...(deps.github ? { github: deps.github } : {}),
+    }),
+  );
   api.use(
     bodyLimit({
       maxSize: config.bodyLimitBytes,
@@ -105,31 +143,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       },
     }),
   );
-  api.route("/models", modelsRoute(runtime, (model) => turns.resolveModel(model)));
+  api.route("/models", modelsRoute(turns));
+  const turnRoutes = { turns, inflight, keepAliveMs: config.keepAliveMs, access };
   api.route(
     "/chat/completions",
-    chatCompletionsRoute({
-      turns,
-      inflight,
-      keepAliveMs: config.keepAliveMs,
-      reasoning: !config.strictOpenAI,
-    }),
+    chatCompletionsRoute({ ...turnRoutes, reasoning: !config.strictOpenAI }),
   );
-  api.route("/responses", responsesRoute({ turns, inflight, keepAliveMs: config.keepAliveMs, store: responses, logger }));
-  api.route("/messages", messagesRoute({ turns, inflight, keepAliveMs: config.keepAliveMs, logger }));
+  api.route("/responses", responsesRoute({ ...turnRoutes, store: responses, logger }));
+  api.route("/messages", messagesRoute({ ...turnRoutes, logger }));
+  // Before the API's catch-all mount at "/", whose key check must not run on admin requests.
+  if (deps.keys && deps.usage) {
+    app.route("/admin", adminRoutes({ admin: new KeyAdmin(deps.keys, deps.usage), usage: deps.usage, adminKey: config.adminKey, logger }));
+  }
   // Clients differ on whether the base URL ends in /v1 (contract B.11 #65).
   app.route("/v1", api);
   app.route("/", api);
 
-  app.notFound((c) => {
-    const error = new GatewayError({ status: 404, code: "unknown_url", message: `Invalid URL (${c.req.method} ${c.req.path})` });
-    return c.json(error.toOpenAI(), 404);
-  });
-  app.onError((thrown, c) => {
-    const error = asGatewayError(thrown, c.get("requestId"));
-    logFailure(logger, thrown, error, c.get("requestId"));
-    return c.json(error.toOpenAI(), error.status as 400, error.headers());
-  });
+  answerErrorsAsOpenAI(app, logger);
   return app;
 }
 

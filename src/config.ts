@@ -8,6 +8,9 @@ export type LogLevel = "error" | "warn" | "info" | "debug";
 export type ProviderType = "openai" | "azure" | "anthropic";
 export type ProviderWireApi = "completions" | "responses";
 
+/** Who callers are: nobody in particular, holders of the gateway's keys, or GitHub users on their own seats. */
+export type AuthMode = "none" | "keys" | "github";
+
 export type RuntimeTarget = { kind: "embedded" } | { kind: "external"; url: string };
 
 export interface ProviderConfig {
@@ -29,8 +32,17 @@ export interface Config {
   runtimeHome?: string;
   githubToken?: string;
   provider?: ProviderConfig;
+  auth: AuthMode;
+  /** github mode: where a caller's token is turned into their login (`GET /user`). */
+  githubApiUrl: string;
   apiKeys: string[];
+  /** Guards /admin; the admin API is off without it. */
+  adminKey?: string;
   corsOrigins: string[];
+  /** Turns in flight at most, across callers; then a short queue (`turnQueue`, waiting up to `queueWaitMs`), then 503. */
+  maxTurns: number;
+  turnQueue: number;
+  queueWaitMs: number;
   keepAliveMs: number;
   turnTimeoutMs: number;
   shutdownGraceMs: number;
@@ -81,8 +93,14 @@ const SETTINGS = {
   providerApiKey: { flag: "provider-api-key", env: ["COPILOT_PROVIDER_API_KEY"], valueHint: "<key>", defaultText: "none", meaning: "BYOK: API key sent to the provider.", isSecret: true },
   providerWireApi: { flag: "provider-wire-api", env: ["COPILOT_PROVIDER_WIRE_API"], valueHint: "completions|responses", defaultText: "runtime's choice", meaning: "BYOK: which provider endpoint the runtime calls." },
   providerModels: { flag: "provider-models", env: ["COPILOT_PROVIDER_MODELS"], valueHint: "<a,b,...>", defaultText: "the provider's GET /models", meaning: "BYOK: model ids served by /v1/models." },
-  apiKeys: { flag: "api-keys", env: ["GATEWAY_API_KEYS"], valueHint: "<k1,k2,...>", defaultText: "none (no auth)", meaning: "Keys clients must present on /v1 routes.", isSecret: true },
+  auth: { flag: "auth", env: ["GATEWAY_AUTH"], valueHint: "none|keys|github", defaultText: "keys when API or admin keys are set, else none", meaning: "Who may call: anyone (none); holders of the static or virtual keys (keys); GitHub users, each on their own Copilot seat with their own token (github)." },
+  githubApiUrl: { flag: "github-api-url", env: ["GATEWAY_GITHUB_API_URL"], valueHint: "<url>", defaultText: "https://api.github.com", meaning: "With --auth github: the GitHub API that names a token's user (a GitHub Enterprise host's API for GHE)." },
+  apiKeys: { flag: "api-keys", env: ["GATEWAY_API_KEYS"], valueHint: "<k1,k2,...>", defaultText: "none", meaning: "Static keys clients may present on /v1 routes, beside the virtual keys.", isSecret: true },
+  adminKey: { flag: "admin-key", env: ["GATEWAY_ADMIN_KEY"], valueHint: "<key>", defaultText: "none (admin API off)", meaning: "Key for the /admin API (virtual keys, usage reports); never a client key.", isSecret: true },
   corsOrigins: { flag: "cors-origins", env: ["GATEWAY_CORS_ORIGINS"], valueHint: "<origins|*>", defaultText: "* with API keys, none without", meaning: "Browser origins allowed to call the gateway." },
+  maxTurns: { flag: "max-turns", env: ["GATEWAY_MAX_TURNS"], valueHint: "<n>", defaultText: "100", meaning: "Turns in flight at most, across all callers." },
+  turnQueue: { flag: "turn-queue", env: ["GATEWAY_TURN_QUEUE"], valueHint: "<n>", defaultText: "100", meaning: "Turns that may wait for a slot when --max-turns are in flight; beyond it, 503 with Retry-After." },
+  queueWait: { flag: "queue-wait-seconds", env: ["GATEWAY_QUEUE_WAIT_SECONDS"], valueHint: "<s>", defaultText: "30", meaning: "How long a turn may wait for a slot before it is a 503." },
   keepAlive: { flag: "keepalive-seconds", env: ["GATEWAY_KEEPALIVE_SECONDS"], valueHint: "<s>", defaultText: "15", meaning: "SSE keep-alive comment interval while the model is silent." },
   turnTimeout: { flag: "turn-timeout-seconds", env: ["GATEWAY_TURN_TIMEOUT_SECONDS"], valueHint: "<s>", defaultText: "30", meaning: "Deadline for the model to start answering, retries included." },
   shutdownGrace: { flag: "shutdown-grace-seconds", env: ["GATEWAY_SHUTDOWN_GRACE_SECONDS"], valueHint: "<s>", defaultText: "10", meaning: "On SIGINT/SIGTERM, how long streams in flight may finish." },
@@ -134,6 +152,9 @@ export function loadConfig(
   };
 
   const apiKeys = parseList(raw("apiKeys"));
+  const adminKey = raw("adminKey");
+  const provider = parseProvider(raw);
+  const auth = parseAuth(raw("auth"), { apiKeys, adminKey, byok: provider.provider !== undefined });
   const cors = raw("corsOrigins");
   const cliUrl = raw("cliUrl");
   const githubToken = raw("githubToken");
@@ -149,9 +170,15 @@ export function loadConfig(
     ...(databaseUrl ? { databaseUrl: parseDatabaseUrl(databaseUrl) } : {}),
     ...(runtimeHome ? { runtimeHome: nonEmpty(runtimeHome) } : {}),
     ...(githubToken ? { githubToken: nonEmpty(githubToken) } : {}),
-    ...parseProvider(raw),
+    ...provider,
+    auth,
+    githubApiUrl: parse(raw("githubApiUrl"), "https://api.github.com", z.url({ protocol: /^https?$/ }), "an http:// or https:// URL").replace(/\/+$/, ""),
     apiKeys,
-    corsOrigins: cors ? parseCorsOrigins(cors) : apiKeys.length > 0 ? ["*"] : [],
+    ...(adminKey ? { adminKey: nonEmpty(adminKey) } : {}),
+    corsOrigins: cors ? parseCorsOrigins(cors) : auth !== "none" ? ["*"] : [],
+    maxTurns: parse(raw("maxTurns"), 100, integerText.pipe(z.number().min(1)), "an integer of at least 1"),
+    turnQueue: parse(raw("turnQueue"), 100, integerText, "an integer, 0 or more"),
+    queueWaitMs: seconds(raw("queueWait"), 30, "positive"),
     keepAliveMs: seconds(raw("keepAlive"), 15, "positive"),
     turnTimeoutMs: seconds(raw("turnTimeout"), 30, "positive"),
     shutdownGraceMs: seconds(raw("shutdownGrace"), 10, "nonnegative"),
@@ -235,6 +262,21 @@ function parseList(value: RawValue | undefined): string[] {
   return (value?.text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
 }
 
+function parseAuth(value: RawValue | undefined, context: { apiKeys: string[]; adminKey: RawValue | undefined; byok: boolean }): AuthMode {
+  const keysConfigured = context.apiKeys.length > 0 || context.adminKey !== undefined;
+  const mode = parse<AuthMode>(value, keysConfigured ? "keys" : "none", z.enum(["none", "keys", "github"]), "one of none|keys|github");
+  if (mode === "github" && context.byok) {
+    throw new ConfigError(`${value!.source}=github runs each caller on their own Copilot seat, which BYOK (COPILOT_PROVIDER_BASE_URL) does not use; choose one`);
+  }
+  if (mode === "github" && context.apiKeys.length > 0) {
+    throw new ConfigError(`GATEWAY_API_KEYS (--api-keys) has no use with ${value!.source}=github: callers present their own GitHub tokens`);
+  }
+  if (mode === "none" && keysConfigured && value !== undefined) {
+    throw new ConfigError(`${value.source}=none would let anyone in although keys are configured; remove the keys or choose keys`);
+  }
+  return mode;
+}
+
 function parseCliUrl(value: RawValue): string {
   // The SDK accepts more (bare port, https://), but plain TCP is all it speaks, so an
   // https:// prefix would only mislead; we take the documented forms and normalise.
@@ -303,6 +345,8 @@ function redactUrl(text: string): string {
 export function helpText(): string {
   const lines = [
     "Usage: copilot-gateway [options]",
+    "       copilot-gateway keys create|list|show|update|revoke ...   (virtual keys; --help for more)",
+    "       copilot-gateway usage [--group-by key,model] [--from ...] [--to ...] [--csv]",
     "",
     "OpenAI-compatible HTTP gateway in front of GitHub Copilot.",
     "Every option is also an environment variable; the flag wins. An empty variable counts as unset.",
@@ -325,7 +369,13 @@ export function describeStartup(config: Config, address: string): string {
     : config.githubToken
       ? "GitHub token"
       : "logged-in user";
-  const keys = config.apiKeys.length > 0 ? `required (${config.apiKeys.length} configured)` : "not required";
+  const callers =
+    config.auth === "github"
+      ? "each caller's own GitHub token"
+      : config.auth === "keys"
+        ? `API keys required (${config.apiKeys.length} static, and virtual keys)`
+        : "no key required";
+  const admin = config.adminKey ? "on" : "off";
   const cors = config.corsOrigins.length > 0 ? config.corsOrigins.join(",") : "none";
-  return `copilot-gateway listening on ${redactUrl(address)}; runtime: ${runtime}; auth: ${auth}; API keys: ${keys}; CORS: ${cors}`;
+  return `copilot-gateway listening on ${redactUrl(address)}; runtime: ${runtime}; auth: ${auth}; callers: ${callers}; admin API: ${admin}; CORS: ${cors}`;
 }

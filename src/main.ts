@@ -5,12 +5,16 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp, createConversationService } from "./app.js";
+import { isCliCommand, runCli } from "./cli/index.js";
 import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "./config.js";
 import { InflightRequests } from "./http/inflight.js";
 import { createLogger } from "./http/logger.js";
 import { CopilotRuntime } from "./runtime/runtime.js";
 import { openDatabase, type GatewayDatabase } from "./store/database.js";
+import { KeyRepository } from "./store/key-repository.js";
 import { ResponseRepository } from "./store/response-repository.js";
+import { UsageRepository } from "./store/usage-repository.js";
+import { GitHubUsers } from "./runtime/github-users.js";
 
 function readConfig(): Config {
   try {
@@ -30,6 +34,9 @@ function readConfig(): Config {
 }
 
 async function main(): Promise<void> {
+  // `copilot-gateway keys …` and `usage …` are operator commands on the database, not a server start.
+  const args = process.argv.slice(2);
+  if (isCliCommand(args)) process.exit(await runCli(args, process.env, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) }));
   const config = readConfig();
   const logger = createLogger(config.logLevel, (line) => process.stderr.write(`${line}\n`));
   let database: GatewayDatabase;
@@ -42,12 +49,15 @@ async function main(): Promise<void> {
   }
   logger.info("database ready", { database: database.description });
   const responses = new ResponseRepository(database.db);
+  const keys = new KeyRepository(database.db);
+  const usage = new UsageRepository(database.db);
   const runtime = new CopilotRuntime({
     connection: config.runtime,
     dataDir: config.dataDir,
     ...(config.runtimeHome ? { runtimeHome: config.runtimeHome } : {}),
     modelsTtlMs: config.modelsTtlMs,
     ...(config.githubToken ? { githubToken: config.githubToken } : {}),
+    ...(config.auth === "github" ? { tokenPerCaller: true } : {}),
     ...(config.provider ? { provider: config.provider } : {}),
   });
   try {
@@ -70,14 +80,25 @@ async function main(): Promise<void> {
     .catch(() => undefined);
 
   const inflight = new InflightRequests();
-  const keyless = config.apiKeys.length === 0;
+  const keyless = config.auth === "none";
   const loopback = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(config.host);
   const turns = createConversationService(runtime, config, logger);
   const sweeper = setInterval(() => {
     turns.ledger.sweep();
     responses.sweep().catch((error: unknown) => logger.warn("sweeping kept responses failed", { error: error instanceof Error ? error.message : String(error) }));
   }, 60_000).unref();
-  const app = createApp({ runtime, config: { ...config, loopbackHostsOnly: keyless && loopback }, logger, inflight, turns, responses });
+  const github = config.auth === "github" ? new GitHubUsers({ apiUrl: config.githubApiUrl }) : undefined;
+  const app = createApp({
+    runtime,
+    config: { ...config, loopbackHostsOnly: keyless && loopback },
+    logger,
+    inflight,
+    turns,
+    responses,
+    keys,
+    usage,
+    ...(github ? { github } : {}),
+  });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     process.stdout.write(`${describeStartup(config, `http://${host}:${info.port}`)}\n`);

@@ -6,7 +6,10 @@
 // The request counts as in flight until its last byte; it is aborted when
 // the client goes away or the process shuts down.
 import type { Context } from "hono";
+import { ANONYMOUS } from "../access/caller.js";
+import type { AdmittedTurn, TurnAccess } from "../access/turn-access.js";
 import type { TurnEvent, TurnRequest } from "../turns/events.js";
+import { asGatewayError, GatewayError } from "./errors.js";
 import { holdForCommit } from "../turns/commit-hold.js";
 import type { ConversationService } from "../sessions/conversation-service.js";
 import type { AppEnv } from "./env.js";
@@ -25,10 +28,14 @@ export interface TurnRouteDeps {
   turns: ConversationService;
   inflight: InflightRequests;
   keepAliveMs: number;
+  /** Limits, budgets and usage records; without it turns are neither limited nor recorded. */
+  access?: TurnAccess;
 }
 
 /** What a dialect supplies for one request. */
 export interface TurnAnswer<Body> {
+  /** Which API answered, as usage records name it. */
+  dialect: "chat_completions" | "responses" | "messages";
   request: TurnRequest;
   stream: boolean;
   keepAliveFrame: string;
@@ -43,13 +50,24 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
   const abort = new AbortController();
   c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
   const done = deps.inflight.begin((reason) => abort.abort(reason));
+  let admitted: AdmittedTurn | undefined;
+  const finish = (ending: { cancelled: boolean; error?: GatewayError }) => {
+    admitted?.close(ending);
+    done();
+  };
   try {
-    // The caller's key partitions sessions: they are never shared across API keys.
-    const turn = await deps.turns.start(answer.request, abort.signal, c.get("callerKey") ?? "");
-    const headers = { "x-request-id": c.get("requestId"), "x-copilot-session-id": turn.sessionId, "x-copilot-session-origin": turn.origin };
+    const caller = c.get("caller") ?? ANONYMOUS;
+    if (deps.access) {
+      const model = await deps.turns.resolveModel(answer.request.model, caller);
+      admitted = await deps.access.admit({ caller, model, dialect: answer.dialect, requestId: c.get("requestId") }, abort.signal);
+    }
+    // The caller partitions sessions: they are never shared across callers.
+    const started = await deps.turns.start(answer.request, abort.signal, caller);
+    const turn = admitted ? admitted.watch(started) : started;
+    const headers = { "x-request-id": c.get("requestId"), "x-copilot-session-id": started.sessionId, "x-copilot-session-origin": started.origin };
     if (!answer.stream) {
       const { body, usageReported } = await answer.collect(turn);
-      done();
+      finish({ cancelled: false });
       return new Response(JSON.stringify(body), {
         status: 200,
         headers: { "content-type": "application/json", ...headers, ...(!usageReported ? { "x-gateway-usage-estimated": "true" } : {}) },
@@ -59,10 +77,12 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
     // Failed before anything was sent: answer with a real status (a 429 with Retry-After), not a 200 stream.
     if (first?.type === "error") throw first.error;
     const encoder = answer.createEncoder();
+    let complete = false;
     async function* frames(): AsyncGenerator<string> {
       // The opening frames and the first event go out in one write.
       yield encoder.start() + (first ? await encoder.encode(first) : "");
       for (let next = await rest.next(); !next.done; next = await rest.next()) yield await encoder.encode(next.value as TurnEvent);
+      complete = true;
       yield encoder.end();
     }
     return sseResponse(frames(), {
@@ -70,11 +90,13 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
       keepAliveMs: deps.keepAliveMs,
       headers: { ...headers, ...answer.streamHeaders },
       onCancel: () => abort.abort(),
-      onClose: done,
+      onClose: () => finish({ cancelled: !complete }),
     });
   } catch (error) {
+    const clientLeft = abort.signal.aborted;
     abort.abort();
-    done();
+    if (error instanceof GatewayError) finish({ cancelled: false, error });
+    else finish(clientLeft ? { cancelled: true } : { cancelled: false, error: asGatewayError(error) });
     throw error;
   }
 }

@@ -1,9 +1,30 @@
-// API-key auth for the /v1 routes. Keys are taken from every header real
-// clients use — Bearer (openai SDKs), x-api-key (Anthropic SDK, Claude Code)
-// and api-key (Azure-style; Continue sends all three) — and compared in
-// constant time so a key cannot be guessed byte by byte from response timing.
+// Who is calling, for the /v1 routes. Credentials are taken from every header
+// real clients use — Bearer (openai SDKs), x-api-key (Anthropic SDK, Claude
+// Code) and api-key (Azure-style; Continue sends all three). Static keys are
+// compared in constant time; a virtual key is found by the hash of its secret,
+// read afresh on every request so a revoked key is refused at once; a GitHub
+// token is turned into its login. Nothing presented is logged or echoed.
 import type { MiddlewareHandler } from "hono";
+import { ANONYMOUS, type Caller } from "../access/caller.js";
+import { unusableReason, type KeyStore } from "../access/virtual-keys.js";
+import type { AuthMode } from "../config.js";
+import type { AppEnv } from "./env.js";
 import { GatewayError } from "./errors.js";
+
+/** Resolves a GitHub token to its user; undefined when GitHub does not accept it. */
+export interface GitHubIdentities {
+  loginOf(token: string): Promise<string | undefined>;
+}
+
+export interface AuthOptions {
+  mode: AuthMode;
+  staticKeys: readonly string[];
+  /** Virtual keys; only static keys are accepted without it. */
+  keys?: KeyStore;
+  /** Required in github mode. */
+  github?: GitHubIdentities;
+  now?: () => number;
+}
 
 export function presentedApiKey(headers: Headers): string | undefined {
   const authorization = headers.get("authorization");
@@ -11,44 +32,68 @@ export function presentedApiKey(headers: Headers): string | undefined {
   return bearer || headers.get("x-api-key")?.trim() || headers.get("api-key")?.trim() || undefined;
 }
 
-export function requireApiKey(keys: readonly string[]): MiddlewareHandler {
-  const encoder = new TextEncoder();
-  const digests = Promise.all(keys.map((key) => digest(encoder.encode(key))));
+export function authenticate(options: AuthOptions): MiddlewareHandler<AppEnv> {
+  const identify = identifier(options);
   return async (c, next) => {
     if (c.req.method === "OPTIONS") return next();
-    const presented = presentedApiKey(c.req.raw.headers);
-    if (!presented) {
-      throw new GatewayError({
-        status: 401,
-        code: "invalid_api_key",
-        type: "invalid_request_error",
-        message: "Missing API key. Send it as 'Authorization: Bearer <key>', 'x-api-key' or 'api-key'.",
-        shouldRetry: false,
-      });
-    }
-    const candidate = await digest(encoder.encode(presented));
-    let matched = false;
-    // Every key is compared, matched or not, so timing says nothing about which one.
-    for (const known of await digests) matched = constantTimeEqual(candidate, known) || matched;
-    if (!matched) {
-      throw new GatewayError({
-        status: 401,
-        code: "invalid_api_key",
-        type: "invalid_request_error",
-        message: "Incorrect API key provided.",
-        shouldRetry: false,
-      });
-    }
-    c.set("callerKey", presented);
+    c.set("caller", await identify(c.req.raw.headers));
     return next();
   };
 }
 
-async function digest(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+function identifier(options: AuthOptions): (headers: Headers) => Promise<Caller> {
+  const now = options.now ?? Date.now;
+  if (options.mode === "none") return () => Promise.resolve(ANONYMOUS);
+  if (options.mode === "github") {
+    const github = options.github;
+    if (!github) throw new Error("github mode needs a GitHub identity resolver");
+    return async (headers) => {
+      const token = required(headers, "Missing GitHub token. Send your own GitHub token (e.g. `gh auth token`) as 'Authorization: Bearer <token>' or 'x-api-key'.");
+      const login = await github.loginOf(token).catch((error: unknown) => {
+        // GitHub down is not the caller's fault: a 503 to retry, not a 401 that would make them re-authenticate.
+        throw new GatewayError({ status: 503, code: "github_unavailable", message: error instanceof Error ? error.message : "GitHub could not check the token.", retryAfterSeconds: 5 });
+      });
+      if (login === undefined) throw unauthorized("GitHub did not accept this token. Send a GitHub token of a user with a Copilot seat.");
+      return { kind: "github", id: login, partition: `github:${login.toLowerCase()}`, gitHubToken: token };
+    };
+  }
+  const staticDigests = Promise.all(options.staticKeys.map((key) => sha256(key)));
+  return async (headers) => {
+    const presented = required(headers, "Missing API key. Send it as 'Authorization: Bearer <key>', 'x-api-key' or 'api-key'.");
+    const candidate = await sha256(presented);
+    let matched = false;
+    // Every static key is compared, matched or not, so timing says nothing about which one.
+    for (const known of await staticDigests) matched = constantTimeEqual(candidate, known) || matched;
+    const candidateHex = hex(candidate);
+    if (matched) return { kind: "static", id: `static:${candidateHex.slice(0, 12)}`, partition: candidateHex };
+    // The digest already is the secret's hash as virtual keys are stored (hashSecret).
+    const key = await options.keys?.findBySecretHash(candidateHex);
+    if (key === undefined) throw unauthorized("Incorrect API key provided.");
+    const unusable = unusableReason(key, now());
+    if (unusable !== undefined) throw unauthorized(unusable);
+    return { kind: "key", id: key.id, partition: `key:${key.id}`, key };
+  };
 }
 
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+function required(headers: Headers, message: string): string {
+  const presented = presentedApiKey(headers);
+  if (!presented) throw unauthorized(message);
+  return presented;
+}
+
+function unauthorized(message: string): GatewayError {
+  return new GatewayError({ status: 401, code: "invalid_api_key", type: "invalid_request_error", message, shouldRetry: false });
+}
+
+export async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   let difference = a.length ^ b.length;
   for (let i = 0; i < a.length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
   return difference === 0;

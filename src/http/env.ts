@@ -1,8 +1,10 @@
+import type { Caller } from "../access/caller.js";
+
 // The per-request variables the middleware sets for the routes.
 export type AppEnv = {
   Variables: {
     requestId: string;
-    /** The API key the caller presented; absent when the gateway needs none. */
-    callerKey?: string;
+    /** Who is asking, as authentication found; anonymous when the gateway needs no key. */
+    caller: Caller;
   };
 };

@@ -8,6 +8,7 @@ export type OpenAIErrorType =
   | "permission_error"
   | "not_found_error"
   | "rate_limit_error"
+  | "insufficient_quota"
   | "server_error"
   | "timeout_error";
 
@@ -17,7 +18,10 @@ export interface GatewayErrorInit {
   type?: OpenAIErrorType;
   code?: string | null;
   param?: string | null;
-  /** Sent as `Retry-After` (seconds) and `retry-after-ms`; clamped to 60 s, which is what SDKs honour. */
+  /**
+   * Sent as `Retry-After` (seconds) and `retry-after-ms`. Clamped to 60 s, which
+   * is what SDKs honour, unless `shouldRetry` is false: then it says when, however far (a budget's renewal).
+   */
   retryAfterSeconds?: number;
   /** False: a Stainless SDK (openai-node, anthropic) must not retry (`x-should-retry: false`). */
   shouldRetry?: boolean;
@@ -50,7 +54,8 @@ export class GatewayError extends Error {
     this.type = init.type ?? DEFAULT_TYPE[init.status] ?? (init.status >= 500 ? "server_error" : "invalid_request_error");
     this.code = init.code ?? null;
     this.param = init.param ?? null;
-    this.retryAfterSeconds = init.retryAfterSeconds === undefined ? undefined : Math.min(60, Math.max(0, init.retryAfterSeconds));
+    const ceiling = init.shouldRetry === false ? Infinity : 60;
+    this.retryAfterSeconds = init.retryAfterSeconds === undefined ? undefined : Math.min(ceiling, Math.max(0, init.retryAfterSeconds));
     this.shouldRetry = init.shouldRetry;
   }
 

@@ -2,7 +2,7 @@
 // default) or connected to a running `copilot --headless` server. Everything
 // Node-specific about sessions (scratch directories, the permission policy,
 // BYOK provider wiring) lives here so the layers above stay Web-standard.
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CopilotClient, RuntimeConnection, type CopilotSession, type PermissionHandler } from "@github/copilot-sdk";
@@ -30,6 +30,11 @@ export interface RuntimeSettings {
    */
   runtimeHome?: string;
   githubToken?: string;
+  /**
+   * GitHub mode: every session runs on its caller's own GitHub token (the
+   * spec's `gitHubToken`) and the runtime has no identity of its own.
+   */
+  tokenPerCaller?: boolean;
   provider?: ProviderSettings;
   modelsTtlMs: number;
   /** Environment of an embedded runtime process; the gateway's own by default. */
@@ -42,6 +47,8 @@ export interface SessionSpec {
   systemMessage: string;
   tools: ToolDefinition[];
   reasoningEffort?: ReasoningEffort;
+  /** The caller's own GitHub token (github mode): the session runs on their seat. */
+  gitHubToken?: string;
 }
 
 /** Builds a seeded session's events (the SDK's SessionEvent shapes), in order, for the session it will be. */
@@ -51,7 +58,8 @@ export type SessionHistory = (sessionId: string, workingDirectory: string) => re
 export interface Runtime {
   readonly description: string;
   ping(): Promise<void>;
-  listModels(): Promise<ModelEntry[]>;
+  /** The models served, or with a caller's GitHub token the models that identity may use. */
+  listModels(gitHubToken?: string): Promise<ModelEntry[]>;
   openSession(spec: SessionSpec): Promise<CopilotSession>;
   suspendSession(session: CopilotSession): Promise<void>;
   resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession>;
@@ -65,6 +73,8 @@ export class CopilotRuntime implements Runtime {
   private client: CopilotClient;
   private starting: Promise<void> | undefined;
   private modelsCache: { at: number; models: ModelEntry[] } | undefined;
+  /** Per caller identity (github mode), by a hash of the token: never the token itself. */
+  private readonly modelsByIdentity = new Map<string, { at: number; models: ModelEntry[] }>();
   private readonly scratchDirs = new Map<string, string>();
   /** BYOK only: what the runtime calls instead of the provider (see provider-relay.ts). */
   private relay: Promise<ProviderRelay> | undefined;
@@ -121,17 +131,34 @@ export class CopilotRuntime implements Runtime {
       if (!(await this.restartIfDead())) throw error;
       await withTimeout(this.client.ping(), 2_000);
     }
-    if (this.settings.provider) return;
+    // Without an identity of its own (github mode) the runtime answering is all there is to check.
+    if (this.settings.provider || this.settings.tokenPerCaller) return;
     const auth = await withTimeout(this.client.getAuthStatus(), 5_000);
     if (!auth.isAuthenticated) throw new Error(`not signed in to GitHub${auth.statusMessage ? ` (${auth.statusMessage})` : ""}`);
   }
 
-  async listModels(): Promise<ModelEntry[]> {
+  async listModels(gitHubToken?: string): Promise<ModelEntry[]> {
+    if (gitHubToken !== undefined && !this.settings.provider) return this.listModelsOf(gitHubToken);
     const cached = this.modelsCache;
     if (cached && Date.now() - cached.at < this.settings.modelsTtlMs) return cached.models;
     const models = this.settings.provider ? await listProviderModels(this.settings.provider) : await this.listCopilotModels();
     this.modelsCache = { at: Date.now(), models };
     return models;
+  }
+
+  /** The models one GitHub identity may use: the runtime asks Copilot with that token. */
+  private async listModelsOf(gitHubToken: string): Promise<ModelEntry[]> {
+    const identity = createHash("sha256").update(gitHubToken).digest("hex");
+    const cached = this.modelsByIdentity.get(identity);
+    if (cached && Date.now() - cached.at < this.settings.modelsTtlMs) return cached.models;
+    const client = await this.ensureRunning();
+    const { models } = await client.rpc.models.list({ gitHubToken });
+    const entries = usableModels(models);
+    // Bounded: one entry per identity seen lately, the oldest dropped first.
+    this.modelsByIdentity.delete(identity);
+    this.modelsByIdentity.set(identity, { at: Date.now(), models: entries });
+    if (this.modelsByIdentity.size > 10_000) this.modelsByIdentity.delete(this.modelsByIdentity.keys().next().value!);
+    return entries;
   }
 
   private async listCopilotModels(): Promise<ModelEntry[]> {
@@ -142,7 +169,7 @@ export class CopilotRuntime implements Runtime {
       if (!(await this.restartIfDead())) throw error;
       models = await this.client.listModels();
     }
-    return models.filter((model) => model.policy?.state !== "disabled").map((model) => ({ id: model.id, ownedBy: "github-copilot" }));
+    return usableModels(models);
   }
 
   async openSession(spec: SessionSpec): Promise<CopilotSession> {
@@ -270,6 +297,7 @@ export class CopilotRuntime implements Runtime {
       availableTools: spec.tools.map((tool) => tool.name),
       onPermissionRequest,
       ...(spec.reasoningEffort ? { reasoningEffort: spec.reasoningEffort } : {}),
+      ...(spec.gitHubToken ? { gitHubToken: spec.gitHubToken } : {}),
       ...(provider
         ? {
             provider: {
@@ -310,7 +338,9 @@ export class CopilotRuntime implements Runtime {
   }
 
   private createClient(): CopilotClient {
-    const { connection, dataDir, githubToken, provider, env } = this.settings;
+    const { connection, dataDir, provider, env, tokenPerCaller } = this.settings;
+    // In github mode the runtime has no identity of its own: only the callers' tokens.
+    const githubToken = tokenPerCaller ? undefined : this.settings.githubToken;
     return new CopilotClient({
       // "empty": the multi-user server mode — no user config, skills or instructions leak in.
       mode: "empty",
@@ -321,9 +351,13 @@ export class CopilotRuntime implements Runtime {
       // An external runtime authenticates itself (the SDK refuses a token for one).
       ...(githubToken && connection.kind === "embedded" ? { gitHubToken: githubToken } : {}),
       // BYOK needs no GitHub login; without a token the logged-in user is used.
-      ...(!githubToken && !provider && connection.kind === "embedded" ? { useLoggedInUser: true } : {}),
+      ...(!githubToken && !provider && connection.kind === "embedded" ? { useLoggedInUser: !tokenPerCaller } : {}),
     });
   }
+}
+
+function usableModels(models: ReadonlyArray<{ id: string; policy?: { state?: string } }>): ModelEntry[] {
+  return models.filter((model) => model.policy?.state !== "disabled").map((model) => ({ id: model.id, ownedBy: "github-copilot" }));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -20,9 +20,10 @@ import { randomUUID } from "node:crypto";
 import type { CopilotSession } from "@github/copilot-sdk";
 import { GatewayError } from "../http/errors.js";
 import { silentLogger, type Logger } from "../http/logger.js";
-import type { Runtime, SessionSpec } from "../runtime/runtime.js";
+import type { ModelEntry, Runtime, SessionSpec } from "../runtime/runtime.js";
 import { sendMessages } from "../turns/begin.js";
 import type { TurnEvent, TurnRequest } from "../turns/events.js";
+import type { Caller } from "../access/caller.js";
 import { resolveModel } from "../turns/model-aliases.js";
 import { renderSessionPrompt, systemPromptOf } from "../turns/prompt.js";
 import { runTurn, type Turn, type TurnOutcome } from "../turns/run-turn.js";
@@ -100,17 +101,8 @@ export class ConversationService {
    * alias table, or by the Claude Code naming rules); a 404
    * `model_not_found` when none fits.
    */
-  async resolveModel(model: string): Promise<string> {
-    let models;
-    try {
-      models = await this.runtime.listModels();
-    } catch (error) {
-      throw new GatewayError({
-        status: 503,
-        code: "models_unavailable",
-        message: `The model list could not be read from the Copilot runtime: ${error instanceof Error ? error.message : String(error)}`,
-      });
-    }
+  async resolveModel(model: string, caller?: Pick<Caller, "gitHubToken">): Promise<string> {
+    const models = await this.servedModels(caller?.gitHubToken);
     const resolved = resolveModel(
       model,
       models.map((entry) => entry.id),
@@ -127,22 +119,42 @@ export class ConversationService {
     return resolved;
   }
 
-  /** `caller` identifies who is asking (their API key); sessions are never shared across callers. */
-  async start(request: TurnRequest, signal: AbortSignal, caller: string): Promise<StartedTurn> {
+  /** The models served; with a caller's GitHub token, those that identity may use. */
+  async servedModels(gitHubToken?: string): Promise<ModelEntry[]> {
+    try {
+      return await this.runtime.listModels(gitHubToken);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      // Copilot refusing the caller's own token: they have no seat (or it lapsed), not a gateway outage.
+      if (gitHubToken !== undefined && /\b(401|403)\b/.test(reason)) {
+        throw new GatewayError({
+          status: 403,
+          code: "copilot_access_denied",
+          message: "GitHub Copilot refused this GitHub user: the token needs a user with a Copilot seat (and, for a GitHub App token, the Copilot permission).",
+          shouldRetry: false,
+        });
+      }
+      throw new GatewayError({ status: 503, code: "models_unavailable", message: `The model list could not be read from the Copilot runtime: ${reason}` });
+    }
+  }
+
+  /** `caller` says who is asking; sessions are never shared across callers. */
+  async start(request: TurnRequest, signal: AbortSignal, caller: Pick<Caller, "partition" | "gitHubToken">): Promise<StartedTurn> {
     const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
-    const model = await this.resolveModel(request.model);
+    const model = await this.resolveModel(request.model, caller);
     const spec: SessionSpec = {
       model,
       systemMessage: systemPromptOf(request.messages),
       tools: offeredTools(request),
       ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
+      ...(caller.gitHubToken ? { gitHubToken: caller.gitHubToken } : {}),
     };
     const conversation: Conversation = {
       request,
       signal,
       spec,
       // A session cannot change its model, system prompt or tools, and is never shared across callers.
-      partition: hash(JSON.stringify([caller, spec])),
+      partition: hash(JSON.stringify([caller.partition, spec])),
       dialogue: request.messages.filter((message): message is DialogueMessage => message.role !== "system"),
     };
 

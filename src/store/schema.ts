@@ -4,6 +4,8 @@ import type { ColumnType } from "kysely";
 
 /** Milliseconds since the epoch. PostgreSQL's `bigint` comes back from `pg` as a string; we only ever write and compare it. */
 type Millis = ColumnType<number | string, number, number>;
+/** A count that may pass 2^31; `bigint`, read back as a string on PostgreSQL. */
+type BigCount = ColumnType<number | string, number, number>;
 
 /** One kept Responses API response (what `previous_response_id` points at). */
 export interface StoredResponsesTable {
@@ -23,7 +25,65 @@ export interface ResponseItemsTable {
   response_id: string;
 }
 
+/** A virtual key. Only a hash of its secret is kept. */
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  owner: string;
+  /** SHA-256 of the secret (hex). */
+  secret_hash: string;
+  /** The secret's last characters, so people can tell their keys apart. */
+  hint: string;
+  /** JSON array of model ids; null: every model. */
+  models: string | null;
+  budget_period: "day" | "month" | null;
+  budget_tokens: BigCount | null;
+  budget_nano_aiu: BigCount | null;
+  rpm_limit: number | null;
+  max_parallel: number | null;
+  expires_at: Millis | null;
+  status: "active" | "disabled" | "revoked";
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** One turn: who, what, how it went, and what it cost. */
+export interface UsageRecordsTable {
+  id: string;
+  started_at: Millis;
+  request_id: string;
+  caller_kind: "anonymous" | "static" | "key" | "github";
+  /** The key id, GitHub login, `static:<hash prefix>` or `anonymous`: never a secret. */
+  caller: string;
+  key_id: string | null;
+  model: string;
+  dialect: string;
+  status: "ok" | "error" | "cancelled";
+  error_code: string | null;
+  ttft_ms: number | null;
+  duration_ms: number;
+  input_tokens: BigCount;
+  output_tokens: BigCount;
+  cache_read_tokens: BigCount;
+  cache_write_tokens: BigCount;
+  reasoning_tokens: BigCount;
+  cost: number | null;
+  nano_aiu: BigCount | null;
+  /** 1 when the runtime reported no usage and the tokens are the gateway's estimate. */
+  estimated: number;
+}
+
+/** Requests a key made in one minute, shared by every gateway process on the database. */
+export interface RequestWindowsTable {
+  key_id: string;
+  window_start: Millis;
+  requests: number;
+}
+
 export interface DatabaseSchema {
   stored_responses: StoredResponsesTable;
   response_items: ResponseItemsTable;
+  api_keys: ApiKeysTable;
+  usage_records: UsageRecordsTable;
+  request_windows: RequestWindowsTable;
 }

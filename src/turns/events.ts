@@ -62,6 +62,10 @@ export interface Usage {
   /** Prompt tokens written to the provider's cache (Anthropic's cache_creation_input_tokens). */
   cacheWriteTokens?: number;
   reasoningTokens?: number;
+  /** The runtime's billing multiplier, summed over the turn's model calls (absent on BYOK). */
+  cost?: number;
+  /** Copilot AI units spent, in nano-AIU (`copilotUsage.totalNanoAiu`); absent when the runtime reports none. */
+  nanoAiu?: number;
   /** True when the runtime reported no usage and the gateway estimated it (about 4 characters a token). */
   estimated?: boolean;
 }

@@ -318,9 +318,21 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
 
 function addUsage(
   total: Usage | undefined,
-  data: { inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; cacheWriteTokens?: number; reasoningTokens?: number },
+  data: {
+    inputTokens?: number;
+    outputTokens?: number;
+    cacheReadTokens?: number;
+    cacheWriteTokens?: number;
+    reasoningTokens?: number;
+    cost?: number;
+    copilotUsage?: { totalNanoAiu: number };
+  },
 ): Usage {
+  const cost = data.cost === undefined ? total?.cost : (total?.cost ?? 0) + data.cost;
+  const nanoAiu = data.copilotUsage === undefined ? total?.nanoAiu : (total?.nanoAiu ?? 0) + data.copilotUsage.totalNanoAiu;
   return {
+    ...(cost !== undefined ? { cost } : {}),
+    ...(nanoAiu !== undefined ? { nanoAiu } : {}),
     promptTokens: (total?.promptTokens ?? 0) + (data.inputTokens ?? 0),
     completionTokens: (total?.completionTokens ?? 0) + (data.outputTokens ?? 0),
     cachedTokens: (total?.cachedTokens ?? 0) + (data.cacheReadTokens ?? 0),

@@ -190,7 +190,8 @@ describe("with API keys and CORS", () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
-    expect(preflight.headers.get("access-control-allow-methods")).toBe("GET,POST,OPTIONS");
+    // PATCH and DELETE: the admin API (keys) from a browser page.
+    expect(preflight.headers.get("access-control-allow-methods")).toBe("GET,POST,PATCH,DELETE,OPTIONS");
     expect(preflight.headers.get("access-control-allow-headers")).toContain("x-stainless-retry-count");
   });
 

@@ -13,7 +13,10 @@ import { InflightRequests } from "../../src/http/inflight.js";
 import type { Logger } from "../../src/http/logger.js";
 import { CopilotRuntime } from "../../src/runtime/runtime.js";
 import { openDatabase, type DatabaseOptions, type GatewayDatabase } from "../../src/store/database.js";
+import { KeyRepository } from "../../src/store/key-repository.js";
 import { ResponseRepository } from "../../src/store/response-repository.js";
+import { UsageRepository } from "../../src/store/usage-repository.js";
+import { KeyAdmin } from "../../src/access/key-admin.js";
 import type { ConversationService } from "../../src/sessions/conversation-service.js";
 import { observeConformance } from "./spec-conformance.js";
 import { ScriptedUpstream } from "./upstream.js";
@@ -27,8 +30,11 @@ export interface TestGateway {
   dataDir: string;
   /** The app's own turn service (and so its conversation ledger). */
   turns: ConversationService;
-  /** Where kept Responses live. */
+  /** Where kept Responses, virtual keys and usage records live. */
   database: GatewayDatabase;
+  /** Virtual keys on that database, as the CLI and admin API manage them. */
+  keys: KeyAdmin;
+  usage: UsageRepository;
   /** Serves the app on 127.0.0.1 and returns its base URL (…/v1). */
   listen(): Promise<string>;
   /** POSTs JSON to a path through app.request(). */
@@ -75,7 +81,9 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
   const turns = createConversationService(runtime, config, options.logger);
   const database = await openDatabase(options.database ?? { dataDir });
   const responses = new ResponseRepository(database.db);
-  const app = createApp({ runtime, config, inflight, turns, responses, ...(options.logger ? { logger: options.logger } : {}) });
+  const keyStore = new KeyRepository(database.db);
+  const usage = new UsageRepository(database.db);
+  const app = createApp({ runtime, config, inflight, turns, responses, keys: keyStore, usage, ...(options.logger ? { logger: options.logger } : {}) });
   // Under vitest, every response is checked against the providers' specifications (not in the bench).
   if (process.env.VITEST) app.fetch = observeConformance(app.fetch);
   let server: ServerType | undefined;
@@ -87,6 +95,8 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     dataDir,
     turns,
     database,
+    keys: new KeyAdmin(keyStore, usage),
+    usage,
     async listen() {
       server = await new Promise<ServerType>((resolve) => {
         const started: ServerType = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(started));

@@ -9,7 +9,8 @@ import { requestId } from "hono/request-id";
 import { describe, expect, it } from "vitest";
 import { anthropicErrors } from "../../src/dialects/anthropic/error-handler.js";
 import { messagesRoute } from "../../src/dialects/anthropic/route.js";
-import { requireApiKey } from "../../src/http/auth.js";
+import type { Caller } from "../../src/access/caller.js";
+import { authenticate } from "../../src/http/auth.js";
 import type { AppEnv } from "../../src/http/env.js";
 import { GatewayError } from "../../src/http/errors.js";
 import { InflightRequests } from "../../src/http/inflight.js";
@@ -20,9 +21,9 @@ type Script = TurnEvent[] | GatewayError | Error;
 
 /** Answers every turn with `script`; records what it was asked. */
 function scriptedTurns(script: () => Script) {
-  const seen: { request: TurnRequest; caller: string }[] = [];
+  const seen: { request: TurnRequest; caller: Pick<Caller, "partition"> }[] = [];
   const turns = {
-    async start(request: TurnRequest, _signal: AbortSignal, caller: string) {
+    async start(request: TurnRequest, _signal: AbortSignal, caller: Pick<Caller, "partition">) {
       seen.push({ request, caller });
       const events = script();
       if (!Array.isArray(events)) throw events;
@@ -53,7 +54,7 @@ function buildApp(script: () => Script, options: { apiKeys?: string[]; withMiddl
   app.use(requestId());
   const api = new Hono<AppEnv>({ strict: false });
   if (options.withMiddleware ?? true) api.use("/messages/*", anthropicErrors());
-  if (options.apiKeys) api.use(requireApiKey(options.apiKeys));
+  if (options.apiKeys) api.use(authenticate({ mode: "keys", staticKeys: options.apiKeys }));
   api.use(
     bodyLimit({
       maxSize: 1024,
@@ -137,7 +138,10 @@ describe("messages route: success paths", () => {
     const { post, seen } = buildApp(() => TEXT_TURN, { apiKeys: ["key-a"] });
     await post("/v1/messages", body(), { "x-api-key": "key-a" });
     await post("/v1/messages", body(), { authorization: "Bearer key-a" });
-    expect(seen.map((s) => s.caller)).toEqual(["key-a", "key-a"]);
+    const partitions = seen.map((s) => s.caller.partition);
+    expect(partitions[0]).toBe(partitions[1]);
+    expect(partitions[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(partitions[0]).not.toContain("key-a");
   });
 
   it("answers count_tokens with {input_tokens} and never starts a turn", async () => {

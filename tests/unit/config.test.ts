@@ -28,8 +28,13 @@ describe("loadConfig defaults", () => {
       port: 3000,
       runtime: { kind: "embedded" },
       dataDir: "/home/u/.cache/copilot-gateway",
+      auth: "none",
+      githubApiUrl: "https://api.github.com",
       apiKeys: [],
       corsOrigins: [],
+      maxTurns: 100,
+      turnQueue: 100,
+      queueWaitMs: 30_000,
       keepAliveMs: 15_000,
       turnTimeoutMs: 30_000,
       shutdownGraceMs: 10_000,
@@ -259,7 +264,7 @@ describe("describeStartup", () => {
     expect(line).toContain("http://127.0.0.1:3000");
     expect(line).toContain("external 127.0.0.1:4321");
     expect(line).toContain("BYOK https://llm.example/v1");
-    expect(line).toContain("API keys: required (2 configured)");
+    expect(line).toContain("callers: API keys required (2 static, and virtual keys)");
     expect(line).toContain("CORS: *");
     for (const secret of ["ghp_TOKENVALUE", "alice", "hunter2", "QUERYSECRET", "frag", "sk-PROVIDERKEY", "gw-KEYONE", "gw-KEYTWO"]) {
       expect(line).not.toContain(secret);
@@ -269,6 +274,30 @@ describe("describeStartup", () => {
 
   it("names the auth mode without a provider", () => {
     expect(describeStartup(load([], { GH_TOKEN: "ghp_X" }), "http://h:1")).toMatch(/auth: GitHub token/);
-    expect(describeStartup(load(), "http://h:1")).toMatch(/runtime: embedded.*auth: logged-in user.*not required.*CORS: none/);
+    expect(describeStartup(load(), "http://h:1")).toMatch(/runtime: embedded.*auth: logged-in user.*callers: no key required; admin API: off; CORS: none/);
+  });
+});
+
+describe("who may call", () => {
+  it("keeps existing set-ups: keys whenever static or admin keys are set, none otherwise", () => {
+    expect(load().auth).toBe("none");
+    expect(load([], { GATEWAY_API_KEYS: "k1" }).auth).toBe("keys");
+    expect(load([], { GATEWAY_ADMIN_KEY: "admin" })).toMatchObject({ auth: "keys", adminKey: "admin", corsOrigins: ["*"] });
+    expect(load(["--auth", "github"]).auth).toBe("github");
+    expect(load([], { GATEWAY_AUTH: "keys" }).auth).toBe("keys");
+  });
+
+  it("refuses combinations that cannot mean what they say, naming the setting", () => {
+    expectConfigError(() => load([], { GATEWAY_AUTH: "github", ...BYOK }), "GATEWAY_AUTH");
+    expectConfigError(() => load([], { GATEWAY_AUTH: "github", GATEWAY_API_KEYS: "k" }), "GATEWAY_API_KEYS");
+    expectConfigError(() => load([], { GATEWAY_AUTH: "none", GATEWAY_API_KEYS: "k" }), "GATEWAY_AUTH");
+    expectConfigError(() => load([], { GATEWAY_AUTH: "open" }), "GATEWAY_AUTH");
+    expectConfigError(() => load(["--max-turns", "0"]), "--max-turns");
+  });
+
+  it("never shows the admin key in an error or the start-up line", () => {
+    const line = describeStartup(load([], { GATEWAY_ADMIN_KEY: "adm-SECRET" }), "http://h:1");
+    expect(line).toContain("admin API: on");
+    expect(line).not.toContain("adm-SECRET");
   });
 });

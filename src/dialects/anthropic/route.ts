@@ -6,21 +6,16 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
 import { GatewayError } from "../../http/errors.js";
-import type { InflightRequests } from "../../http/inflight.js";
 import { readJsonBody } from "../../http/json-body.js";
 import type { Logger } from "../../http/logger.js";
-import { answerTurn } from "../../http/answer-turn.js";
-import type { ConversationService } from "../../sessions/conversation-service.js";
+import { answerTurn, type TurnRouteDeps } from "../../http/answer-turn.js";
 import { estimateInputTokens } from "./count-tokens.js";
 import { anthropicErrorHandler } from "./error-handler.js";
 import { collectMessage } from "./json.js";
 import { parseMessagesRequest } from "./parse.js";
 import { AnthropicStreamEncoder, pingFrame, type MessageMeta } from "./stream.js";
 
-export interface MessagesRouteDeps {
-  turns: ConversationService;
-  inflight: InflightRequests;
-  keepAliveMs: number;
+export interface MessagesRouteDeps extends TurnRouteDeps {
   /** Where unexpected failures are logged; silent when absent. */
   logger?: Logger;
 }
@@ -40,6 +35,7 @@ export function messagesRoute(deps: MessagesRouteDeps): Hono<AppEnv> {
       inputTokens: estimateInputTokens(request),
     };
     return answerTurn(c, deps, {
+      dialect: "messages",
       request,
       stream,
       // Claude Code and the Anthropic SDK expect Anthropic's own keep-alive event.

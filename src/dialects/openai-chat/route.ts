@@ -2,18 +2,13 @@
 // as one buffered chat.completion built from the very same events.
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
-import type { InflightRequests } from "../../http/inflight.js";
 import { readJsonBody } from "../../http/json-body.js";
-import { answerTurn } from "../../http/answer-turn.js";
-import type { ConversationService } from "../../sessions/conversation-service.js";
+import { answerTurn, type TurnRouteDeps } from "../../http/answer-turn.js";
 import { collectChatCompletion } from "./json.js";
 import { parseChatRequest } from "./parse.js";
 import { createChatStreamEncoder, keepAliveFrame, type ChatResponseMeta } from "./stream.js";
 
-export interface ChatRouteDeps {
-  turns: ConversationService;
-  inflight: InflightRequests;
-  keepAliveMs: number;
+export interface ChatRouteDeps extends TurnRouteDeps {
   /** False in strict mode: no reasoning fields in responses. */
   reasoning: boolean;
 }
@@ -29,6 +24,7 @@ export function chatCompletionsRoute(deps: ChatRouteDeps): Hono<AppEnv> {
       reasoning: deps.reasoning,
     };
     return answerTurn(c, deps, {
+      dialect: "chat_completions",
       request,
       stream,
       keepAliveFrame: keepAliveFrame(),

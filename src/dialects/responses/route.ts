@@ -10,12 +10,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
 import { GatewayError } from "../../http/errors.js";
-import type { InflightRequests } from "../../http/inflight.js";
 import type { Logger } from "../../http/logger.js";
 import { readJsonBody } from "../../http/json-body.js";
-import { answerTurn } from "../../http/answer-turn.js";
+import { answerTurn, type TurnRouteDeps } from "../../http/answer-turn.js";
 import type { ConversationMessage, ToolCall } from "../../turns/events.js";
-import type { ConversationService } from "../../sessions/conversation-service.js";
 import { argumentsFromInput } from "./custom-tools.js";
 import { collectResponse } from "./json.js";
 import { chainTurn, parseResponsesRequest } from "./parse.js";
@@ -24,10 +22,7 @@ import type { ResponseStore } from "./store.js";
 import type { ToolRoutes } from "./tool-routes.js";
 import { createResponsesStreamEncoder, keepAliveFrame } from "./stream.js";
 
-export interface ResponsesRouteDeps {
-  turns: ConversationService;
-  inflight: InflightRequests;
-  keepAliveMs: number;
+export interface ResponsesRouteDeps extends TurnRouteDeps {
   store: ResponseStore;
   logger?: Logger;
 }
@@ -36,7 +31,7 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
 
   app.post("/", async (c) => {
-    const caller = c.get("callerKey") ?? "";
+    const caller = c.get("caller")?.partition ?? "";
     const body = await readJsonBody(c.req.raw);
     const items = await referencedItems(deps.store, body, caller);
     const parsed = parseResponsesRequest(body, { resolveItem: (id) => items.get(id) });
@@ -64,6 +59,7 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
       });
     };
     return answerTurn(c, deps, {
+      dialect: "responses",
       request,
       stream: parsed.stream,
       keepAliveFrame: keepAliveFrame(),
@@ -91,7 +87,7 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
   // openai-node's `responses.retrieve(id)`; only responses kept for this caller.
   app.get("/:id", async (c) => {
     const id = c.req.param("id");
-    const stored = await deps.store.get(id, c.get("callerKey") ?? "");
+    const stored = await deps.store.get(id, c.get("caller")?.partition ?? "");
     if (!stored) {
       throw new GatewayError({ status: 404, code: "response_not_found", message: `Response with id '${id}' not found.` });
     }

@@ -3,9 +3,11 @@
 // or edit one that has shipped: add the next.
 import type { Migration, MigrationProvider } from "kysely";
 import * as storedResponses from "./0001-stored-responses.js";
+import * as keysAndUsage from "./0002-keys-and-usage.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "0001-stored-responses": storedResponses,
+  "0002-keys-and-usage": keysAndUsage,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,68 @@
+// The CLI's way into the gateway's data: the same database the server uses,
+// found by the same settings (--data-dir, --database-url, their environment
+// variables and defaults), validated by the same loadConfig.
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { KeyAdmin } from "../access/key-admin.js";
+import type { UsageStore } from "../access/usage.js";
+import { ConfigError, loadConfig } from "../config.js";
+import { openDatabase } from "../store/database.js";
+import { KeyRepository } from "../store/key-repository.js";
+import { UsageRepository } from "../store/usage-repository.js";
+import { CliError } from "./cli-error.js";
+
+export interface DatabaseFlags {
+  "data-dir"?: string | undefined;
+  "database-url"?: string | undefined;
+}
+
+export interface CliStores {
+  admin: KeyAdmin;
+  usage: UsageStore;
+  /** Where the data is, without secrets, for messages such as "no keys in …". */
+  description: string;
+  close(): Promise<void>;
+}
+
+/** The option definitions every command takes, for node:util parseArgs. */
+export const DATABASE_OPTIONS = {
+  "data-dir": { type: "string" },
+  "database-url": { type: "string" },
+} as const;
+
+export const DATABASE_HELP = [
+  "Database (the one the gateway uses; no running gateway is needed):",
+  "  --data-dir <dir>         env COPILOT_GATEWAY_DATA_DIR; default <XDG_CACHE_HOME or ~/.cache>/copilot-gateway",
+  "  --database-url <url>     env DATABASE_URL; PostgreSQL instead of <data dir>/gateway.sqlite",
+];
+
+export async function openStores(flags: DatabaseFlags, env: Readonly<Record<string, string | undefined>>): Promise<CliStores> {
+  // Only the two database settings: an unrelated bad variable (say PORT) must not stop an operator managing keys.
+  const argv = [
+    ...(flags["data-dir"] !== undefined ? [`--data-dir=${flags["data-dir"]}`] : []),
+    ...(flags["database-url"] !== undefined ? [`--database-url=${flags["database-url"]}`] : []),
+  ];
+  const settingsEnv = { COPILOT_GATEWAY_DATA_DIR: env.COPILOT_GATEWAY_DATA_DIR, DATABASE_URL: env.DATABASE_URL };
+  const cacheDir = env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache");
+  let config;
+  try {
+    config = loadConfig(argv, settingsEnv, { cacheDir });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, 2);
+    throw error;
+  }
+  let database;
+  try {
+    database = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+  } catch (error) {
+    // The driver's message names no password (pg and SQLite do not echo the URL).
+    throw new CliError(`the database did not open: ${error instanceof Error ? error.message : String(error)}`, 1);
+  }
+  const usage = new UsageRepository(database.db);
+  return {
+    admin: new KeyAdmin(new KeyRepository(database.db), usage),
+    usage,
+    description: database.description,
+    close: () => database.close(),
+  };
+}

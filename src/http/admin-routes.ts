@@ -1,0 +1,129 @@
+// The admin API, mounted at /admin: virtual keys and usage reports, for
+// operators holding GATEWAY_ADMIN_KEY. Every route goes through KeyAdmin and
+// UsageStore, the same calls `copilot-gateway keys|usage` makes. Errors are in
+// OpenAI's shape whether it is mounted in the app or runs on its own.
+import { Hono, type Context } from "hono";
+import { accepts } from "hono/accepts";
+import type { z } from "zod";
+import type { KeyAdmin } from "../access/key-admin.js";
+import type { UsageQuery, UsageStore } from "../access/usage.js";
+import { parseUsageQuery, usageCsv, usageReport, UsageQueryError } from "../access/usage-report.js";
+import { createKeyInput, updateKeyInput } from "../access/virtual-keys.js";
+import { formatParam, issueToBadRequest } from "../dialects/shared/issue-to-error.js";
+import { constantTimeEqual, presentedApiKey, sha256 } from "./auth.js";
+import type { AppEnv } from "./env.js";
+import { badRequest, GatewayError } from "./errors.js";
+import { answerErrorsAsOpenAI } from "./openai-errors.js";
+import { readJsonBody } from "./json-body.js";
+import { silentLogger, type Logger } from "./logger.js";
+
+export interface AdminRoutesDeps {
+  admin: KeyAdmin;
+  usage: UsageStore;
+  /** The admin API answers only when set: 404 otherwise, so a gateway without one shows no admin surface. */
+  adminKey: string | undefined;
+  /** Where unexpected failures (a database down) are logged; the app passes its own. */
+  logger?: Logger;
+}
+
+export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
+  const { admin, usage } = deps;
+  const logger = deps.logger ?? silentLogger;
+  const app = new Hono<AppEnv>({ strict: false });
+
+  app.use(requireAdminKey(deps.adminKey));
+
+  app.post("/keys", async (c) => c.json(await admin.create(await readValid(c, createKeyInput)), 201));
+  app.get("/keys", async (c) => c.json({ object: "list", data: await admin.list() }));
+  app.get("/keys/:id", async (c) => c.json(found(await admin.show(c.req.param("id")), c.req.param("id"))));
+  app.patch("/keys/:id", async (c) => {
+    const input = await readValid(c, updateKeyInput);
+    return c.json(found(await admin.update(c.req.param("id"), input), c.req.param("id")));
+  });
+  app.delete("/keys/:id", async (c) => c.json(found(await admin.revoke(c.req.param("id")), c.req.param("id"))));
+
+  app.get("/usage", async (c) => {
+    const format = c.req.query("format");
+    if (format !== undefined && format !== "json" && format !== "csv") {
+      throw badRequest(`Invalid 'format': expected json or csv, got ${JSON.stringify(format.slice(0, 40))}.`, "format", "invalid_value");
+    }
+    const query = usageQueryFrom({ groupBy: c.req.query("group_by"), from: c.req.query("from"), to: c.req.query("to") });
+    const rows = await usage.report(query);
+    const wantsCsv = format === "csv" || (format === undefined && accepts(c, { header: "Accept", supports: ["application/json", "text/csv"], default: "application/json" }) === "text/csv");
+    if (!wantsCsv) return c.json(usageReport(query, rows));
+    return c.body(usageCsv(query.groupBy, rows), 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": 'attachment; filename="copilot-gateway-usage.csv"',
+    });
+  });
+
+  answerErrorsAsOpenAI(app, logger);
+  return app;
+}
+
+/**
+ * Admits a request presenting the admin key (Bearer or x-api-key). Client
+ * keys, static or virtual, are not admin keys: they get the same 401 as any
+ * wrong key. The presented key is never echoed.
+ */
+function requireAdminKey(adminKey: string | undefined) {
+  const expected = adminKey ? sha256(adminKey) : undefined;
+  return async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    if (expected === undefined) {
+      throw new GatewayError({
+        status: 404,
+        code: "admin_disabled",
+        message: "The admin API is off. Set GATEWAY_ADMIN_KEY (or --admin-key) and restart the gateway to turn it on.",
+      });
+    }
+    const presented = presentedApiKey(c.req.raw.headers);
+    if (!presented) {
+      throw new GatewayError({
+        status: 401,
+        code: "missing_admin_key",
+        type: "invalid_request_error",
+        message: "Missing admin key. Send it as 'Authorization: Bearer <admin key>' or 'x-api-key'.",
+        shouldRetry: false,
+      });
+    }
+    // Both sides hashed first: equal lengths, so the comparison's time says nothing about the key.
+    if (!constantTimeEqual(await sha256(presented), await expected)) {
+      throw new GatewayError({
+        status: 401,
+        code: "invalid_admin_key",
+        type: "invalid_request_error",
+        message: "Incorrect admin key provided.",
+        shouldRetry: false,
+      });
+    }
+    await next();
+  };
+}
+
+/** The body, validated; the first problem as a 400 naming its field. */
+async function readValid<T>(c: Context<AppEnv>, schema: z.ZodType<T>): Promise<T> {
+  const body = await readJsonBody(c.req.raw);
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  // The schemas are strict; a misspelt field is named, as OpenAI does, rather than silently ignored.
+  if (issue.code === "unrecognized_keys") {
+    const param = formatParam([...issue.path, issue.keys[0] ?? ""]);
+    throw badRequest(`Unknown parameter: '${param}'.`, param, "unknown_parameter");
+  }
+  throw issueToBadRequest(issue, body);
+}
+
+function found<T>(value: T | undefined, id: string): T {
+  if (value !== undefined) return value;
+  throw new GatewayError({ status: 404, code: "key_not_found", param: "id", message: `No API key has the id '${id.slice(0, 100)}'.` });
+}
+
+function usageQueryFrom(text: { groupBy?: string | undefined; from?: string | undefined; to?: string | undefined }): UsageQuery {
+  try {
+    return parseUsageQuery(text);
+  } catch (error) {
+    if (error instanceof UsageQueryError) throw badRequest(`Invalid '${error.param}': ${error.message}.`, error.param, "invalid_value");
+    throw error;
+  }
+}

@@ -1,0 +1,85 @@
+// Virtual keys in the database. Every lookup reads the row afresh, so a key
+// revoked or changed through any gateway process (or the CLI) counts on the
+// next request everywhere.
+import type { Kysely, Selectable } from "kysely";
+import type { KeySettings, KeyStore, VirtualKey } from "../access/virtual-keys.js";
+import type { ApiKeysTable, DatabaseSchema } from "./schema.js";
+
+export class KeyRepository implements KeyStore {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  async create(key: VirtualKey, secretHash: string): Promise<void> {
+    await this.db
+      .insertInto("api_keys")
+      .values({ id: key.id, secret_hash: secretHash, hint: key.hint, created_at: key.createdAt, updated_at: key.updatedAt, ...columnsOf(key) })
+      .execute();
+  }
+
+  async list(): Promise<VirtualKey[]> {
+    const rows = await this.db.selectFrom("api_keys").selectAll().orderBy("created_at").orderBy("id").execute();
+    return rows.map(keyOf);
+  }
+
+  async get(id: string): Promise<VirtualKey | undefined> {
+    const row = await this.db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+    return row && keyOf(row);
+  }
+
+  async findBySecretHash(secretHash: string): Promise<VirtualKey | undefined> {
+    const row = await this.db.selectFrom("api_keys").selectAll().where("secret_hash", "=", secretHash).executeTakeFirst();
+    return row && keyOf(row);
+  }
+
+  async update(id: string, changes: Partial<KeySettings>, now: number): Promise<VirtualKey | undefined> {
+    const current = await this.get(id);
+    if (current === undefined) return undefined;
+    // A revoked key stays revoked: its secret may be out there.
+    const status = current.status === "revoked" ? "revoked" : (changes.status ?? current.status);
+    const next: VirtualKey = { ...current, ...changes, status, updatedAt: now };
+    await this.db
+      .updateTable("api_keys")
+      .set({ ...columnsOf(next), updated_at: now })
+      .where("id", "=", id)
+      .execute();
+    return next;
+  }
+}
+
+function columnsOf(key: KeySettings) {
+  return {
+    name: key.name,
+    owner: key.owner,
+    models: key.models === null ? null : JSON.stringify(key.models),
+    budget_period: key.budget?.period ?? null,
+    budget_tokens: key.budget?.tokens ?? null,
+    budget_nano_aiu: key.budget?.nanoAiu ?? null,
+    rpm_limit: key.rpmLimit,
+    max_parallel: key.maxParallel,
+    expires_at: key.expiresAt,
+    status: key.status,
+  };
+}
+
+function keyOf(row: Selectable<ApiKeysTable>): VirtualKey {
+  const budgetTokens = numberOrNull(row.budget_tokens);
+  const budgetNanoAiu = numberOrNull(row.budget_nano_aiu);
+  return {
+    id: row.id,
+    name: row.name,
+    owner: row.owner,
+    hint: row.hint,
+    models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+    budget: row.budget_period === null ? null : { period: row.budget_period, tokens: budgetTokens, nanoAiu: budgetNanoAiu },
+    rpmLimit: row.rpm_limit,
+    maxParallel: row.max_parallel,
+    expiresAt: numberOrNull(row.expires_at),
+    status: row.status,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** PostgreSQL's bigint comes back as a string. */
+export function numberOrNull(value: number | string | null): number | null {
+  return value === null ? null : Number(value);
+}
