@@ -13,8 +13,8 @@ export interface GatewayProcess {
 }
 
 export interface GatewayProcessSetup {
-  /** The scripted model's base URL (BYOK). */
-  upstreamUrl: string;
+  /** The scripted model's base URL (BYOK); without it, the Copilot path (give its settings in `env`). */
+  upstreamUrl?: string;
   dataDir: string;
   env?: Record<string, string>;
 }
@@ -27,8 +27,7 @@ export function startGatewayProcess({ upstreamUrl, dataDir, env = {} }: GatewayP
       HOST: "127.0.0.1",
       PORT: "0",
       COPILOT_GATEWAY_DATA_DIR: dataDir,
-      COPILOT_PROVIDER_BASE_URL: upstreamUrl,
-      COPILOT_PROVIDER_API_KEY: "provider-secret-value",
+      ...(upstreamUrl ? { COPILOT_PROVIDER_BASE_URL: upstreamUrl, COPILOT_PROVIDER_API_KEY: "provider-secret-value" } : {}),
       GATEWAY_SHUTDOWN_GRACE_SECONDS: "5",
       ...env,
     },

@@ -1,0 +1,121 @@
+// Several gateway processes, one truth: two real gateway processes on one
+// database (PostgreSQL, and SQLite sharing a data directory) enforce one
+// budget and one per-minute limit spent through both, refuse a key revoked
+// through the other on the very next request, and report usage from both.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/databases.js";
+import { TEST_MODEL } from "../support/gateway.js";
+import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";
+import { ScriptedUpstream, sleep } from "../support/upstream.js";
+
+const ADMIN_KEY = "admin-key-for-the-team-test";
+
+describe.each(DATABASE_KINDS)("two gateway processes on one %s database", (kind) => {
+  let upstream: ScriptedUpstream;
+  let database: TestDatabase;
+  const dirs: string[] = [];
+  let first: GatewayProcess;
+  let second: GatewayProcess;
+
+  beforeAll(async () => {
+    upstream = await new ScriptedUpstream([TEST_MODEL]).start();
+    database = await createTestDatabase(kind);
+    // SQLite is a file in the data directory, so there the processes share it; PostgreSQL needs no sharing.
+    const launch = async () => {
+      const dataDir = kind === "sqlite" ? database.options.dataDir : await mkdtemp(join(tmpdir(), "cgw-team-"));
+      if (kind !== "sqlite") dirs.push(dataDir);
+      const env: Record<string, string> = { GATEWAY_ADMIN_KEY: ADMIN_KEY };
+      if (database.options.databaseUrl) env.DATABASE_URL = database.options.databaseUrl;
+      return startGatewayProcess({ upstreamUrl: upstream.baseUrl, dataDir, env });
+    };
+    [first, second] = await Promise.all([launch(), launch()]);
+  });
+  afterAll(async () => {
+    for (const gateway of [first, second]) {
+      if (gateway && gateway.child.exitCode === null) {
+        gateway.child.kill("SIGTERM");
+        await gateway.exited;
+      }
+    }
+    await upstream?.stop();
+    await database?.dispose();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  const admin = async (gateway: GatewayProcess, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${gateway.baseUrl.replace(/\/v1$/, "")}/admin${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, json: (await response.json()) as Record<string, any> };
+  };
+  const chat = (gateway: GatewayProcess, key: string) =>
+    fetch(`${gateway.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: TEST_MODEL, messages: [{ role: "user", content: "hello" }] }),
+    });
+  /** A turn's record is written as its answer ends: wait until the key has this many. */
+  const recorded = async (gateway: GatewayProcess, keyId: string, requests: number) => {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const { json } = await admin(gateway, "GET", "/usage?group_by=key");
+      const row = (json.data as Array<{ group: { key: string }; requests: number }>).find((entry) => entry.group.key === keyId);
+      if ((row?.requests ?? 0) >= requests) return;
+      await sleep(50);
+    }
+    throw new Error(`${keyId} never reached ${requests} recorded requests`);
+  };
+
+  it("enforces one budget spent through both processes", async () => {
+    // Every scripted (echo) turn costs 11 + 7 tokens: the third takes the key past 40.
+    const created = await admin(first, "POST", "/keys", { name: "shared budget", budget: { period: "month", tokens: 40 } });
+    expect(created.status).toBe(201);
+    const { id, key } = created.json as { id: string; key: string };
+    let turns = 0;
+    for (const gateway of [first, second, first]) {
+      expect((await chat(gateway, key)).status).toBe(200);
+      await recorded(second, id, ++turns);
+    }
+    for (const gateway of [second, first]) {
+      const refused = await chat(gateway, key);
+      expect(refused.status).toBe(429);
+      expect((await refused.json()).error.code).toBe("insufficient_quota");
+    }
+    const shown = await admin(second, "GET", `/keys/${id}`);
+    expect(shown.json.spent.tokens).toBe(54);
+  });
+
+  it("refuses a key revoked through one process on the other's next request", async () => {
+    const { json } = await admin(first, "POST", "/keys", { name: "to revoke" });
+    expect((await chat(second, json.key)).status).toBe(200);
+    expect((await admin(first, "DELETE", `/keys/${json.id}`)).json.status).toBe("revoked");
+    const refused = await chat(second, json.key);
+    expect(refused.status).toBe(401);
+    expect((await refused.json()).error.message).toMatch(/revoked/);
+  });
+
+  it("counts one key's requests per minute across both processes", async () => {
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 10_000) await sleep(left + 50);
+    const { json } = await admin(second, "POST", "/keys", { name: "three a minute", rpm_limit: 3 });
+    for (const gateway of [first, second, first]) expect((await chat(gateway, json.key)).status).toBe(200);
+    const refused = await chat(second, json.key);
+    expect(refused.status).toBe(429);
+    expect((await refused.json()).error.code).toBe("rate_limit_exceeded");
+  });
+
+  it("reports the turns of both processes in one usage report", async () => {
+    const { json } = await admin(second, "POST", "/keys", { name: "reported", owner: "dana" });
+    expect((await chat(first, json.key)).status).toBe(200);
+    expect((await chat(second, json.key)).status).toBe(200);
+    await recorded(first, json.id, 2);
+    for (const gateway of [first, second]) {
+      const report = await admin(gateway, "GET", "/usage?group_by=owner,model");
+      expect(report.json.data).toContainEqual(expect.objectContaining({ group: { owner: "dana", model: TEST_MODEL }, requests: 2, input_tokens: 22, output_tokens: 14 }));
+    }
+  });
+});
