@@ -18,13 +18,14 @@ export interface GatewayErrorInit {
   type?: OpenAIErrorType;
   code?: string | null;
   param?: string | null;
-  /**
-   * Sent as `Retry-After` (seconds) and `retry-after-ms`. Clamped to 60 s, which
-   * is what SDKs honour, unless `shouldRetry` is false: then it says when, however far (a budget's renewal).
-   */
+  /** Sent as `Retry-After` (seconds) and `retry-after-ms`; clamped to 60 s, which is what SDKs honour. */
   retryAfterSeconds?: number;
   /** False: a Stainless SDK (openai-node, anthropic) must not retry (`x-should-retry: false`). */
   shouldRetry?: boolean;
+  /** Further response headers (a budget's renewal time). */
+  headers?: Record<string, string>;
+  /** What an operator may read but a client must not (the provider's own words, with its URL and setting names): logged, never sent. */
+  detail?: string;
 }
 
 const DEFAULT_TYPE: Record<number, OpenAIErrorType> = {
@@ -46,16 +47,19 @@ export class GatewayError extends Error {
   readonly param: string | null;
   readonly retryAfterSeconds: number | undefined;
   readonly shouldRetry: boolean | undefined;
+  readonly detail: string | undefined;
+  private readonly extraHeaders: Record<string, string> | undefined;
 
   constructor(init: GatewayErrorInit) {
-    super(init.message);
+    super(presentable(init.message, MAX_MESSAGE_CHARS));
     this.name = "GatewayError";
     this.status = init.status;
     this.type = init.type ?? DEFAULT_TYPE[init.status] ?? (init.status >= 500 ? "server_error" : "invalid_request_error");
     this.code = init.code ?? null;
-    this.param = init.param ?? null;
-    const ceiling = init.shouldRetry === false ? Infinity : 60;
-    this.retryAfterSeconds = init.retryAfterSeconds === undefined ? undefined : Math.min(ceiling, Math.max(0, init.retryAfterSeconds));
+    this.param = init.param === null || init.param === undefined ? null : presentable(init.param, MAX_PARAM_CHARS);
+    this.detail = init.detail;
+    this.extraHeaders = init.headers;
+    this.retryAfterSeconds = init.retryAfterSeconds === undefined ? undefined : Math.min(60, Math.max(0, init.retryAfterSeconds));
     this.shouldRetry = init.shouldRetry;
   }
 
@@ -66,7 +70,7 @@ export class GatewayError extends Error {
 
   /** Headers that tell clients how to retry. */
   headers(): Record<string, string> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.extraHeaders };
     if (this.retryAfterSeconds !== undefined) {
       headers["retry-after"] = String(Math.ceil(this.retryAfterSeconds));
       headers["retry-after-ms"] = String(Math.round(this.retryAfterSeconds * 1000));
@@ -74,6 +78,24 @@ export class GatewayError extends Error {
     if (this.shouldRetry !== undefined) headers["x-should-retry"] = String(this.shouldRetry);
     return headers;
   }
+}
+
+/** Messages echo client values (a model name, an id): one of 10 MB must not come back whole. */
+const MAX_MESSAGE_CHARS = 2_000;
+const MAX_PARAM_CHARS = 300;
+/** No word of a message the gateway writes is this long; a longer one is an echoed value. */
+const MAX_WORD_CHARS = 200;
+const ECHO_KEPT_CHARS = 100;
+
+/**
+ * Text fit to send: any overlong run without spaces cut to its first 100
+ * characters and "…", the whole to `max`, and lone surrogates as U+FFFD
+ * (what the gateway writes must be valid Unicode, whatever it echoes).
+ */
+function presentable(text: string, max: number): string {
+  let shown = text.length > MAX_WORD_CHARS ? text.replace(new RegExp(`\\S{${MAX_WORD_CHARS + 1},}`, "g"), (word) => `${word.slice(0, ECHO_KEPT_CHARS)}…`) : text;
+  if (shown.length > max) shown = `${shown.slice(0, max)}…`;
+  return shown.replace(/[\uD800-\uDFFF]/gu, "\uFFFD");
 }
 
 export function badRequest(message: string, param: string | null = null, code: string | null = null): GatewayError {

@@ -29,6 +29,7 @@ import { renderSessionPrompt, systemPromptOf } from "../turns/prompt.js";
 import { runTurn, type Turn, type TurnOutcome } from "../turns/run-turn.js";
 import { checkedOutput, structuredOutputCheck } from "../turns/structured-output.js";
 import { offeredTools, requireToolCall, requiresToolCall } from "../turns/tool-choice.js";
+import { withinDeadline } from "../turns/deadline.js";
 import { runtimeCallError } from "../turns/upstream-errors.js";
 import { hash } from "./fingerprint.js";
 import { historyEvents, type SeededHistory } from "./history-events.js";
@@ -119,6 +120,22 @@ export class ConversationService {
     return resolved;
   }
 
+  /** The sessions held for conversations to continue: live (connected) or suspended. */
+  sessionCounts(): { live: number; suspended: number } {
+    let live = 0;
+    for (const held of this.ledger.sessions()) if (held.live) live++;
+    return { live, suspended: this.ledger.size - live };
+  }
+
+  /**
+   * The runtime died, and every session with it: forget them all, so their
+   * conversations go on seeded on the next request. They are closed (their
+   * state deleted) once a runtime answers again.
+   */
+  forgetSessions(): void {
+    for (const held of this.ledger.takeAll()) void this.runtime.closeSession(held.sessionId);
+  }
+
   /** The models served; with a caller's GitHub token, those that identity may use. */
   async servedModels(gitHubToken?: string): Promise<ModelEntry[]> {
     try {
@@ -184,10 +201,12 @@ export class ConversationService {
     try {
       if (!held.live) {
         await held.suspending;
-        held.live = await this.runtime.resumeSession(held.sessionId, held.spec);
+        held.live = await this.bounded(this.runtime.resumeSession(held.sessionId, held.spec), "resume the session", conversation.signal);
       }
-    } catch {
+    } catch (error) {
       this.ledger.discard(entry);
+      // A runtime that is stuck (or a shutdown) ends the request; any other failure is served another way.
+      if (error instanceof GatewayError) throw error;
       return undefined;
     }
     const session = held.live;
@@ -209,10 +228,11 @@ export class ConversationService {
       // must be session.start"), so the source is reconnected for the fork.
       if (!source.live) {
         await source.suspending;
-        source.live = await this.runtime.resumeSession(source.sessionId, source.spec);
+        source.live = await this.bounded(this.runtime.resumeSession(source.sessionId, source.spec), "resume the session", conversation.signal);
       }
-      session = await this.runtime.forkSession(source.sessionId, point.eventId, conversation.spec);
-    } catch {
+      session = await this.bounded(this.runtime.forkSession(source.sessionId, point.eventId, conversation.spec), "fork the session", conversation.signal);
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
       return undefined;
     } finally {
       this.suspend(source);
@@ -243,11 +263,13 @@ export class ConversationService {
     let seeded: SeededHistory | undefined;
     let session: CopilotSession;
     try {
-      session = await this.runtime.seedSession(conversation.spec, (sessionId, workingDirectory) => {
+      const seeding = this.runtime.seedSession(conversation.spec, (sessionId, workingDirectory) => {
         seeded = historyEvents(history, { sessionId, cwd: workingDirectory, now: new Date(), newId: randomUUID });
         return seeded.events;
       });
+      session = await this.bounded(seeding, "open the seeded session", conversation.signal);
     } catch (error) {
+      if (error instanceof GatewayError) throw error;
       this.logger.warn("history flattened: the session could not be seeded", { reason: error instanceof Error ? error.message : String(error), messages: history.length });
       return undefined;
     }
@@ -266,8 +288,9 @@ export class ConversationService {
   private async openFresh(conversation: Conversation, origin: "new" | "flattened"): Promise<RunningTurn> {
     let session: CopilotSession;
     try {
-      session = await this.runtime.openSession(conversation.spec);
+      session = await this.bounded(this.runtime.openSession(conversation.spec), "open a session", conversation.signal);
     } catch (error) {
+      if (error instanceof GatewayError) throw error;
       throw runtimeCallError(error, "open a session");
     }
     const entry = this.adopt(conversation, session);
@@ -282,9 +305,16 @@ export class ConversationService {
     try {
       await running.turn.started;
     } catch (error) {
+      // The turn's deadline (504) or a shutdown (503) is passed on as it is.
+      if (error instanceof GatewayError) throw error;
       throw runtimeCallError(error, "start the turn");
     }
     return running;
+  }
+
+  /** A runtime call made while starting a turn, bounded by the turn's deadline; a session it opens too late is closed. */
+  private bounded(call: Promise<CopilotSession>, action: string, signal: AbortSignal): Promise<CopilotSession> {
+    return withinDeadline(call, this.options.deadlineMs, action, signal, (late) => this.runtime.closeSession(late));
   }
 
   private adopt(conversation: Conversation, session: CopilotSession): LedgerEntry<HeldSession> {
@@ -303,9 +333,11 @@ export class ConversationService {
     try {
       await running.turn.started;
       return running;
-    } catch {
-      // The turn's own error is never read: the request is served another way.
+    } catch (error) {
       this.ledger.discard(entry);
+      // The deadline passed (or the gateway is shutting down): trying another way would only wait again.
+      if (error instanceof GatewayError) throw error;
+      // Otherwise the turn's own error is never read: the request is served another way.
       return undefined;
     }
   }

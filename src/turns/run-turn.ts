@@ -298,13 +298,23 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
     started = Promise.reject(new Error("the client went away before the turn started"));
   } else {
     startDeadline();
-    started = options.begin().then(
+    const begun = options.begin().then(
       () => undefined,
       (error: unknown) => {
         fail(runtimeCallError(error, "start the turn"));
         throw error;
       },
     );
+    // The runtime may never answer the send (a lone surrogate, a schema nested
+    // ~125 deep): a turn that ends first — the deadline, the client leaving —
+    // settles `started` too, or its owner would wait for ever.
+    // A turn that ended naturally was taken, even if the send's reply is still on its way.
+    const endedFirst = outcome.then((result) => {
+      if (result.kind === "failed") throw result.error;
+      if (result.kind === "client_aborted") throw new Error("the client went away before the session took the turn");
+    });
+    started = Promise.race([begun, endedFirst]);
+    begun.catch(() => undefined);
   }
   // Owners that do not wait for `started` learn of the failure from the events.
   started.catch(() => undefined);

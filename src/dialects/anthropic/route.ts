@@ -9,6 +9,7 @@ import { GatewayError } from "../../http/errors.js";
 import { readJsonBody } from "../../http/json-body.js";
 import type { Logger } from "../../http/logger.js";
 import { answerTurn, type TurnRouteDeps } from "../../http/answer-turn.js";
+import type { RequestLimits } from "../shared/limits.js";
 import { estimateInputTokens } from "./count-tokens.js";
 import { anthropicErrorHandler } from "./error-handler.js";
 import { collectMessage } from "./json.js";
@@ -18,6 +19,8 @@ import { AnthropicStreamEncoder, pingFrame, type MessageMeta } from "./stream.js
 export interface MessagesRouteDeps extends TurnRouteDeps {
   /** Where unexpected failures are logged; silent when absent. */
   logger?: Logger;
+  /** What one request may ask of the runtime; DEFAULT_LIMITS when absent. */
+  limits?: RequestLimits;
 }
 
 /** Mount at `/messages` under the API sub-app (so it serves `/v1/messages` and `/messages`). */
@@ -26,8 +29,9 @@ export function messagesRoute(deps: MessagesRouteDeps): Hono<AppEnv> {
   // Every error of this sub-app leaves in the Anthropic shape, whatever the app's own onError does.
   app.onError(anthropicErrorHandler(deps.logger));
 
+  const parseOptions = deps.limits ? { limits: deps.limits } : {};
   app.post("/", async (c) => {
-    const { turn: request, stream, thinking } = parseMessagesRequest(await readJsonBody(c.req.raw));
+    const { turn: request, stream, thinking } = parseMessagesRequest(await readJsonBody(c.req.raw), parseOptions);
     const meta: MessageMeta = {
       id: `msg_${crypto.randomUUID().replaceAll("-", "")}`,
       model: request.model,
@@ -50,7 +54,7 @@ export function messagesRoute(deps: MessagesRouteDeps): Hono<AppEnv> {
 
   // The same body as /messages (minus max_tokens); the model is not checked: the estimate does not depend on it.
   app.post("/count_tokens", async (c) => {
-    const { turn } = parseMessagesRequest(await readJsonBody(c.req.raw));
+    const { turn } = parseMessagesRequest(await readJsonBody(c.req.raw), parseOptions);
     return c.json({ input_tokens: estimateInputTokens(turn) });
   });
 

@@ -1,6 +1,8 @@
 // `tools` / `tool_choice` → the tool definitions and choice a turn offers the model.
 import { badRequest } from "../../http/errors.js";
 import type { ToolChoice, ToolDefinition } from "../../turns/events.js";
+import type { RequestLimits } from "../shared/limits.js";
+import { checkTool, checkToolCount } from "../shared/request-guard.js";
 import type { MessagesRequestBody, ToolBody } from "./schema.js";
 
 /**
@@ -8,7 +10,8 @@ import type { MessagesRequestBody, ToolBody } from "./schema.js";
  * `code_execution_…`) run on Anthropic's side; the gateway cannot run them, so
  * they are a 400 rather than a tool the model is offered and nobody answers.
  */
-export function toToolDefinitions(tools: MessagesRequestBody["tools"]): ToolDefinition[] {
+export function toToolDefinitions(tools: MessagesRequestBody["tools"], limits: RequestLimits): ToolDefinition[] {
+  checkToolCount(tools?.length ?? 0, "tools", limits);
   return (tools ?? []).map((tool, i) => {
     if (tool.type !== null && tool.type !== undefined && tool.type !== "custom") {
       throw badRequest(
@@ -17,6 +20,7 @@ export function toToolDefinitions(tools: MessagesRequestBody["tools"]): ToolDefi
         "unsupported_value",
       );
     }
+    checkTool({ ...tool, parameters: tool.input_schema }, { name: `tools[${i}].name`, description: `tools[${i}].description`, parameters: `tools[${i}].input_schema` }, limits);
     return toToolDefinition(tool);
   });
 }

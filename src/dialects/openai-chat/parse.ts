@@ -2,6 +2,8 @@
 import { badRequest } from "../../http/errors.js";
 import type { ResponseFormat, TurnRequest } from "../../turns/events.js";
 import { issueToBadRequest } from "../shared/issue-to-error.js";
+import { DEFAULT_LIMITS, type RequestLimits } from "../shared/limits.js";
+import { checkJsonBody, checkModelName, checkPromptSize, checkSchema } from "../shared/request-guard.js";
 import { toReasoningEffort } from "../shared/reasoning-effort.js";
 import { toConversation } from "./messages.js";
 import { chatRequestSchema, type ChatRequestBody } from "./schema.js";
@@ -14,21 +16,30 @@ export interface ParsedChatRequest {
   includeUsage: boolean;
 }
 
+export interface ChatParseOptions {
+  /** What one request may ask of the runtime; DEFAULT_LIMITS when absent. */
+  limits?: RequestLimits;
+}
+
 /**
  * Validates and maps a request body (already JSON-parsed). Unknown fields are
  * ignored anywhere; a malformed or out-of-range value of a field the gateway
- * uses throws a 400 `GatewayError` whose `param` names it in OpenAI's notation.
+ * uses, or anything beyond `limits` (limits.ts), throws a 400 `GatewayError`
+ * whose `param` names it in OpenAI's notation.
  */
-export function parseChatRequest(body: unknown): ParsedChatRequest {
+export function parseChatRequest(body: unknown, options: ChatParseOptions = {}): ParsedChatRequest {
+  const limits = options.limits ?? DEFAULT_LIMITS;
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw badRequest("The request body must be a JSON object.", null);
   }
+  checkJsonBody(body, limits);
   const result = chatRequestSchema.safeParse(body);
   if (!result.success) throw issueToBadRequest(result.error.issues[0]!, body);
   const request = result.data;
+  checkModelName(request.model);
 
   rejectMultipleChoices(request.n);
-  const tools = toToolDefinitions(request);
+  const tools = toToolDefinitions(request, limits);
   const turn: TurnRequest = {
     model: request.model,
     messages: toConversation(request.messages),
@@ -43,7 +54,9 @@ export function parseChatRequest(body: unknown): ParsedChatRequest {
   const reasoningEffort = toReasoningEffort(request.reasoning_effort, "reasoning_effort");
   if (reasoningEffort !== undefined) turn.reasoningEffort = reasoningEffort;
   const responseFormat = toResponseFormat(request.response_format);
+  if (responseFormat?.type === "json_schema") checkSchema(responseFormat.schema, "response_format.json_schema.schema", limits);
   if (responseFormat !== undefined) turn.responseFormat = responseFormat;
+  checkPromptSize(turn, "messages", limits);
 
   const stream = request.stream ?? false;
   return { turn, stream, includeUsage: stream && request.stream_options?.include_usage === true };

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../../http/env.js";
 import { readJsonBody } from "../../http/json-body.js";
 import { answerTurn, type TurnRouteDeps } from "../../http/answer-turn.js";
+import type { RequestLimits } from "../shared/limits.js";
 import { collectChatCompletion } from "./json.js";
 import { parseChatRequest } from "./parse.js";
 import { createChatStreamEncoder, keepAliveFrame, type ChatResponseMeta } from "./stream.js";
@@ -11,11 +12,13 @@ import { createChatStreamEncoder, keepAliveFrame, type ChatResponseMeta } from "
 export interface ChatRouteDeps extends TurnRouteDeps {
   /** False in strict mode: no reasoning fields in responses. */
   reasoning: boolean;
+  /** What one request may ask of the runtime; DEFAULT_LIMITS when absent. */
+  limits?: RequestLimits;
 }
 
 export function chatCompletionsRoute(deps: ChatRouteDeps): Hono<AppEnv> {
   return new Hono<AppEnv>({ strict: false }).post("/", async (c) => {
-    const { turn: request, stream, includeUsage } = parseChatRequest(await readJsonBody(c.req.raw));
+    const { turn: request, stream, includeUsage } = parseChatRequest(await readJsonBody(c.req.raw), deps.limits ? { limits: deps.limits } : {});
     const meta: ChatResponseMeta = {
       id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`,
       created: Math.floor(Date.now() / 1000),

@@ -2,11 +2,24 @@
 // B.7 #43) → the tool definitions and choice a turn offers the model.
 import { badRequest } from "../../http/errors.js";
 import type { ToolChoice, ToolDefinition } from "../../turns/events.js";
+import type { RequestLimits } from "../shared/limits.js";
+import { checkTool, checkToolCount } from "../shared/request-guard.js";
 import type { ChatRequestBody, FunctionDefinitionBody } from "./schema.js";
 
-export function toToolDefinitions(body: ChatRequestBody): ToolDefinition[] {
-  if (body.tools) return body.tools.map((tool) => toToolDefinition(tool.function));
-  return (body.functions ?? []).map(toToolDefinition);
+/** Each tool is checked against `limits` (name shape, description and schema size) where the client wrote it. */
+export function toToolDefinitions(body: ChatRequestBody, limits: RequestLimits): ToolDefinition[] {
+  if (body.tools) {
+    checkToolCount(body.tools.length, "tools", limits);
+    return body.tools.map((tool, i) => checked(tool.function, `tools[${i}].function`, limits));
+  }
+  const functions = body.functions ?? [];
+  checkToolCount(functions.length, "functions", limits);
+  return functions.map((fn, i) => checked(fn, `functions[${i}]`, limits));
+}
+
+function checked(fn: FunctionDefinitionBody, at: string, limits: RequestLimits): ToolDefinition {
+  checkTool(fn, { name: `${at}.name`, description: `${at}.description`, parameters: `${at}.parameters` }, limits);
+  return toToolDefinition(fn);
 }
 
 /**

@@ -4,6 +4,8 @@ import { badRequest } from "../../http/errors.js";
 import type { ConversationMessage, ResponseFormat, TurnRequest } from "../../turns/events.js";
 import { structuredOutputCheck } from "../../turns/structured-output.js";
 import { issueToBadRequest } from "../shared/issue-to-error.js";
+import { DEFAULT_LIMITS, type RequestLimits } from "../shared/limits.js";
+import { checkJsonBody, checkModelName, checkPromptSize, checkSchema } from "../shared/request-guard.js";
 import { toReasoningEffort } from "../shared/reasoning-effort.js";
 import { toConversation, type ItemResolver } from "./input.js";
 import type { ResponseEcho } from "./response-object.js";
@@ -30,25 +32,30 @@ export interface ParsedResponsesRequest {
 export interface ParseOptions {
   /** Resolves `item_reference` items; without it every reference is unknown. */
   resolveItem?: ItemResolver;
+  /** What one request may ask of the runtime; DEFAULT_LIMITS when absent. */
+  limits?: RequestLimits;
 }
 
 /**
  * Validates and maps a request body (already JSON-parsed). Unknown fields are
  * ignored anywhere; a malformed value of a field the gateway uses, or a
  * feature it cannot provide (hosted tools, background mode, server-side
- * conversations and prompts), throws a 400 `GatewayError` whose `param` names
+ * conversations and prompts), or anything beyond `options.limits` (limits.ts), throws a 400 `GatewayError` whose `param` names
  * it in OpenAI's notation.
  */
 export function parseResponsesRequest(body: unknown, options: ParseOptions = {}): ParsedResponsesRequest {
+  const limits = options.limits ?? DEFAULT_LIMITS;
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw badRequest("The request body must be a JSON object.", null);
   }
+  checkJsonBody(body, limits);
   const result = responsesRequestSchema.safeParse(body);
   if (!result.success) throw issueToBadRequest(result.error.issues[0]!, body);
   const request = result.data;
+  checkModelName(request.model);
   rejectServerSideState(request);
 
-  const tools = toTools(request.tools);
+  const tools = toTools(request.tools, limits);
   const toolChoice = toToolChoice(request.tool_choice, tools.definitions);
   // Before `turn` takes the definitions: a tool search's results in the input add to them.
   const input = toConversation(request.input, options.resolveItem, tools);
@@ -65,8 +72,9 @@ export function parseResponsesRequest(body: unknown, options: ParseOptions = {})
   if (request.max_output_tokens !== null && request.max_output_tokens !== undefined) turn.maxOutputTokens = request.max_output_tokens;
   const reasoningEffort = toReasoningEffort(request.reasoning?.effort, "reasoning.effort");
   if (reasoningEffort !== undefined) turn.reasoningEffort = reasoningEffort;
-  const responseFormat = toResponseFormat(request.text?.format);
+  const responseFormat = toResponseFormat(request.text?.format, limits);
   if (responseFormat !== undefined) turn.responseFormat = responseFormat;
+  checkPromptSize(turn, "input", limits);
 
   const summary = request.reasoning?.summary ?? stringOrNull(request.reasoning?.generate_summary);
   const store = request.store ?? true;
@@ -89,7 +97,7 @@ export function parseResponsesRequest(body: unknown, options: ParseOptions = {})
       tools: tools.echoed,
       top_p: request.top_p ?? null,
       truncation: typeof request.truncation === "string" ? request.truncation : "disabled",
-      metadata: isPlainObject(request.metadata) ? request.metadata : {},
+      metadata: request.metadata ?? {},
       ...(typeof request.user === "string" ? { user: request.user } : {}),
     },
     reasoningSummary: summary !== null && summary !== undefined && summary !== "none",
@@ -134,12 +142,14 @@ function rejectServerSideState(request: ResponsesRequestBody): void {
 
 
 /** `text.format` is flat in the Responses API (`{type:"json_schema", name, schema, strict}`). */
-function toResponseFormat(format: NonNullable<ResponsesRequestBody["text"]>["format"]): ResponseFormat | undefined {
+function toResponseFormat(format: NonNullable<ResponsesRequestBody["text"]>["format"], limits: RequestLimits): ResponseFormat | undefined {
   if (format === null || format === undefined || format.type === "text") return undefined;
   if (format.type === "json_object") return { type: "json_object" };
   const mapped: ResponseFormat = { type: "json_schema", name: format.name ? format.name : "response", schema: format.schema };
   if (format.strict !== null && format.strict !== undefined) mapped.strict = format.strict;
   if (format.description !== null && format.description !== undefined) mapped.description = format.description;
+  // Before it is compiled: ajv recurses into it.
+  checkSchema(format.schema, "text.format.schema", limits);
   // Compiled here so an invalid schema is a 400 naming this dialect's field for it.
   structuredOutputCheck(mapped, "text.format.schema");
   return mapped;

@@ -15,6 +15,7 @@ import { readJsonBody } from "../../http/json-body.js";
 import { answerTurn, type TurnRouteDeps } from "../../http/answer-turn.js";
 import type { ConversationMessage, ToolCall } from "../../turns/events.js";
 import { argumentsFromInput } from "./custom-tools.js";
+import type { RequestLimits } from "../shared/limits.js";
 import { collectResponse } from "./json.js";
 import { chainTurn, parseResponsesRequest } from "./parse.js";
 import { newId, type OutputItem, type ResponseMeta, type ResponseObject } from "./response-object.js";
@@ -25,6 +26,8 @@ import { createResponsesStreamEncoder, keepAliveFrame } from "./stream.js";
 export interface ResponsesRouteDeps extends TurnRouteDeps {
   store: ResponseStore;
   logger?: Logger;
+  /** What one request may ask of the runtime; DEFAULT_LIMITS when absent. */
+  limits?: RequestLimits;
 }
 
 export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
@@ -34,7 +37,7 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
     const caller = c.get("caller")?.partition ?? "";
     const body = await readJsonBody(c.req.raw);
     const items = await referencedItems(deps.store, body, caller);
-    const parsed = parseResponsesRequest(body, { resolveItem: (id) => items.get(id) });
+    const parsed = parseResponsesRequest(body, { resolveItem: (id) => items.get(id), ...(deps.limits ? { limits: deps.limits } : {}) });
     const previous = await previousConversation(deps.store, parsed.previousResponseId, caller);
     const request = previous.length > 0 ? chainTurn(parsed, previous) : parsed.turn;
     const meta: ResponseMeta = {

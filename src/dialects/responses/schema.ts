@@ -183,6 +183,12 @@ export const responsesRequestSchema = z.looseObject({
   stream: z.boolean(expecting("a boolean")).nullish(),
   store: z.boolean(expecting("a boolean")).nullish(),
   background: z.boolean(expecting("a boolean")).nullish(),
+  // Echoed in the response, whose schema (OpenAI's) allows only this: up to 16
+  // string values, keys of at most 64 characters, values of at most 512.
+  metadata: z
+    .record(z.string().max(64, "expected a key of at most 64 characters"), z.string(expecting("a string of at most 512 characters")).max(512), expecting("an object of at most 16 string values"))
+    .refine((metadata) => Object.keys(metadata).length <= 16, "expected at most 16 keys")
+    .nullish(),
 });
 
 export type ResponsesRequestBody = z.infer<typeof responsesRequestSchema>;

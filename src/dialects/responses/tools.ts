@@ -9,6 +9,8 @@
 import { badRequest } from "../../http/errors.js";
 import type { ToolChoice, ToolDefinition } from "../../turns/events.js";
 import { formatParam } from "../shared/issue-to-error.js";
+import { DEFAULT_LIMITS, type RequestLimits } from "../shared/limits.js";
+import { checkTool, checkToolCount, checkToolName } from "../shared/request-guard.js";
 import { validate } from "./content.js";
 import { customToolDefinition } from "./custom-tools.js";
 import { customToolSchema, functionToolSchema, namespaceToolSchema, nestedFunctionToolSchema, toolSearchToolSchema, type ResponsesRequestBody, type ToolEnvelope } from "./schema.js";
@@ -63,10 +65,12 @@ export interface ParsedTools {
   definitions: ToolDefinition[];
   echoed: EchoedTool[];
   routes: ToolRoutes;
+  /** Every tool added is checked against these (name shape, description and schema size, how many). */
+  limits: RequestLimits;
 }
 
-export function toTools(tools: readonly ToolEnvelope[] | null | undefined): ParsedTools {
-  const parsed: ParsedTools = { definitions: [], echoed: [], routes: new ToolRoutes() };
+export function toTools(tools: readonly ToolEnvelope[] | null | undefined, limits: RequestLimits = DEFAULT_LIMITS): ParsedTools {
+  const parsed: ParsedTools = { definitions: [], echoed: [], routes: new ToolRoutes(), limits };
   parsed.echoed.push(...addTools(parsed, tools ?? [], ["tools"]));
   return parsed;
 }
@@ -78,6 +82,7 @@ export function toTools(tools: readonly ToolEnvelope[] | null | undefined): Pars
  */
 export function addTools(parsed: ParsedTools, tools: readonly ToolEnvelope[], at: (string | number)[]): EchoedTool[] {
   const echoed: EchoedTool[] = [];
+  checkToolCount(tools.length, formatParam(at) ?? "tools", parsed.limits);
   const list = tools.map((tool, i) => ({ tool, path: [...at, i] }));
   // Top-level tools first, so they keep their own names whatever the namespaces hold.
   for (const { tool, path } of list) {
@@ -87,18 +92,25 @@ export function addTools(parsed: ParsedTools, tools: readonly ToolEnvelope[], at
   }
   for (const { tool, path } of list) {
     if (tool.type !== "namespace") continue;
+    // Cheap before the members are walked: thousands of tools are refused at once.
+    checkToolCount(parsed.definitions.length + (Array.isArray(tool.tools) ? tool.tools.length : 0), formatParam(at) ?? "tools", parsed.limits);
     const namespace = validate(namespaceToolSchema, tool, path);
+    // Offered as `<namespace>__<name>`: the namespace must be a valid part of a tool name.
+    checkToolName(namespace.name, formatParam([...path, "name"])!);
     const members = namespace.tools.flatMap((member, j) => {
       if (member.type !== "function" && member.type !== "custom") throw unsupportedTool(member.type, [...path, "tools", j], "namespace");
       return addTool(parsed, member, [...path, "tools", j], namespace.name) ?? [];
     });
     echoed.push({ type: "namespace", name: namespace.name, description: namespace.description ?? "", tools: members });
   }
+  // Counted once offered, so namespace members and a tool search's results count too.
+  checkToolCount(parsed.definitions.length, formatParam(at) ?? "tools", parsed.limits);
   return echoed;
 }
 
 function addToolSearch(parsed: ParsedTools, tool: ToolEnvelope, path: (string | number)[]): EchoedToolSearch | undefined {
   const search = validate(toolSearchToolSchema, tool, path);
+  checkTool({ name: TOOL_SEARCH, ...search }, toolParams(path), parsed.limits);
   // A search OpenAI runs over tools it hosts cannot run here.
   if (search.execution !== "client") throw unsupportedTool(`tool_search' with execution '${search.execution ?? "server"}`, path);
   if (parsed.routes.has(TOOL_SEARCH)) return undefined;
@@ -113,6 +125,9 @@ function addToolSearch(parsed: ParsedTools, tool: ToolEnvelope, path: (string | 
 function addTool(parsed: ParsedTools, tool: ToolEnvelope, path: (string | number)[], namespace: string | undefined): EchoedFunctionTool | EchoedCustomTool | undefined {
   if (tool.type === "custom") {
     const custom = validate(customToolSchema, tool, path);
+    // The grammar reaches the model inside the description, so it counts towards it.
+    const described = customToolDefinition(custom).description;
+    checkTool({ name: custom.name, description: described }, toolParams(path), parsed.limits);
     if (parsed.routes.has(custom.name, namespace)) return undefined;
     const offered = parsed.routes.offer({ name: custom.name, kind: "custom", ...(namespace ? { namespace } : {}) });
     parsed.definitions.push({ ...customToolDefinition(custom), name: offered });
@@ -124,6 +139,7 @@ function addTool(parsed: ParsedTools, tool: ToolEnvelope, path: (string | number
     };
   }
   const fn = functionOf(tool, path);
+  checkTool(fn, toolParams(tool.name === undefined && typeof tool.function === "object" ? [...path, "function"] : path), parsed.limits);
   if (parsed.routes.has(fn.name, namespace)) return undefined;
   const definition: ToolDefinition = { name: parsed.routes.offer({ name: fn.name, kind: "function", ...(namespace ? { namespace } : {}) }) };
   const description = [namespace ? `(In the '${namespace}' namespace.)` : "", fn.description ?? ""].filter(Boolean).join(" ");
@@ -132,6 +148,11 @@ function addTool(parsed: ParsedTools, tool: ToolEnvelope, path: (string | number
   parsed.definitions.push(definition);
   // `strict` is accepted and echoed; the runtime takes the schema as given (B.7 #42).
   return { type: "function", name: fn.name, description: fn.description ?? null, parameters: fn.parameters ?? null, strict: fn.strict ?? null };
+}
+
+function toolParams(path: (string | number)[]) {
+  const at = (key: string) => formatParam([...path, key])!;
+  return { name: at("name"), description: at("description"), parameters: at("parameters") };
 }
 
 function functionOf(tool: ToolEnvelope, path: (string | number)[]) {
