@@ -10,7 +10,7 @@ const SHUTTING_DOWN = new GatewayError({
 });
 
 export class InflightRequests {
-  private readonly active = new Set<() => void>();
+  private readonly active = new Set<(reason: GatewayError) => void>();
   private waiters: Array<() => void> = [];
 
   /**
@@ -19,7 +19,7 @@ export class InflightRequests {
    * exactly once when it is.
    */
   begin(abort: (reason: GatewayError) => void): () => void {
-    const entry = () => abort(SHUTTING_DOWN);
+    const entry = (reason: GatewayError) => abort(reason);
     this.active.add(entry);
     return () => {
       if (!this.active.delete(entry)) return;
@@ -37,8 +37,8 @@ export class InflightRequests {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Ends every request still in flight (their turns close with an error). */
-  abortAll(): void {
-    for (const abort of [...this.active]) abort();
+  /** Ends every request still in flight: their turns close with this error (by default, shutting down). */
+  abortAll(reason: GatewayError = SHUTTING_DOWN): void {
+    for (const abort of [...this.active]) abort(reason);
   }
 }

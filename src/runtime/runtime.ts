@@ -21,7 +21,8 @@ export interface ProviderSettings {
 }
 
 export interface RuntimeSettings {
-  connection: { kind: "embedded" } | { kind: "external"; url: string };
+  /** An external runtime's `token`: the connection token it was started with (COPILOT_CONNECTION_TOKEN). */
+  connection: { kind: "embedded" } | { kind: "external"; url: string; token?: string };
   /** Session state and per-session scratch directories live below it. */
   dataDir: string;
   /**
@@ -39,6 +40,8 @@ export interface RuntimeSettings {
   modelsTtlMs: number;
   /** Environment of an embedded runtime process; the gateway's own by default. */
   env?: Record<string, string | undefined>;
+  /** How a hung runtime is noticed: a ping every `intervalMs`, `failures` in a row not answered within `timeoutMs`. */
+  heartbeat?: { intervalMs: number; timeoutMs: number; failures: number };
 }
 
 export interface SessionSpec {
@@ -57,6 +60,11 @@ export type SessionHistory = (sessionId: string, workingDirectory: string) => re
 /** What the HTTP layer needs from a runtime; the real one is CopilotRuntime. */
 export interface Runtime {
   readonly description: string;
+  /**
+   * Called at once when the runtime dies or stops answering (its sessions
+   * died with it); a new one is then started. Returns the unsubscribe.
+   */
+  onLost?(listener: (reason: string) => void): () => void;
   ping(): Promise<void>;
   /** The models served, or with a caller's GitHub token the models that identity may use. */
   listModels(gitHubToken?: string): Promise<ModelEntry[]>;
@@ -69,9 +77,32 @@ export interface Runtime {
   closeSession(session: CopilotSession | string): Promise<void>;
 }
 
+/** By default a ready runtime is pinged every 5 s; three pings in a row unanswered within 5 s and it counts as hung. */
+const DEFAULT_HEARTBEAT = { intervalMs: 5_000, timeoutMs: 5_000, failures: 3 };
+/** How long a call waits for a lost runtime's replacement before it is told the runtime is unavailable. */
+const RECOVERY_WAIT_MS = 5_000;
+/** Restart attempts wait 0.5 s, 1 s, 2 s … up to this: a runtime coming back is found within seconds. */
+const MAX_RESTART_DELAY_MS = 5_000;
+
+/** The runtime was lost and is not back yet: a call may be retried in a moment. */
+export class RuntimeUnavailableError extends Error {
+  override readonly name = "RuntimeUnavailableError";
+  constructor(reason: string) {
+    super(`the Copilot runtime is restarting (${reason})`);
+  }
+}
+
 export class CopilotRuntime implements Runtime {
   private client: CopilotClient;
   private starting: Promise<void> | undefined;
+  /** Set while a lost runtime is being replaced; calls wait for it rather than reach the dead one. */
+  private recovery: Promise<void> | undefined;
+  private lostReason: string | undefined;
+  private restartCount = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private missedHeartbeats = 0;
+  private stopped = false;
+  private readonly lostListeners = new Set<(reason: string) => void>();
   private modelsCache: { at: number; models: ModelEntry[] } | undefined;
   /** Per caller identity (github mode), by a hash of the token: never the token itself. */
   private readonly modelsByIdentity = new Map<string, { at: number; models: ModelEntry[] }>();
@@ -89,12 +120,25 @@ export class CopilotRuntime implements Runtime {
     return connection.kind === "embedded" ? "embedded" : `external ${connection.url}`;
   }
 
+  /** How many times a lost runtime was replaced. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  onLost(listener: (reason: string) => void): () => void {
+    this.lostListeners.add(listener);
+    return () => this.lostListeners.delete(listener);
+  }
+
   /** Starts (or restarts after a crash) the client; concurrent callers share one start. */
   start(): Promise<void> {
+    this.stopped = false;
     this.starting ??= (async () => {
       await mkdir(join(this.settings.dataDir, "scratch"), { recursive: true });
       if (this.settings.provider) this.relayBaseUrl = (await this.startRelay(this.settings.provider.baseUrl)).baseUrl;
-      await this.client.start();
+      const client = this.client;
+      await client.start();
+      this.supervise(client);
     })().catch((error: unknown) => {
       this.starting = undefined;
       throw error;
@@ -111,6 +155,9 @@ export class CopilotRuntime implements Runtime {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     this.starting = undefined;
     const errors = await this.client.stop().catch(() => []);
     if (errors.length > 0) await this.client.forceStop().catch(() => undefined);
@@ -124,6 +171,7 @@ export class CopilotRuntime implements Runtime {
 
   /** Throws, with the reason, unless the runtime answers and can reach a model. */
   async ping(): Promise<void> {
+    if (this.recovery) throw new Error(`restarting: ${this.lostReason ?? "the runtime was lost"}`);
     await this.ensureRunning();
     try {
       await withTimeout(this.client.ping(), 2_000);
@@ -266,8 +314,10 @@ export class CopilotRuntime implements Runtime {
   /** Deletes a session, live or suspended, with its scratch directory; never throws. */
   async closeSession(session: CopilotSession | string): Promise<void> {
     const sessionId = typeof session === "string" ? session : session.sessionId;
-    if (typeof session !== "string") await session.disconnect().catch(() => undefined);
-    await this.client.deleteSession(sessionId).catch(() => undefined);
+    // A call to a dead runtime never returns: wait (a while) for its successor, and bound every call.
+    await this.awaitRecovery().catch(() => undefined);
+    if (typeof session !== "string") await withTimeout(session.disconnect(), 5_000).catch(() => undefined);
+    await withTimeout(this.client.deleteSession(sessionId), 5_000).catch(() => undefined);
     const dir = this.scratchDirs.get(sessionId);
     this.scratchDirs.delete(sessionId);
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -314,8 +364,75 @@ export class CopilotRuntime implements Runtime {
   }
 
   private async ensureRunning(): Promise<CopilotClient> {
+    await this.awaitRecovery();
     await this.start();
     return this.client;
+  }
+
+  /** Waits for a lost runtime's replacement — a restart usually takes well under a second — but not through an outage. */
+  private async awaitRecovery(): Promise<void> {
+    const recovery = this.recovery;
+    if (!recovery) return;
+    const recovered = await Promise.race([recovery.then(() => true), sleep(RECOVERY_WAIT_MS).then(() => false)]);
+    if (!recovered) throw new RuntimeUnavailableError(this.lostReason ?? "the runtime was lost");
+  }
+
+  /**
+   * Notices a runtime's death at once — the connection's close (the child
+   * exited, or the external server went away) — and a hung one by missed
+   * heartbeats: a call to a runtime that no longer answers never returns.
+   */
+  private supervise(client: CopilotClient): void {
+    // The SDK has no public connection event; its JSON-RPC connection has one. Without it the heartbeat still notices.
+    const connection = (client as unknown as { connection?: { onClose?: (listener: () => void) => unknown } }).connection;
+    connection?.onClose?.(() => this.lose(client, "the runtime's connection closed"));
+    this.missedHeartbeats = 0;
+    this.heartbeat ??= setInterval(() => void this.beat(), (this.settings.heartbeat ?? DEFAULT_HEARTBEAT).intervalMs).unref();
+  }
+
+  private async beat(): Promise<void> {
+    const client = this.client;
+    const { timeoutMs, failures } = this.settings.heartbeat ?? DEFAULT_HEARTBEAT;
+    if (this.recovery || this.starting === undefined) return;
+    try {
+      await withTimeout(client.ping(), timeoutMs);
+      this.missedHeartbeats = 0;
+    } catch {
+      if (++this.missedHeartbeats >= failures) this.lose(client, `the runtime did not answer ${failures} pings in a row`);
+    }
+  }
+
+  /** The runtime `client` is gone: tell the listeners (its turns and sessions are gone too) and replace it. */
+  private lose(client: CopilotClient, reason: string): void {
+    if (client !== this.client || this.recovery || this.stopped) return;
+    this.lostReason = reason;
+    this.restartCount++;
+    this.recovery = this.replace(client).finally(() => {
+      this.recovery = undefined;
+      this.lostReason = undefined;
+    });
+    for (const listener of this.lostListeners) listener(reason);
+  }
+
+  /** New clients, with growing pauses between attempts, until one answers (or the runtime is stopped). */
+  private async replace(lost: CopilotClient): Promise<void> {
+    await withTimeout(lost.forceStop(), 5_000).catch(() => undefined);
+    for (let attempt = 0; !this.stopped; attempt++) {
+      if (attempt > 0) await sleep(Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** (attempt - 1)));
+      if (this.stopped) return;
+      this.client = this.createClient();
+      this.starting = undefined;
+      this.modelsCache = undefined;
+      this.modelsByIdentity.clear();
+      try {
+        await this.start();
+        await withTimeout(this.client.ping(), (this.settings.heartbeat ?? DEFAULT_HEARTBEAT).timeoutMs);
+        return;
+      } catch (error) {
+        this.lostReason = `restart failed: ${error instanceof Error ? error.message : String(error)}`;
+        await withTimeout(this.client.forceStop(), 5_000).catch(() => undefined);
+      }
+    }
   }
 
   /**
@@ -324,16 +441,18 @@ export class CopilotRuntime implements Runtime {
    * away) and a fresh client replaces it. Returns whether it restarted.
    */
   async restartIfDead(): Promise<boolean> {
-    const alive = await withTimeout(this.client.ping(), 2_000).then(
+    if (this.recovery) {
+      await this.awaitRecovery();
+      return true;
+    }
+    const client = this.client;
+    const alive = await withTimeout(client.ping(), 2_000).then(
       () => true,
       () => false,
     );
     if (alive) return false;
-    await this.client.forceStop().catch(() => undefined);
-    this.client = this.createClient();
-    this.starting = undefined;
-    this.modelsCache = undefined;
-    await this.start();
+    this.lose(client, "the runtime did not answer");
+    await this.awaitRecovery();
     return true;
   }
 
@@ -347,7 +466,9 @@ export class CopilotRuntime implements Runtime {
       baseDirectory: dataDir,
       logLevel: "error",
       ...(env && connection.kind === "embedded" ? { env } : {}),
-      ...(connection.kind === "external" ? { connection: RuntimeConnection.forUri(connection.url) } : {}),
+      ...(connection.kind === "external"
+        ? { connection: RuntimeConnection.forUri(connection.url, connection.token ? { connectionToken: connection.token } : {}) }
+        : {}),
       // An external runtime authenticates itself (the SDK refuses a token for one).
       ...(githubToken && connection.kind === "embedded" ? { gitHubToken: githubToken } : {}),
       // BYOK needs no GitHub login; without a token the logged-in user is used.
@@ -358,6 +479,10 @@ export class CopilotRuntime implements Runtime {
 
 function usableModels(models: ReadonlyArray<{ id: string; policy?: { state?: string } }>): ModelEntry[] {
   return models.filter((model) => model.policy?.state !== "disabled").map((model) => ({ id: model.id, ownedBy: "github-copilot" }));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

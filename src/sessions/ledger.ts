@@ -174,6 +174,24 @@ export class ConversationLedger<S> {
     }
   }
 
+  /** Every session held, idle or leased. */
+  sessions(): S[] {
+    return [...this.idle.values(), ...this.leased].map((entry) => entry.session);
+  }
+
+  /**
+   * Forgets every conversation at once and hands back their sessions, for a
+   * runtime that died with them: nothing can be continued on it, and the
+   * sessions are closed once a runtime answers again.
+   */
+  takeAll(): S[] {
+    const entries = [...this.idle.values(), ...this.leased];
+    this.idle.clear();
+    this.leased.clear();
+    this.forkPoints.clear();
+    return entries.map((entry) => entry.session);
+  }
+
   async closeAll(): Promise<void> {
     const entries = [...this.idle.values(), ...this.leased];
     this.idle.clear();

@@ -86,3 +86,25 @@ describe("a conversation with earlier history", () => {
     expect(sent[1]!.content).toBe("one");
   });
 });
+
+describe("a CLI started with a connection token", () => {
+  let guarded: HeadlessRuntime;
+  const gateways: TestGateway[] = [];
+  beforeAll(async () => {
+    guarded = await startHeadlessRuntime({ binary: "cli", token: "runtime-connection-secret" });
+  }, 60_000);
+  afterAll(async () => {
+    for (const gateway of gateways) await gateway.close();
+    await guarded?.stop();
+  });
+
+  it("serves the gateway that presents it (COPILOT_CONNECTION_TOKEN) and refuses one that does not", async () => {
+    const withToken = await startGateway({}, { externalRuntimeUrl: guarded.url, externalRuntimeToken: "runtime-connection-secret" });
+    gateways.push(withToken);
+    expect((await withToken.app.request("/readyz")).status).toBe(200);
+    expect((await withToken.post("/v1/chat/completions", chatBody("with the token"))).status).toBe(200);
+
+    // Without it the runtime refuses the connection itself: the gateway does not start.
+    await expect(startGateway({}, { externalRuntimeUrl: guarded.url })).rejects.toThrow(/AUTHENTICATION_FAILED/);
+  });
+});

@@ -86,6 +86,30 @@ describe("a running gateway process", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it("on SIGTERM stops accepting while a stream drains, and with nothing in flight exits at once, not after the grace period", async () => {
+    const gateway = await startGatewayProcess({ GATEWAY_SHUTDOWN_GRACE_SECONDS: "20" });
+    upstream.respondInOrder({ steps: [{ text: "draining " }, { delayMs: 1_000 }, { text: "done" }] });
+    const response = await fetch(`${gateway.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", connection: "close" },
+      body: JSON.stringify(chatBody("hi", { stream: true })),
+    });
+    const signalled = Date.now();
+    gateway.child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(fetch(`${gateway.baseUrl}/models`, { headers: { connection: "close" } })).rejects.toThrow();
+    expect((await readSseData(response)).at(-1)).toBe("[DONE]");
+    expect(await gateway.exited).toBe(0);
+    // The stream took about a second; the 20 s grace period is only a ceiling.
+    expect(Date.now() - signalled).toBeLessThan(5_000);
+
+    const idle = await startGatewayProcess({ GATEWAY_SHUTDOWN_GRACE_SECONDS: "20" });
+    const idleSignalled = Date.now();
+    idle.child.kill("SIGTERM");
+    expect(await idle.exited).toBe(0);
+    expect(Date.now() - idleSignalled).toBeLessThan(3_000);
+  });
+
   it("leaves no orphaned runtime even when the gateway is killed outright", async () => {
     const gateway = await startGatewayProcess();
     const runtimePids = childPids(gateway.child.pid!);

@@ -20,6 +20,10 @@ export interface HeadlessOptions {
   home?: string;
   /** "bundled" (default): the SDK's own runtime binary. "cli": the npm `copilot` command. */
   binary?: "bundled" | "cli";
+  /** The port to listen on (a runtime coming back where it was); a free one by default. */
+  port?: number;
+  /** ("cli" only) The connection token clients must present (COPILOT_CONNECTION_TOKEN); none by default. */
+  token?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -45,14 +49,14 @@ export function copilotCli(): { path: string; version: string } {
 }
 
 // Both servers print "… listening on port N" once they accept connections.
-const HEADLESS_ARGS = ["--headless", "--no-auto-update", "--no-auto-login", "--port", "0"];
+const headlessArgs = (port = 0) => ["--headless", "--no-auto-update", "--no-auto-login", "--port", String(port)];
 
 export function startHeadlessRuntime(options: HeadlessOptions = {}): Promise<HeadlessRuntime> {
-  return options.binary === "cli" ? startCli(options.home) : startBundled(options.home);
+  return options.binary === "cli" ? startCli(options.home, options.port, options.token) : startBundled(options.home, options.port);
 }
 
-function startBundled(home: string | undefined): Promise<HeadlessRuntime> {
-  const child = spawn(bundledRuntimePath(), HEADLESS_ARGS, {
+function startBundled(home: string | undefined, port: number | undefined): Promise<HeadlessRuntime> {
+  const child = spawn(bundledRuntimePath(), headlessArgs(port), {
     stdio: ["ignore", "pipe", "pipe"],
     ...(home ? { env: { ...process.env, COPILOT_HOME: home } } : {}),
   });
@@ -71,12 +75,13 @@ function startBundled(home: string | undefined): Promise<HeadlessRuntime> {
  * alone would orphan the server. So it runs in its own process group and
  * stop() signals the whole group and waits until the group is gone.
  */
-function startCli(home: string | undefined): Promise<HeadlessRuntime> {
+function startCli(home: string | undefined, port: number | undefined, token: string | undefined): Promise<HeadlessRuntime> {
   const env: NodeJS.ProcessEnv = { ...process.env, COPILOT_AUTO_UPDATE: "false" };
-  // The gateway connects without a connection token (RuntimeConnection.forUri(url)), so none may be required.
+  // Only the token the test asks for: one from the environment would refuse every client without it.
   delete env["COPILOT_CONNECTION_TOKEN"];
+  if (token) env["COPILOT_CONNECTION_TOKEN"] = token;
   if (home) env["COPILOT_HOME"] = home;
-  const child = spawn(process.execPath, [copilotCli().path, ...HEADLESS_ARGS], { stdio: ["ignore", "pipe", "pipe"], env, detached: true });
+  const child = spawn(process.execPath, [copilotCli().path, ...headlessArgs(port)], { stdio: ["ignore", "pipe", "pipe"], env, detached: true });
   const group = child.pid!;
   const signalGroup = (signal: NodeJS.Signals | 0): boolean => {
     try {
