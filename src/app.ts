@@ -10,6 +10,8 @@ import { chatCompletionsRoute } from "./dialects/openai-chat/route.js";
 import { responsesRoute } from "./dialects/responses/route.js";
 import { MemoryResponseStore, type ResponseStore } from "./dialects/responses/store.js";
 import { adminRoutes } from "./http/admin-routes.js";
+import { metricsRoute } from "./http/metrics-route.js";
+import { noMetrics, routeLabel, type GatewayMetrics } from "./observability/metrics.js";
 import { authenticate, type GitHubIdentities } from "./http/auth.js";
 import { GatewayError } from "./http/errors.js";
 import { answerErrorsAsOpenAI } from "./http/openai-errors.js";
@@ -27,6 +29,7 @@ import { TurnSlots } from "./access/turn-slots.js";
 import type { UsageStore } from "./access/usage.js";
 import type { KeyStore } from "./access/virtual-keys.js";
 import type { AuthMode } from "./config.js";
+import type { RequestLimits } from "./dialects/shared/limits.js";
 import { ConversationService } from "./sessions/conversation-service.js";
 
 export interface AppConfig {
@@ -39,6 +42,8 @@ export interface AppConfig {
   maxTurns?: number;
   turnQueue?: number;
   queueWaitMs?: number;
+  /** What one request may ask of the runtime (dialects/shared/limits.ts); DEFAULT_LIMITS when absent. */
+  limits?: RequestLimits;
   corsOrigins: string[];
   keepAliveMs: number;
   turnTimeoutMs: number;
@@ -68,11 +73,13 @@ export interface AppDeps {
   usage?: UsageStore;
   /** GitHub token → login, for github mode. */
   github?: GitHubIdentities;
+  /** What the gateway counts, served at /metrics; nothing is counted without it. */
+  metrics?: GatewayMetrics;
 }
 
 
 /** Headers browsers may read from responses (contract B.12 #66). */
-const EXPOSED_HEADERS = ["retry-after", "retry-after-ms", "x-request-id", "x-should-retry", "x-gateway-usage-estimated"];
+const EXPOSED_HEADERS = ["retry-after", "retry-after-ms", "x-request-id", "x-should-retry", "x-gateway-usage-estimated", "x-gateway-quota-reset"];
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { runtime, config } = deps;
@@ -80,30 +87,42 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const inflight = deps.inflight ?? new InflightRequests();
   const turns = deps.turns ?? createConversationService(runtime, config, logger);
   const responses = deps.responses ?? new MemoryResponseStore();
-  const access = new TurnAccess(
-    new TurnGate(
-      new TurnSlots({ maxTurns: config.maxTurns ?? 100, maxQueue: config.turnQueue ?? 100, maxWaitMs: config.queueWaitMs ?? 30_000 }),
-      deps.usage,
-    ),
-    deps.usage,
-    logger,
-  );
+  const metrics = deps.metrics ?? noMetrics;
+  const authMode = config.auth ?? (config.apiKeys.length > 0 ? "keys" : "none");
+  const slots = new TurnSlots({ maxTurns: config.maxTurns ?? 100, maxQueue: config.turnQueue ?? 100, maxWaitMs: config.queueWaitMs ?? 30_000 });
+  const access = new TurnAccess(new TurnGate(slots, deps.usage), deps.usage, logger, metrics, runtime.description);
+  metrics.watch({ streamsInFlight: () => inflight.size, sessions: () => turns.sessionCounts(), turnSlots: () => ({ inFlight: slots.inFlight, waiting: slots.waiting }) });
   const app = new Hono<AppEnv>({ strict: false });
+  // A runtime that dies takes its turns and sessions with it: end the turns now
+  // (an error frame, or a 503 not yet committed), and let conversations go on seeded.
+  runtime.onLost?.((reason) => {
+    logger.error("the Copilot runtime was lost; restarting it", { reason, inflight: inflight.size });
+    metrics.runtimeLost();
+    inflight.abortAll(runtimeLost());
+    turns.forgetSessions();
+  });
 
   app.use(requestId());
   // First in line, so every error of the Anthropic routes — the host guard's
   // 403, auth's 401, the body limit's 413 — reaches Anthropic clients in Anthropic's shape.
   for (const prefix of ["/v1/messages/*", "/messages/*"]) app.use(prefix, anthropicErrors());
   if (config.loopbackHostsOnly) app.use(loopbackHostsOnly());
+  // One log line per request: here, unless it ran a turn, whose line is written when its answer ends (turn-access.ts).
   app.use(async (c, next) => {
     const started = performance.now();
     await next();
+    const turn = c.get("turn");
+    metrics.requestAnswered({ route: routeLabel(c.req.path), dialect: turn?.dialect ?? "none", model: turn?.model ?? "", status: c.res.status });
+    if (turn) return;
+    const refusal = c.error instanceof GatewayError ? c.error.code : undefined;
     logger.info("request", {
       id: c.get("requestId"),
       method: c.req.method,
-      path: c.req.path,
+      path: c.req.path.slice(0, 200),
       status: c.res.status,
       ms: Math.round(performance.now() - started),
+      ...(c.get("caller") ? { caller: c.get("caller").id } : {}),
+      ...(refusal ? { error_code: refusal } : {}),
     });
   });
   if (config.corsOrigins.length > 0) {
@@ -125,7 +144,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const api = new Hono<AppEnv>({ strict: false });
   api.use(
     authenticate({
-      mode: config.auth ?? (config.apiKeys.length > 0 ? "keys" : "none"),
+      mode: authMode,
       staticKeys: config.apiKeys,
       ...(deps.keys ? { keys: deps.keys } : {}),
       ...(deps.github ? { github: deps.github } : {}),
@@ -144,7 +163,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   api.route("/models", modelsRoute(turns));
-  const turnRoutes = { turns, inflight, keepAliveMs: config.keepAliveMs, access };
+  const turnRoutes = { turns, inflight, keepAliveMs: config.keepAliveMs, access, ...(config.limits ? { limits: config.limits } : {}) };
   api.route(
     "/chat/completions",
     chatCompletionsRoute({ ...turnRoutes, reasoning: !config.strictOpenAI }),
@@ -152,6 +171,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.route("/responses", responsesRoute({ ...turnRoutes, store: responses, logger }));
   api.route("/messages", messagesRoute({ ...turnRoutes, logger }));
   // Before the API's catch-all mount at "/", whose key check must not run on admin requests.
+  app.route("/metrics", metricsRoute(metrics, authMode === "none" ? "open" : { adminKey: config.adminKey }));
   if (deps.keys && deps.usage) {
     app.route("/admin", adminRoutes({ admin: new KeyAdmin(deps.keys, deps.usage), usage: deps.usage, adminKey: config.adminKey, logger }));
   }
@@ -161,6 +181,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   answerErrorsAsOpenAI(app, logger);
   return app;
+}
+
+function runtimeLost(): GatewayError {
+  return new GatewayError({
+    status: 503,
+    code: "runtime_lost",
+    message: "The Copilot runtime stopped while answering; it is being restarted. Retry the request: the conversation goes on where it was.",
+    retryAfterSeconds: 2,
+  });
 }
 
 /** The turn service an app makes when none is given; the process entry makes its own to sweep and close it. */

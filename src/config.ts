@@ -2,6 +2,7 @@
 // Pure on purpose: the entry passes argv, env and the cache dir, and decides how
 // to exit, so every rule here is testable without a process. Web-standard only.
 import { z } from "zod";
+import { DEFAULT_LIMITS, type RequestLimits } from "./dialects/shared/limits.js";
 import { parseAliases } from "./turns/model-aliases.js";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
@@ -11,7 +12,7 @@ export type ProviderWireApi = "completions" | "responses";
 /** Who callers are: nobody in particular, holders of the gateway's keys, or GitHub users on their own seats. */
 export type AuthMode = "none" | "keys" | "github";
 
-export type RuntimeTarget = { kind: "embedded" } | { kind: "external"; url: string };
+export type RuntimeTarget = { kind: "embedded" } | { kind: "external"; url: string; token?: string };
 
 export interface ProviderConfig {
   type: ProviderType;
@@ -43,6 +44,8 @@ export interface Config {
   maxTurns: number;
   turnQueue: number;
   queueWaitMs: number;
+  /** What one request may ask of the runtime; beyond it, a 400 naming the field. */
+  limits: RequestLimits;
   keepAliveMs: number;
   turnTimeoutMs: number;
   shutdownGraceMs: number;
@@ -84,6 +87,7 @@ const SETTINGS = {
   host: { flag: "host", env: ["HOST"], valueHint: "<host>", defaultText: "127.0.0.1", meaning: "Interface to listen on." },
   port: { flag: "port", env: ["PORT"], valueHint: "<port>", defaultText: "3000", meaning: "TCP port to listen on (0 picks a free one)." },
   cliUrl: { flag: "copilot-cli-url", env: ["COPILOT_CLI_URL"], valueHint: "<host:port>", defaultText: "embedded runtime", meaning: "Use a running `copilot --headless` server instead of spawning one." },
+  cliToken: { flag: "copilot-cli-token", env: ["COPILOT_CONNECTION_TOKEN"], valueHint: "<token>", defaultText: "none", meaning: "With --copilot-cli-url: the connection token the headless runtime was started with (its COPILOT_CONNECTION_TOKEN).", isSecret: true },
   runtimeHome: { flag: "copilot-runtime-home", env: ["COPILOT_RUNTIME_HOME"], valueHint: "<dir>", defaultText: "none (history is flattened for an external runtime)", meaning: "With --copilot-cli-url: the runtime's COPILOT_HOME, shared with the gateway, so conversations start with their own history." },
   dataDir: { flag: "data-dir", env: ["COPILOT_GATEWAY_DATA_DIR"], valueHint: "<dir>", defaultText: "<cache dir>/copilot-gateway", meaning: "Where session state lives." },
   databaseUrl: { flag: "database-url", env: ["DATABASE_URL"], valueHint: "<postgres://...>", defaultText: "<data dir>/gateway.sqlite", meaning: "PostgreSQL for the gateway's data (virtual keys, usage records, kept Responses), shared by several gateway processes; an SQLite file otherwise.", isSecret: true },
@@ -98,6 +102,11 @@ const SETTINGS = {
   apiKeys: { flag: "api-keys", env: ["GATEWAY_API_KEYS"], valueHint: "<k1,k2,...>", defaultText: "none", meaning: "Static keys clients may present on /v1 routes, beside the virtual keys.", isSecret: true },
   adminKey: { flag: "admin-key", env: ["GATEWAY_ADMIN_KEY"], valueHint: "<key>", defaultText: "none (admin API off)", meaning: "Key for the /admin API (virtual keys, usage reports); never a client key.", isSecret: true },
   corsOrigins: { flag: "cors-origins", env: ["GATEWAY_CORS_ORIGINS"], valueHint: "<origins|*>", defaultText: "* with API keys, none without", meaning: "Browser origins allowed to call the gateway." },
+  maxTools: { flag: "max-tools", env: ["GATEWAY_MAX_TOOLS"], valueHint: "<n>", defaultText: "512", meaning: "Tools offered to the model in one request at most; more is a 400." },
+  maxPromptChars: { flag: "max-prompt-chars", env: ["GATEWAY_MAX_PROMPT_CHARS"], valueHint: "<n>", defaultText: "4000000", meaning: "Characters of prompt (messages, tool calls and results, tool definitions) in one request at most; more is a 400." },
+  maxToolDescriptionChars: { flag: "max-tool-description-chars", env: ["GATEWAY_MAX_TOOL_DESCRIPTION_CHARS"], valueHint: "<n>", defaultText: "100000", meaning: "Characters of one tool's description at most." },
+  maxSchemaChars: { flag: "max-schema-chars", env: ["GATEWAY_MAX_SCHEMA_CHARS"], valueHint: "<n>", defaultText: "100000", meaning: "Characters of JSON of one tool or response-format schema at most." },
+  maxSchemaDepth: { flag: "max-schema-depth", env: ["GATEWAY_MAX_SCHEMA_DEPTH"], valueHint: "<n>", defaultText: "64", meaning: "Nesting of one schema at most, 1 to 100 (the runtime stops answering near 125)." },
   maxTurns: { flag: "max-turns", env: ["GATEWAY_MAX_TURNS"], valueHint: "<n>", defaultText: "100", meaning: "Turns in flight at most, across all callers." },
   turnQueue: { flag: "turn-queue", env: ["GATEWAY_TURN_QUEUE"], valueHint: "<n>", defaultText: "100", meaning: "Turns that may wait for a slot when --max-turns are in flight; beyond it, 503 with Retry-After." },
   queueWait: { flag: "queue-wait-seconds", env: ["GATEWAY_QUEUE_WAIT_SECONDS"], valueHint: "<s>", defaultText: "30", meaning: "How long a turn may wait for a slot before it is a 503." },
@@ -157,6 +166,8 @@ export function loadConfig(
   const auth = parseAuth(raw("auth"), { apiKeys, adminKey, byok: provider.provider !== undefined });
   const cors = raw("corsOrigins");
   const cliUrl = raw("cliUrl");
+  const cliToken = raw("cliToken");
+  if (cliToken && !cliUrl) throw new ConfigError(`${cliToken.source} needs COPILOT_CLI_URL (or --copilot-cli-url): the embedded runtime takes no connection token`);
   const githubToken = raw("githubToken");
   const dataDir = raw("dataDir");
   const runtimeHome = raw("runtimeHome");
@@ -165,7 +176,7 @@ export function loadConfig(
   return {
     host: parse(raw("host"), "127.0.0.1", z.string().regex(/^\S+$/), "a host name or IP address"),
     port: parse(raw("port"), 3000, integerText.pipe(z.number().max(65535)), "an integer from 0 to 65535"),
-    runtime: cliUrl ? { kind: "external", url: parseCliUrl(cliUrl) } : { kind: "embedded" },
+    runtime: cliUrl ? { kind: "external", url: parseCliUrl(cliUrl), ...(cliToken ? { token: nonEmpty(cliToken) } : {}) } : { kind: "embedded" },
     dataDir: dataDir ? nonEmpty(dataDir) : `${home.cacheDir.replace(/[\\/]+$/, "")}/copilot-gateway`,
     ...(databaseUrl ? { databaseUrl: parseDatabaseUrl(databaseUrl) } : {}),
     ...(runtimeHome ? { runtimeHome: nonEmpty(runtimeHome) } : {}),
@@ -179,6 +190,7 @@ export function loadConfig(
     maxTurns: parse(raw("maxTurns"), 100, integerText.pipe(z.number().min(1)), "an integer of at least 1"),
     turnQueue: parse(raw("turnQueue"), 100, integerText, "an integer, 0 or more"),
     queueWaitMs: seconds(raw("queueWait"), 30, "positive"),
+    limits: requestLimits(raw),
     keepAliveMs: seconds(raw("keepAlive"), 15, "positive"),
     turnTimeoutMs: seconds(raw("turnTimeout"), 30, "positive"),
     shutdownGraceMs: seconds(raw("shutdownGrace"), 10, "nonnegative"),
@@ -260,6 +272,21 @@ function nonEmpty(value: RawValue): string {
 
 function parseList(value: RawValue | undefined): string[] {
   return (value?.text ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
+}
+
+function requestLimits(raw: (key: SettingKey) => RawValue | undefined): RequestLimits {
+  const count = (key: SettingKey, fallback: number, max = Number.MAX_SAFE_INTEGER) =>
+    parse(raw(key), fallback, integerText.pipe(z.number().min(1).max(max)), `an integer from 1 to ${max}`);
+  const maxSchemaDepth = count("maxSchemaDepth", DEFAULT_LIMITS.maxSchemaDepth, 100);
+  return {
+    maxTools: count("maxTools", DEFAULT_LIMITS.maxTools),
+    maxPromptChars: count("maxPromptChars", DEFAULT_LIMITS.maxPromptChars),
+    maxToolDescriptionChars: count("maxToolDescriptionChars", DEFAULT_LIMITS.maxToolDescriptionChars),
+    maxSchemaChars: count("maxSchemaChars", DEFAULT_LIMITS.maxSchemaChars),
+    maxSchemaDepth,
+    // Bodies nest a little around their schemas: the depth every JSON value may reach follows the schema's.
+    maxJsonDepth: Math.max(DEFAULT_LIMITS.maxJsonDepth, maxSchemaDepth + 16),
+  };
 }
 
 function parseAuth(value: RawValue | undefined, context: { apiKeys: string[]; adminKey: RawValue | undefined; byok: boolean }): AuthMode {
@@ -366,12 +393,14 @@ export function describeStartup(config: Config, address: string): string {
   const runtime = config.runtime.kind === "embedded" ? "embedded" : `external ${redactUrl(config.runtime.url)}`;
   const auth = config.provider
     ? `BYOK ${redactUrl(config.provider.baseUrl)}`
-    : config.githubToken
-      ? "GitHub token"
-      : "logged-in user";
+    : config.auth === "github"
+      ? "each caller's own GitHub token"
+      : config.githubToken
+        ? "GitHub token"
+        : "logged-in user";
   const callers =
     config.auth === "github"
-      ? "each caller's own GitHub token"
+      ? "GitHub users on their own seats"
       : config.auth === "keys"
         ? `API keys required (${config.apiKeys.length} static, and virtual keys)`
         : "no key required";

@@ -8,13 +8,15 @@ import { createApp, createConversationService } from "./app.js";
 import { isCliCommand, runCli } from "./cli/index.js";
 import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "./config.js";
 import { InflightRequests } from "./http/inflight.js";
-import { createLogger } from "./http/logger.js";
+import { createLogger } from "./observability/pino-logger.js";
 import { CopilotRuntime } from "./runtime/runtime.js";
 import { openDatabase, type GatewayDatabase } from "./store/database.js";
 import { KeyRepository } from "./store/key-repository.js";
 import { ResponseRepository } from "./store/response-repository.js";
 import { UsageRepository } from "./store/usage-repository.js";
 import { GitHubUsers } from "./runtime/github-users.js";
+import { PrometheusMetrics } from "./observability/prometheus.js";
+import { answerFramingErrorsAsJson } from "./server/framing-errors.js";
 
 function readConfig(): Config {
   try {
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
     responses.sweep().catch((error: unknown) => logger.warn("sweeping kept responses failed", { error: error instanceof Error ? error.message : String(error) }));
   }, 60_000).unref();
   const github = config.auth === "github" ? new GitHubUsers({ apiUrl: config.githubApiUrl }) : undefined;
+  const metrics = new PrometheusMetrics();
   const app = createApp({
     runtime,
     config: { ...config, loopbackHostsOnly: keyless && loopback },
@@ -97,12 +100,14 @@ async function main(): Promise<void> {
     responses,
     keys,
     usage,
+    metrics,
     ...(github ? { github } : {}),
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     process.stdout.write(`${describeStartup(config, `http://${host}:${info.port}`)}\n`);
   });
+  answerFramingErrorsAsJson(server);
   server.on("error", async (error: NodeJS.ErrnoException) => {
     process.stderr.write(`copilot-gateway: cannot listen on ${config.host}:${config.port}: ${error.code ?? error.message}\n`);
     await runtime.stop();

@@ -1,42 +1,85 @@
 // The access side of one turn, as the HTTP layer sees it: admitted by the gate
-// before it starts, metered while it runs, recorded and its slot freed when
-// its answer is over. A usage record that cannot be written is logged, never
-// the client's failure.
+// before it starts, metered while it runs; when its answer is over, its slot
+// freed, its usage recorded, its one log line written and its metrics
+// counted. A usage record that cannot be written is logged, never the
+// client's failure.
 import type { GatewayError } from "../http/errors.js";
 import type { Logger } from "../http/logger.js";
+import { noMetrics, type GatewayMetrics } from "../observability/metrics.js";
 import type { TurnEvent } from "../turns/events.js";
 import type { TurnGate } from "./turn-gate.js";
 import { TurnMeter, type MeteredTurn } from "./usage-meter.js";
-import type { UsageStore } from "./usage.js";
+import type { UsageRecord, UsageStore } from "./usage.js";
 
 export interface AdmittedTurn {
   watch(events: AsyncIterable<TurnEvent>): AsyncIterable<TurnEvent>;
+  /** Where the turn's session came from (continued, forked, new, seeded, flattened), once it has one. */
+  started(origin: string): void;
   /** Once, when the answer is over. */
   close(ending: { cancelled: boolean; error?: GatewayError }): void;
 }
+
+/** What the request log line says besides the usage record. */
+export interface AdmissionRequest extends MeteredTurn {
+  method: string;
+  path: string;
+}
+
+/** Codes of failures that came from the model provider (a 429 here is the provider's: the gate's own come before admission). */
+const UPSTREAM_CODES = new Set(["upstream_error", "upstream_bad_request", "upstream_unauthorized", "upstream_timeout", "upstream_stalled", "upstream_incomplete", "rate_limit_exceeded", "context_length_exceeded"]);
 
 export class TurnAccess {
   constructor(
     private readonly gate: TurnGate,
     private readonly usage: UsageStore | undefined,
     private readonly logger: Logger,
+    private readonly metrics: GatewayMetrics = noMetrics,
+    private readonly runtime = "",
   ) {}
 
-  async admit(turn: MeteredTurn, signal: AbortSignal): Promise<AdmittedTurn> {
+  async admit(turn: AdmissionRequest, signal: AbortSignal): Promise<AdmittedTurn> {
     const release = await this.gate.admit(turn.caller, turn.model, signal);
     const meter = new TurnMeter(turn);
+    let origin: string | undefined;
     let closed = false;
     return {
       watch: (events) => meter.watch(events),
+      started: (sessionOrigin) => (origin = sessionOrigin),
       close: (ending) => {
         if (closed) return;
         closed = true;
         release();
         const record = meter.record(ending);
+        const failure = ending.error;
+        this.metrics.turnFinished(record, origin, failure && UPSTREAM_CODES.has(failure.code ?? "") ? failure.status : undefined);
+        this.logLine(turn, record, origin, ending);
         this.usage?.record(record).catch((error: unknown) => {
           this.logger.warn("usage not recorded: the store failed", { id: turn.requestId, reason: error instanceof Error ? error.message : String(error) });
         });
       },
     };
+  }
+
+  /** The request's one log line, written when its answer is over (a stream's last byte), so it can say how the turn went. */
+  private logLine(turn: AdmissionRequest, record: UsageRecord, origin: string | undefined, ending: { cancelled: boolean; error?: GatewayError }): void {
+    this.logger.info("request", {
+      id: turn.requestId,
+      method: turn.method,
+      path: turn.path,
+      status: ending.error?.status ?? 200,
+      dialect: record.dialect,
+      model: record.model,
+      caller: record.caller,
+      outcome: record.status,
+      ...(record.errorCode ? { error_code: record.errorCode } : {}),
+      origin: origin ?? null,
+      ttft_ms: record.ttftMs,
+      ms: record.durationMs,
+      input_tokens: record.inputTokens,
+      output_tokens: record.outputTokens,
+      ...(record.nanoAiu !== null ? { nano_aiu: record.nanoAiu } : {}),
+      ...(record.estimated ? { estimated: true } : {}),
+      runtime: this.runtime,
+    });
   }
 }

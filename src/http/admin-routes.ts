@@ -66,7 +66,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
  * keys, static or virtual, are not admin keys: they get the same 401 as any
  * wrong key. The presented key is never echoed.
  */
-function requireAdminKey(adminKey: string | undefined) {
+export function requireAdminKey(adminKey: string | undefined) {
   const expected = adminKey ? sha256(adminKey) : undefined;
   return async (c: Context<AppEnv>, next: () => Promise<void>) => {
     if (expected === undefined) {

@@ -59,10 +59,13 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
     const caller = c.get("caller") ?? ANONYMOUS;
     if (deps.access) {
       const model = await deps.turns.resolveModel(answer.request.model, caller);
-      admitted = await deps.access.admit({ caller, model, dialect: answer.dialect, requestId: c.get("requestId") }, abort.signal);
+      admitted = await deps.access.admit({ caller, model, dialect: answer.dialect, requestId: c.get("requestId"), method: c.req.method, path: c.req.path }, abort.signal);
+      // From here the request's log line is the turn's, written when its answer is over.
+      c.set("turn", { dialect: answer.dialect, model });
     }
     // The caller partitions sessions: they are never shared across callers.
     const started = await deps.turns.start(answer.request, abort.signal, caller);
+    admitted?.started(started.origin);
     const turn = admitted ? admitted.watch(started) : started;
     const headers = { "x-request-id": c.get("requestId"), "x-copilot-session-id": started.sessionId, "x-copilot-session-origin": started.origin };
     if (!answer.stream) {

@@ -6,5 +6,7 @@ export type AppEnv = {
     requestId: string;
     /** Who is asking, as authentication found; anonymous when the gateway needs no key. */
     caller: Caller;
+    /** Set once a turn is admitted: its dialect and served model, for metrics; its log line is written when it ends. */
+    turn?: { dialect: string; model: string };
   };
 };

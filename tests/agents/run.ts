@@ -23,7 +23,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createLogger } from "../../src/http/logger.js";
+import { createLogger } from "../../src/observability/pino-logger.js";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { AGENTS, type AgentContext, type AgentSpec } from "./agents.js";
 import {

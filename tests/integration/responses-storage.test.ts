@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { createLogger } from "../../src/http/logger.js";
+import { createLogger } from "../../src/observability/pino-logger.js";
 import { ResponseRepository } from "../../src/store/response-repository.js";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";

@@ -11,12 +11,14 @@ import { serve, type ServerType } from "@hono/node-server";
 import { createApp, createConversationService, type AppConfig } from "../../src/app.js";
 import { InflightRequests } from "../../src/http/inflight.js";
 import type { Logger } from "../../src/http/logger.js";
-import { CopilotRuntime } from "../../src/runtime/runtime.js";
+import { CopilotRuntime, type RuntimeSettings } from "../../src/runtime/runtime.js";
 import { openDatabase, type DatabaseOptions, type GatewayDatabase } from "../../src/store/database.js";
 import { KeyRepository } from "../../src/store/key-repository.js";
 import { ResponseRepository } from "../../src/store/response-repository.js";
 import { UsageRepository } from "../../src/store/usage-repository.js";
 import { KeyAdmin } from "../../src/access/key-admin.js";
+import { PrometheusMetrics } from "../../src/observability/prometheus.js";
+import { answerFramingErrorsAsJson } from "../../src/server/framing-errors.js";
 import type { ConversationService } from "../../src/sessions/conversation-service.js";
 import { observeConformance } from "./spec-conformance.js";
 import { ScriptedUpstream } from "./upstream.js";
@@ -48,22 +50,29 @@ export interface GatewayOptions {
   models?: string[];
   /** host:port of a headless runtime; embedded when absent. */
   externalRuntimeUrl?: string;
+  /** The connection token that headless runtime was started with. */
+  externalRuntimeToken?: string;
   /** The headless runtime's COPILOT_HOME, shared with the gateway for seeding. */
   runtimeHome?: string;
   logger?: Logger;
   /** The database for kept Responses (owned by the test); an SQLite file in the gateway's temp data dir when absent. */
   database?: DatabaseOptions;
+  /** How the runtime's heartbeat notices a hung runtime; the production default when absent. */
+  heartbeat?: RuntimeSettings["heartbeat"];
 }
 
 export async function startGateway(overrides: Partial<AppConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
   const upstream = await new ScriptedUpstream(options.models ?? [TEST_MODEL, "other-model"]).start();
   const dataDir = await mkdtemp(join(tmpdir(), "cgw-test-"));
   const runtime = new CopilotRuntime({
-    connection: options.externalRuntimeUrl ? { kind: "external", url: options.externalRuntimeUrl } : { kind: "embedded" },
+    connection: options.externalRuntimeUrl
+      ? { kind: "external", url: options.externalRuntimeUrl, ...(options.externalRuntimeToken ? { token: options.externalRuntimeToken } : {}) }
+      : { kind: "embedded" },
     dataDir,
     ...(options.runtimeHome ? { runtimeHome: options.runtimeHome } : {}),
     modelsTtlMs: 60_000,
     provider: { type: "openai", baseUrl: upstream.baseUrl, apiKey: "upstream-secret-key" },
+    ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
   });
   await runtime.start();
   const inflight = new InflightRequests();
@@ -83,7 +92,8 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
   const responses = new ResponseRepository(database.db);
   const keyStore = new KeyRepository(database.db);
   const usage = new UsageRepository(database.db);
-  const app = createApp({ runtime, config, inflight, turns, responses, keys: keyStore, usage, ...(options.logger ? { logger: options.logger } : {}) });
+  const metrics = new PrometheusMetrics();
+  const app = createApp({ runtime, config, inflight, turns, responses, keys: keyStore, usage, metrics, ...(options.logger ? { logger: options.logger } : {}) });
   // Under vitest, every response is checked against the providers' specifications (not in the bench).
   if (process.env.VITEST) app.fetch = observeConformance(app.fetch);
   let server: ServerType | undefined;
@@ -101,6 +111,7 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
       server = await new Promise<ServerType>((resolve) => {
         const started: ServerType = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(started));
       });
+      answerFramingErrorsAsJson(server);
       const { port } = server.address() as AddressInfo;
       return `http://127.0.0.1:${port}/v1`;
     },

@@ -35,6 +35,7 @@ describe("loadConfig defaults", () => {
       maxTurns: 100,
       turnQueue: 100,
       queueWaitMs: 30_000,
+      limits: { maxTools: 512, maxPromptChars: 4_000_000, maxToolDescriptionChars: 100_000, maxSchemaChars: 100_000, maxSchemaDepth: 64, maxJsonDepth: 128 },
       keepAliveMs: 15_000,
       turnTimeoutMs: 30_000,
       shutdownGraceMs: 10_000,

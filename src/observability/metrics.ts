@@ -1,0 +1,41 @@
+// What the gateway counts, as the HTTP and access layers report it. The
+// process gives the Prometheus implementation (prometheus.ts); without one,
+// nothing is counted. Web-standard only.
+import type { UsageRecord } from "../access/usage.js";
+
+/** Values read when the metrics are scraped. */
+export interface GaugeSources {
+  streamsInFlight(): number;
+  sessions(): { live: number; suspended: number };
+  turnSlots(): { inFlight: number; waiting: number };
+}
+
+export interface GatewayMetrics {
+  /** Every HTTP request, once answered (a stream: once its headers are sent). */
+  requestAnswered(labels: { route: string; dialect: string; model: string; status: number }): void;
+  /** Every turn, once its answer is over; `origin` is where its session came from. */
+  turnFinished(record: UsageRecord, origin: string | undefined, upstreamStatus: number | undefined): void;
+  runtimeLost(): void;
+  watch(sources: GaugeSources): void;
+  /** The exposition text and its content type. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+export const noMetrics: GatewayMetrics = {
+  requestAnswered: () => {},
+  turnFinished: () => {},
+  runtimeLost: () => {},
+  watch: () => {},
+  render: () => Promise.resolve({ contentType: "text/plain; charset=utf-8", body: "" }),
+};
+
+/** A bounded set of route names for labels: the served routes, never a client's arbitrary path. */
+export function routeLabel(path: string): string {
+  const route = path.replace(/^\/v1(?=\/|$)/, "").replace(/\/+$/, "") || "/";
+  if (/^\/responses\/[^/]+$/.test(route)) return "/v1/responses/{id}";
+  if (/^\/models\/.+$/.test(route)) return "/v1/models/{id}";
+  if (/^\/admin\/keys\/[^/]+$/.test(route)) return "/admin/keys/{id}";
+  if (["/chat/completions", "/responses", "/messages", "/messages/count_tokens", "/models"].includes(route)) return `/v1${route}`;
+  if (["/healthz", "/readyz", "/metrics", "/admin/keys", "/admin/usage"].includes(route)) return route;
+  return "other";
+}

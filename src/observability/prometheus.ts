@@ -1,0 +1,92 @@
+// The gateway's metrics in Prometheus' format, through prom-client: requests,
+// time to first output and duration, tokens and AI credits, streams and
+// sessions, session origins, runtime restarts, upstream failures, the queue.
+// Node-only (prom-client reads process and event-loop figures).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { UsageRecord } from "../access/usage.js";
+import { NANO_AIU_PER_CREDIT } from "../access/virtual-keys.js";
+import type { GatewayMetrics, GaugeSources } from "./metrics.js";
+
+const PREFIX = "copilot_gateway_";
+/** Seconds: from a fast cached answer to a model thinking for minutes. */
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+export class PrometheusMetrics implements GatewayMetrics {
+  readonly registry = new Registry();
+  private sources: GaugeSources | undefined;
+  private readonly requests = new Counter({ name: `${PREFIX}requests_total`, help: "HTTP requests answered, by route, dialect, model and status.", labelNames: ["route", "dialect", "model", "status"], registers: [this.registry] });
+  private readonly ttft = new Histogram({ name: `${PREFIX}time_to_first_output_seconds`, help: "From a turn's admission to its first output event.", labelNames: ["dialect", "model"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly duration = new Histogram({ name: `${PREFIX}turn_duration_seconds`, help: "From a turn's admission to the end of its answer.", labelNames: ["dialect", "model", "outcome"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  private readonly turns = new Counter({ name: `${PREFIX}turns_total`, help: "Turns answered, by dialect, model, outcome (ok, error, cancelled) and session origin.", labelNames: ["dialect", "model", "outcome", "origin"], registers: [this.registry] });
+  private readonly tokens = new Counter({ name: `${PREFIX}tokens_total`, help: "Tokens the runtime reported (or the gateway estimated), by model and kind.", labelNames: ["model", "kind"], registers: [this.registry] });
+  private readonly credits = new Counter({ name: `${PREFIX}ai_credits_total`, help: "AI credits the runtime reported (1 credit = 10^9 nano-AIU), by model.", labelNames: ["model"], registers: [this.registry] });
+  private readonly upstreamFailures = new Counter({ name: `${PREFIX}upstream_failures_total`, help: "Turns the model provider failed, by the HTTP status they were answered with.", labelNames: ["status"], registers: [this.registry] });
+  private readonly restarts = new Counter({ name: `${PREFIX}runtime_restarts_total`, help: "Times the Copilot runtime was lost and replaced.", registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    const read = <T>(pick: (sources: GaugeSources) => T, fallback: T) => (this.sources ? pick(this.sources) : fallback);
+    new Gauge({
+      name: `${PREFIX}streams_in_flight`,
+      help: "Requests being answered (a stream counts until its last byte).",
+      registers: [this.registry],
+      collect: function () {
+        this.set(read((sources) => sources.streamsInFlight(), 0));
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}sessions`,
+      help: "Copilot sessions the gateway holds for conversations to continue, by state (live, suspended).",
+      labelNames: ["state"],
+      registers: [this.registry],
+      collect: function () {
+        const { live, suspended } = read((sources) => sources.sessions(), { live: 0, suspended: 0 });
+        this.set({ state: "live" }, live);
+        this.set({ state: "suspended" }, suspended);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}turns_in_flight`,
+      help: "Turns holding one of the gateway's slots (GATEWAY_MAX_TURNS).",
+      registers: [this.registry],
+      collect: function () {
+        this.set(read((sources) => sources.turnSlots().inFlight, 0));
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}queue_length`,
+      help: "Turns waiting for a slot.",
+      registers: [this.registry],
+      collect: function () {
+        this.set(read((sources) => sources.turnSlots().waiting, 0));
+      },
+    });
+  }
+
+  requestAnswered(labels: { route: string; dialect: string; model: string; status: number }): void {
+    this.requests.inc({ ...labels, status: String(labels.status) });
+  }
+
+  turnFinished(record: UsageRecord, origin: string | undefined, upstreamStatus: number | undefined): void {
+    const { dialect, model } = record;
+    if (record.ttftMs !== null) this.ttft.observe({ dialect, model }, record.ttftMs / 1000);
+    this.duration.observe({ dialect, model, outcome: record.status }, record.durationMs / 1000);
+    this.turns.inc({ dialect, model, outcome: record.status, origin: origin ?? "none" });
+    const kinds = { input: record.inputTokens, output: record.outputTokens, cache_read: record.cacheReadTokens, cache_write: record.cacheWriteTokens, reasoning: record.reasoningTokens };
+    for (const [kind, count] of Object.entries(kinds)) if (count > 0) this.tokens.inc({ model, kind }, count);
+    if (record.nanoAiu) this.credits.inc({ model }, record.nanoAiu / NANO_AIU_PER_CREDIT);
+    if (upstreamStatus !== undefined) this.upstreamFailures.inc({ status: String(upstreamStatus) });
+  }
+
+  runtimeLost(): void {
+    this.restarts.inc();
+  }
+
+  watch(sources: GaugeSources): void {
+    this.sources = sources;
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
