@@ -56,12 +56,16 @@ export class TurnGate {
     const what = overTokens
       ? `${spent.tokens} of its ${budget.tokens} tokens`
       : `${spent.nanoAiu / NANO_AIU_PER_CREDIT} of its ${budget.nanoAiu! / NANO_AIU_PER_CREDIT} AI credits`;
+    const resetAt = new Date(period.end).toISOString();
+    // No Retry-After: agents that honour it (opencode, Qwen Code) would sleep until the
+    // period ends, silently. This wording ("quota exceeded … will reset at") is what
+    // they recognise as final; the renewal time is also a header of its own.
     throw new GatewayError({
       status: 429,
       type: "insufficient_quota",
       code: "insufficient_quota",
-      message: `This API key has used ${what} for this ${budget.period}; its budget renews at ${new Date(period.end).toISOString()}.`,
-      retryAfterSeconds: (period.end - now) / 1000,
+      message: `Quota exceeded for this API key: it has used ${what} for this ${budget.period}. It will reset at ${resetAt}.`,
+      headers: { "x-gateway-quota-reset": resetAt },
       shouldRetry: false,
     });
   }

@@ -1,7 +1,9 @@
 // GitHub token → login, for github mode: asked of GitHub's `GET /user` once per
 // token and remembered by a hash of the token (never the token), so a caller's
-// requests cost GitHub one call per few minutes. A token GitHub refuses is not
-// remembered, so a fixed token works on the next request.
+// requests cost GitHub one call per few minutes. A token GitHub refuses is
+// remembered as refused for a minute, so a client retrying its 401 (Codex
+// retries five times) does not turn each retry into a call to GitHub; a
+// replaced token is another token, and works at once.
 import { createHash } from "node:crypto";
 import type { GitHubIdentities } from "../http/auth.js";
 
@@ -14,12 +16,14 @@ export interface GitHubUsersOptions {
   maxEntries?: number;
 }
 
+const REFUSED_TTL_MS = 60_000;
+
 export class GitHubUnavailable extends Error {
   override readonly name = "GitHubUnavailable";
 }
 
 export class GitHubUsers implements GitHubIdentities {
-  private readonly known = new Map<string, { login: string; at: number }>();
+  private readonly known = new Map<string, { login: string | undefined; at: number }>();
   private readonly asking = new Map<string, Promise<string | undefined>>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
@@ -32,7 +36,7 @@ export class GitHubUsers implements GitHubIdentities {
   async loginOf(token: string): Promise<string | undefined> {
     const identity = createHash("sha256").update(token).digest("hex");
     const known = this.known.get(identity);
-    if (known && Date.now() - known.at < this.ttlMs) {
+    if (known && Date.now() - known.at < (known.login === undefined ? REFUSED_TTL_MS : this.ttlMs)) {
       this.known.delete(identity);
       this.known.set(identity, known);
       return known.login;
@@ -44,7 +48,7 @@ export class GitHubUsers implements GitHubIdentities {
       this.asking.set(identity, asking);
     }
     const login = await asking;
-    if (login !== undefined) this.remember(identity, login);
+    this.remember(identity, login);
     return login;
   }
 
@@ -65,7 +69,7 @@ export class GitHubUsers implements GitHubIdentities {
     return body.login;
   }
 
-  private remember(identity: string, login: string): void {
+  private remember(identity: string, login: string | undefined): void {
     this.known.delete(identity);
     this.known.set(identity, { login, at: Date.now() });
     if (this.known.size > this.maxEntries) this.known.delete(this.known.keys().next().value!);

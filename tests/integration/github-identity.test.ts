@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.js";
-import { createLogger } from "../../src/http/logger.js";
+import { createLogger } from "../../src/observability/pino-logger.js";
 import { GitHubUsers } from "../../src/runtime/github-users.js";
 import { CopilotRuntime } from "../../src/runtime/runtime.js";
 import { openDatabase, type GatewayDatabase } from "../../src/store/database.js";
@@ -153,11 +153,17 @@ describe.each(DATABASE_KINDS)("github mode on %s", (kind) => {
 
   it("asks GitHub who a token is once, not on every request", async () => {
     await chat(ALICE, "one");
+    github.requests.length = 0;
     await chat(ALICE, "two");
+    await chat(ALICE, "three");
     expect(github.requests.filter((request) => request.path === "/user")).toHaveLength(0);
+    github.requests.length = 0;
     const fresh = new GitHubUsers({ apiUrl: github.url });
     await Promise.all([fresh.loginOf(BOB), fresh.loginOf(BOB), fresh.loginOf(BOB)]);
     expect(github.requests.filter((request) => request.path === "/user")).toHaveLength(1);
+    // A client retrying its 401 (Codex does, five times) does not make each retry a call to GitHub.
+    for (let attempt = 0; attempt < 3; attempt++) expect(await fresh.loginOf("gho_refusedTOKEN")).toBeUndefined();
+    expect(github.requests.filter((request) => request.path === "/user")).toHaveLength(2);
   });
 
   it("records each turn under the caller's login with the tokens and AI credits Copilot reported", async () => {

@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 it("starts with no GitHub identity of its own, says whose seats it uses, and is ready", async () => {
-  expect(gateway.startLine).toContain("callers: each caller's own GitHub token");
+  expect(gateway.startLine).toContain("auth: each caller's own GitHub token; callers: GitHub users on their own seats");
   const ready = await fetch(`${gateway.baseUrl.replace(/\/v1$/, "")}/readyz`);
   expect(ready.status).toBe(200);
 });

@@ -32,7 +32,8 @@ describe.each(DATABASE_KINDS)("two gateway processes on one %s database", (kind)
       return startGatewayProcess({ upstreamUrl: upstream.baseUrl, dataDir, env });
     };
     [first, second] = await Promise.all([launch(), launch()]);
-  });
+    // Two gateway processes (each compiling its TypeScript and starting a runtime) beside the rest of the suite on 2 cores.
+  }, 90_000);
   afterAll(async () => {
     for (const gateway of [first, second]) {
       if (gateway && gateway.child.exitCode === null) {

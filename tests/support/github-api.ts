@@ -100,6 +100,7 @@ export interface ScriptedGitHub {
 }
 
 const DEFAULT_MODELS: ScriptedModel[] = [{ id: "gpt-scripted" }, { id: "premium-scripted", multiplier: 1 }];
+const COPILOT_MESSAGE_FIELDS = ["copilot_cache_control"];
 const RESET_DATE = "2099-01-01T00:00:00.000Z";
 
 export async function startScriptedGitHub(options: ScriptedGitHubOptions): Promise<ScriptedGitHub> {
@@ -277,7 +278,8 @@ export async function startScriptedGitHub(options: ScriptedGitHubOptions): Promi
     if (!model || model.policy === "disabled") {
       return json(res, 400, { error: { message: `The requested model is not supported.`, code: "model_not_supported" } });
     }
-    const rejected = unexpectedMessageField(request);
+    // Copilot's API takes its own prompt-cache marker on messages (the runtime sends it for Claude models); OpenAI's would not.
+    const rejected = unexpectedMessageField(request, COPILOT_MESSAGE_FIELDS);
     if (rejected) return json(res, 400, { error: { message: rejected, type: "invalid_request_error", param: null, code: null } });
     const index = chatIndex++;
     const script: Script = responder(request, index);

@@ -68,10 +68,10 @@ const MESSAGE_FIELDS: Record<string, ReadonlySet<string>> = {
 };
 
 /** OpenAI's 400 message for the first message field its schema does not allow; undefined when all are allowed. */
-export function unexpectedMessageField(request: UpstreamRequest): string | undefined {
+export function unexpectedMessageField(request: UpstreamRequest, alsoAllowed: readonly string[] = []): string | undefined {
   for (const [index, message] of (request.messages ?? []).entries()) {
     const allowed = MESSAGE_FIELDS[message.role];
-    const extra = allowed && Object.keys(message).find((key) => !allowed.has(key));
+    const extra = allowed && Object.keys(message).find((key) => !allowed.has(key) && !alsoAllowed.includes(key));
     if (extra) return `Additional properties are not allowed ('${extra}' was unexpected) - 'messages.${index}'`;
   }
   return undefined;
