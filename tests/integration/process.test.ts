@@ -83,7 +83,8 @@ describe("a running gateway process", () => {
     expect(data).not.toContain("[DONE]");
     expect(JSON.parse(data.at(-1)!).error).toMatchObject({ code: "shutting_down", type: "server_error" });
     expect(await gateway.exited).toBe(0);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // The stream would run 20 s: well under that, with room for a busy machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("on SIGTERM stops accepting while a stream drains, and with nothing in flight exits at once, not after the grace period", async () => {
@@ -101,13 +102,13 @@ describe("a running gateway process", () => {
     expect((await readSseData(response)).at(-1)).toBe("[DONE]");
     expect(await gateway.exited).toBe(0);
     // The stream took about a second; the 20 s grace period is only a ceiling.
-    expect(Date.now() - signalled).toBeLessThan(5_000);
+    expect(Date.now() - signalled).toBeLessThan(10_000);
 
     const idle = await startGatewayProcess({ GATEWAY_SHUTDOWN_GRACE_SECONDS: "20" });
     const idleSignalled = Date.now();
     idle.child.kill("SIGTERM");
     expect(await idle.exited).toBe(0);
-    expect(Date.now() - idleSignalled).toBeLessThan(3_000);
+    expect(Date.now() - idleSignalled).toBeLessThan(10_000);
   });
 
   it("leaves no orphaned runtime even when the gateway is killed outright", async () => {

@@ -18,6 +18,8 @@ import { ResponseRepository } from "../../src/store/response-repository.js";
 import { UsageRepository } from "../../src/store/usage-repository.js";
 import { KeyAdmin } from "../../src/access/key-admin.js";
 import { PrometheusMetrics } from "../../src/observability/prometheus.js";
+import { createLogger } from "../../src/observability/pino-logger.js";
+import { watchLogLine } from "./log-watch.js";
 import { answerFramingErrorsAsJson } from "../../src/server/framing-errors.js";
 import type { ConversationService } from "../../src/sessions/conversation-service.js";
 import { observeConformance } from "./spec-conformance.js";
@@ -87,13 +89,15 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     sessionTtlMs: 60_000,
     ...overrides,
   };
-  const turns = createConversationService(runtime, config, options.logger);
+  // Every line, at every level, is also checked for secrets after each test (log-watch.ts).
+  const logger = teeLogger(createLogger("debug", watchLogLine), options.logger);
+  const turns = createConversationService(runtime, config, logger);
   const database = await openDatabase(options.database ?? { dataDir });
   const responses = new ResponseRepository(database.db);
   const keyStore = new KeyRepository(database.db);
   const usage = new UsageRepository(database.db);
   const metrics = new PrometheusMetrics();
-  const app = createApp({ runtime, config, inflight, turns, responses, keys: keyStore, usage, metrics, ...(options.logger ? { logger: options.logger } : {}) });
+  const app = createApp({ runtime, config, inflight, turns, responses, keys: keyStore, usage, metrics, logger });
   // Under vitest, every response is checked against the providers' specifications (not in the bench).
   if (process.env.VITEST) app.fetch = observeConformance(app.fetch);
   let server: ServerType | undefined;
@@ -135,6 +139,15 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function teeLogger(first: Logger, second: Logger | undefined): Logger {
+  if (!second) return first;
+  const both = (level: keyof Logger) => (message: string, fields?: Record<string, unknown>) => {
+    first[level](message, fields);
+    second[level](message, fields);
+  };
+  return { error: both("error"), warn: both("warn"), info: both("info"), debug: both("debug") };
 }
 
 /** Reads an SSE body into its `data:` payloads (comments and blank lines dropped). */
