@@ -96,10 +96,11 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
       onClose: () => finish({ cancelled: !complete }),
     });
   } catch (error) {
-    const clientLeft = abort.signal.aborted;
+    // The client leaving (a plain abort) makes whatever failed after it a cancellation, not an error.
+    const clientLeft = abort.signal.aborted && !(abort.signal.reason instanceof GatewayError);
     abort.abort();
-    if (error instanceof GatewayError) finish({ cancelled: false, error });
-    else finish(clientLeft ? { cancelled: true } : { cancelled: false, error: asGatewayError(error) });
+    if (clientLeft) finish({ cancelled: true });
+    else finish({ cancelled: false, error: error instanceof GatewayError ? error : asGatewayError(error) });
     throw error;
   }
 }

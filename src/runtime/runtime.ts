@@ -68,17 +68,20 @@ export interface Runtime {
   ping(): Promise<void>;
   /** The models served, or with a caller's GitHub token the models that identity may use. */
   listModels(gitHubToken?: string): Promise<ModelEntry[]>;
-  openSession(spec: SessionSpec): Promise<CopilotSession>;
+  /** `signal`: the request's; a request whose client left while it waited for the runtime costs it no session. */
+  openSession(spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession>;
   suspendSession(session: CopilotSession): Promise<void>;
   resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession>;
   /** A new session whose history is what `history` builds for its id and working directory. */
-  seedSession(spec: SessionSpec, history: SessionHistory): Promise<CopilotSession>;
-  forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec): Promise<CopilotSession>;
+  seedSession(spec: SessionSpec, history: SessionHistory, signal?: AbortSignal): Promise<CopilotSession>;
+  forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession>;
   closeSession(session: CopilotSession | string): Promise<void>;
 }
 
 /** By default a ready runtime is pinged every 5 s; three pings in a row unanswered within 5 s and it counts as hung. */
 const DEFAULT_HEARTBEAT = { intervalMs: 5_000, timeoutMs: 5_000, failures: 3 };
+/** Sessions opened at once; more wait in the gateway, where an abandoned request can leave the line. */
+const MAX_OPENING = 4;
 /** How long a call waits for a lost runtime's replacement before it is told the runtime is unavailable. */
 const RECOVERY_WAIT_MS = 5_000;
 /** Restart attempts wait 0.5 s, 1 s, 2 s … up to this: a runtime coming back is found within seconds. */
@@ -103,6 +106,9 @@ export class CopilotRuntime implements Runtime {
   private missedHeartbeats = 0;
   private stopped = false;
   private readonly lostListeners = new Set<(reason: string) => void>();
+  /** Sessions being opened (created, seeded or forked) now, and the calls waiting for their turn. */
+  private opening = 0;
+  private readonly openingQueue: Array<() => void> = [];
   private modelsCache: { at: number; models: ModelEntry[] } | undefined;
   /** Per caller identity (github mode), by a hash of the token: never the token itself. */
   private readonly modelsByIdentity = new Map<string, { at: number; models: ModelEntry[] }>();
@@ -220,13 +226,53 @@ export class CopilotRuntime implements Runtime {
     return usableModels(models);
   }
 
-  async openSession(spec: SessionSpec): Promise<CopilotSession> {
+  async openSession(spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
+    const release = await this.openingSlot(signal);
     try {
       return await this.createSession(spec);
     } catch (error) {
       if (!(await this.restartIfDead())) throw error;
       return this.createSession(spec);
+    } finally {
+      release();
     }
+  }
+
+  /**
+   * A turn to open a session. The runtime opens sessions one after another,
+   * so beyond a few at once they only queue inside it, where a request whose
+   * client has left can no longer be taken back: 1,000 aborted streams went on
+   * opening (and then closing) sessions for tens of seconds after their
+   * clients were gone, and the runtime grew by ~500 MB. Here they wait, and
+   * one whose client leaves drops out without costing the runtime anything.
+   */
+  private async openingSlot(signal: AbortSignal | undefined): Promise<() => void> {
+    if (signal?.aborted) throw abortError(signal);
+    if (this.opening >= MAX_OPENING) {
+      await new Promise<void>((resolve, reject) => {
+        const waiter = () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          this.openingQueue.splice(this.openingQueue.indexOf(waiter), 1);
+          reject(abortError(signal!));
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.openingQueue.push(waiter);
+      });
+    } else {
+      this.opening++;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.openingQueue.shift();
+      // The slot passes straight to the next waiter; only without one is it given back.
+      if (next) next();
+      else this.opening--;
+    };
   }
 
   private async createSession(spec: SessionSpec): Promise<CopilotSession> {
@@ -264,15 +310,18 @@ export class CopilotRuntime implements Runtime {
    * model then reads it as native messages. Throws (having cleaned up) when
    * the runtime's state directory is not reachable or it refuses the file.
    */
-  async seedSession(spec: SessionSpec, history: SessionHistory): Promise<CopilotSession> {
+  async seedSession(spec: SessionSpec, history: SessionHistory, signal?: AbortSignal): Promise<CopilotSession> {
     const { connection, dataDir, runtimeHome } = this.settings;
     const home = connection.kind === "embedded" ? dataDir : runtimeHome;
     if (!home) throw new Error("the external runtime's COPILOT_HOME is not shared with the gateway (set COPILOT_RUNTIME_HOME)");
+    const release = await this.openingSlot(signal);
     try {
       return await this.writeAndResume(home, spec, history);
     } catch (error) {
       if (!(await this.restartIfDead())) throw error;
       return this.writeAndResume(home, spec, history);
+    } finally {
+      release();
     }
   }
 
@@ -298,7 +347,16 @@ export class CopilotRuntime implements Runtime {
    * A new session holding the history of `sessionId` up to (not including)
    * the event `beforeEventId`: an edited or regenerated turn branches there.
    */
-  async forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec): Promise<CopilotSession> {
+  async forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
+    const release = await this.openingSlot(signal);
+    try {
+      return await this.fork(sessionId, beforeEventId, spec);
+    } finally {
+      release();
+    }
+  }
+
+  private async fork(sessionId: string, beforeEventId: string, spec: SessionSpec): Promise<CopilotSession> {
     const client = await this.ensureRunning();
     const { sessionId: forkId } = await client.rpc.sessions.fork({ sessionId, toEventId: beforeEventId });
     const workingDirectory = await mkdtemp(join(this.settings.dataDir, "scratch", "s-"));
@@ -479,6 +537,10 @@ export class CopilotRuntime implements Runtime {
 
 function usableModels(models: ReadonlyArray<{ id: string; policy?: { state?: string } }>): ModelEntry[] {
   return models.filter((model) => model.policy?.state !== "disabled").map((model) => ({ id: model.id, ownedBy: "github-copilot" }));
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new Error("the request was abandoned before its session opened");
 }
 
 function sleep(ms: number): Promise<void> {

@@ -230,7 +230,7 @@ export class ConversationService {
         await source.suspending;
         source.live = await this.bounded(this.runtime.resumeSession(source.sessionId, source.spec), "resume the session", conversation.signal);
       }
-      session = await this.bounded(this.runtime.forkSession(source.sessionId, point.eventId, conversation.spec), "fork the session", conversation.signal);
+      session = await this.bounded(this.runtime.forkSession(source.sessionId, point.eventId, conversation.spec, conversation.signal), "fork the session", conversation.signal);
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       return undefined;
@@ -263,13 +263,19 @@ export class ConversationService {
     let seeded: SeededHistory | undefined;
     let session: CopilotSession;
     try {
-      const seeding = this.runtime.seedSession(conversation.spec, (sessionId, workingDirectory) => {
-        seeded = historyEvents(history, { sessionId, cwd: workingDirectory, now: new Date(), newId: randomUUID });
-        return seeded.events;
-      });
+      const seeding = this.runtime.seedSession(
+        conversation.spec,
+        (sessionId, workingDirectory) => {
+          seeded = historyEvents(history, { sessionId, cwd: workingDirectory, now: new Date(), newId: randomUUID });
+          return seeded.events;
+        },
+        conversation.signal,
+      );
       session = await this.bounded(seeding, "open the seeded session", conversation.signal);
     } catch (error) {
       if (error instanceof GatewayError) throw error;
+      // The client left: nobody is waiting for a flattened fallback either.
+      if (conversation.signal.aborted) throw error;
       this.logger.warn("history flattened: the session could not be seeded", { reason: error instanceof Error ? error.message : String(error), messages: history.length });
       return undefined;
     }
@@ -288,7 +294,7 @@ export class ConversationService {
   private async openFresh(conversation: Conversation, origin: "new" | "flattened"): Promise<RunningTurn> {
     let session: CopilotSession;
     try {
-      session = await this.bounded(this.runtime.openSession(conversation.spec), "open a session", conversation.signal);
+      session = await this.bounded(this.runtime.openSession(conversation.spec, conversation.signal), "open a session", conversation.signal);
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       throw runtimeCallError(error, "open a session");
