@@ -18,6 +18,14 @@ import { GitHubUsers } from "./runtime/github-users.js";
 import { PrometheusMetrics } from "./observability/prometheus.js";
 import { answerFramingErrorsAsJson } from "./server/framing-errors.js";
 
+/**
+ * A client sending its headers a byte at a time (slowloris) holds a socket:
+ * Node cuts it at headersTimeout, checked every connectionsCheckingInterval
+ * (60 s and 30 s by default, so up to 90 s). Real clients send their headers
+ * in milliseconds.
+ */
+const SERVER_TIMEOUTS = { headersTimeout: 20_000, connectionsCheckingInterval: 5_000 };
+
 function readConfig(): Config {
   try {
     const cacheDir = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
@@ -103,7 +111,7 @@ async function main(): Promise<void> {
     metrics,
     ...(github ? { github } : {}),
   });
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: SERVER_TIMEOUTS }, (info) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     process.stdout.write(`${describeStartup(config, `http://${host}:${info.port}`)}\n`);
   });

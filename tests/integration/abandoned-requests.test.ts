@@ -5,6 +5,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { abandonStreams } from "../support/abandon.js";
 import { chatBody, startGateway, type TestGateway } from "../support/gateway.js";
 import { echoResponder, sleep } from "../support/upstream.js";
 
@@ -25,17 +26,7 @@ it("200 streams abandoned at random moments leave no session, state or scratch d
   let opened = 0;
   const openSession = gw.runtime.openSession.bind(gw.runtime);
   gw.runtime.openSession = (spec, signal) => openSession(spec, signal).then((session) => (opened++, session));
-  await Promise.all(
-    Array.from({ length: 10 }, async (_, worker) => {
-      for (let i = worker; i < total; i += 10) {
-        const leave = new AbortController();
-        setTimeout(() => leave.abort(), Math.random() * 400);
-        await fetch(`${baseUrl}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chatBody(`question ${i}`, { stream: true })), signal: leave.signal })
-          .then((response) => response.text())
-          .catch(() => undefined);
-      }
-    }),
-  );
+  await abandonStreams(baseUrl, total);
   let left = { state: -1, scratch: -1 };
   for (let attempt = 0; attempt < 50; attempt++) {
     left = { state: await entries("session-state"), scratch: await entries("scratch") };

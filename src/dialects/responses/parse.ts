@@ -155,10 +155,6 @@ function toResponseFormat(format: NonNullable<ResponsesRequestBody["text"]>["for
   return mapped;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 function stringOrNull(value: unknown): string | null {
   return typeof value === "string" ? value : null;
 }

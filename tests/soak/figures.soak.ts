@@ -1,0 +1,123 @@
+// The operations figures, measured on the real runtime and printed: 200
+// concurrent streams, 1,000 abandoned streams, and a header sent a byte a
+// second. Each asserts the bound issue 10 sets.
+import { readdir, readFile, mkdtemp, rm } from "node:fs/promises";
+import { connect } from "node:net";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { abandonStreams } from "../support/abandon.js";
+import { chatBody, readSseData, startGateway, type TestGateway } from "../support/gateway.js";
+import { startGatewayProcess } from "../support/gateway-process.js";
+import { lastUserText, ScriptedUpstream, sleep } from "../support/upstream.js";
+
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
+const runtimePid = () =>
+  Number(
+    spawnSync("ps", ["-o", "pid=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" })
+      .stdout.split("\n")
+      .find((line) => line.includes("copilot-runtim"))
+      ?.trim()
+      .split(/\s+/)[0],
+  );
+const rssMb = async (pid: number) => Number((await readFile(`/proc/${pid}/status`, "utf8")).match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
+const openFds = async () => (await readdir("/proc/self/fd")).length;
+
+describe("on one gateway", () => {
+  let gw: TestGateway;
+  let baseUrl: string;
+  beforeAll(async () => {
+    gw = await startGateway();
+    baseUrl = await gw.listen();
+  });
+  afterAll(() => gw.close());
+
+  it("answers 200 concurrent streams, each with its own answer, without an error", async () => {
+    gw.upstream.respond((request) => {
+      const text = `echo: ${lastUserText(request)}`;
+      return { steps: [{ text: text.slice(0, 6) }, { delayMs: 50 }, { text: text.slice(6) }] };
+    });
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const sent = performance.now();
+        const response = await fetch(`${baseUrl}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chatBody(`stream ${i}`, { stream: true })) });
+        const data = await readSseData(response);
+        const text = data.filter((frame) => frame !== "[DONE]").map((frame) => JSON.parse(frame).choices?.[0]?.delta?.content ?? "").join("");
+        return { status: response.status, done: data.at(-1) === "[DONE]", text, ms: performance.now() - sent, i };
+      }),
+    );
+    const times = results.map((result) => result.ms);
+    console.info(`200 concurrent streams in ${Math.round(performance.now() - started)} ms; per stream p50 ${Math.round(percentile(times, 50))} ms, p99 ${Math.round(percentile(times, 99))} ms`);
+    for (const result of results) {
+      expect(result.status).toBe(200);
+      expect(result.done).toBe(true);
+      expect(result.text).toBe(`echo: stream ${result.i}`);
+    }
+  });
+
+  it("1,000 abandoned streams leave no session state, scratch directory or descriptor behind, and bounded runtime memory", async () => {
+    gw.upstream.respond(() => ({ steps: [{ text: "a" }, { delayMs: 300 }, { text: "b" }, { delayMs: 300 }, { text: "c" }] }));
+    const pid = runtimePid();
+    const entries = async (dir: string) => (await readdir(join(gw.dataDir, dir)).catch(() => [])).length;
+    // Sessions of earlier tests' conversations are kept for them to continue: "nothing behind" means back to this.
+    const baseline = { state: await entries("session-state"), scratch: await entries("scratch"), ledger: gw.turns.ledger.size };
+    const before = { rss: await rssMb(pid), fds: await openFds() };
+    await abandonStreams(baseUrl, 1_000);
+    let cleanAfterMs = Infinity;
+    const settling = performance.now();
+    while (performance.now() - settling < 10_000) {
+      const now = { state: await entries("session-state"), scratch: await entries("scratch"), ledger: gw.turns.ledger.size };
+      if (now.state <= baseline.state && now.scratch <= baseline.scratch && now.ledger <= baseline.ledger && gw.inflight.size === 0) {
+        cleanAfterMs = performance.now() - settling;
+        break;
+      }
+      await sleep(100);
+    }
+    await sleep(1_000);
+    const after = { rss: await rssMb(pid), fds: await openFds() };
+    console.info(`1,000 abandoned streams: clean after ${Math.round(cleanAfterMs)} ms; runtime ${Math.round(before.rss)} → ${Math.round(after.rss)} MB; descriptors ${before.fds} → ${after.fds}`);
+    expect(cleanAfterMs).toBeLessThan(5_000);
+    expect(runtimePid()).toBe(pid);
+    expect(after.rss - before.rss).toBeLessThan(250);
+    expect(after.fds - before.fds).toBeLessThanOrEqual(5);
+  });
+});
+
+describe("a gateway process", () => {
+  let upstream: ScriptedUpstream;
+  let dataDir: string;
+  beforeAll(async () => {
+    upstream = await new ScriptedUpstream(["test-model"]).start();
+    dataDir = await mkdtemp(join(tmpdir(), "cgw-soak-"));
+  });
+  afterAll(async () => {
+    await upstream.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("cuts off a header sent a byte a second, answering in JSON", async () => {
+    const gateway = await startGatewayProcess({ upstreamUrl: upstream.baseUrl, dataDir });
+    try {
+      const { hostname, port } = new URL(gateway.baseUrl);
+      const socket = connect(Number(port), hostname);
+      let received = "";
+      socket.on("data", (chunk) => (received += chunk.toString()));
+      const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(performance.now())));
+      const started = performance.now();
+      socket.write("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n");
+      const drip = setInterval(() => socket.write("X"), 1_000);
+      const closedAt = await closed;
+      clearInterval(drip);
+      console.info(`a header sent a byte a second was cut off after ${Math.round((closedAt - started) / 1000)} s: ${received.split("\r\n")[0]}`);
+      expect(received).toMatch(/^HTTP\/1\.1 408/);
+      expect(received).toContain('"error"');
+      // The gateway's headersTimeout is 20 s, checked every 5 s.
+      expect(closedAt - started).toBeLessThan(30_000);
+    } finally {
+      gateway.child.kill("SIGTERM");
+      await gateway.exited;
+    }
+  }, 120_000);
+});

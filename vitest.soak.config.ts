@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// `npm run test:soak`: the figures of issue 10 that take minutes or load the
+// machine (hundreds of streams, a slow client, a slowloris), kept out of
+// `npm test`. One file at a time, so the figures are the gateway's alone.
+export default defineConfig({
+  test: {
+    include: ["tests/soak/**/*.soak.ts"],
+    maxWorkers: 1,
+    testTimeout: 300_000,
+    hookTimeout: 60_000,
+    setupFiles: ["tests/support/conformance-setup.ts"],
+  },
+});
