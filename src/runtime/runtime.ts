@@ -255,7 +255,8 @@ export class CopilotRuntime implements Runtime {
           resolve();
         };
         const onAbort = () => {
-          this.openingQueue.splice(this.openingQueue.indexOf(waiter), 1);
+          const index = this.openingQueue.indexOf(waiter);
+          if (index >= 0) this.openingQueue.splice(index, 1);
           reject(abortError(signal!));
         };
         signal?.addEventListener("abort", onAbort, { once: true });
