@@ -8,9 +8,9 @@ import type { z } from "zod";
 import type { KeyAdmin } from "../access/key-admin.js";
 import type { UsageQuery, UsageStore } from "../access/usage.js";
 import { parseUsageQuery, usageCsv, usageReport, UsageQueryError } from "../access/usage-report.js";
-import { createKeyInput, updateKeyInput } from "../access/virtual-keys.js";
+import { createKeyInput, hashSecret, updateKeyInput } from "../access/virtual-keys.js";
 import { formatParam, issueToBadRequest } from "../dialects/shared/issue-to-error.js";
-import { constantTimeEqual, presentedApiKey, sha256 } from "./auth.js";
+import { constantTimeEqual, presentedApiKey } from "./auth.js";
 import type { AppEnv } from "./env.js";
 import { badRequest, GatewayError } from "./errors.js";
 import { answerErrorsAsOpenAI } from "./openai-errors.js";
@@ -67,7 +67,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
  * wrong key. The presented key is never echoed.
  */
 export function requireAdminKey(adminKey: string | undefined) {
-  const expected = adminKey ? sha256(adminKey) : undefined;
+  const expected = adminKey ? hashSecret(adminKey) : undefined;
   return async (c: Context<AppEnv>, next: () => Promise<void>) => {
     if (expected === undefined) {
       throw new GatewayError({
@@ -87,7 +87,7 @@ export function requireAdminKey(adminKey: string | undefined) {
       });
     }
     // Both sides hashed first: equal lengths, so the comparison's time says nothing about the key.
-    if (!constantTimeEqual(await sha256(presented), await expected)) {
+    if (!constantTimeEqual(await hashSecret(presented), await expected)) {
       throw new GatewayError({
         status: 401,
         code: "invalid_admin_key",

@@ -6,7 +6,7 @@
 // token is turned into its login. Nothing presented is logged or echoed.
 import type { MiddlewareHandler } from "hono";
 import { ANONYMOUS, type Caller } from "../access/caller.js";
-import { unusableReason, type KeyStore } from "../access/virtual-keys.js";
+import { hashSecret, unusableReason, type KeyStore } from "../access/virtual-keys.js";
 import type { AuthMode } from "../config.js";
 import type { AppEnv } from "./env.js";
 import { GatewayError } from "./errors.js";
@@ -57,17 +57,16 @@ function identifier(options: AuthOptions): (headers: Headers) => Promise<Caller>
       return { kind: "github", id: login, partition: `github:${login.toLowerCase()}`, gitHubToken: token };
     };
   }
-  const staticDigests = Promise.all(options.staticKeys.map((key) => sha256(key)));
+  const staticDigests = Promise.all(options.staticKeys.map((key) => hashSecret(key)));
   return async (headers) => {
     const presented = required(headers, "Missing API key. Send it as 'Authorization: Bearer <key>', 'x-api-key' or 'api-key'.");
-    const candidate = await sha256(presented);
+    // One hash serves both: the static keys' comparison and the virtual keys' stored form.
+    const candidate = await hashSecret(presented);
     let matched = false;
     // Every static key is compared, matched or not, so timing says nothing about which one.
     for (const known of await staticDigests) matched = constantTimeEqual(candidate, known) || matched;
-    const candidateHex = hex(candidate);
-    if (matched) return { kind: "static", id: `static:${candidateHex.slice(0, 12)}`, partition: candidateHex };
-    // The digest already is the secret's hash as virtual keys are stored (hashSecret).
-    const key = await options.keys?.findBySecretHash(candidateHex);
+    if (matched) return { kind: "static", id: `static:${candidate.slice(0, 12)}`, partition: candidate };
+    const key = await options.keys?.findBySecretHash(candidate);
     if (key === undefined) throw unauthorized("Incorrect API key provided.");
     const unusable = unusableReason(key, now());
     if (unusable !== undefined) throw unauthorized(unusable);
@@ -85,16 +84,9 @@ function unauthorized(message: string): GatewayError {
   return new GatewayError({ status: 401, code: "invalid_api_key", type: "invalid_request_error", message, shouldRetry: false });
 }
 
-export async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+/** Compares two digests (hex) in time that depends on their length only. */
+export function constantTimeEqual(a: string, b: string): boolean {
   let difference = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) difference |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return difference === 0;
 }
