@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { CopilotClient, RuntimeConnection, type CopilotSession, type PermissionHandler } from "@github/copilot-sdk";
 import type { ReasoningEffort, ToolDefinition } from "../turns/events.js";
 import { listProviderModels, type ModelEntry } from "./models.js";
+import { OpeningLine } from "./opening-line.js";
 import { ProviderRelay } from "./provider-relay.js";
 
 export type { ModelEntry } from "./models.js";
@@ -106,9 +107,8 @@ export class CopilotRuntime implements Runtime {
   private missedHeartbeats = 0;
   private stopped = false;
   private readonly lostListeners = new Set<(reason: string) => void>();
-  /** Sessions being opened (created, seeded or forked) now, and the calls waiting for their turn. */
-  private opening = 0;
-  private readonly openingQueue: Array<() => void> = [];
+  /** Sessions are created, seeded or forked a few at a time (opening-line.ts). */
+  private readonly openingLine = new OpeningLine(MAX_OPENING);
   private modelsCache: { at: number; models: ModelEntry[] } | undefined;
   /** Per caller identity (github mode), by a hash of the token: never the token itself. */
   private readonly modelsByIdentity = new Map<string, { at: number; models: ModelEntry[] }>();
@@ -227,7 +227,7 @@ export class CopilotRuntime implements Runtime {
   }
 
   async openSession(spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
-    const release = await this.openingSlot(signal);
+    const release = await this.openingLine.enter(signal);
     try {
       return await this.createSession(spec);
     } catch (error) {
@@ -236,44 +236,6 @@ export class CopilotRuntime implements Runtime {
     } finally {
       release();
     }
-  }
-
-  /**
-   * A turn to open a session. The runtime opens sessions one after another,
-   * so beyond a few at once they only queue inside it, where a request whose
-   * client has left can no longer be taken back: 1,000 aborted streams went on
-   * opening (and then closing) sessions for tens of seconds after their
-   * clients were gone, and the runtime grew by ~500 MB. Here they wait, and
-   * one whose client leaves drops out without costing the runtime anything.
-   */
-  private async openingSlot(signal: AbortSignal | undefined): Promise<() => void> {
-    if (signal?.aborted) throw abortError(signal);
-    if (this.opening >= MAX_OPENING) {
-      await new Promise<void>((resolve, reject) => {
-        const waiter = () => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve();
-        };
-        const onAbort = () => {
-          const index = this.openingQueue.indexOf(waiter);
-          if (index >= 0) this.openingQueue.splice(index, 1);
-          reject(abortError(signal!));
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-        this.openingQueue.push(waiter);
-      });
-    } else {
-      this.opening++;
-    }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.openingQueue.shift();
-      // The slot passes straight to the next waiter; only without one is it given back.
-      if (next) next();
-      else this.opening--;
-    };
   }
 
   private async createSession(spec: SessionSpec): Promise<CopilotSession> {
@@ -315,7 +277,7 @@ export class CopilotRuntime implements Runtime {
     const { connection, dataDir, runtimeHome } = this.settings;
     const home = connection.kind === "embedded" ? dataDir : runtimeHome;
     if (!home) throw new Error("the external runtime's COPILOT_HOME is not shared with the gateway (set COPILOT_RUNTIME_HOME)");
-    const release = await this.openingSlot(signal);
+    const release = await this.openingLine.enter(signal);
     try {
       return await this.writeAndResume(home, spec, history);
     } catch (error) {
@@ -349,7 +311,7 @@ export class CopilotRuntime implements Runtime {
    * the event `beforeEventId`: an edited or regenerated turn branches there.
    */
   async forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
-    const release = await this.openingSlot(signal);
+    const release = await this.openingLine.enter(signal);
     try {
       return await this.fork(sessionId, beforeEventId, spec);
     } finally {
@@ -538,10 +500,6 @@ export class CopilotRuntime implements Runtime {
 
 function usableModels(models: ReadonlyArray<{ id: string; policy?: { state?: string } }>): ModelEntry[] {
   return models.filter((model) => model.policy?.state !== "disabled").map((model) => ({ id: model.id, ownedBy: "github-copilot" }));
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("the request was abandoned before its session opened");
 }
 
 function sleep(ms: number): Promise<void> {
