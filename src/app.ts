@@ -46,6 +46,8 @@ export interface AppConfig {
   limits?: RequestLimits;
   corsOrigins: string[];
   keepAliveMs: number;
+  /** A stream whose client took nothing for this long is cancelled and its connection closed (default 60 s). */
+  clientStallMs?: number;
   turnTimeoutMs: number;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
@@ -163,13 +165,21 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   api.route("/models", modelsRoute(turns));
-  const turnRoutes = { turns, inflight, keepAliveMs: config.keepAliveMs, access, ...(config.limits ? { limits: config.limits } : {}) };
+  const turnRoutes = {
+    turns,
+    inflight,
+    keepAliveMs: config.keepAliveMs,
+    ...(config.clientStallMs ? { clientStallMs: config.clientStallMs } : {}),
+    access,
+    logger,
+    ...(config.limits ? { limits: config.limits } : {}),
+  };
   api.route(
     "/chat/completions",
     chatCompletionsRoute({ ...turnRoutes, reasoning: !config.strictOpenAI }),
   );
-  api.route("/responses", responsesRoute({ ...turnRoutes, store: responses, logger }));
-  api.route("/messages", messagesRoute({ ...turnRoutes, logger }));
+  api.route("/responses", responsesRoute({ ...turnRoutes, store: responses }));
+  api.route("/messages", messagesRoute(turnRoutes));
   // Before the API's catch-all mount at "/", whose key check must not run on admin requests.
   app.route("/metrics", metricsRoute(metrics, authMode === "none" ? "open" : { adminKey: config.adminKey }));
   if (deps.keys && deps.usage) {

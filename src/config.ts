@@ -47,6 +47,7 @@ export interface Config {
   /** What one request may ask of the runtime; beyond it, a 400 naming the field. */
   limits: RequestLimits;
   keepAliveMs: number;
+  clientStallMs: number;
   turnTimeoutMs: number;
   shutdownGraceMs: number;
   modelsTtlMs: number;
@@ -111,6 +112,7 @@ const SETTINGS = {
   turnQueue: { flag: "turn-queue", env: ["GATEWAY_TURN_QUEUE"], valueHint: "<n>", defaultText: "100", meaning: "Turns that may wait for a slot when --max-turns are in flight; beyond it, 503 with Retry-After." },
   queueWait: { flag: "queue-wait-seconds", env: ["GATEWAY_QUEUE_WAIT_SECONDS"], valueHint: "<s>", defaultText: "30", meaning: "How long a turn may wait for a slot before it is a 503." },
   keepAlive: { flag: "keepalive-seconds", env: ["GATEWAY_KEEPALIVE_SECONDS"], valueHint: "<s>", defaultText: "15", meaning: "SSE keep-alive comment interval while the model is silent." },
+  clientStall: { flag: "client-stall-seconds", env: ["GATEWAY_CLIENT_STALL_SECONDS"], valueHint: "<s>", defaultText: "60", meaning: "A stream whose client has taken nothing for this long is cancelled at the model and its connection closed." },
   turnTimeout: { flag: "turn-timeout-seconds", env: ["GATEWAY_TURN_TIMEOUT_SECONDS"], valueHint: "<s>", defaultText: "30", meaning: "Deadline for the model to start answering, retries included." },
   shutdownGrace: { flag: "shutdown-grace-seconds", env: ["GATEWAY_SHUTDOWN_GRACE_SECONDS"], valueHint: "<s>", defaultText: "10", meaning: "On SIGINT/SIGTERM, how long streams in flight may finish." },
   modelsTtl: { flag: "models-ttl-seconds", env: ["GATEWAY_MODELS_TTL_SECONDS"], valueHint: "<s>", defaultText: "300", meaning: "How long the model list is cached (0 = no cache)." },
@@ -192,6 +194,7 @@ export function loadConfig(
     queueWaitMs: seconds(raw("queueWait"), 30, "positive"),
     limits: requestLimits(raw),
     keepAliveMs: seconds(raw("keepAlive"), 15, "positive"),
+    clientStallMs: seconds(raw("clientStall"), 60, "positive"),
     turnTimeoutMs: seconds(raw("turnTimeout"), 30, "positive"),
     shutdownGraceMs: seconds(raw("shutdownGrace"), 10, "nonnegative"),
     modelsTtlMs: seconds(raw("modelsTtl"), 300, "nonnegative"),

@@ -14,6 +14,8 @@ import { holdForCommit } from "../turns/commit-hold.js";
 import type { ConversationService } from "../sessions/conversation-service.js";
 import type { AppEnv } from "./env.js";
 import type { InflightRequests } from "./inflight.js";
+import type { Logger } from "./logger.js";
+import { dropConnection } from "./drop-connection.js";
 import { sseResponse } from "./sse.js";
 
 /** A dialect's stream encoder: every call returns complete SSE frames (or ""); `encode` may first finish some work of its own (keeping a response). */
@@ -23,11 +25,17 @@ export interface StreamEncoder {
   end(): string;
 }
 
+const DEFAULT_CLIENT_STALL_MS = 60_000;
+
 /** What every turn-answering route is given by the app. */
 export interface TurnRouteDeps {
   turns: ConversationService;
   inflight: InflightRequests;
   keepAliveMs: number;
+  /** A stream whose client took nothing for this long is cancelled at the model and its connection dropped (default 60 s). */
+  clientStallMs?: number;
+  /** Where a stalled client is noted. */
+  logger?: Logger;
   /** Limits, budgets and usage records; without it turns are neither limited nor recorded. */
   access?: TurnAccess;
 }
@@ -92,7 +100,13 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
       keepAliveFrame: answer.keepAliveFrame,
       keepAliveMs: deps.keepAliveMs,
       headers: { ...headers, ...answer.streamHeaders },
+      stallMs: deps.clientStallMs ?? DEFAULT_CLIENT_STALL_MS,
       onCancel: () => abort.abort(),
+      onStall: () => {
+        deps.logger?.warn("the client stopped reading its stream; the turn was cancelled and the connection closed", { id: c.get("requestId") });
+        abort.abort();
+        dropConnection(c);
+      },
       onClose: () => finish({ cancelled: !complete }),
     });
   } catch (error) {
