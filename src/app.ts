@@ -97,11 +97,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   // A runtime that dies takes its turns and sessions with it: end the turns now
   // (an error frame, or a 503 not yet committed), and let conversations go on seeded.
-  runtime.onLost?.((reason) => {
-    logger.error("the Copilot runtime was lost; restarting it", { reason, inflight: inflight.size });
+  runtime.onLost?.((reason, sessionIds) => {
+    logger.error("a Copilot runtime was lost; restarting it", { reason, sessions: sessionIds.size, inflight: inflight.size });
     metrics.runtimeLost();
-    inflight.abortAll(runtimeLost());
-    turns.forgetSessions();
+    inflight.abortOn(sessionIds, runtimeLost());
+    turns.forgetSessions(sessionIds);
+  });
+  // A runtime replaced for its memory finishes its turns; its conversations then go on seeded on its successor.
+  runtime.onRetire?.((sessionIds) => turns.retireSessions(sessionIds));
+  runtime.onRecycled?.((residentBytes) => {
+    logger.warn("a Copilot runtime was replaced: it held on to memory", { resident_mb: Math.round(residentBytes / 1024 / 1024) });
+    metrics.runtimeRecycled();
   });
 
   app.use(requestId());

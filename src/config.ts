@@ -26,6 +26,10 @@ export interface Config {
   host: string;
   port: number;
   runtime: RuntimeTarget;
+  /** Embedded runtime processes; a new conversation goes to the least loaded. */
+  runtimes: number;
+  /** An embedded runtime holding more resident memory than this is replaced between turns; 0: never. */
+  runtimeMaxMemoryBytes: number;
   dataDir: string;
   /** PostgreSQL connection URL; the SQLite file under `dataDir` when absent. */
   databaseUrl?: string;
@@ -89,6 +93,8 @@ const SETTINGS = {
   port: { flag: "port", env: ["PORT"], valueHint: "<port>", defaultText: "3000", meaning: "TCP port to listen on (0 picks a free one)." },
   cliUrl: { flag: "copilot-cli-url", env: ["COPILOT_CLI_URL"], valueHint: "<host:port>", defaultText: "embedded runtime", meaning: "Use a running `copilot --headless` server instead of spawning one." },
   cliToken: { flag: "copilot-cli-token", env: ["COPILOT_CONNECTION_TOKEN"], valueHint: "<token>", defaultText: "none", meaning: "With --copilot-cli-url: the connection token the headless runtime was started with (its COPILOT_CONNECTION_TOKEN).", isSecret: true },
+  runtimes: { flag: "runtimes", env: ["GATEWAY_RUNTIMES"], valueHint: "<n>", defaultText: "1", meaning: "Embedded Copilot runtime processes; a new conversation goes to the one carrying the fewest sessions, and stays there." },
+  runtimeMaxMemory: { flag: "runtime-max-memory-mb", env: ["GATEWAY_RUNTIME_MAX_MEMORY_MB"], valueHint: "<MB>", defaultText: "1024", meaning: "An embedded runtime holding more memory than this (it does not give back what bursts took) is replaced between turns, without failing any; 0: never." },
   runtimeHome: { flag: "copilot-runtime-home", env: ["COPILOT_RUNTIME_HOME"], valueHint: "<dir>", defaultText: "none (history is flattened for an external runtime)", meaning: "With --copilot-cli-url: the runtime's COPILOT_HOME, shared with the gateway, so conversations start with their own history." },
   dataDir: { flag: "data-dir", env: ["COPILOT_GATEWAY_DATA_DIR"], valueHint: "<dir>", defaultText: "<cache dir>/copilot-gateway", meaning: "Where session state lives." },
   databaseUrl: { flag: "database-url", env: ["DATABASE_URL"], valueHint: "<postgres://...>", defaultText: "<data dir>/gateway.sqlite", meaning: "PostgreSQL for the gateway's data (virtual keys, usage records, kept Responses), shared by several gateway processes; an SQLite file otherwise.", isSecret: true },
@@ -182,6 +188,8 @@ export function loadConfig(
     dataDir: dataDir ? nonEmpty(dataDir) : `${home.cacheDir.replace(/[\\/]+$/, "")}/copilot-gateway`,
     ...(databaseUrl ? { databaseUrl: parseDatabaseUrl(databaseUrl) } : {}),
     ...(runtimeHome ? { runtimeHome: nonEmpty(runtimeHome) } : {}),
+    runtimes: parse(raw("runtimes"), 1, integerText.pipe(z.number().min(1).max(64)), "an integer from 1 to 64"),
+    runtimeMaxMemoryBytes: Math.round(parse(raw("runtimeMaxMemory"), 1024, decimalText.pipe(z.number().nonnegative()), "a number, 0 or more") * 1024 * 1024),
     ...(githubToken ? { githubToken: nonEmpty(githubToken) } : {}),
     ...provider,
     auth,

@@ -63,6 +63,8 @@ async function main(): Promise<void> {
   const usage = new UsageRepository(database.db);
   const runtime = new CopilotRuntime({
     connection: config.runtime,
+    processes: config.runtimes,
+    ...(config.runtimeMaxMemoryBytes > 0 ? { recycle: { maxResidentBytes: config.runtimeMaxMemoryBytes } } : {}),
     dataDir: config.dataDir,
     ...(config.runtimeHome ? { runtimeHome: config.runtimeHome } : {}),
     modelsTtlMs: config.modelsTtlMs,

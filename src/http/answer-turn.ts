@@ -57,7 +57,11 @@ export interface TurnAnswer<Body> {
 export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, answer: TurnAnswer<Body>): Promise<Response> {
   const abort = new AbortController();
   c.req.raw.signal.addEventListener("abort", () => abort.abort(), { once: true });
-  const done = deps.inflight.begin((reason) => abort.abort(reason));
+  let sessionId: string | undefined;
+  const done = deps.inflight.begin(
+    (reason) => abort.abort(reason),
+    () => sessionId,
+  );
   let admitted: AdmittedTurn | undefined;
   const finish = (ending: { cancelled: boolean; error?: GatewayError }) => {
     admitted?.close(ending);
@@ -73,6 +77,7 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
     }
     // The caller partitions sessions: they are never shared across callers.
     const started = await deps.turns.start(answer.request, abort.signal, caller);
+    sessionId = started.sessionId;
     admitted?.started(started.origin);
     const turn = admitted ? admitted.watch(started) : started;
     const headers = { "x-request-id": c.get("requestId"), "x-copilot-session-id": started.sessionId, "x-copilot-session-origin": started.origin };

@@ -9,17 +9,24 @@ const SHUTTING_DOWN = new GatewayError({
   message: "The gateway is shutting down; the response was ended before it was complete. Retry the request.",
 });
 
+interface InflightRequest {
+  abort: (reason: GatewayError) => void;
+  /** The Copilot session answering it, once there is one. */
+  sessionId: () => string | undefined;
+}
+
 export class InflightRequests {
-  private readonly active = new Set<(reason: GatewayError) => void>();
+  private readonly active = new Set<InflightRequest>();
   private waiters: Array<() => void> = [];
 
   /**
    * Marks one request as started. `abort` is called with the reason if the
-   * process shuts down before the request is done; call the returned function
-   * exactly once when it is.
+   * process shuts down (or its runtime dies) before the request is done;
+   * `sessionId` tells which session answers it. Call the returned function
+   * exactly once when it is done.
    */
-  begin(abort: (reason: GatewayError) => void): () => void {
-    const entry = (reason: GatewayError) => abort(reason);
+  begin(abort: (reason: GatewayError) => void, sessionId: () => string | undefined = () => undefined): () => void {
+    const entry: InflightRequest = { abort, sessionId };
     this.active.add(entry);
     return () => {
       if (!this.active.delete(entry)) return;
@@ -39,6 +46,14 @@ export class InflightRequests {
 
   /** Ends every request still in flight: their turns close with this error (by default, shutting down). */
   abortAll(reason: GatewayError = SHUTTING_DOWN): void {
-    for (const abort of [...this.active]) abort(reason);
+    for (const request of [...this.active]) request.abort(reason);
+  }
+
+  /** Ends the requests answered by these sessions (those of a runtime that died). */
+  abortOn(sessionIds: ReadonlySet<string>, reason: GatewayError): void {
+    for (const request of [...this.active]) {
+      const sessionId = request.sessionId();
+      if (sessionId !== undefined && sessionIds.has(sessionId)) request.abort(reason);
+    }
   }
 }

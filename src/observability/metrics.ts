@@ -16,6 +16,8 @@ export interface GatewayMetrics {
   /** Every turn, once its answer is over; `origin` is where its session came from. */
   turnFinished(record: UsageRecord, origin: string | undefined, upstreamStatus: number | undefined): void;
   runtimeLost(): void;
+  /** A runtime was replaced for holding on to memory. */
+  runtimeRecycled(): void;
   watch(sources: GaugeSources): void;
   /** The exposition text and its content type. */
   render(): Promise<{ contentType: string; body: string }>;
@@ -25,6 +27,7 @@ export const noMetrics: GatewayMetrics = {
   requestAnswered: () => {},
   turnFinished: () => {},
   runtimeLost: () => {},
+  runtimeRecycled: () => {},
   watch: () => {},
   render: () => Promise.resolve({ contentType: "text/plain; charset=utf-8", body: "" }),
 };

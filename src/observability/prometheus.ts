@@ -22,6 +22,7 @@ export class PrometheusMetrics implements GatewayMetrics {
   private readonly credits = new Counter({ name: `${PREFIX}ai_credits_total`, help: "AI credits the runtime reported (1 credit = 10^9 nano-AIU), by model.", labelNames: ["model"], registers: [this.registry] });
   private readonly upstreamFailures = new Counter({ name: `${PREFIX}upstream_failures_total`, help: "Turns the model provider failed, by the HTTP status they were answered with.", labelNames: ["status"], registers: [this.registry] });
   private readonly restarts = new Counter({ name: `${PREFIX}runtime_restarts_total`, help: "Times the Copilot runtime was lost and replaced.", registers: [this.registry] });
+  private readonly recycles = new Counter({ name: `${PREFIX}runtime_recycles_total`, help: "Times a Copilot runtime was replaced between turns for holding on to memory.", registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
@@ -80,6 +81,10 @@ export class PrometheusMetrics implements GatewayMetrics {
 
   runtimeLost(): void {
     this.restarts.inc();
+  }
+
+  runtimeRecycled(): void {
+    this.recycles.inc();
   }
 
   watch(sources: GaugeSources): void {

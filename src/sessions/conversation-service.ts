@@ -132,8 +132,23 @@ export class ConversationService {
    * conversations go on seeded on the next request. They are closed (their
    * state deleted) once a runtime answers again.
    */
-  forgetSessions(): void {
-    for (const held of this.ledger.takeAll()) void this.runtime.closeSession(held.sessionId);
+  forgetSessions(sessionIds?: ReadonlySet<string>): void {
+    const taken = sessionIds ? this.ledger.takeWhere((held) => sessionIds.has(held.sessionId)) : this.ledger.takeAll();
+    for (const held of taken) void this.runtime.closeSession(held.sessionId);
+  }
+
+  /**
+   * Their runtime is being replaced: idle sessions are closed now, and those
+   * running a turn once it is over (run() does not record them), so every
+   * one of these conversations goes on seeded on another runtime.
+   */
+  retireSessions(sessionIds: ReadonlySet<string>): void {
+    this.ledger.closeIdleWhere((held) => sessionIds.has(held.sessionId));
+  }
+
+  /** Whether a held session may take another turn: not when its runtime is being replaced. */
+  private staysOn(held: HeldSession): boolean {
+    return !this.runtime.isRetiring?.(held.sessionId);
   }
 
   /** The models served; with a caller's GitHub token, those that identity may use. */
@@ -198,6 +213,10 @@ export class ConversationService {
   private async continueSession(lease: Lease<HeldSession>, conversation: Conversation): Promise<RunningTurn | undefined> {
     const { entry, continuation } = lease;
     const held = entry.session;
+    if (!this.staysOn(held)) {
+      this.ledger.discard(entry);
+      return undefined;
+    }
     try {
       if (!held.live) {
         await held.suspending;
@@ -222,6 +241,10 @@ export class ConversationService {
     const point = this.ledger.leaseForkPoint(conversation.partition, conversation.dialogue);
     if (!point) return undefined;
     const source = point.entry.session;
+    if (!this.staysOn(source)) {
+      this.ledger.release(point.entry);
+      return undefined;
+    }
     let session: CopilotSession;
     try {
       // Forking a suspended session leaves it unable to resume ("First event
@@ -362,6 +385,7 @@ export class ConversationService {
     });
     void turn.outcome.then((outcome) => {
       if (outcome.kind !== "completed" && outcome.kind !== "tool_calls_pending") return this.ledger.discard(entry);
+      if (!this.staysOn(entry.session)) return this.ledger.discard(entry);
       const answer: DialogueMessage = { role: "assistant", text: outcome.answer.text, toolCalls: outcome.answer.toolCalls };
       const pending = outcome.kind === "tool_calls_pending" ? outcome.pending : [];
       if (pending.length === 0) this.suspend(entry.session);

@@ -185,11 +185,33 @@ export class ConversationLedger<S> {
    * sessions are closed once a runtime answers again.
    */
   takeAll(): S[] {
-    const entries = [...this.idle.values(), ...this.leased];
-    this.idle.clear();
-    this.leased.clear();
-    this.forkPoints.clear();
-    return entries.map((entry) => entry.session);
+    return this.takeWhere(() => true);
+  }
+
+  /** takeAll for the conversations whose session `matches` (those on one runtime). */
+  takeWhere(matches: (session: S) => boolean): S[] {
+    const taken: S[] = [];
+    for (const [key, entry] of this.idle) {
+      if (!matches(entry.session)) continue;
+      this.idle.delete(key);
+      taken.push(entry.session);
+    }
+    for (const entry of this.leased) {
+      if (!matches(entry.session)) continue;
+      this.leased.delete(entry);
+      taken.push(entry.session);
+    }
+    for (const [key, point] of this.forkPoints) if (matches(point.entry.session)) this.forkPoints.delete(key);
+    return taken;
+  }
+
+  /** Closes the idle sessions that `matches`; leased ones are left to their turns. */
+  closeIdleWhere(matches: (session: S) => boolean): void {
+    for (const [key, entry] of this.idle) {
+      if (!matches(entry.session)) continue;
+      this.idle.delete(key);
+      this.close(entry);
+    }
   }
 
   async closeAll(): Promise<void> {

@@ -1,11 +1,11 @@
 // The ledger's rules, each at the real runtime: identities never share
 // sessions, aborted and restarted loops fall back and still answer, the
 // session cap evicts, and parallel_tool_calls false shows one call at a time.
-import { spawnSync } from "node:child_process";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LOOKUP_TOOL, runOpenAILoop, toolLoopResponder, userMessages } from "../support/agent.js";
 import { chatBody, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
+import { runtimeChildren } from "../support/runtime-children.js";
 
 type Completion = { choices: Array<{ message: { content: string | null; tool_calls?: Array<{ id: string }> }; finish_reason: string }> };
 
@@ -76,10 +76,7 @@ describe("one gateway", () => {
     const message = first.data.choices[0]!.message;
     expect(message.tool_calls?.[0]?.id).toBe("call_1");
 
-    const runtimePid = spawnSync("ps", ["-o", "pid=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" })
-      .stdout.split("\n")
-      .find((line) => line.includes("copilot-runtim"));
-    process.kill(Number(runtimePid!.trim().split(/\s+/)[0]), "SIGKILL");
+    process.kill(runtimeChildren()[0]!, "SIGKILL");
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     gw.upstream.respondInOrder({ steps: [{ text: "recovered" }] });

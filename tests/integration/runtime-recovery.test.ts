@@ -1,8 +1,8 @@
 // The embedded runtime is a child process: when it dies, the gateway starts a
 // new one on the next request instead of failing until someone restarts it.
-import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatBody, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
+import { runtimeChildren } from "../support/runtime-children.js";
 import { echoResponder } from "../support/upstream.js";
 
 let gw: TestGateway;
@@ -12,14 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw.close();
 });
-
-function runtimeChildren(): number[] {
-  const out = spawnSync("ps", ["-o", "pid=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" }).stdout;
-  return out
-    .split("\n")
-    .filter((line) => line.includes("copilot-runtim"))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
-}
 
 it("restarts a runtime that was killed and answers the next request", async () => {
   expect((await gw.post("/v1/chat/completions", chatBody("before"))).status).toBe(200);

@@ -3,24 +3,17 @@
 // second. Each asserts the bound issue 10 sets.
 import { readdir, readFile, mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
-import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { abandonStreams } from "../support/abandon.js";
 import { chatBody, readSseData, startGateway, type TestGateway } from "../support/gateway.js";
 import { startGatewayProcess } from "../support/gateway-process.js";
+import { runtimeChildren } from "../support/runtime-children.js";
 import { lastUserText, ScriptedUpstream, sleep } from "../support/upstream.js";
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
-const runtimePid = () =>
-  Number(
-    spawnSync("ps", ["-o", "pid=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" })
-      .stdout.split("\n")
-      .find((line) => line.includes("copilot-runtim"))
-      ?.trim()
-      .split(/\s+/)[0],
-  );
+const runtimePid = () => runtimeChildren()[0]!;
 const rssMb = async (pid: number) => Number((await readFile(`/proc/${pid}/status`, "utf8")).match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
 const openFds = async () => (await readdir("/proc/self/fd")).length;
 

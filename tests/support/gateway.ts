@@ -61,6 +61,9 @@ export interface GatewayOptions {
   database?: DatabaseOptions;
   /** How the runtime's heartbeat notices a hung runtime; the production default when absent. */
   heartbeat?: RuntimeSettings["heartbeat"];
+  /** Embedded runtime processes (default 1) and when one is recycled (never by default). */
+  processes?: number;
+  recycle?: RuntimeSettings["recycle"];
 }
 
 export async function startGateway(overrides: Partial<AppConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
@@ -75,6 +78,8 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     modelsTtlMs: 60_000,
     provider: { type: "openai", baseUrl: upstream.baseUrl, apiKey: "upstream-secret-key" },
     ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
+    ...(options.processes ? { processes: options.processes } : {}),
+    ...(options.recycle ? { recycle: options.recycle } : {}),
   });
   await runtime.start();
   const inflight = new InflightRequests();
