@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Every body and SSE event a test gateway produces is checked against the providers' specifications.
     setupFiles: ["tests/support/conformance-setup.ts"],
+    // The browser tests drive the built console: build it first when its sources are newer than dist/console.
+    globalSetup: ["tests/browser/support/build-console.ts"],
   },
 });

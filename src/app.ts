@@ -10,6 +10,7 @@ import { chatCompletionsRoute } from "./dialects/openai-chat/route.js";
 import { responsesRoute } from "./dialects/responses/route.js";
 import { MemoryResponseStore, type ResponseStore } from "./dialects/responses/store.js";
 import { adminRoutes } from "./http/admin-routes.js";
+import { consoleRoutes, type StaticAssets } from "./http/console-route.js";
 import { metricsRoute } from "./http/metrics-route.js";
 import { noMetrics, routeLabel, type GatewayMetrics } from "./observability/metrics.js";
 import { authenticate, type GitHubIdentities } from "./http/auth.js";
@@ -77,6 +78,8 @@ export interface AppDeps {
   github?: GitHubIdentities;
   /** What the gateway counts, served at /metrics; nothing is counted without it. */
   metrics?: GatewayMetrics;
+  /** The built web console, served at / and /console; those paths are 404s without it. */
+  console?: StaticAssets;
 }
 
 
@@ -148,6 +151,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   }
 
   app.route("/", healthRoutes(runtime));
+  // Before the API's catch-all mount at "/": the page loads without a key, and asks for one when the API wants it.
+  if (deps.console) app.route("/", consoleRoutes(deps.console));
 
   const api = new Hono<AppEnv>({ strict: false });
   api.use(
@@ -189,7 +194,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Before the API's catch-all mount at "/", whose key check must not run on admin requests.
   app.route("/metrics", metricsRoute(metrics, authMode === "none" ? "open" : { adminKey: config.adminKey }));
   if (deps.keys && deps.usage) {
-    app.route("/admin", adminRoutes({ admin: new KeyAdmin(deps.keys, deps.usage), usage: deps.usage, adminKey: config.adminKey, logger }));
+    const status = () => ({ turns: { inFlight: slots.inFlight, waiting: slots.waiting }, sessions: turns.sessionCounts(), streams: inflight.size });
+    app.route("/admin", adminRoutes({ admin: new KeyAdmin(deps.keys, deps.usage), usage: deps.usage, adminKey: config.adminKey, logger, status }));
   }
   // Clients differ on whether the base URL ends in /v1 (contract B.11 #65).
   app.route("/v1", api);

@@ -3,6 +3,7 @@
 // The only place that touches process, signals and sockets.
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { createApp, createConversationService } from "./app.js";
 import { isCliCommand, runCli } from "./cli/index.js";
@@ -17,6 +18,7 @@ import { UsageRepository } from "./store/usage-repository.js";
 import { GitHubUsers } from "./runtime/github-users.js";
 import { PrometheusMetrics } from "./observability/prometheus.js";
 import { answerFramingErrorsAsJson } from "./server/framing-errors.js";
+import { loadConsoleAssets } from "./server/console-assets.js";
 
 /**
  * A client sending its headers a byte at a time (slowloris) holds a socket:
@@ -101,6 +103,9 @@ async function main(): Promise<void> {
   }, 60_000).unref();
   const github = config.auth === "github" ? new GitHubUsers({ apiUrl: config.githubApiUrl }) : undefined;
   const metrics = new PrometheusMetrics();
+  // Beside dist/main.js once built; from src/main.ts (tsx), in the dist/ that `npm run build` made.
+  const consoleAssets = await loadConsoleAssets([fileURLToPath(new URL("console", import.meta.url)), fileURLToPath(new URL("../dist/console", import.meta.url))]);
+  if (!consoleAssets) logger.warn("the web console is not built, so / serves nothing: run npm run build");
   const app = createApp({
     runtime,
     config: { ...config, loopbackHostsOnly: keyless && loopback },
@@ -112,6 +117,7 @@ async function main(): Promise<void> {
     usage,
     metrics,
     ...(github ? { github } : {}),
+    ...(consoleAssets ? { console: consoleAssets } : {}),
   });
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: SERVER_TIMEOUTS }, (info) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;

@@ -37,7 +37,7 @@ export interface Spend {
   nanoAiu: number;
 }
 
-export const USAGE_GROUPS = ["key", "owner", "model", "dialect", "status", "day"] as const;
+export const USAGE_GROUPS = ["key", "owner", "model", "dialect", "status", "error", "day", "hour"] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
 
 export interface UsageQuery {
@@ -63,7 +63,10 @@ export interface UsageTotals {
 }
 
 export interface UsageRow extends UsageTotals {
-  /** One entry per group_by field: `key` (the caller: key id, GitHub login, …), `owner`, `model`, `dialect`, `status`, `day` (YYYY-MM-DD, UTC). */
+  /**
+   * One entry per group_by field: `key` (the caller: key id, GitHub login, …), `owner`, `model`, `dialect`, `status`,
+   * `error` (the turn's error code, empty when it had none), `day` (YYYY-MM-DD, UTC), `hour` (YYYY-MM-DDTHH:00:00Z).
+   */
   group: Partial<Record<UsageGroup, string>>;
 }
 

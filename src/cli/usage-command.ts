@@ -22,7 +22,7 @@ export const USAGE_HELP = [
   "What the gateway's turns used: requests, errors, tokens, cost and credits.",
   "",
   "Options:",
-  "  --group-by <a,b,...>     Any of key, owner, model, dialect, status, day; default: one total.",
+  "  --group-by <a,b,...>     Any of key, owner, model, dialect, status, error, day, hour; default: one total.",
   "  --from <when>            From this moment on: an ISO datetime with offset, or YYYY-MM-DD (UTC midnight).",
   "  --to <when>              Up to this moment, exclusive; same forms.",
   "  --csv                    Print CSV (RFC 4180), as GET /admin/usage?format=csv.",

@@ -1,5 +1,5 @@
-// The admin API, mounted at /admin: virtual keys and usage reports, for
-// operators holding GATEWAY_ADMIN_KEY. Every route goes through KeyAdmin and
+// The admin API, mounted at /admin: virtual keys, usage reports and the live
+// status, for operators holding GATEWAY_ADMIN_KEY. Every route goes through KeyAdmin and
 // UsageStore, the same calls `copilot-gateway keys|usage` makes. Errors are in
 // OpenAI's shape whether it is mounted in the app or runs on its own.
 import { Hono, type Context } from "hono";
@@ -24,6 +24,15 @@ export interface AdminRoutesDeps {
   adminKey: string | undefined;
   /** Where unexpected failures (a database down) are logged; the app passes its own. */
   logger?: Logger;
+  /** What is running now, for GET /admin/status; that route is a 404 without it. */
+  status?: () => LiveStatus;
+}
+
+/** The gateway's figures at this moment, as the process holds them (not the database: other processes have their own). */
+export interface LiveStatus {
+  turns: { inFlight: number; waiting: number };
+  sessions: { live: number; suspended: number };
+  streams: number;
 }
 
 export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
@@ -56,6 +65,19 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
       "content-disposition": 'attachment; filename="copilot-gateway-usage.csv"',
     });
   });
+
+  const status = deps.status;
+  if (status) {
+    app.get("/status", (c) => {
+      const now = status();
+      return c.json({
+        object: "gateway_status",
+        turns: { in_flight: now.turns.inFlight, waiting: now.turns.waiting },
+        sessions: now.sessions,
+        streams_in_flight: now.streams,
+      });
+    });
+  }
 
   answerErrorsAsOpenAI(app, logger);
   return app;

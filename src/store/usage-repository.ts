@@ -5,6 +5,7 @@ import type { Spend, UsageGroup, UsageQuery, UsageRecord, UsageRow, UsageStore }
 import { NANO_AIU_PER_CREDIT } from "../access/virtual-keys.js";
 import type { DatabaseSchema } from "./schema.js";
 
+const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 export class UsageRepository implements UsageStore {
@@ -116,13 +117,19 @@ function groupExpression(group: UsageGroup): RawBuilder<string | number> {
       return sql<string>`usage_records.dialect`;
     case "status":
       return sql<string>`usage_records.status`;
+    case "error":
+      return sql<string>`coalesce(usage_records.error_code, '')`;
     case "day":
       // Integer division on both SQLite and PostgreSQL: the UTC day number.
       return sql<number>`usage_records.started_at / ${sql.lit(DAY_MS)}`;
+    case "hour":
+      return sql<number>`usage_records.started_at / ${sql.lit(HOUR_MS)}`;
   }
 }
 
 function groupValue(group: UsageGroup, value: number | string | null): string {
   if (group === "day") return new Date(Number(value) * DAY_MS).toISOString().slice(0, 10);
+  // A datetime `from` and `to` accept as they are, so a chart can ask for the next bucket.
+  if (group === "hour") return `${new Date(Number(value) * HOUR_MS).toISOString().slice(0, 13)}:00:00Z`;
   return value === null ? "" : String(value);
 }

@@ -245,6 +245,26 @@ describe.each(DATABASE_KINDS)("admin API on %s", (kind) => {
     });
   });
 
+  describe("live status", () => {
+    it("gives the process's turns, sessions and streams at GET /status, to the admin key only", async () => {
+      const live = new Hono<AppEnv>().route(
+        "/admin",
+        adminRoutes({ admin, usage, adminKey: ADMIN_KEY, status: () => ({ turns: { inFlight: 2, waiting: 1 }, sessions: { live: 3, suspended: 4 }, streams: 2 }) }),
+      );
+      const answered = await live.request("/admin/status", { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(answered.status).toBe(200);
+      expect(await answered.json()).toEqual({
+        object: "gateway_status",
+        turns: { in_flight: 2, waiting: 1 },
+        sessions: { live: 3, suspended: 4 },
+        streams_in_flight: 2,
+      });
+      expect((await live.request("/admin/status")).status).toBe(401);
+      // Without a source of live figures (the CLI's standalone admin), the route does not exist.
+      expect((await call("GET", "/status")).status).toBe(404);
+    });
+  });
+
   describe("usage report", () => {
     async function recordSample(): Promise<{ alice: string; bob: string }> {
       const alice = (await createKey({ name: "alice's", owner: "alice" })).id as string;
@@ -302,6 +322,30 @@ describe.each(DATABASE_KINDS)("admin API on %s", (kind) => {
       const total = await call("GET", "/usage");
       expect(total.json.group_by).toEqual([]);
       expect(total.json.data).toEqual([expect.objectContaining({ group: {}, requests: 5 })]);
+    });
+
+    it("groups by UTC hour (a datetime from and to accept) and by error code (empty when none)", async () => {
+      await usage.record(usageRecord({ startedAt: Date.UTC(2026, 0, 10, 9, 5) }));
+      await usage.record(usageRecord({ startedAt: Date.UTC(2026, 0, 10, 9, 59), status: "error", errorCode: "upstream_timeout" }));
+      await usage.record(usageRecord({ startedAt: Date.UTC(2026, 0, 10, 11), status: "cancelled", errorCode: "client_closed" }));
+      await usage.record(usageRecord({ startedAt: Date.UTC(2026, 0, 10, 11, 30), status: "error", errorCode: "upstream_timeout" }));
+
+      const byHour = await call("GET", "/usage?group_by=hour&from=2026-01-10T09:00:00Z");
+      expect(byHour.json.data.map((row: Json) => [row.group.hour, row.requests, row.errors])).toEqual([
+        ["2026-01-10T09:00:00Z", 2, 1],
+        ["2026-01-10T11:00:00Z", 2, 1],
+      ]);
+      const fromLastBucket = await call("GET", `/usage?group_by=hour&from=${byHour.json.data[1].group.hour}`);
+      expect(fromLastBucket.json.data.map((row: Json) => row.requests)).toEqual([2]);
+
+      const byOutcome = await call("GET", "/usage?group_by=status,error");
+      expect(byOutcome.json.data.map((row: Json) => [row.group.status, row.group.error, row.requests])).toEqual([
+        ["cancelled", "client_closed", 1],
+        ["error", "upstream_timeout", 2],
+        ["ok", "", 1],
+      ]);
+      const csv = await call("GET", "/usage?group_by=hour,error&format=csv");
+      expect(csv.text.split("\r\n")[0]).toMatch(/^hour,error,requests,/);
     });
 
     it.each([

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApp, createConversationService, type AppConfig } from "../../src/app.js";
+import type { StaticAssets } from "../../src/http/console-route.js";
 import { InflightRequests } from "../../src/http/inflight.js";
 import type { Logger } from "../../src/http/logger.js";
 import { CopilotRuntime, type RuntimeSettings } from "../../src/runtime/runtime.js";
@@ -64,6 +65,8 @@ export interface GatewayOptions {
   /** Embedded runtime processes (default 1) and when one is recycled (never by default). */
   processes?: number;
   recycle?: RuntimeSettings["recycle"];
+  /** The built web console, served at / (the browser tests). */
+  console?: StaticAssets;
 }
 
 export async function startGateway(overrides: Partial<AppConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
@@ -102,7 +105,7 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
   const keyStore = new KeyRepository(database.db);
   const usage = new UsageRepository(database.db);
   const metrics = new PrometheusMetrics();
-  const app = createApp({ runtime, config, inflight, turns, responses, keys: keyStore, usage, metrics, logger });
+  const app = createApp({ runtime, config, inflight, turns, responses, keys: keyStore, usage, metrics, logger, ...(options.console ? { console: options.console } : {}) });
   // Under vitest, every response is checked against the providers' specifications (not in the bench).
   if (process.env.VITEST) app.fetch = observeConformance(app.fetch);
   let server: ServerType | undefined;
