@@ -54,6 +54,10 @@ export interface AppConfig {
   strictOpenAI: boolean;
   maxSessions: number;
   sessionTtlMs: number;
+  /** Ready sessions kept for new conversations, one per recently seen session configuration, at most this many (default 4; 0: none). */
+  warmSessions?: number;
+  /** Idle conversations whose session stays live, the most recent first (default 32); older ones are suspended. */
+  liveSessions?: number;
   /** Client model names → served model ids, on top of the built-in Claude Code name rules. */
   modelAliases?: ReadonlyMap<string, string>;
   /** Serve only requests addressed to a loopback host name (set for a keyless gateway on loopback). */
@@ -221,6 +225,8 @@ export function createConversationService(runtime: Runtime, config: AppConfig, l
     deadlineMs: config.turnTimeoutMs,
     maxSessions: config.maxSessions,
     sessionTtlMs: config.sessionTtlMs,
+    ...(config.warmSessions !== undefined ? { warmSessions: config.warmSessions } : {}),
+    ...(config.liveSessions !== undefined ? { liveSessions: config.liveSessions } : {}),
     ...(config.modelAliases ? { modelAliases: config.modelAliases } : {}),
   });
 }

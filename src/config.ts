@@ -57,6 +57,8 @@ export interface Config {
   modelsTtlMs: number;
   maxSessions: number;
   sessionTtlMs: number;
+  warmSessions: number;
+  liveSessions: number;
   modelAliases: Map<string, string>;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
@@ -123,6 +125,8 @@ const SETTINGS = {
   shutdownGrace: { flag: "shutdown-grace-seconds", env: ["GATEWAY_SHUTDOWN_GRACE_SECONDS"], valueHint: "<s>", defaultText: "10", meaning: "On SIGINT/SIGTERM, how long streams in flight may finish." },
   modelsTtl: { flag: "models-ttl-seconds", env: ["GATEWAY_MODELS_TTL_SECONDS"], valueHint: "<s>", defaultText: "300", meaning: "How long the model list is cached (0 = no cache)." },
   maxSessions: { flag: "max-sessions", env: ["GATEWAY_MAX_SESSIONS"], valueHint: "<n>", defaultText: "200", meaning: "Live Copilot sessions kept for conversations to continue; least recently used go first." },
+  warmSessions: { flag: "warm-sessions", env: ["GATEWAY_WARM_SESSIONS"], valueHint: "<n>", defaultText: "4", meaning: "Session configurations (model, system prompt, tools, caller) seen lately that keep a session opened ahead, so a new conversation does not wait for one; 0: none." },
+  liveSessions: { flag: "live-sessions", env: ["GATEWAY_LIVE_SESSIONS"], valueHint: "<n>", defaultText: "32", meaning: "Idle conversations whose session stays live (the most recently used), so they go on without a resume; older ones are suspended." },
   sessionTtl: { flag: "session-ttl-seconds", env: ["GATEWAY_SESSION_TTL_SECONDS"], valueHint: "<s>", defaultText: "1800", meaning: "How long an idle conversation's session is kept." },
   modelAliases: { flag: "model-aliases", env: ["GATEWAY_MODEL_ALIASES"], valueHint: "<from=to,...>", defaultText: "none (Claude Code names map by rule)", meaning: "Client model names → served model ids, e.g. claude-3-5-haiku-latest=gpt-4.1-mini." },
   bodyLimit: { flag: "body-limit-mb", env: ["GATEWAY_BODY_LIMIT_MB"], valueHint: "<MB>", defaultText: "32", meaning: "Largest request body (1 MB = 1,048,576 bytes); larger is a 413." },
@@ -208,6 +212,8 @@ export function loadConfig(
     modelsTtlMs: seconds(raw("modelsTtl"), 300, "nonnegative"),
     maxSessions: parse(raw("maxSessions"), 200, integerText.pipe(z.number().min(1)), "an integer of at least 1"),
     sessionTtlMs: seconds(raw("sessionTtl"), 1800, "positive"),
+    warmSessions: parse(raw("warmSessions"), 4, integerText.pipe(z.number().max(1000)), "an integer from 0 to 1000"),
+    liveSessions: parse(raw("liveSessions"), 32, integerText.pipe(z.number().max(100_000)), "an integer, 0 or more"),
     modelAliases: aliases(raw("modelAliases")),
     bodyLimitBytes: Math.round(parse(raw("bodyLimit"), 32, decimalText.pipe(z.number().positive()), "a number greater than 0") * 1024 * 1024),
     strictOpenAI: parse(raw("strictOpenAI"), false, z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),

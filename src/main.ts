@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const loopback = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(config.host);
   const turns = createConversationService(runtime, config, logger);
   const sweeper = setInterval(() => {
-    turns.ledger.sweep();
+    turns.sweep();
     responses.sweep().catch((error: unknown) => logger.warn("sweeping kept responses failed", { error: error instanceof Error ? error.message : String(error) }));
   }, 60_000).unref();
   const github = config.auth === "github" ? new GitHubUsers({ apiUrl: config.githubApiUrl }) : undefined;
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     inflight.abortAll();
     await Promise.race([inflight.drained(), new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref())]);
     clearInterval(sweeper);
-    await turns.ledger.closeAll();
+    await turns.close();
     await runtime.stop();
     await database.close();
     process.exit(0);

@@ -2,10 +2,10 @@
 // is not used: it commits the 200 before the turn is known to be accepted, and
 // its onError writes plain text that breaks every OpenAI parser.
 //
-// Frames are pulled only as fast as the client takes them, so a client that
-// stops reading holds back its turn's events (in the turn's queue) rather than
-// an unbounded pile of encoded frames; and once it has taken nothing for
-// `stallMs` it is treated as gone, so what it held is let go.
+// Frames are pulled only as fast as the client takes them (64 KiB may wait),
+// so a client that stops reading holds back its turn's events (in the turn's
+// queue) rather than an unbounded pile of encoded frames; and once it has
+// taken nothing for `stallMs` it is treated as gone, so what it held is let go.
 
 export interface SseOptions {
   /** Comment frame written when nothing else was written for keepAliveMs. */
@@ -96,6 +96,8 @@ export function sseResponse(frames: AsyncIterable<string>, options: SseOptions):
     cancel() {
       giveUp(options.onCancel);
     },
-  });
+    // Up to 64 KiB waits for the client, as a socket's buffers would hold it:
+    // a short answer completes even if its client reads it late.
+  }, new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }));
   return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...options.headers } });
 }

@@ -48,7 +48,7 @@ export class RuntimeProcess {
   private readonly lostListeners = new Set<(reason: string) => void>();
   /** Sessions are created, seeded or forked a few at a time (opening-line.ts). */
   private readonly openingLine = new OpeningLine(MAX_OPENING);
-  /** Every session this runtime holds, live or suspended, with its scratch directory. */
+  /** Every session this runtime holds, live or suspended, with its working directory. */
   private readonly scratchDirs = new Map<string, string>();
   /** Sessions being created, seeded or forked, waiting in line included. */
   private opening = 0;
@@ -75,6 +75,11 @@ export class RuntimeProcess {
   /** Sessions held, live or suspended, and being opened: what this runtime carries. */
   get load(): number {
     return this.scratchDirs.size + this.opening;
+  }
+
+  /** Sessions being opened now, or waiting in line to be. */
+  get openingNow(): number {
+    return this.opening;
   }
 
   holds(sessionId: string): boolean {
@@ -113,6 +118,7 @@ export class RuntimeProcess {
     this.stopped = false;
     this.starting ??= (async () => {
       await mkdir(join(this.settings.dataDir, "scratch"), { recursive: true });
+      await mkdir(this.sharedDirectory, { recursive: true });
       const client = this.client;
       await client.start();
       this.startedAt = Date.now();
@@ -131,7 +137,7 @@ export class RuntimeProcess {
     this.starting = undefined;
     const errors = await this.client.stop().catch(() => []);
     if (errors.length > 0) await this.client.forceStop().catch(() => undefined);
-    await Promise.all([...this.scratchDirs.values()].map((dir) => rm(dir, { recursive: true, force: true })));
+    await Promise.all([...this.scratchDirs.values()].map((dir) => this.releaseDirectory(dir)));
     this.scratchDirs.clear();
   }
 
@@ -195,13 +201,13 @@ export class RuntimeProcess {
 
   private async createSession(spec: SessionSpec): Promise<CopilotSession> {
     const client = await this.ensureRunning();
-    const workingDirectory = await mkdtemp(join(this.settings.dataDir, "scratch", "s-"));
+    const workingDirectory = await this.directoryForSession();
     try {
       const session = await client.createSession(this.sessionConfig(spec, workingDirectory));
       this.scratchDirs.set(session.sessionId, workingDirectory);
       return session;
     } catch (error) {
-      await rm(workingDirectory, { recursive: true, force: true });
+      await this.releaseDirectory(workingDirectory);
       throw error;
     }
   }
@@ -246,7 +252,7 @@ export class RuntimeProcess {
     const client = await this.ensureRunning();
     const sessionId = randomUUID();
     const stateDir = join(home, "session-state", sessionId);
-    const workingDirectory = await mkdtemp(join(this.settings.dataDir, "scratch", "s-"));
+    const workingDirectory = await this.directoryForSession();
     this.scratchDirs.set(sessionId, workingDirectory);
     try {
       await mkdir(stateDir, { recursive: true });
@@ -271,7 +277,7 @@ export class RuntimeProcess {
   private async fork(sessionId: string, beforeEventId: string, spec: SessionSpec): Promise<CopilotSession> {
     const client = await this.ensureRunning();
     const { sessionId: forkId } = await client.rpc.sessions.fork({ sessionId, toEventId: beforeEventId });
-    const workingDirectory = await mkdtemp(join(this.settings.dataDir, "scratch", "s-"));
+    const workingDirectory = await this.directoryForSession();
     this.scratchDirs.set(forkId, workingDirectory);
     try {
       return await client.resumeSession(forkId, { ...this.sessionConfig(spec, workingDirectory), suppressResumeEvent: true });
@@ -287,10 +293,45 @@ export class RuntimeProcess {
     // A call to a dead runtime never returns: wait (a while) for its successor, and bound every call.
     await this.awaitRecovery().catch(() => undefined);
     if (typeof session !== "string") await withTimeout(session.disconnect(), 5_000).catch(() => undefined);
-    if (!this.stopped) await withTimeout(this.client.deleteSession(sessionId), 5_000).catch(() => undefined);
+    if (!this.stopped) await this.deleteState(sessionId);
     const dir = this.scratchDirs.get(sessionId);
     this.scratchDirs.delete(sessionId);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await this.releaseDirectory(dir);
+  }
+
+  /**
+   * Where sessions run: one empty directory they all share. Sessions get only
+   * their client's tools, and nothing built in that could write there, so
+   * none sees another through it; and a directory the runtime has seen
+   * before spares it a `git rev-parse` per session. The bench's previous
+   * options give each session a fresh one, as before.
+   */
+  private get sharedDirectory(): string {
+    return join(this.settings.dataDir, "workspace");
+  }
+
+  private async directoryForSession(): Promise<string> {
+    if (!this.settings.previousSessionOptions) return this.sharedDirectory;
+    return mkdtemp(join(this.settings.dataDir, "scratch", "s-"));
+  }
+
+  private async releaseDirectory(dir: string): Promise<void> {
+    if (dir !== this.sharedDirectory) await rm(dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Deletes a session's state. Under a storm of abandoned streams the runtime
+   * now and then never answers the delete of a session whose turn was just
+   * aborted, and its events (the user's prompts) would stay on disk: then
+   * the gateway removes them itself, where it shares the runtime's home.
+   */
+  private async deleteState(sessionId: string): Promise<void> {
+    const deleted = await withTimeout(this.client.deleteSession(sessionId), 5_000).then(
+      () => true,
+      () => false,
+    );
+    const home = this.settings.connection.kind === "embedded" ? this.settings.dataDir : this.settings.runtimeHome;
+    if (!deleted && home) await rm(join(home, "session-state", sessionId), { recursive: true, force: true }).catch(() => undefined);
   }
 
   private sessionConfig(spec: SessionSpec, workingDirectory: string) {
@@ -316,6 +357,10 @@ export class RuntimeProcess {
       })),
       availableTools: spec.tools.map((tool) => tool.name),
       onPermissionRequest,
+      // The client holds the conversation: the runtime must not compact it
+      // behind its back (a too-long one is the provider's context error, as
+      // with the provider's own API), and its checkpoint files cost ~10 % of a session's CPU.
+      ...(this.settings.previousSessionOptions ? {} : { infiniteSessions: { enabled: false } }),
       ...(spec.reasoningEffort ? { reasoningEffort: spec.reasoningEffort } : {}),
       ...(spec.gitHubToken ? { gitHubToken: spec.gitHubToken } : {}),
       ...(provider ? this.providerConfig(provider) : {}),
@@ -441,8 +486,9 @@ export class RuntimeProcess {
         : {}),
       // An external runtime authenticates itself (the SDK refuses a token for one).
       ...(githubToken && connection.kind === "embedded" ? { gitHubToken: githubToken } : {}),
-      // BYOK needs no GitHub login; without a token the logged-in user is used.
-      ...(!githubToken && !provider && connection.kind === "embedded" ? { useLoggedInUser: !tokenPerCaller } : {}),
+      // Without a token the logged-in user is used. BYOK and github mode need no
+      // login: looking for one (a `gh` search and two forks) was ~30 % of a new session's CPU.
+      ...(!githubToken && connection.kind === "embedded" ? { useLoggedInUser: !tokenPerCaller && (!provider || !!this.settings.previousSessionOptions) } : {}),
     });
   }
 }

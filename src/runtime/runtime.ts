@@ -51,6 +51,12 @@ export interface RuntimeSettings {
   env?: Record<string, string | undefined>;
   /** How a hung runtime is noticed: a ping every `intervalMs`, `failures` in a row not answered within `timeoutMs`. */
   heartbeat?: { intervalMs: number; timeoutMs: number; failures: number };
+  /**
+   * For the bench only: the session options before issue 11 (a scratch
+   * directory per session, infinite sessions, a login lookup in BYOK mode),
+   * to measure the runtime's cost against them in one run.
+   */
+  previousSessionOptions?: boolean;
 }
 
 export interface SessionSpec {
@@ -86,6 +92,8 @@ export interface Runtime {
   onRecycled?(listener: (residentBytes: number) => void): () => void;
   /** Whether the session is on a runtime being replaced, so it should not take another turn. */
   isRetiring?(sessionId: string): boolean;
+  /** Whether a session nobody waits for yet may be opened now: a runtime that would take it is opening none. */
+  hasRoom?(): boolean;
   ping(): Promise<void>;
   /** The models served, or with a caller's GitHub token the models that identity may use. */
   listModels(gitHubToken?: string): Promise<ModelEntry[]>;
@@ -177,6 +185,11 @@ export class CopilotRuntime implements Runtime {
   isRetiring(sessionId: string): boolean {
     for (const member of this.retiring) if (member.holds(sessionId)) return true;
     return false;
+  }
+
+  hasRoom(): boolean {
+    const member = this.leastLoaded();
+    return member.healthy && member.openingNow === 0;
   }
 
   async start(): Promise<void> {

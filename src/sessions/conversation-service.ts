@@ -14,8 +14,13 @@
 //   transcript in one prompt, and the reason is logged.
 //
 // Sessions waiting on tool calls stay live (an agent loop's next step costs a
-// few milliseconds); idle ones are suspended, because every live session makes
-// the runtime slower to open new ones, and resumed when their conversation goes on.
+// few milliseconds), and so do the most recently used idle ones: resuming a
+// suspended session costs as much as opening one (~25 ms of the runtime's
+// CPU), while an idle live one costs ~2 MB and makes opening others only
+// slightly slower (+0.1 ms each). Beyond `liveSessions` the least recently
+// used are suspended, and resumed when their conversation goes on. A new
+// conversation takes a ready session when one was opened ahead for its
+// configuration (warm-sessions.ts).
 import { randomUUID } from "node:crypto";
 import type { CopilotSession } from "@github/copilot-sdk";
 import { GatewayError } from "../http/errors.js";
@@ -34,6 +39,7 @@ import { runtimeCallError } from "../turns/upstream-errors.js";
 import { hash } from "./fingerprint.js";
 import { historyEvents, type SeededHistory } from "./history-events.js";
 import { ConversationLedger, type DialogueMessage, type Lease, type LedgerEntry, type UserMessage } from "./ledger.js";
+import { WarmSessions } from "./warm-sessions.js";
 import { toolAnswersOpening, trailingUserMessages, userMessagesOpening, type Opening } from "./openings.js";
 
 export interface ConversationServiceOptions {
@@ -42,11 +48,20 @@ export interface ConversationServiceOptions {
   sessionTtlMs: number;
   /** Client model names → served ids, before the built-in Claude Code name rules. */
   modelAliases?: ReadonlyMap<string, string>;
+  /** Session configurations kept with a ready session (default 4; 0: none). */
+  warmSessions?: number;
+  /** Idle conversations whose session stays live, the most recently used (default 32). */
+  liveSessions?: number;
   logger?: Logger;
 }
 
-/** Where the session serving a request came from. */
-export type SessionOrigin = "continued" | "forked" | "new" | "seeded" | "flattened";
+/** A ready session unused for this long is closed. */
+const WARM_IDLE_MS = 5 * 60_000;
+/** Ready sessions are opened only while fewer turns than this run and no session is being opened: never at the expense of a waiting request. */
+const WARM_WHILE_TURNS_BELOW = 4;
+
+/** Where the session serving a request came from; `warm`: a new conversation on a session opened ahead for it. */
+export type SessionOrigin = "continued" | "forked" | "new" | "warm" | "seeded" | "flattened";
 
 export interface StartedTurn extends AsyncIterable<TurnEvent> {
   readonly sessionId: string;
@@ -80,7 +95,11 @@ interface RunningTurn {
 
 export class ConversationService {
   readonly ledger: ConversationLedger<HeldSession>;
+  readonly warm: WarmSessions;
   private readonly logger: Logger;
+  /** Idle conversations whose session is still live, least recently used first. */
+  private readonly liveIdle = new Set<HeldSession>();
+  private turnsRunning = 0;
 
   constructor(
     private readonly runtime: Runtime,
@@ -91,10 +110,23 @@ export class ConversationService {
       maxSessions: options.maxSessions,
       idleTtlMs: options.sessionTtlMs,
       close: async (held) => {
+        this.liveIdle.delete(held);
         await held.suspending;
         await runtime.closeSession(held.live ?? held.sessionId);
       },
     });
+    this.warm = new WarmSessions(runtime, { max: options.warmSessions ?? 4, idleMs: WARM_IDLE_MS, hasRoom: () => this.turnsRunning < WARM_WHILE_TURNS_BELOW && (runtime.hasRoom?.() ?? true) });
+  }
+
+  /** Closes idle conversations and ready sessions unused for too long. */
+  sweep(): void {
+    this.ledger.sweep();
+    this.warm.sweep();
+  }
+
+  /** Closes every session held: at shutdown. */
+  async close(): Promise<void> {
+    await Promise.all([this.ledger.closeAll(), this.warm.closeAll()]);
   }
 
   /**
@@ -134,7 +166,11 @@ export class ConversationService {
    */
   forgetSessions(sessionIds?: ReadonlySet<string>): void {
     const taken = sessionIds ? this.ledger.takeWhere((held) => sessionIds.has(held.sessionId)) : this.ledger.takeAll();
-    for (const held of taken) void this.runtime.closeSession(held.sessionId);
+    for (const held of taken) {
+      this.liveIdle.delete(held);
+      void this.runtime.closeSession(held.sessionId);
+    }
+    if (sessionIds) this.warm.forget(sessionIds);
   }
 
   /**
@@ -144,6 +180,7 @@ export class ConversationService {
    */
   retireSessions(sessionIds: ReadonlySet<string>): void {
     this.ledger.closeIdleWhere((held) => sessionIds.has(held.sessionId));
+    this.warm.retire(sessionIds);
   }
 
   /** Whether a held session may take another turn: not when its runtime is being replaced. */
@@ -217,6 +254,7 @@ export class ConversationService {
       this.ledger.discard(entry);
       return undefined;
     }
+    this.liveIdle.delete(held);
     try {
       if (!held.live) {
         await held.suspending;
@@ -258,7 +296,7 @@ export class ConversationService {
       if (error instanceof GatewayError) throw error;
       return undefined;
     } finally {
-      this.suspend(source);
+      this.keepIdle(source);
       this.ledger.release(point.entry);
     }
     const entry = this.adopt(conversation, session);
@@ -313,24 +351,39 @@ export class ConversationService {
     return running;
   }
 
-  /** A new session given the request's messages as one prompt (flattened) or its user messages as they are (new). */
-  private async openFresh(conversation: Conversation, origin: "new" | "flattened"): Promise<RunningTurn> {
+  /** A new session given the request's messages as one prompt (flattened) or its user messages as they are (new, or warm when one was ready). */
+  private async openFresh(conversation: Conversation, opened: "new" | "flattened"): Promise<RunningTurn> {
     let session: CopilotSession;
+    let origin: SessionOrigin = opened;
     try {
-      session = await this.bounded(this.runtime.openSession(conversation.spec, conversation.signal), "open a session", conversation.signal);
+      const ready = opened === "new" ? await this.warm.take(conversation.partition, conversation.signal) : undefined;
+      if (ready) origin = "warm";
+      session = ready ?? (await this.bounded(this.runtime.openSession(conversation.spec, conversation.signal), "open a session", conversation.signal));
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       throw runtimeCallError(error, "open a session");
     }
     const entry = this.adopt(conversation, session);
     let opening: Opening;
-    if (origin === "new") {
+    if (opened === "new") {
       opening = sendingOpening(session, conversation, conversation.dialogue as UserMessage[]);
     } else {
       const rendered = renderSessionPrompt(conversation.request.messages);
       opening = { begin: sendMessages(session, [rendered], conversation.request.responseFormat), promptChars: rendered.prompt.length };
     }
     const running = this.run(entry, session, conversation, opening, origin);
+    // The next conversation like this one should not wait for its session either: one is opened once this turn is over.
+    if (opened === "new") {
+      void running.turn.outcome.then((outcome) => {
+        if (outcome.kind === "completed" || outcome.kind === "tool_calls_pending") this.warm.prepare(conversation.partition, conversation.spec);
+      });
+    }
+    // The next conversation like this one should not wait for its session either: one is opened once this turn is over.
+    if (opened === "new") {
+      void running.turn.outcome.then((outcome) => {
+        if (outcome.kind === "completed" || outcome.kind === "tool_calls_pending") this.warm.prepare(conversation.partition, conversation.spec);
+      });
+    }
     try {
       await running.turn.started;
     } catch (error) {
@@ -383,12 +436,14 @@ export class ConversationService {
       parallelToolCalls: request.parallelToolCalls,
       ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
     });
+    this.turnsRunning++;
     void turn.outcome.then((outcome) => {
+      this.turnsRunning--;
       if (outcome.kind !== "completed" && outcome.kind !== "tool_calls_pending") return this.ledger.discard(entry);
       if (!this.staysOn(entry.session)) return this.ledger.discard(entry);
       const answer: DialogueMessage = { role: "assistant", text: outcome.answer.text, toolCalls: outcome.answer.toolCalls };
       const pending = outcome.kind === "tool_calls_pending" ? outcome.pending : [];
-      if (pending.length === 0) this.suspend(entry.session);
+      if (pending.length === 0) this.keepIdle(entry.session);
       const forkAt = [...(opening.heldUserMessages ?? [])];
       const sentEventId = outcome.answer.userMessageEventId;
       if (opening.sentAt !== undefined && sentEventId) forkAt.push({ index: opening.sentAt, eventId: sentEventId });
@@ -406,6 +461,18 @@ export class ConversationService {
     for await (const event of events) {
       if (event.type === "error") void turn.outcome.then(() => this.ledger.drop(entry));
       yield event;
+    }
+  }
+
+  /** An idle conversation's session stays live among the most recently used; the least recently used beyond those is suspended. */
+  private keepIdle(held: HeldSession): void {
+    if (!held.live) return;
+    this.liveIdle.delete(held);
+    this.liveIdle.add(held);
+    for (const oldest of this.liveIdle) {
+      if (this.liveIdle.size <= (this.options.liveSessions ?? 32)) break;
+      this.liveIdle.delete(oldest);
+      this.suspend(oldest);
     }
   }
 

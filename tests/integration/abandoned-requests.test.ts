@@ -25,11 +25,14 @@ it("200 streams abandoned at random moments leave no session, state or scratch d
   // Counted, not changed: how many sessions the runtime was asked to open.
   let opened = 0;
   const openSession = gw.runtime.openSession.bind(gw.runtime);
-  gw.runtime.openSession = (spec, signal) => openSession(spec, signal).then((session) => (opened++, session));
+  // (Sessions opened ahead for the next conversation, with no request waiting, are not counted.)
+  gw.runtime.openSession = (spec, signal) => openSession(spec, signal).then((session) => (signal && opened++, session));
   await abandonStreams(baseUrl, total);
   let left = { state: -1, scratch: -1 };
   // Closing ~80 sessions takes the runtime a few seconds on a busy machine: wait for it, then require nothing left.
   for (let attempt = 0; attempt < 150; attempt++) {
+    // A session opened ahead for the next conversation is not one an abandoned request left.
+    if (gw.inflight.size === 0) await gw.turns.warm.closeAll();
     left = { state: await entries("session-state"), scratch: await entries("scratch") };
     if (left.state === 0 && left.scratch === 0 && gw.turns.ledger.size === 0 && gw.inflight.size === 0) break;
     await sleep(100);

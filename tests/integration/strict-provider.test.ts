@@ -13,7 +13,8 @@ describe("a resumed session against a strict provider", () => {
   let gw: TestGateway;
   let client: OpenAI;
   beforeAll(async () => {
-    gw = await startGateway();
+    // Idle sessions are suspended at once, so the conversation's next turn resumes it.
+    gw = await startGateway({ liveSessions: 0 });
     client = new OpenAI({ baseURL: await gw.listen(), apiKey: "k", maxRetries: 0 });
   });
   afterAll(async () => {
