@@ -3,9 +3,9 @@
 // the whole loop) against a new session per request (the same gateway, but
 // every request under another API key, so the ledger never matches and each
 // step gets a fresh session seeded with the history).
-import { createParser } from "eventsource-parser";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { contentText, type Responder } from "../support/upstream.js";
+import { gatewayChat } from "./paths.js";
 import { percentile, table } from "./stats.js";
 
 const TOOL_STEPS = 5;
@@ -94,15 +94,9 @@ async function runLoop(mode: Mode, nextRequest: () => number): Promise<StepSampl
   const samples: StepSample[] = [];
   for (let step = 0; step <= TOOL_STEPS; step++) {
     const key = mode.keyFor(nextRequest());
-    const started = performance.now();
-    const response = await fetch(`${mode.baseUrl}/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
-      body: JSON.stringify({ model: TEST_MODEL, messages, tools: [TOOL], stream: true }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const { ttftMs, text, toolCall } = await readStep(response, started);
-    samples.push({ ttftMs, totalMs: performance.now() - started });
+    const { ttftMs, totalMs, text, toolCalls } = await gatewayChat(mode.baseUrl, { model: TEST_MODEL, messages, tools: [TOOL] }, key ? { authorization: `Bearer ${key}` } : {});
+    samples.push({ ttftMs, totalMs });
+    const toolCall = toolCalls[0];
     if (!toolCall) {
       if (step !== TOOL_STEPS) throw new Error(`${mode.name}: the loop ended after ${step} tool steps: ${text}`);
       return samples;
@@ -111,32 +105,4 @@ async function runLoop(mode: Mode, nextRequest: () => number): Promise<StepSampl
     messages.push({ role: "tool", tool_call_id: toolCall.id, content: `looked up ${step + 1}` });
   }
   throw new Error(`${mode.name}: the loop did not end`);
-}
-
-async function readStep(response: Response, started: number) {
-  if (!response.ok || !response.body) throw new Error(`gateway answered ${response.status}: ${await response.text()}`);
-  let ttftMs: number | undefined;
-  let text = "";
-  let toolCall: { id: string; name: string; arguments: string } | undefined;
-  const parser = createParser({
-    onEvent(event) {
-      if (event.data === "[DONE]") return;
-      const chunk = JSON.parse(event.data) as {
-        error?: { message: string };
-        choices?: Array<{ delta?: { content?: string; tool_calls?: Array<{ id?: string; function?: { name?: string; arguments?: string } }> } }>;
-      };
-      if (chunk.error) throw new Error(`stream failed: ${chunk.error.message}`);
-      const delta = chunk.choices?.[0]?.delta;
-      const call = delta?.tool_calls?.[0];
-      if ((delta?.content || call) && ttftMs === undefined) ttftMs = performance.now() - started;
-      if (delta?.content) text += delta.content;
-      if (call?.id) toolCall = { id: call.id, name: call.function?.name ?? "", arguments: "" };
-      if (call?.function?.arguments && toolCall) toolCall.arguments += call.function.arguments;
-    },
-  });
-  const decoder = new TextDecoder();
-  const reader = response.body.getReader();
-  for (let read = await reader.read(); !read.done; read = await reader.read()) parser.feed(decoder.decode(read.value, { stream: true }));
-  if (ttftMs === undefined) throw new Error("the step produced no output");
-  return { ttftMs, text, toolCall };
 }

@@ -1,330 +1,237 @@
-// `npm run bench` (issue 2 part 8): streaming TTFT and total time, side by
-// side, for (a) direct HTTP to the scripted upstream, (b) the raw SDK with a
-// new session per request, (c) the gateway over a real socket — at
-// concurrency 1 and 50 — and the gateway / raw SDK ratio against the targets
-// (≤ +1 ms p50 TTFT at c=1, ≤ +10 % at c=50). Then a short instrumented run
-// splits the gateway's TTFT into its own work and the runtime's. Last, issue
-// 3's agent loop: per-step TTFT with the conversation ledger against a new
-// session per request (tests/bench/agent-loop.ts). And issue 7's: a new
-// conversation with 10 or 200 earlier messages, seeded against flattened
-// (tests/bench/seeding.ts).
+// `npm run bench` (issue 2 part 8, issue 11 parts 3 and 5): one run prints,
+// side by side at concurrency 1 and 50, streaming TTFT p50/p99, total time,
+// throughput, CPU per request (this process, and the runtime serving the
+// row) and memory for:
+//   direct to the scripted upstream;
+//   the raw SDK with a new session per request, and with a reused session
+//     (one per worker, a new user message each request);
+//   the gateway: a new conversation with no warm session (cold,
+//     warmSessions 0) and with one ready (warm, the default); a continuing
+//     chat (the history plus a new user message); an agent step (tool results);
+//     and a new conversation on the runtime's session options before issue 11
+//     (the old configuration, beside the new, for the runtime's CPU);
+//   at concurrency 50 also the default gateway on N runtimes (1 against N);
+// then the ratios against issue 11's targets, where the gateway's TTFT goes,
+// and — unless BENCH_QUICK — issue 3's agent loop and issue 7's seeding.
 //
 // It reports; it does not fail: the exit code is 0 when targets are missed,
 // and non-zero only when a request failed or the bench itself broke.
+// BENCH_QUICK=1 runs a few requests per row, for working on the bench.
 // Not a vitest file (vitest only picks up tests/**/*.test.ts).
-import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
-import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
-import type { Script, Step } from "../support/upstream.js";
+import { cpus } from "node:os";
 import { benchAgentLoop } from "./agent-loop.js";
+import { codeVersion, loadLine, machineLine, overheadTargets, printBreakdown, printPool, printRows, printTargets, ratioTarget, type Results } from "./report.js";
+import { agentStepRow, answer, continuingChatRow, endlessToolLoop, newConversationRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
 import { benchSeeding } from "./seeding.js";
-import { probeGateway, type Breakdown } from "./gateway-probe.js";
-import { directRequest, gatewayRequest, RawSdk } from "./paths.js";
-import { childProcesses, mib, ms, otherCpuBetween, otherProcessesCpuMs, percentile, processCpuMs, summarize, table, type ChildProcessInfo, type Measurement, type Sample, type Summary } from "./stats.js";
+import { otherCpuBetween, otherProcessesCpuMs, percentile, processCpuMs, residentBytes, summarize, type Measurement, type Sample } from "./stats.js";
 
-const SEQUENTIAL_WARMUP = 10;
-/** Requests per block at concurrency 1; raw SDK and gateway blocks alternate ABBA. */
-const SEQUENTIAL_BLOCK = 10;
-/** 20 blocks of 10 = 200 sequential requests per path. */
-const SEQUENTIAL_BLOCKS = 20;
-const CONCURRENCY = 50;
-/** Rounds of 50 per path (after one warm-up round each), alternating ABBA. */
-const CONCURRENT_ROUNDS = 6;
-/** Instrumented gateway requests (after the concurrency-1 measurements) for the TTFT breakdown. */
-const BREAKDOWN_REQUESTS = 50;
-/** The whole bench is killed (exit 1) if it ever runs this long. */
-const WATCHDOG_MS = 5 * 60_000;
+const QUICK = process.env.BENCH_QUICK === "1";
+const PLAN = QUICK
+  ? { warmup: 2, block: 5, blocks: 2, concurrency: 8, rounds: 2, breakdown: 5, watchdogMs: 5 * 60_000 }
+  : // 20 ABBA blocks of 10 = 200 requests per row at c=1; 6 rounds of 50 after one warm-up round at c=50.
+    { warmup: 10, block: 10, blocks: 20, concurrency: 50, rounds: 6, breakdown: 50, watchdogMs: 20 * 60_000 };
+/** 1 against N runtimes: as many as the machine has cores, at least 2. */
+const POOL = Math.max(2, cpus().length);
 
-/** A fixed, realistic answer for every path: 20 deltas of a few words, no delays. */
-const WORDS = "the gateway streams each delta as soon as the runtime emits it to the client".split(" ");
-const ANSWER: Script = {
-  steps: Array.from({ length: 20 }, (_, i): Step => ({ text: `${WORDS[i % WORDS.length]} ${WORDS[(i + 3) % WORDS.length]} ${WORDS[(i + 7) % WORDS.length]} ` })),
-  finishReason: "stop",
-  usage: { prompt_tokens: 24, completion_tokens: 60 },
-};
+const empty = (): Measurement => ({ samples: [], wallMs: 0, selfCpuMs: 0, runtimeCpuMs: 0, runtimeRssBytes: 0, selfRssBytes: 0 });
+const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 
-const PATHS = ["direct", "raw-sdk", "gateway"] as const;
-type PathName = (typeof PATHS)[number];
-type Run = (prompt: string) => Promise<Sample>;
-
-interface Path {
-  run: Run;
-  /** Resolves once no session of an earlier request is still being closed. */
-  settle: () => Promise<void>;
-  /** The runtime process serving this path, for its CPU time. */
-  runtimePid: number | undefined;
-}
-
-let counter = 0;
-const nextPrompt = () => `Benchmark request ${String(counter++).padStart(5, "0")}: write one short sentence.`;
-
-const empty = (): Measurement => ({ samples: [], wallMs: 0, selfCpuMs: 0, runtimeCpuMs: 0 });
-
-/** Runs one block of requests and adds its samples, wall time and CPU time to `into` (nothing for a warm-up). */
-async function measure(path: Path, into: Measurement | undefined, body: () => Promise<Sample[]>): Promise<void> {
+/**
+ * Runs one block of `workers` workers (after the row's unmeasured prepare) and
+ * adds its samples, wall time, CPU time and the memory after it to `into`
+ * (nothing for a warm-up).
+ */
+async function measure(row: Row, workers: number, into: Measurement | undefined, body: () => Promise<Sample[]>): Promise<void> {
+  await row.prepare(workers);
+  await row.settle();
   const cpu = process.cpuUsage();
-  const runtimeCpu = processCpuMs(path.runtimePid);
+  const runtimeCpu = sum(row.runtimePids.map(processCpuMs));
+  const opened = row.sessionsOpened?.();
   const started = performance.now();
   const samples = await body();
-  await path.settle();
+  await row.settle();
   if (!into) return;
   into.wallMs += performance.now() - started;
   const self = process.cpuUsage(cpu);
   into.selfCpuMs += (self.user + self.system) / 1000;
-  into.runtimeCpuMs += processCpuMs(path.runtimePid) - runtimeCpu;
+  into.runtimeCpuMs += sum(row.runtimePids.map(processCpuMs)) - runtimeCpu;
   into.samples.push(...samples);
+  if (opened !== undefined) into.sessionsOpened = (into.sessionsOpened ?? 0) + row.sessionsOpened!() - opened;
+  into.runtimeRssBytes = sum(row.runtimePids.map(residentBytes));
+  into.selfRssBytes = process.memoryUsage().rss;
 }
 
 /**
- * Requests one after another. Each starts once no session close is in flight,
- * so a request does not pay for the previous one's cleanup (the gateway's
- * ledger may still evict a session during a request: that cost is its own).
+ * Requests one after another. Each starts once no session open or close of
+ * the row is in flight, so a request pays neither for the previous one's
+ * cleanup nor for a warm session's refill (both are in the row's CPU time;
+ * the gateway's ledger may still evict a session during a request: that
+ * cost is its own).
  */
-function sequential(path: Path, count: number, into?: Measurement): Promise<void> {
-  return measure(path, into, async () => {
+function sequential(row: Row, count: number, into?: Measurement): Promise<void> {
+  return measure(row, 1, into, async () => {
     const samples: Sample[] = [];
     for (let i = 0; i < count; i++) {
-      samples.push(await path.run(nextPrompt()));
-      await path.settle();
+      samples.push(await row.run(0));
+      await row.settle();
     }
     return samples;
   });
 }
 
-function concurrentRound(path: Path, into?: Measurement): Promise<void> {
-  return measure(path, into, () => Promise.all(Array.from({ length: CONCURRENCY }, () => path.run(nextPrompt()))));
+function concurrentRound(row: Row, into?: Measurement): Promise<void> {
+  return measure(row, PLAN.concurrency, into, () => Promise.all(Array.from({ length: PLAN.concurrency }, (_, worker) => row.run(worker))));
+}
+
+/** A B C … C B A A B C …: no row always runs first, and drift hits them all alike. */
+function* alternating(rows: readonly Row[], blocks: number): Generator<Row> {
+  for (let block = 0; block < blocks; block++) yield* block % 2 === 0 ? rows : [...rows].reverse();
+}
+
+/** Warms every row up, then measures them in alternating blocks; the summaries by row label, and each row's measurement. */
+async function phase(
+  rows: readonly Row[],
+  blocks: number,
+  warmUp: (row: Row) => Promise<void>,
+  block: (row: Row, into: Measurement) => Promise<void>,
+): Promise<{ results: Results; measured: Map<Row, Measurement> }> {
+  for (const row of rows) await warmUp(row);
+  const measured = new Map(rows.map((row) => [row, empty()]));
+  for (const row of alternating(rows, blocks)) await block(row, measured.get(row)!);
+  return { results: new Map(rows.map((row) => [row.label, summarize(measured.get(row)!)])), measured };
 }
 
 async function main(): Promise<number> {
   const watchdog = setTimeout(() => {
-    console.error(`bench: still running after ${WATCHDOG_MS / 1000} s; giving up`);
+    console.error(`bench: still running after ${PLAN.watchdogMs / 60_000} min; giving up`);
     process.exit(1);
-  }, WATCHDOG_MS);
+  }, PLAN.watchdogMs);
   watchdog.unref();
   const benchStarted = performance.now();
+  const loadAtStart = loadLine();
+  console.log(`bench: ${new Date().toISOString()}, ${machineLine()}; load average ${loadAtStart}${QUICK ? "; BENCH_QUICK: a few requests per row, figures are rough" : ""}`);
   const othersAtStart = otherProcessesCpuMs();
 
-  const before = new Set(childProcesses().map((child) => child.pid));
-  let gateway: TestGateway | undefined;
-  let raw: RawSdk | undefined;
-  const rawDir = await mkdtemp(join(tmpdir(), "cgw-bench-raw-"));
+  const servers: GatewayServer[] = [];
+  let raw: RawRows | undefined;
   try {
-    gateway = await startGateway();
-    const gatewayRuntimes = childProcesses().filter((child) => !before.has(child.pid) && isRuntime(child));
-    const upstream = gateway.upstream;
-    upstream.respond(() => ANSWER);
-    const gatewayProbe = probeGateway(gateway);
-    const gatewayUrl = await gateway.listen();
-
-    raw = await RawSdk.start(rawDir, upstream.baseUrl);
-    const known = new Set([...before, ...gatewayRuntimes.map((child) => child.pid)]);
-    const rawRuntimes = childProcesses().filter((child) => !known.has(child.pid) && isRuntime(child));
-
-    const sdk = raw;
-    const paths: Record<PathName, Path> = {
-      direct: { run: (p) => directRequest(upstream.baseUrl, TEST_MODEL, p), settle: async () => {}, runtimePid: undefined },
-      "raw-sdk": { run: (p) => sdk.request(TEST_MODEL, p), settle: () => sdk.settle(), runtimePid: rawRuntimes[0]?.pid },
-      gateway: { run: (p) => gatewayRequest(gatewayUrl, TEST_MODEL, p), settle: () => gatewayProbe.settle(), runtimePid: gatewayRuntimes[0]?.pid },
+    raw = await startRawRows();
+    const server = async (...args: Parameters<typeof startServer>) => {
+      const started = await startServer(...args);
+      servers.push(started);
+      return started;
     };
-    // The upstream records every call; forget them between blocks.
-    const forget = () => void (upstream.calls.length = 0);
+    const cold = await server({ warmSessions: 0 }, {}, answer);
+    const warm = await server({}, {}, answer);
+    // Today's main: the runtime's session options before issue 11, no warm session, idle sessions suspended.
+    const old = await server({ warmSessions: 0, liveSessions: 0 }, { previousSessionOptions: true }, answer);
+    const chat = await server({}, {}, answer);
+    const agent = await server({}, {}, endlessToolLoop());
+    const pool = await server({}, { processes: POOL }, answer);
 
-    const results = new Map<string, Summary>();
-    const key = (path: PathName, concurrency: number) => `${path}@${concurrency}`;
-
-    console.log(`bench: concurrency 1 — ${SEQUENTIAL_BLOCKS * SEQUENTIAL_BLOCK} requests per path after ${SEQUENTIAL_WARMUP} warm-ups …`);
-    for (const path of PATHS) await sequential(paths[path], SEQUENTIAL_WARMUP);
-    const c1 = { direct: empty(), "raw-sdk": empty(), gateway: empty() };
-    await sequential(paths.direct, SEQUENTIAL_BLOCKS * SEQUENTIAL_BLOCK, c1.direct);
-    // ABBA order: neither of the two compared paths always runs first, and drift hits both alike.
-    for (const path of abba(SEQUENTIAL_BLOCKS)) {
-      await sequential(paths[path], SEQUENTIAL_BLOCK, c1[path]);
-      forget();
-    }
-    for (const path of PATHS) results.set(key(path, 1), summarize(c1[path]));
-
-    console.log(`bench: where the gateway's time to first token goes — ${BREAKDOWN_REQUESTS} instrumented requests at concurrency 1 …`);
-    const breakdown = await gatewayProbe.breakdown(() => paths.gateway.run(nextPrompt()), BREAKDOWN_REQUESTS);
-    forget();
-    const rawOpen = c1["raw-sdk"].samples.map((sample) => sample.openMs ?? Number.NaN);
-    const rawBreakdown = {
-      openSessionMs: percentile(rawOpen, 50),
-      toFirstDeltaMs: percentile(c1["raw-sdk"].samples.map((sample) => sample.ttftMs - (sample.openMs ?? Number.NaN)), 50),
+    const rows = {
+      direct: raw.direct,
+      rawNew: raw.newSession,
+      rawReused: raw.reusedSession,
+      cold: newConversationRow("gateway, new conversation, cold", cold),
+      warm: newConversationRow("gateway, new conversation, warm", warm),
+      chat: continuingChatRow("gateway, continuing chat", chat),
+      agent: agentStepRow("gateway, agent step", agent),
+      old: newConversationRow("gateway, new conv., old options (main)", old),
+      pool: newConversationRow(`gateway, new conversation, warm, ${POOL} runtimes`, pool),
     };
+    const common = [rows.direct, rows.rawNew, rows.rawReused, rows.cold, rows.warm, rows.chat, rows.agent, rows.old];
 
-    console.log(`bench: concurrency ${CONCURRENCY} — ${CONCURRENT_ROUNDS} rounds per path after one warm-up round …`);
-    for (const path of PATHS) await concurrentRound(paths[path]);
-    const c50 = { direct: empty(), "raw-sdk": empty(), gateway: empty() };
-    for (let round = 0; round < CONCURRENT_ROUNDS; round++) await concurrentRound(paths.direct, c50.direct);
-    for (const path of abba(CONCURRENT_ROUNDS)) {
-      await concurrentRound(paths[path], c50[path]);
-      forget();
-    }
-    for (const path of PATHS) results.set(key(path, CONCURRENCY), summarize(c50[path]));
+    console.log(`bench: concurrency 1 — ${PLAN.blocks} blocks of ${PLAN.block} per row after ${PLAN.warmup} warm-ups, rows alternating …`);
+    const { results: c1, measured: c1Measured } = await phase(
+      common,
+      PLAN.blocks,
+      (row) => sequential(row, PLAN.warmup),
+      (row, into) => sequential(row, PLAN.block, into),
+    );
 
-    const children = childProcesses();
+    console.log(`bench: where the gateway's time to first token goes — ${PLAN.breakdown} instrumented requests at concurrency 1 …`);
+    await rows.cold.prepare(1);
+    const breakdown = await cold.probe.breakdown(() => rows.cold.run(0), PLAN.breakdown);
+    await rows.cold.settle();
+    const coldSessions = { open: cold.probe.openSessions(), live: cold.probe.liveSessions() };
+
+    console.log(`bench: concurrency ${PLAN.concurrency} — ${PLAN.rounds} rounds per row after one warm-up round, rows alternating …`);
+    const { results: cN } = await phase(
+      [...common, rows.pool],
+      PLAN.rounds,
+      (row) => concurrentRound(row),
+      (row, into) => concurrentRound(row, into),
+    );
+    const loadAtEnd = loadLine();
+
     const benchMs = performance.now() - benchStarted;
     const otherShare = otherCpuBetween(othersAtStart, otherProcessesCpuMs()) / (benchMs * cpus().length);
-    report(results, key, breakdown, rawBreakdown, {
-      gatewayRuntimes: refresh(gatewayRuntimes, children),
-      rawRuntimes: refresh(rawRuntimes, children),
-      gatewaySessionsOpen: gatewayProbe.openSessions(),
-      gatewaySessionsLive: gatewayProbe.liveSessions(),
-      otherShare,
-      benchSeconds: benchMs / 1000,
-    });
+    console.log("");
+    console.log(`code: ${codeVersion()}`);
+    console.log(
+      `machine: ${machineLine()}; load average (1/5/15 min) ${loadAtStart} at the start, ${loadAtEnd} at the end; other processes used ${(otherShare * 100).toFixed(0)} % of the machine meanwhile${otherShare > 0.05 ? " — figures are disturbed, run again on a quiet machine" : ""}`,
+    );
+    printRows(1, c1, rows.rawReused.label);
+    printRows(PLAN.concurrency, cN, rows.rawReused.label);
+    console.log(
+      [
+        `c=1: each request starts once the row has no session open or close in flight (a warm refill, a closing session); c=${PLAN.concurrency}: rounds of ${PLAN.concurrency} at once. Wall time, req/s and CPU include that background work.`,
+        `Continuing chat, reused session and agent step go on one conversation (session) per worker, started afresh (unmeasured) once it had 10 exchanges; an agent step's first token is the tool call's first chunk.`,
+        "cpu bench proc = this process: gateway apps, scripted upstreams, raw SDK clients and the load generator (the direct row's is the generator's and upstream's own); runtime = the Copilot runtime process(es) serving the row, with the helpers they spawn.",
+        "sessions/req: new sessions the row's gateway opened per measured request (a warm refill counts; 0: every request went on a session it held).",
+        "RSS after the row's last block: its runtime(s), and this process (shared by every row).",
+      ].join("\n"),
+    );
+
+    const get = (results: Results, row: Row) => results.get(row.label)!;
+    const pair = (results: Results, a: Row, b: Row): [ReturnType<typeof get>, ReturnType<typeof get>] => [get(results, a), get(results, b)];
+    const n = PLAN.concurrency;
+    printTargets([
+      ratioTarget("c=1  new conversation, warm / raw SDK reused session, TTFT p50", get(c1, rows.warm).ttftP50, get(c1, rows.rawReused).ttftP50, 1.2),
+      ratioTarget(`c=${n} new conversation, warm / raw SDK reused session, TTFT p50`, get(cN, rows.warm).ttftP50, get(cN, rows.rawReused).ttftP50, 1.2),
+      ratioTarget("c=1  continuing chat / raw SDK reused session, TTFT p50", get(c1, rows.chat).ttftP50, get(c1, rows.rawReused).ttftP50, 1.2),
+      ratioTarget(`c=${n} continuing chat / raw SDK reused session, TTFT p50`, get(cN, rows.chat).ttftP50, get(cN, rows.rawReused).ttftP50, 1.2),
+      ...overheadTargets("gateway cold new conversation / raw SDK new session", pair(c1, rows.cold, rows.rawNew), pair(cN, rows.cold, rows.rawNew), n),
+      ...overheadTargets("gateway continuing chat / raw SDK reused session", pair(c1, rows.chat, rows.rawReused), pair(cN, rows.chat, rows.rawReused), n),
+      ratioTarget("c=1  runtime CPU per new conversation, warm (new) / old options", get(c1, rows.warm).runtimeCpuMsPerRequest, get(c1, rows.old).runtimeCpuMsPerRequest, 0.5),
+      ratioTarget(`c=${n} runtime CPU per new conversation, warm (new) / old options`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.old).runtimeCpuMsPerRequest, 0.5),
+    ]);
+    const coldOverOld = (results: Results) => (get(results, rows.cold).runtimeCpuMsPerRequest / get(results, rows.old).runtimeCpuMsPerRequest).toFixed(3);
+    console.log(`(runtime CPU per new conversation, cold with the new options / old options, without warm sessions on either: c=1 ${coldOverOld(c1)}×, c=${n} ${coldOverOld(cN)}×)`);
+
+    printPool(n, get(cN, rows.warm), get(cN, rows.pool), POOL, { start: loadAtStart, end: loadAtEnd });
+
+    const rawSamples = c1Measured.get(rows.rawNew)!.samples;
+    printBreakdown(
+      breakdown,
+      {
+        openSessionMs: percentile(rawSamples.map((s) => s.openMs ?? Number.NaN), 50),
+        toFirstDeltaMs: percentile(rawSamples.map((s) => s.ttftMs - (s.openMs ?? Number.NaN)), 50),
+      },
+      coldSessions,
+    );
+    console.log("");
+    console.log(`main bench took ${(benchMs / 1000).toFixed(1)} s`);
     return 0;
   } finally {
+    for (const server of servers) await server.gateway.close().catch((error: unknown) => console.error("bench: stopping a gateway failed:", error));
     await raw?.stop().catch((error: unknown) => console.error("bench: stopping the raw SDK failed:", error));
-    await gateway?.close().catch((error: unknown) => console.error("bench: stopping the gateway failed:", error));
-    await rm(rawDir, { recursive: true, force: true });
   }
-}
-
-/** raw-sdk, gateway, gateway, raw-sdk, raw-sdk, gateway, … (`blocks` of each). */
-function abba(blocks: number): Array<"raw-sdk" | "gateway"> {
-  const order: Array<"raw-sdk" | "gateway"> = [];
-  for (let i = 0; order.length < 2 * blocks; i++) order.push(i % 4 === 0 || i % 4 === 3 ? "raw-sdk" : "gateway");
-  return order;
-}
-
-/** The SDK's bundled runtime binary (tsx's esbuild service is a child of this process too). */
-function isRuntime(child: ChildProcessInfo): boolean {
-  return /copilot/i.test(child.command);
-}
-
-function refresh(processes: ChildProcessInfo[], now: ChildProcessInfo[]): ChildProcessInfo[] {
-  return processes.map((known) => now.find((child) => child.pid === known.pid) ?? { ...known, rssBytes: 0 });
-}
-
-function report(
-  results: Map<string, Summary>,
-  key: (path: PathName, concurrency: number) => string,
-  breakdown: Breakdown,
-  raw: { openSessionMs: number; toFirstDeltaMs: number },
-  extra: { gatewayRuntimes: ChildProcessInfo[]; rawRuntimes: ChildProcessInfo[]; gatewaySessionsOpen: number; gatewaySessionsLive: number; otherShare: number; benchSeconds: number },
-): void {
-  const rows: string[][] = [];
-  for (const concurrency of [1, CONCURRENCY]) {
-    for (const path of ["direct", "raw-sdk", "gateway"] as const) {
-      const s = results.get(key(path, concurrency))!;
-      rows.push([
-        path,
-        String(concurrency),
-        String(s.n),
-        ms(s.ttftP50),
-        ms(s.ttftP99),
-        ms(s.totalP50),
-        ms(s.totalP99),
-        (s.wallMs / 1000).toFixed(2),
-        (s.n / (s.wallMs / 1000)).toFixed(0),
-        s.selfCpuMsPerRequest.toFixed(2),
-        path === "direct" ? "-" : s.runtimeCpuMsPerRequest.toFixed(1),
-      ]);
-    }
-  }
-  console.log("");
-  console.log(`code: ${codeVersion()}`);
-  const others = `other processes used ${(extra.otherShare * 100).toFixed(0)} % of the machine meanwhile${extra.otherShare > 0.05 ? " — figures are disturbed, run again on a quiet machine" : ""}`;
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), node ${process.version}, ${process.platform}-${process.arch}; ${others}`);
-  console.log("");
-  console.log(table(["path", "conc", "n", "TTFT p50 ms", "TTFT p99 ms", "total p50 ms", "total p99 ms", "wall s", "req/s", "cpu ms/req: bench proc", "runtime"], rows));
-  console.log(
-    "c=1: each request starts once no session close is in flight; c=50: rounds of 50 at once. Wall and CPU include closing the sessions.\n" +
-      "bench proc = this process: gateway app + scripted upstream + raw SDK client + HTTP load generator. runtime = the Copilot runtime process serving the path, with the helpers it spawns (git rev-parse per session).",
-  );
-
-  const g1 = results.get(key("gateway", 1))!;
-  const r1 = results.get(key("raw-sdk", 1))!;
-  const g50 = results.get(key("gateway", CONCURRENCY))!;
-  const r50 = results.get(key("raw-sdk", CONCURRENCY))!;
-  const diff1 = g1.ttftP50 - r1.ttftP50;
-  const ratio50 = g50.ttftP50 / r50.ttftP50;
-  const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
-  console.log("");
-  console.log("gateway / raw SDK:");
-  console.log(
-    table(
-      ["conc", "TTFT p50", "TTFT p99", "total p50", "TTFT p50 diff ms", "target", "verdict"],
-      [
-        [`1`, ratio(g1.ttftP50, r1.ttftP50), ratio(g1.ttftP99, r1.ttftP99), ratio(g1.totalP50, r1.totalP50), signedMs(diff1), "≤ +1 ms p50 TTFT", verdict(diff1 <= 1)],
-        [
-          String(CONCURRENCY),
-          ratio(g50.ttftP50, r50.ttftP50),
-          ratio(g50.ttftP99, r50.ttftP99),
-          ratio(g50.totalP50, r50.totalP50),
-          signedMs(g50.ttftP50 - r50.ttftP50),
-          "≤ 1.10× p50 TTFT",
-          verdict(ratio50 <= 1.1),
-        ],
-      ],
-    ),
-  );
-
-  const own = breakdown.beforeSessionMs + breakdown.afterFirstDeltaMs;
-  console.log("");
-  console.log(`where the gateway's TTFT goes (c=1, ${breakdown.n} instrumented requests, medians; raw SDK from its c=1 run):`);
-  console.log(
-    table(
-      ["stage", "gateway ms", "raw SDK ms"],
-      [
-        ["before the session: HTTP in, body parse, model check, ledger", ms(breakdown.beforeSessionMs), "-"],
-        ["runtime: open session (scratch dir + createSession)", ms(breakdown.openSessionMs), ms(raw.openSessionMs)],
-        ["runtime: send → first assistant.message_delta", ms(breakdown.toFirstDeltaMs), ms(raw.toFirstDeltaMs)],
-        ["after it: event queue, SSE encoder, HTTP out to the client", ms(breakdown.afterFirstDeltaMs), "-"],
-        ["TTFT", ms(breakdown.ttftMs), ms(raw.openSessionMs + raw.toFirstDeltaMs)],
-      ],
-    ),
-  );
-  console.log(
-    `the gateway's own share (before the session + after the first delta): ${ms(own)} ms; the runtime part differs by ${signedMs(breakdown.openSessionMs + breakdown.toFirstDeltaMs - raw.openSessionMs - raw.toFirstDeltaMs)} ms` +
-      ` (the gateway's runtime holds ${extra.gatewaySessionsOpen} sessions for its conversations, ${extra.gatewaySessionsLive} of them live; the raw SDK's none)`,
-  );
-
-  const usage = process.memoryUsage();
-  console.log("");
-  console.log(
-    `memory: this process (gateway app + scripted upstream + raw SDK client + load generator) RSS ${mib(usage.rss)}, peak ${mib(process.resourceUsage().maxRSS * 1024)}, heap used ${mib(usage.heapUsed)}`,
-  );
-  for (const [label, processes] of [
-    ["gateway's runtime", extra.gatewayRuntimes],
-    ["raw SDK's runtime", extra.rawRuntimes],
-  ] as const) {
-    for (const child of processes) console.log(`        ${label}: pid ${child.pid} RSS ${mib(child.rssBytes)} (${child.command.slice(0, 60)})`);
-    if (processes.length === 0) console.log(`        ${label}: not found under /proc`);
-  }
-  console.log(
-    `        sessions the gateway still holds at the end: ${extra.gatewaySessionsOpen}, ${extra.gatewaySessionsLive} of them live, the rest suspended (the raw SDK path holds none)`,
-  );
-  console.log(`bench took ${extra.benchSeconds.toFixed(1)} s`);
-}
-
-/** The commit measured, and whether the working tree had changes on top of it. */
-function codeVersion(): string {
-  try {
-    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() !== "";
-    return `${commit}${dirty ? " + uncommitted changes in src/" : ""}`;
-  } catch {
-    return "unknown (no git)";
-  }
-}
-
-function signedMs(value: number): string {
-  return `${value >= 0 ? "+" : ""}${ms(value)}`;
-}
-
-function ratio(a: number, b: number): string {
-  return `${(a / b).toFixed(3)}×`;
 }
 
 async function all(): Promise<number> {
+  const started = performance.now();
   const code = await main();
   if (code !== 0) return code;
+  if (QUICK) {
+    console.log("BENCH_QUICK: the agent-loop and seeding sections are left out.");
+    return 0;
+  }
   await benchAgentLoop();
   await benchSeeding();
+  console.log("");
+  console.log(`bench took ${((performance.now() - started) / 1000).toFixed(1)} s in all; load average at the end ${loadLine()}`);
   return 0;
 }
 

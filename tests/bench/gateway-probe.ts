@@ -9,7 +9,7 @@ export interface Breakdown {
   n: number;
   /** Client fetch() → the runtime is asked for a session: HTTP in, body parse, model check, ledger lookup. */
   beforeSessionMs: number;
-  /** CopilotRuntime.openSession: scratch dir + createSession. */
+  /** CopilotRuntime.openSession: the runtime's opening line + createSession. */
   openSessionMs: number;
   /** Session open → the session's first `assistant.message_delta`: send, runtime, model call. */
   toFirstDeltaMs: number;
@@ -19,8 +19,10 @@ export interface Breakdown {
 }
 
 export interface GatewayProbe {
-  /** Resolves once no session close is in flight (after a turn, or a ledger eviction). */
+  /** Resolves once no session open or close is in flight (a warm session's refill, a ledger eviction). */
   settle(): Promise<void>;
+  /** Sessions opened so far (new ones, not resumed). */
+  sessionsOpened(): number;
   /** Sessions opened and not yet closed (live or suspended). */
   openSessions(): number;
   /** Of those, the ones connected to the runtime (not suspended). */
@@ -43,16 +45,25 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
   const closeSession = runtime.closeSession.bind(runtime);
   const suspendSession = runtime.suspendSession.bind(runtime);
   const resumeSession = runtime.resumeSession.bind(runtime);
-  const closing = new Set<Promise<void>>();
+  /** Session opens and closes in flight. */
+  const pending = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    pending.add(work);
+    void work.then(
+      () => pending.delete(work),
+      () => pending.delete(work),
+    );
+    return work;
+  };
   let opened = 0;
   let closed = 0;
   let suspended = 0;
   let current: Marks | undefined;
 
-  runtime.openSession = async (spec) => {
+  runtime.openSession = async (spec, signal) => {
     const marks = current;
     if (marks) marks.sessionRequested = performance.now();
-    const session = await openSession(spec);
+    const session = await track(openSession(spec, signal));
     opened++;
     if (marks) {
       marks.sessionOpened = performance.now();
@@ -72,21 +83,18 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
   runtime.closeSession = (session) => {
     // A session id alone means the session was suspended when it was closed.
     if (typeof session === "string") suspended--;
-    const done = closeSession(session);
-    closing.add(done);
-    void done.finally(() => {
-      closed++;
-      closing.delete(done);
-    });
+    const done = track(closeSession(session));
+    void done.finally(() => closed++);
     return done;
   };
 
   const settle = async () => {
-    while (closing.size > 0) await Promise.all([...closing]);
+    while (pending.size > 0) await Promise.allSettled([...pending]);
   };
 
   return {
     settle,
+    sessionsOpened: () => opened,
     openSessions: () => opened - closed,
     liveSessions: () => opened - closed - suspended,
     async breakdown(run, count) {

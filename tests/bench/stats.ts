@@ -1,11 +1,11 @@
-// Percentiles, the result table and process memory for `npm run bench`.
+// Percentiles, the result table, and process CPU time and memory for `npm run bench`.
 import { readdirSync, readFileSync } from "node:fs";
 
 /** One measured request, in milliseconds from the moment it was started. */
 export interface Sample {
   ttftMs: number;
   totalMs: number;
-  /** Raw SDK only: scratch dir + createSession, the part of TTFT spent opening the session. */
+  /** Raw SDK new session only: createSession, the part of TTFT spent opening the session. */
   openMs?: number;
 }
 
@@ -15,8 +15,13 @@ export interface Measurement {
   wallMs: number;
   /** CPU time of this process (gateway app, upstream, raw SDK client, load generator) in the measured blocks. */
   selfCpuMs: number;
-  /** CPU time of the Copilot runtime process serving the path, in the measured blocks. */
+  /** CPU time of the Copilot runtime process(es) serving the path, in the measured blocks. */
   runtimeCpuMs: number;
+  /** After the path's last measured block: its runtime processes' resident memory, and this process's. */
+  runtimeRssBytes: number;
+  selfRssBytes: number;
+  /** Sessions the gateway opened in the measured blocks (undefined without a gateway). */
+  sessionsOpened?: number;
 }
 
 export interface Summary {
@@ -28,6 +33,9 @@ export interface Summary {
   wallMs: number;
   selfCpuMsPerRequest: number;
   runtimeCpuMsPerRequest: number;
+  runtimeRssBytes: number;
+  selfRssBytes: number;
+  sessionsOpenedPerRequest?: number;
 }
 
 /** Nearest-rank percentile: p99 of 100 samples is the 99th smallest. */
@@ -50,6 +58,9 @@ export function summarize(measurement: Measurement): Summary {
     wallMs: measurement.wallMs,
     selfCpuMsPerRequest: measurement.selfCpuMs / measurement.samples.length,
     runtimeCpuMsPerRequest: measurement.runtimeCpuMs / measurement.samples.length,
+    runtimeRssBytes: measurement.runtimeRssBytes,
+    selfRssBytes: measurement.selfRssBytes,
+    ...(measurement.sessionsOpened === undefined ? {} : { sessionsOpenedPerRequest: measurement.sessionsOpened / measurement.samples.length }),
   };
 }
 
@@ -86,16 +97,23 @@ export function childProcesses(): ChildProcessInfo[] {
       // Fields after the parenthesised command name: state, ppid, …
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       if (ppid !== process.pid) continue;
-      const status = readFileSync(`/proc/${name}/status`, "utf8");
-      const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
       const command = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").filter(Boolean);
       const program = command[0]?.split("/").at(-1) ?? "?";
-      children.push({ pid: Number(name), rssBytes: rssKb * 1024, command: [program, ...command.slice(1)].join(" ") });
+      children.push({ pid: Number(name), rssBytes: residentBytes(Number(name)), command: [program, ...command.slice(1)].join(" ") });
     } catch {
       // The process ended while we read it.
     }
   }
   return children;
+}
+
+/** A process's resident memory now (Linux /proc); 0 when unknown. */
+export function residentBytes(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }
 
 /**

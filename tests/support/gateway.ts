@@ -65,6 +65,8 @@ export interface GatewayOptions {
   /** Embedded runtime processes (default 1) and when one is recycled (never by default). */
   processes?: number;
   recycle?: RuntimeSettings["recycle"];
+  /** The bench's old configuration: the runtime's session options before issue 11. */
+  previousSessionOptions?: boolean;
   /** The built web console, served at / (the browser tests). */
   console?: StaticAssets;
 }
@@ -83,6 +85,7 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
     ...(options.processes ? { processes: options.processes } : {}),
     ...(options.recycle ? { recycle: options.recycle } : {}),
+    ...(options.previousSessionOptions ? { previousSessionOptions: true } : {}),
   });
   await runtime.start();
   const inflight = new InflightRequests();

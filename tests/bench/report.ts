@@ -1,0 +1,141 @@
+// What `npm run bench` prints: a table per concurrency with every row, the
+// ratios against issue 11's targets (each PASS or MISS, never a failure),
+// 1 against N runtimes, and where the gateway's time to first token goes.
+import { execFileSync } from "node:child_process";
+import { cpus, loadavg } from "node:os";
+import type { Breakdown } from "./gateway-probe.js";
+import { mib, ms, table, type Summary } from "./stats.js";
+
+/** The summaries of one concurrency, by row label, in the order they are printed. */
+export type Results = Map<string, Summary>;
+
+export function machineLine(): string {
+  return `${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), node ${process.version}, ${process.platform}-${process.arch}`;
+}
+
+export function loadLine(): string {
+  return loadavg()
+    .map((load) => load.toFixed(2))
+    .join(" / ");
+}
+
+/** The commit measured, and whether the working tree had changes on top of it. */
+export function codeVersion(): string {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() !== "";
+    return `${commit}${dirty ? " + uncommitted changes in src/" : ""}`;
+  } catch {
+    return "unknown (no git)";
+  }
+}
+
+export function printRows(concurrency: number, results: Results, reference: string): void {
+  const base = results.get(reference)!;
+  const rows = [...results].map(([label, s]) => [
+    label,
+    String(s.n),
+    ms(s.ttftP50),
+    ms(s.ttftP99),
+    ratio(s.ttftP50, base.ttftP50),
+    ms(s.totalP50),
+    (s.n / (s.wallMs / 1000)).toFixed(0),
+    s.selfCpuMsPerRequest.toFixed(2),
+    s.runtimeRssBytes > 0 ? s.runtimeCpuMsPerRequest.toFixed(1) : "-",
+    s.sessionsOpenedPerRequest === undefined ? "-" : s.sessionsOpenedPerRequest.toFixed(2),
+    s.runtimeRssBytes > 0 ? mib(s.runtimeRssBytes) : "-",
+    mib(s.selfRssBytes),
+  ]);
+  console.log("");
+  console.log(`concurrency ${concurrency}:`);
+  console.log(
+    table(
+      ["row", "n", "TTFT p50 ms", "TTFT p99 ms", "p50 / raw reused", "total p50 ms", "req/s", "cpu ms/req: bench proc", "runtime", "sessions/req", "runtime RSS", "proc RSS"],
+      rows,
+    ),
+  );
+}
+
+export interface Target {
+  what: string;
+  /** The measured figure, as printed. */
+  value: string;
+  target: string;
+  pass: boolean;
+}
+
+/** gateway − raw SDK at c=1 (≤ +1 ms p50), gateway / raw SDK at c=N (≤ 1.05×). */
+export function overheadTargets(what: string, c1: [Summary, Summary], cN: [Summary, Summary], concurrency: number): Target[] {
+  const diff = c1[0].ttftP50 - c1[1].ttftP50;
+  const factor = cN[0].ttftP50 / cN[1].ttftP50;
+  return [
+    { what: `c=1  ${what}, TTFT p50 difference`, value: `${signedMs(diff)} ms`, target: "≤ +1 ms", pass: diff <= 1 },
+    { what: `c=${concurrency} ${what}, TTFT p50`, value: `${factor.toFixed(3)}×`, target: "≤ 1.05×", pass: factor <= 1.05 },
+  ];
+}
+
+export function ratioTarget(what: string, a: number, b: number, limit: number): Target {
+  return { what, value: `${(a / b).toFixed(3)}×`, target: `≤ ${limit}×`, pass: a / b <= limit };
+}
+
+export function printTargets(targets: Target[]): void {
+  console.log("");
+  console.log("against issue 11's targets (ratios from this run; the bench reports, it does not fail):");
+  console.log(
+    table(
+      ["ratio", "measured", "target", "verdict"],
+      targets.map((t) => [t.what, t.value, t.target, t.pass ? "PASS" : "MISS"]),
+    ),
+  );
+}
+
+export function printPool(concurrency: number, one: Summary, many: Summary, processes: number, load: { start: string; end: string }): void {
+  console.log("");
+  console.log(`1 against ${processes} runtimes at c=${concurrency} (new conversations, default configuration), on ${cpus().length} cores; load average (1/5/15 min) ${load.start} at the start, ${load.end} at the end:`);
+  const row = (label: string, s: Summary) => [
+    label,
+    String(s.n),
+    ms(s.ttftP50),
+    ms(s.ttftP99),
+    (s.n / (s.wallMs / 1000)).toFixed(0),
+    s.runtimeCpuMsPerRequest.toFixed(1),
+    mib(s.runtimeRssBytes),
+  ];
+  console.log(
+    table(
+      ["runtimes", "n", "TTFT p50 ms", "TTFT p99 ms", "req/s", "runtime cpu ms/req", "runtime RSS"],
+      [row("1", one), row(String(processes), many)],
+    ),
+  );
+  console.log(`${processes} / 1: throughput ${ratio(many.n / many.wallMs, one.n / one.wallMs)}, TTFT p50 ${ratio(many.ttftP50, one.ttftP50)}, p99 ${ratio(many.ttftP99, one.ttftP99)}`);
+}
+
+export function printBreakdown(breakdown: Breakdown, raw: { openSessionMs: number; toFirstDeltaMs: number }, sessions: { open: number; live: number }): void {
+  const own = breakdown.beforeSessionMs + breakdown.afterFirstDeltaMs;
+  console.log("");
+  console.log(`where the gateway's TTFT goes (new conversation, cold, c=1, ${breakdown.n} instrumented requests, medians; raw SDK new session from its c=1 row):`);
+  console.log(
+    table(
+      ["stage", "gateway ms", "raw SDK ms"],
+      [
+        ["before the session: HTTP in, body parse, model check, ledger", ms(breakdown.beforeSessionMs), "-"],
+        ["runtime: open session (opening line + createSession)", ms(breakdown.openSessionMs), ms(raw.openSessionMs)],
+        ["runtime: send → first assistant.message_delta", ms(breakdown.toFirstDeltaMs), ms(raw.toFirstDeltaMs)],
+        ["after it: event queue, SSE encoder, HTTP out to the client", ms(breakdown.afterFirstDeltaMs), "-"],
+        ["TTFT", ms(breakdown.ttftMs), ms(raw.openSessionMs + raw.toFirstDeltaMs)],
+      ],
+    ),
+  );
+  console.log(
+    `the gateway's own share (before the session + after the first delta): ${ms(own)} ms; the runtime part differs by ${signedMs(breakdown.openSessionMs + breakdown.toFirstDeltaMs - raw.openSessionMs - raw.toFirstDeltaMs)} ms` +
+      ` (that gateway's runtime then held ${sessions.open} sessions for its conversations, ${sessions.live} of them live; the raw SDK's none)`,
+  );
+}
+
+function signedMs(value: number): string {
+  return `${value >= 0 ? "+" : ""}${ms(value)}`;
+}
+
+function ratio(a: number, b: number): string {
+  return `${(a / b).toFixed(3)}×`;
+}
