@@ -90,12 +90,19 @@ interface SettingDefinition {
   isSecret?: boolean;
 }
 
+/**
+ * Runtimes by default: one per core, as each runtime's work is mostly one
+ * thread's (2 runtimes on 2 cores served 1.3× the new conversations of one at
+ * concurrency 50); more than 4 mostly costs memory (~100–250 MB each).
+ */
+const MAX_DEFAULT_RUNTIMES = 4;
+
 const SETTINGS = {
   host: { flag: "host", env: ["HOST"], valueHint: "<host>", defaultText: "127.0.0.1", meaning: "Interface to listen on." },
   port: { flag: "port", env: ["PORT"], valueHint: "<port>", defaultText: "3000", meaning: "TCP port to listen on (0 picks a free one)." },
   cliUrl: { flag: "copilot-cli-url", env: ["COPILOT_CLI_URL"], valueHint: "<host:port>", defaultText: "embedded runtime", meaning: "Use a running `copilot --headless` server instead of spawning one." },
   cliToken: { flag: "copilot-cli-token", env: ["COPILOT_CONNECTION_TOKEN"], valueHint: "<token>", defaultText: "none", meaning: "With --copilot-cli-url: the connection token the headless runtime was started with (its COPILOT_CONNECTION_TOKEN).", isSecret: true },
-  runtimes: { flag: "runtimes", env: ["GATEWAY_RUNTIMES"], valueHint: "<n>", defaultText: "1", meaning: "Embedded Copilot runtime processes; a new conversation goes to the one carrying the fewest sessions, and stays there." },
+  runtimes: { flag: "runtimes", env: ["GATEWAY_RUNTIMES"], valueHint: "<n>", defaultText: "the core count, at most 4", meaning: "Embedded Copilot runtime processes; a new conversation goes to the one carrying the fewest sessions, and stays there." },
   runtimeMaxMemory: { flag: "runtime-max-memory-mb", env: ["GATEWAY_RUNTIME_MAX_MEMORY_MB"], valueHint: "<MB>", defaultText: "1024", meaning: "An embedded runtime holding more memory than this (it does not give back what bursts took) is replaced between turns, without failing any; 0: never." },
   runtimeHome: { flag: "copilot-runtime-home", env: ["COPILOT_RUNTIME_HOME"], valueHint: "<dir>", defaultText: "none (history is flattened for an external runtime)", meaning: "With --copilot-cli-url: the runtime's COPILOT_HOME, shared with the gateway, so conversations start with their own history." },
   dataDir: { flag: "data-dir", env: ["COPILOT_GATEWAY_DATA_DIR"], valueHint: "<dir>", defaultText: "<cache dir>/copilot-gateway", meaning: "Where session state lives." },
@@ -157,7 +164,7 @@ const isBooleanLiteral = (s: string) => isBooleanWord(s) || (FALSE_WORDS as read
 export function loadConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  home: { cacheDir: string },
+  home: { cacheDir: string; cores?: number },
 ): Config {
   if (argv.includes("--help") || argv.includes("-h")) throw new HelpRequested();
   const flags = readFlags(argv);
@@ -192,7 +199,7 @@ export function loadConfig(
     dataDir: dataDir ? nonEmpty(dataDir) : `${home.cacheDir.replace(/[\\/]+$/, "")}/copilot-gateway`,
     ...(databaseUrl ? { databaseUrl: parseDatabaseUrl(databaseUrl) } : {}),
     ...(runtimeHome ? { runtimeHome: nonEmpty(runtimeHome) } : {}),
-    runtimes: parse(raw("runtimes"), 1, integerText.pipe(z.number().min(1).max(64)), "an integer from 1 to 64"),
+    runtimes: parse(raw("runtimes"), Math.min(MAX_DEFAULT_RUNTIMES, Math.max(1, home.cores ?? 1)), integerText.pipe(z.number().min(1).max(64)), "an integer from 1 to 64"),
     runtimeMaxMemoryBytes: Math.round(parse(raw("runtimeMaxMemory"), 1024, decimalText.pipe(z.number().nonnegative()), "a number, 0 or more") * 1024 * 1024),
     ...(githubToken ? { githubToken: nonEmpty(githubToken) } : {}),
     ...provider,

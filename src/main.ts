@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Process entry: configuration → database → runtime → HTTP server → graceful shutdown.
 // The only place that touches process, signals and sockets.
-import { homedir } from "node:os";
+import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
@@ -31,7 +31,7 @@ const SERVER_TIMEOUTS = { headersTimeout: 20_000, connectionsCheckingInterval: 5
 function readConfig(): Config {
   try {
     const cacheDir = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-    return loadConfig(process.argv.slice(2), process.env, { cacheDir });
+    return loadConfig(process.argv.slice(2), process.env, { cacheDir, cores: availableParallelism() });
   } catch (error) {
     if (error instanceof HelpRequested) {
       process.stdout.write(`${helpText()}\n`);

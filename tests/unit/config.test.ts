@@ -56,6 +56,9 @@ describe("loadConfig defaults", () => {
 
   it("puts the data dir under the cache dir without doubling the slash", () => {
     expect(loadConfig([], {}, { cacheDir: "/c/" }).dataDir).toBe("/c/copilot-gateway");
+    // One runtime per core by default, at most four.
+    expect(loadConfig([], {}, { cacheDir: "/c", cores: 2 }).runtimes).toBe(2);
+    expect(loadConfig([], {}, { cacheDir: "/c", cores: 16 }).runtimes).toBe(4);
   });
 
   it("treats empty and blank variables as unset", () => {
