@@ -12,7 +12,7 @@ export type ProviderWireApi = "completions" | "responses";
 /** Who callers are: nobody in particular, holders of the gateway's keys, or GitHub users on their own seats. */
 export type AuthMode = "none" | "keys" | "github";
 
-export type RuntimeTarget = { kind: "embedded" } | { kind: "external"; url: string; token?: string };
+export type RuntimeTarget = { kind: "embedded" } | { kind: "external"; urls: string[]; token?: string };
 
 export interface ProviderConfig {
   type: ProviderType;
@@ -100,7 +100,7 @@ const MAX_DEFAULT_RUNTIMES = 4;
 const SETTINGS = {
   host: { flag: "host", env: ["HOST"], valueHint: "<host>", defaultText: "127.0.0.1", meaning: "Interface to listen on." },
   port: { flag: "port", env: ["PORT"], valueHint: "<port>", defaultText: "3000", meaning: "TCP port to listen on (0 picks a free one)." },
-  cliUrl: { flag: "copilot-cli-url", env: ["COPILOT_CLI_URL"], valueHint: "<host:port>", defaultText: "embedded runtime", meaning: "Use a running `copilot --headless` server instead of spawning one." },
+  cliUrl: { flag: "copilot-cli-url", env: ["COPILOT_CLI_URL"], valueHint: "<host:port,...>", defaultText: "embedded runtime", meaning: "Use running `copilot --headless` servers (comma-separated; a new conversation goes to the one carrying the fewest sessions) instead of spawning runtimes." },
   cliToken: { flag: "copilot-cli-token", env: ["COPILOT_CONNECTION_TOKEN"], valueHint: "<token>", defaultText: "none", meaning: "With --copilot-cli-url: the connection token the headless runtime was started with (its COPILOT_CONNECTION_TOKEN).", isSecret: true },
   runtimes: { flag: "runtimes", env: ["GATEWAY_RUNTIMES"], valueHint: "<n>", defaultText: "the core count, at most 4", meaning: "Embedded Copilot runtime processes; a new conversation goes to the one carrying the fewest sessions, and stays there." },
   runtimeMaxMemory: { flag: "runtime-max-memory-mb", env: ["GATEWAY_RUNTIME_MAX_MEMORY_MB"], valueHint: "<MB>", defaultText: "1024", meaning: "An embedded runtime holding more memory than this (it does not give back what bursts took) is replaced between turns, without failing any; 0: never." },
@@ -195,7 +195,7 @@ export function loadConfig(
   return {
     host: parse(raw("host"), "127.0.0.1", z.string().regex(/^\S+$/), "a host name or IP address"),
     port: parse(raw("port"), 3000, integerText.pipe(z.number().max(65535)), "an integer from 0 to 65535"),
-    runtime: cliUrl ? { kind: "external", url: parseCliUrl(cliUrl), ...(cliToken ? { token: nonEmpty(cliToken) } : {}) } : { kind: "embedded" },
+    runtime: cliUrl ? { kind: "external", urls: parseCliUrls(cliUrl), ...(cliToken ? { token: nonEmpty(cliToken) } : {}) } : { kind: "embedded" },
     dataDir: dataDir ? nonEmpty(dataDir) : `${home.cacheDir.replace(/[\\/]+$/, "")}/copilot-gateway`,
     ...(databaseUrl ? { databaseUrl: parseDatabaseUrl(databaseUrl) } : {}),
     ...(runtimeHome ? { runtimeHome: nonEmpty(runtimeHome) } : {}),
@@ -328,6 +328,13 @@ function parseAuth(value: RawValue | undefined, context: { apiKeys: string[]; ad
   return mode;
 }
 
+/** One or more headless runtimes, comma-separated; each serves its own sessions. */
+function parseCliUrls(value: RawValue): string[] {
+  const urls = value.text.split(",").map((text) => text.trim()).filter((text) => text !== "").map((text) => parseCliUrl({ ...value, text }));
+  if (urls.length === 0) throw invalid(value, "host:port or http://host:port of a running copilot --headless server");
+  return [...new Set(urls)];
+}
+
 function parseCliUrl(value: RawValue): string {
   // The SDK accepts more (bare port, https://), but plain TCP is all it speaks, so an
   // https:// prefix would only mislead; we take the documented forms and normalise.
@@ -414,7 +421,7 @@ export function helpText(): string {
 
 /** The one start-up line. Contract: contains no token, no key, no URL userinfo or query. */
 export function describeStartup(config: Config, address: string): string {
-  const runtime = config.runtime.kind === "embedded" ? "embedded" : `external ${redactUrl(config.runtime.url)}`;
+  const runtime = config.runtime.kind === "embedded" ? `embedded ×${config.runtimes}` : `external ${config.runtime.urls.map(redactUrl).join(", ")}`;
   const auth = config.provider
     ? `BYOK ${redactUrl(config.provider.baseUrl)}`
     : config.auth === "github"

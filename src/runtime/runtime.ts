@@ -11,7 +11,7 @@ import type { CopilotSession } from "@github/copilot-sdk";
 import type { ReasoningEffort, ToolDefinition } from "../turns/events.js";
 import { listProviderModels, type ModelEntry } from "./models.js";
 import { ProviderRelay } from "./provider-relay.js";
-import { RuntimeProcess } from "./runtime-process.js";
+import { RuntimeProcess, type ProcessSettings } from "./runtime-process.js";
 import { RuntimeRecycler, type RecycleSettings } from "./runtime-recycler.js";
 
 export type { ModelEntry } from "./models.js";
@@ -26,8 +26,11 @@ export interface ProviderSettings {
 }
 
 export interface RuntimeSettings {
-  /** An external runtime's `token`: the connection token it was started with (COPILOT_CONNECTION_TOKEN). */
-  connection: { kind: "embedded" } | { kind: "external"; url: string; token?: string };
+  /**
+   * Embedded runtimes, or running `copilot --headless` servers (one runtime
+   * each); `token`: the connection token they were started with (COPILOT_CONNECTION_TOKEN).
+   */
+  connection: { kind: "embedded" } | { kind: "external"; urls: readonly string[]; token?: string };
   /** Embedded runtime processes to run (default 1); ignored for an external runtime. */
   processes?: number;
   /** When an embedded runtime that holds on to memory is replaced; never when absent. */
@@ -124,8 +127,12 @@ export class CopilotRuntime implements Runtime {
   private relayBaseUrl: string | undefined;
 
   constructor(private readonly settings: RuntimeSettings) {
-    const count = settings.connection.kind === "embedded" ? Math.max(1, settings.processes ?? 1) : 1;
-    for (let index = 0; index < count; index++) this.members.push(this.createMember());
+    const { connection } = settings;
+    if (connection.kind === "external") {
+      for (const url of connection.urls) this.members.push(this.createMember({ kind: "external", url, ...(connection.token ? { token: connection.token } : {}) }));
+    } else {
+      for (let index = 0; index < Math.max(1, settings.processes ?? 1); index++) this.members.push(this.createMember(connection));
+    }
     if (settings.recycle && settings.connection.kind === "embedded") {
       this.recycler = new RuntimeRecycler(settings.recycle, {
         serving: () => this.members,
@@ -142,7 +149,7 @@ export class CopilotRuntime implements Runtime {
 
   get description(): string {
     const { connection } = this.settings;
-    if (connection.kind === "external") return `external ${connection.url}`;
+    if (connection.kind === "external") return `external ${connection.urls.join(", ")}`;
     return this.members.length === 1 ? "embedded" : `embedded ×${this.members.length}`;
   }
 
@@ -279,8 +286,8 @@ export class CopilotRuntime implements Runtime {
     return best ?? this.members[0]!;
   }
 
-  private createMember(): RuntimeProcess {
-    const { connection, processes: _processes, recycle: _recycle, ...common } = this.settings;
+  private createMember(connection: ProcessSettings["connection"]): RuntimeProcess {
+    const { connection: _all, processes: _processes, recycle: _recycle, ...common } = this.settings;
     const member = new RuntimeProcess({ ...common, connection, providerBaseUrl: () => this.relayBaseUrl });
     member.onLost((reason) => {
       const sessionIds = new Set(member.sessionIds());
@@ -291,7 +298,8 @@ export class CopilotRuntime implements Runtime {
 
   /** A fresh runtime takes `member`'s place for new sessions; `member` finishes its turns. */
   private async replaceMember(member: RuntimeProcess): Promise<void> {
-    const successor = this.createMember();
+    // Only embedded runtimes are recycled: a new one is spawned in the old one's place.
+    const successor = this.createMember({ kind: "embedded" });
     await successor.start();
     const at = this.members.indexOf(member);
     if (at < 0) {

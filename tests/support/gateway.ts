@@ -51,8 +51,8 @@ export const TEST_MODEL = "test-model";
 
 export interface GatewayOptions {
   models?: string[];
-  /** host:port of a headless runtime; embedded when absent. */
-  externalRuntimeUrl?: string;
+  /** host:port of a headless runtime (or several); embedded when absent. */
+  externalRuntimeUrl?: string | string[];
   /** The connection token that headless runtime was started with. */
   externalRuntimeToken?: string;
   /** The headless runtime's COPILOT_HOME, shared with the gateway for seeding. */
@@ -76,7 +76,7 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
   const dataDir = await mkdtemp(join(tmpdir(), "cgw-test-"));
   const runtime = new CopilotRuntime({
     connection: options.externalRuntimeUrl
-      ? { kind: "external", url: options.externalRuntimeUrl, ...(options.externalRuntimeToken ? { token: options.externalRuntimeToken } : {}) }
+      ? { kind: "external", urls: [options.externalRuntimeUrl].flat(), ...(options.externalRuntimeToken ? { token: options.externalRuntimeToken } : {}) }
       : { kind: "embedded" },
     dataDir,
     ...(options.runtimeHome ? { runtimeHome: options.runtimeHome } : {}),

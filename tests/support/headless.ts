@@ -62,7 +62,8 @@ function startBundled(home: string | undefined, port: number | undefined): Promi
   });
   const stop = () =>
     new Promise<void>((done) => {
-      if (child.exitCode !== null) return done();
+      // A child killed by a signal has no exit code, only its signal.
+      if (child.exitCode !== null || child.signalCode !== null) return done();
       child.once("exit", () => done());
       child.kill("SIGTERM");
     });

@@ -70,7 +70,7 @@ describe("loadConfig defaults", () => {
 const SETTING_CASES: Array<[env: string, flag: string, raw: string, expected: Partial<Config>]> = [
   ["HOST", "--host", "0.0.0.0", { host: "0.0.0.0" }],
   ["PORT", "--port", "8080", { port: 8080 }],
-  ["COPILOT_CLI_URL", "--copilot-cli-url", "127.0.0.1:4321", { runtime: { kind: "external", url: "127.0.0.1:4321" } }],
+  ["COPILOT_CLI_URL", "--copilot-cli-url", "127.0.0.1:4321", { runtime: { kind: "external", urls: ["127.0.0.1:4321"] } }],
   ["COPILOT_GATEWAY_DATA_DIR", "--data-dir", "/var/lib/gw", { dataDir: "/var/lib/gw" }],
   ["DATABASE_URL", "--database-url", "postgres://gw:pw@db.example:5432/gateway", { databaseUrl: "postgres://gw:pw@db.example:5432/gateway" }],
   ["COPILOT_RUNTIME_HOME", "--copilot-runtime-home", "/srv/copilot-home", { runtimeHome: "/srv/copilot-home" }],
@@ -138,8 +138,11 @@ describe("each setting from its variable and its flag", () => {
   });
 
   it("accepts http://host:port and [ipv6]:port for the external runtime", () => {
-    expect(load([], { COPILOT_CLI_URL: "http://localhost:4321" }).runtime).toEqual({ kind: "external", url: "localhost:4321" });
-    expect(load([], { COPILOT_CLI_URL: "[::1]:4321" }).runtime).toEqual({ kind: "external", url: "[::1]:4321" });
+    expect(load([], { COPILOT_CLI_URL: "http://localhost:4321" }).runtime).toEqual({ kind: "external", urls: ["localhost:4321"] });
+    expect(load([], { COPILOT_CLI_URL: "[::1]:4321" }).runtime).toEqual({ kind: "external", urls: ["[::1]:4321"] });
+    // Several headless runtimes, each serving its own sessions.
+    expect(load([], { COPILOT_CLI_URL: "rt-a:4321, http://rt-b:4321,rt-a:4321" }).runtime).toEqual({ kind: "external", urls: ["rt-a:4321", "rt-b:4321"] });
+    expectConfigError(() => load([], { COPILOT_CLI_URL: "rt-a:4321,rt-b" }), "COPILOT_CLI_URL");
   });
 
   it("normalises http origins the way browsers send them", () => {

@@ -289,7 +289,7 @@ describe("deploy/compose.yaml", () => {
     const port = Number(argAfter(command, "--port"));
     const { runtime: target } = gatewayConfig();
     expect(target.kind).toBe("external");
-    const url = hostPort(target.kind === "external" ? target.url : "");
+    const url = hostPort(target.kind === "external" ? target.urls.join(",") : "");
     expect(url).toEqual({ host: "runtime", port });
     expect(runtime.ports).toBeUndefined();
     expect(runtime.healthcheck?.test).toEqual(["CMD", "node", "/opt/copilot/healthcheck.mjs", String(port)]);
@@ -543,7 +543,7 @@ describe("deploy/kubernetes", () => {
     expect(argAfter(args, "--host")).toBe("127.0.0.1");
     expect(argAfter(args, "--auth-token-env")).toBe("COPILOT_GITHUB_TOKEN");
     const port = Number(argAfter(args, "--port"));
-    expect(gatewayConfig().runtime).toEqual({ kind: "external", url: `127.0.0.1:${port}` });
+    expect(gatewayConfig().runtime).toEqual({ kind: "external", urls: [`127.0.0.1:${port}`] });
     const handshake = ["node", "/opt/copilot/healthcheck.mjs", String(port)];
     // The startup probe holds the gateway back until the runtime accepts clients.
     expect(sidecar.startupProbe?.exec?.command).toEqual(handshake);
