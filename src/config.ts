@@ -92,8 +92,8 @@ interface SettingDefinition {
 
 /**
  * Runtimes by default: one per core, as each runtime's work is mostly one
- * thread's (2 runtimes on 2 cores served 1.3× the new conversations of one at
- * concurrency 50); more than 4 mostly costs memory (~100–250 MB each).
+ * thread's (2 runtimes on 2 cores served 1.2–1.3× the new conversations of
+ * one at concurrency 50); more than 4 mostly costs memory (~100–250 MB each).
  */
 const MAX_DEFAULT_RUNTIMES = 4;
 

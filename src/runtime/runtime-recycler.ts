@@ -59,9 +59,15 @@ export class RuntimeRecycler {
     this.timer = undefined;
   }
 
-  /** One look at every runtime; overlapping calls share one. */
+  /**
+   * One look at every runtime; overlapping calls share one. Never rejects: a
+   * successor that does not start leaves its runtime serving, to be tried
+   * again at the next look.
+   */
   check(): Promise<void> {
-    this.checking ??= this.recycleAndDrain().finally(() => (this.checking = undefined));
+    this.checking ??= this.recycleAndDrain()
+      .catch(() => undefined)
+      .finally(() => (this.checking = undefined));
     return this.checking;
   }
 

@@ -300,7 +300,12 @@ export class CopilotRuntime implements Runtime {
   private async replaceMember(member: RuntimeProcess): Promise<void> {
     // Only embedded runtimes are recycled: a new one is spawned in the old one's place.
     const successor = this.createMember({ kind: "embedded" });
-    await successor.start();
+    try {
+      await successor.start();
+    } catch (error) {
+      await successor.stop();
+      throw error;
+    }
     const at = this.members.indexOf(member);
     if (at < 0) {
       await successor.stop();

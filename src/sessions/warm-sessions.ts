@@ -40,16 +40,18 @@ export class WarmSessions {
 
   /**
    * The ready session for `key`, if one is ready or being opened (it is
-   * awaited: it was started earlier than a new one would be). Undefined when
-   * there is none, or the request is abandoned while it waits.
+   * awaited, up to `waitMs`: it was started earlier than a new one would be).
+   * Undefined when there is none, or the request is abandoned while it waits.
    */
-  async take(key: string, signal: AbortSignal): Promise<CopilotSession | undefined> {
+  async take(key: string, signal: AbortSignal, waitMs: number): Promise<CopilotSession | undefined> {
     const entry = this.ready.get(key);
     if (!entry) return undefined;
     this.ready.delete(key);
-    const session = await Promise.race([entry.session, abandoned(signal)]);
-    if (signal.aborted) {
-      // The client left: the session stays ready for the next one.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), waitMs)));
+    const session = await Promise.race([entry.session, abandoned(signal), waited]).finally(() => clearTimeout(timer));
+    if (signal.aborted || session === "late") {
+      // The client left (or the opening is stuck): the session stays ready for the next one.
       if (!this.ready.has(key)) this.ready.set(key, entry);
       else void entry.session.then((late) => late && this.runtime.closeSession(late));
       return undefined;
