@@ -6,10 +6,11 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CopilotClient, RuntimeConnection, type CopilotSession, type PermissionHandler } from "@github/copilot-sdk";
+import { CopilotClient, RuntimeConnection, type CopilotSession } from "@github/copilot-sdk";
 import { OpeningLine } from "./opening-line.js";
 import type { ModelEntry } from "./models.js";
-import type { ProviderSettings, RuntimeSettings, SessionHistory, SessionSpec } from "./runtime.js";
+import type { RuntimeSettings, SessionHistory, SessionSpec } from "./runtime.js";
+import { sessionOptions } from "./session-options.js";
 
 export interface ProcessSettings extends Omit<RuntimeSettings, "connection" | "processes" | "recycle"> {
   connection: { kind: "embedded" } | { kind: "external"; url: string; token?: string };
@@ -49,7 +50,7 @@ export class RuntimeProcess {
   /** Sessions are created, seeded or forked a few at a time (opening-line.ts). */
   private readonly openingLine = new OpeningLine(MAX_OPENING);
   /** Every session this runtime holds, live or suspended, with its working directory. */
-  private readonly scratchDirs = new Map<string, string>();
+  private readonly workingDirectories = new Map<string, string>();
   /** Sessions being created, seeded or forked, waiting in line included. */
   private opening = 0;
 
@@ -74,7 +75,7 @@ export class RuntimeProcess {
 
   /** Sessions held, live or suspended, and being opened: what this runtime carries. */
   get load(): number {
-    return this.scratchDirs.size + this.opening;
+    return this.workingDirectories.size + this.opening;
   }
 
   /** Sessions being opened now, or waiting in line to be. */
@@ -83,11 +84,11 @@ export class RuntimeProcess {
   }
 
   holds(sessionId: string): boolean {
-    return this.scratchDirs.has(sessionId);
+    return this.workingDirectories.has(sessionId);
   }
 
   sessionIds(): string[] {
-    return [...this.scratchDirs.keys()];
+    return [...this.workingDirectories.keys()];
   }
 
   /** How long the current process has been up. */
@@ -137,8 +138,8 @@ export class RuntimeProcess {
     this.starting = undefined;
     const errors = await this.client.stop().catch(() => []);
     if (errors.length > 0) await this.client.forceStop().catch(() => undefined);
-    await Promise.all([...this.scratchDirs.values()].map((dir) => this.releaseDirectory(dir)));
-    this.scratchDirs.clear();
+    await Promise.all([...this.workingDirectories.values()].map((dir) => this.releaseDirectory(dir)));
+    this.workingDirectories.clear();
   }
 
   /** Throws, with the reason, unless the runtime answers (and, with an identity of its own, is signed in). */
@@ -203,8 +204,8 @@ export class RuntimeProcess {
     const client = await this.ensureRunning();
     const workingDirectory = await this.directoryForSession();
     try {
-      const session = await client.createSession(this.sessionConfig(spec, workingDirectory));
-      this.scratchDirs.set(session.sessionId, workingDirectory);
+      const session = await client.createSession(this.sessionOptions(spec, workingDirectory));
+      this.workingDirectories.set(session.sessionId, workingDirectory);
       return session;
     } catch (error) {
       await this.releaseDirectory(workingDirectory);
@@ -223,10 +224,10 @@ export class RuntimeProcess {
 
   /** Reconnects a suspended session with the configuration it was created with. */
   async resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession> {
-    const workingDirectory = this.scratchDirs.get(sessionId);
+    const workingDirectory = this.workingDirectories.get(sessionId);
     if (!workingDirectory) throw new Error(`session ${sessionId} is not known to this runtime`);
     const client = await this.ensureRunning();
-    return client.resumeSession(sessionId, { ...this.sessionConfig(spec, workingDirectory), suppressResumeEvent: true });
+    return client.resumeSession(sessionId, this.resumeOptions(spec, workingDirectory));
   }
 
   /**
@@ -253,12 +254,12 @@ export class RuntimeProcess {
     const sessionId = randomUUID();
     const stateDir = join(home, "session-state", sessionId);
     const workingDirectory = await this.directoryForSession();
-    this.scratchDirs.set(sessionId, workingDirectory);
+    this.workingDirectories.set(sessionId, workingDirectory);
     try {
       await mkdir(stateDir, { recursive: true });
       const lines = history(sessionId, workingDirectory).map((event) => JSON.stringify(event));
       await writeFile(join(stateDir, "events.jsonl"), `${lines.join("\n")}\n`);
-      return await client.resumeSession(sessionId, { ...this.sessionConfig(spec, workingDirectory), suppressResumeEvent: true });
+      return await client.resumeSession(sessionId, this.resumeOptions(spec, workingDirectory));
     } catch (error) {
       await this.closeSession(sessionId);
       await rm(stateDir, { recursive: true, force: true });
@@ -278,9 +279,9 @@ export class RuntimeProcess {
     const client = await this.ensureRunning();
     const { sessionId: forkId } = await client.rpc.sessions.fork({ sessionId, toEventId: beforeEventId });
     const workingDirectory = await this.directoryForSession();
-    this.scratchDirs.set(forkId, workingDirectory);
+    this.workingDirectories.set(forkId, workingDirectory);
     try {
-      return await client.resumeSession(forkId, { ...this.sessionConfig(spec, workingDirectory), suppressResumeEvent: true });
+      return await client.resumeSession(forkId, this.resumeOptions(spec, workingDirectory));
     } catch (error) {
       await this.closeSession(forkId);
       throw error;
@@ -294,8 +295,8 @@ export class RuntimeProcess {
     await this.awaitRecovery().catch(() => undefined);
     if (typeof session !== "string") await withTimeout(session.disconnect(), 5_000).catch(() => undefined);
     if (!this.stopped) await this.deleteState(sessionId);
-    const dir = this.scratchDirs.get(sessionId);
-    this.scratchDirs.delete(sessionId);
+    const dir = this.workingDirectories.get(sessionId);
+    this.workingDirectories.delete(sessionId);
     if (dir) await this.releaseDirectory(dir);
   }
 
@@ -334,50 +335,15 @@ export class RuntimeProcess {
     if (!deleted && home) await rm(join(home, "session-state", sessionId), { recursive: true, force: true }).catch(() => undefined);
   }
 
-  private sessionConfig(spec: SessionSpec, workingDirectory: string) {
-    const declared = new Set(spec.tools.map((tool) => tool.name));
-    // The client runs its own tools; the runtime may only ask for those the
-    // client declared, and nothing built in (shell, files, web) ever runs here.
-    const onPermissionRequest: PermissionHandler = (request) =>
-      request.kind === "custom-tool" && declared.has(String((request as { toolName?: unknown }).toolName))
-        ? { kind: "approve-once" }
-        : { kind: "reject", feedback: "Only tools declared by the API client may run." };
-    const { provider } = this.settings;
-    return {
-      model: spec.model,
-      streaming: true,
-      workingDirectory,
-      systemMessage: { mode: "replace" as const, content: spec.systemMessage },
-      tools: spec.tools.map((tool) => ({
-        name: tool.name,
-        description: tool.description ?? "",
-        parameters: tool.parameters ?? { type: "object", properties: {} },
-        // Clients may name their tools like built-ins (`bash`, `edit`); theirs win.
-        overridesBuiltInTool: true,
-      })),
-      availableTools: spec.tools.map((tool) => tool.name),
-      onPermissionRequest,
-      // The client holds the conversation: the runtime must not compact it
-      // behind its back (a too-long one is the provider's context error, as
-      // with the provider's own API), and its checkpoint files cost ~10 % of a session's CPU.
-      ...(this.settings.previousSessionOptions ? {} : { infiniteSessions: { enabled: false } }),
-      ...(spec.reasoningEffort ? { reasoningEffort: spec.reasoningEffort } : {}),
-      ...(spec.gitHubToken ? { gitHubToken: spec.gitHubToken } : {}),
-      ...(provider ? this.providerConfig(provider) : {}),
-    };
+  /** What sessions are opened with here, and resumed with (without a resume event in their history). */
+  private sessionOptions(spec: SessionSpec, workingDirectory: string) {
+    const { provider, previousSessionOptions } = this.settings;
+    const providerBaseUrl = this.settings.providerBaseUrl?.();
+    return sessionOptions(spec, workingDirectory, { ...(provider ? { provider } : {}), ...(providerBaseUrl ? { providerBaseUrl } : {}), ...(previousSessionOptions ? { previousSessionOptions } : {}) });
   }
 
-  private providerConfig(provider: ProviderSettings) {
-    return {
-      provider: {
-        type: provider.type,
-        baseUrl: this.settings.providerBaseUrl?.() ?? provider.baseUrl,
-        ...(provider.apiKey ? { apiKey: provider.apiKey } : {}),
-        ...(provider.wireApi ? { wireApi: provider.wireApi } : {}),
-      },
-      // BYOK models are unknown to the runtime, which otherwise drops image attachments.
-      modelCapabilities: { supports: { vision: true } },
-    };
+  private resumeOptions(spec: SessionSpec, workingDirectory: string) {
+    return { ...this.sessionOptions(spec, workingDirectory), suppressResumeEvent: true };
   }
 
   private async ensureRunning(): Promise<CopilotClient> {

@@ -172,7 +172,7 @@ export class ConversationService {
       this.liveIdle.delete(held);
       void this.runtime.closeSession(held.sessionId);
     }
-    if (sessionIds) this.warm.forget(sessionIds);
+    if (sessionIds) this.warm.release(sessionIds);
   }
 
   /**
@@ -182,7 +182,7 @@ export class ConversationService {
    */
   retireSessions(sessionIds: ReadonlySet<string>): void {
     this.ledger.closeIdleWhere((held) => sessionIds.has(held.sessionId));
-    this.warm.retire(sessionIds);
+    this.warm.release(sessionIds);
   }
 
   /** Whether a held session may take another turn: not when its runtime is being replaced. */

@@ -85,8 +85,8 @@ export class WarmSessions {
     for (const [key, entry] of this.ready) if (now - entry.readyAt >= this.options.idleMs) this.drop(key);
   }
 
-  /** Forgets ready sessions that died with their runtime (their state is closed once it answers again). */
-  forget(sessionIds: ReadonlySet<string>): void {
+  /** Lets go of ready sessions on a runtime that died or is being replaced (their state is closed once it answers). */
+  release(sessionIds: ReadonlySet<string>): void {
     for (const [key, entry] of this.ready) {
       void entry.session.then((session) => {
         if (!session || !sessionIds.has(session.sessionId) || this.ready.get(key) !== entry) return;
@@ -94,11 +94,6 @@ export class WarmSessions {
         void this.runtime.closeSession(session.sessionId);
       });
     }
-  }
-
-  /** Closes ready sessions on a runtime being replaced. */
-  retire(sessionIds: ReadonlySet<string>): void {
-    this.forget(sessionIds);
   }
 
   async closeAll(): Promise<void> {

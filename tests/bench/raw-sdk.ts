@@ -1,16 +1,14 @@
 // The bench's raw SDK rows: the SDK with no gateway, on a runtime process of
-// its own. Its client and session options mirror what the gateway's
-// src/runtime/runtime-process.ts gives its sessions today (BYOK, no login
-// lookup, one shared empty working directory, infinite sessions off), so the
+// its own. Its sessions are opened with the gateway's own session options
+// (src/runtime/session-options.ts) in one shared empty working directory, and
+// its client mirrors runtime-process.ts's for BYOK (no login lookup), so the
 // gap to a gateway row of the same kind of session is the gateway's own cost.
-// Keep the two in step when runtime-process.ts changes.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { CopilotClient, type CopilotSession, type PermissionHandler } from "@github/copilot-sdk";
+import { CopilotClient, type CopilotSession } from "@github/copilot-sdk";
+import { sessionOptions } from "../../src/runtime/session-options.js";
 import { REQUEST_TIMEOUT_MS } from "./paths.js";
 import type { Sample } from "./stats.js";
-
-const rejectAll: PermissionHandler = () => ({ kind: "reject", feedback: "Only tools declared by the API client may run." });
 
 export class RawSdk {
   private readonly cleanups = new Set<Promise<void>>();
@@ -30,20 +28,11 @@ export class RawSdk {
     return new RawSdk(client, workingDirectory, upstreamBaseUrl);
   }
 
-  /** As runtime-process.ts's sessionConfig for a client with no system prompt and no tools. */
+  /** The gateway's own session options (session-options.ts) for a client with no system prompt and no tools. */
   openSession(model: string): Promise<CopilotSession> {
-    return this.client.createSession({
-      model,
-      streaming: true,
-      workingDirectory: this.workingDirectory,
-      systemMessage: { mode: "replace", content: "" },
-      tools: [],
-      availableTools: [],
-      onPermissionRequest: rejectAll,
-      infiniteSessions: { enabled: false },
-      provider: { type: "openai", baseUrl: this.upstreamBaseUrl, apiKey: "upstream-secret-key" },
-      modelCapabilities: { supports: { vision: true } },
-    });
+    const spec = { model, systemMessage: "", tools: [] };
+    const provider = { type: "openai" as const, baseUrl: this.upstreamBaseUrl, apiKey: "upstream-secret-key" };
+    return this.client.createSession(sessionOptions(spec, this.workingDirectory, { provider }));
   }
 
   /**

@@ -1,0 +1,58 @@
+// What a Copilot session is opened with: the client's model, system prompt and
+// tools, the permission policy that lets only those tools run, and none of the
+// runtime's own machinery a gateway does not need.
+import type { PermissionHandler } from "@github/copilot-sdk";
+import type { ProviderSettings, SessionSpec } from "./runtime.js";
+
+export interface SessionOptionsContext {
+  /** BYOK: the provider, and where its calls go instead (the relay) once it runs. */
+  provider?: ProviderSettings;
+  providerBaseUrl?: string;
+  /** The bench's old configuration (runtime.ts). */
+  previousSessionOptions?: boolean;
+}
+
+export function sessionOptions(spec: SessionSpec, workingDirectory: string, context: SessionOptionsContext) {
+  const declared = new Set(spec.tools.map((tool) => tool.name));
+  // The client runs its own tools; the runtime may only ask for those the
+  // client declared, and nothing built in (shell, files, web) ever runs here.
+  const onPermissionRequest: PermissionHandler = (request) =>
+    request.kind === "custom-tool" && declared.has(String((request as { toolName?: unknown }).toolName))
+      ? { kind: "approve-once" }
+      : { kind: "reject", feedback: "Only tools declared by the API client may run." };
+  return {
+    model: spec.model,
+    streaming: true,
+    workingDirectory,
+    systemMessage: { mode: "replace" as const, content: spec.systemMessage },
+    tools: spec.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description ?? "",
+      parameters: tool.parameters ?? { type: "object", properties: {} },
+      // Clients may name their tools like built-ins (`bash`, `edit`); theirs win.
+      overridesBuiltInTool: true,
+    })),
+    availableTools: spec.tools.map((tool) => tool.name),
+    onPermissionRequest,
+    // The client holds the conversation: the runtime must not compact it
+    // behind its back (a too-long one is the provider's context error, as
+    // with the provider's own API), and its checkpoint files cost ~10 % of a session's CPU.
+    ...(context.previousSessionOptions ? {} : { infiniteSessions: { enabled: false } }),
+    ...(spec.reasoningEffort ? { reasoningEffort: spec.reasoningEffort } : {}),
+    ...(spec.gitHubToken ? { gitHubToken: spec.gitHubToken } : {}),
+    ...(context.provider ? providerOptions(context.provider, context.providerBaseUrl) : {}),
+  };
+}
+
+function providerOptions(provider: ProviderSettings, baseUrl: string | undefined) {
+  return {
+    provider: {
+      type: provider.type,
+      baseUrl: baseUrl ?? provider.baseUrl,
+      ...(provider.apiKey ? { apiKey: provider.apiKey } : {}),
+      ...(provider.wireApi ? { wireApi: provider.wireApi } : {}),
+    },
+    // BYOK models are unknown to the runtime, which otherwise drops image attachments.
+    modelCapabilities: { supports: { vision: true } },
+  };
+}
