@@ -1,7 +1,6 @@
 // The Hono application, built from injected dependencies so tests can run it
 // through app.request() with a real runtime and no socket. Web-standard only.
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { anthropicErrors } from "./dialects/anthropic/error-handler.js";
@@ -14,6 +13,7 @@ import { consoleRoutes, type StaticAssets } from "./http/console-route.js";
 import { metricsRoute } from "./http/metrics-route.js";
 import { noMetrics, routeLabel, type GatewayMetrics } from "./observability/metrics.js";
 import { authenticate, type GitHubIdentities } from "./http/auth.js";
+import { limitBody } from "./http/body-limit.js";
 import { GatewayError } from "./http/errors.js";
 import { answerErrorsAsOpenAI } from "./http/openai-errors.js";
 import { healthRoutes } from "./http/health-route.js";
@@ -168,15 +168,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   api.use(
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: () => {
-        throw new GatewayError({
-          status: 413,
-          code: "request_too_large",
-          message: `The request body exceeds the gateway's limit of ${Math.round(config.bodyLimitBytes / 1024 / 1024)} MB.`,
-        });
-      },
+    limitBody(config.bodyLimitBytes, () => {
+      throw new GatewayError({
+        status: 413,
+        code: "request_too_large",
+        message: `The request body exceeds the gateway's limit of ${Math.round(config.bodyLimitBytes / 1024 / 1024)} MB.`,
+      });
     }),
   );
   api.route("/models", modelsRoute(turns));
