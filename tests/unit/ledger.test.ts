@@ -481,7 +481,7 @@ describe("fingerprints", () => {
 
   it("hash is deterministic and tells different inputs apart", () => {
     expect(hash("some text")).toBe(hash("some text"));
-    expect(hash("some text")).toMatch(/^[0-9a-z]+\.[0-9a-z]+$/);
+    expect(hash("some text")).toMatch(/^[\w-]{43}$/);
     expect(hash("some text")).not.toBe(hash("some texu"));
     expect(hash("")).not.toBe(hash(" "));
     const many = new Set(Array.from({ length: 2_000 }, (_, i) => hash(`message ${i}`)));
