@@ -89,19 +89,26 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
         headers: { "content-type": "application/json", ...headers, ...(!usageReported ? { "x-gateway-usage-estimated": "true" } : {}) },
       });
     }
-    const { first, rest } = await holdForCommit(turn);
-    // Failed before anything was sent: answer with a real status (a 429 with Retry-After), not a 200 stream.
-    if (first?.type === "error") throw first.error;
+    // The stream is built while the runtime works on the first event, so
+    // that only the first frame's own work is left once it comes (issue 11
+    // part 4); it is handed to the client only if the turn did not fail first.
+    let committed = false;
+    const held = holdForCommit(turn).then((hold) => {
+      committed = hold.first?.type !== "error";
+      return hold;
+    });
     const encoder = answer.createEncoder();
     let complete = false;
     async function* frames(): AsyncGenerator<string> {
+      const { first, rest } = await held;
+      if (!committed) return;
       // The opening frames and the first event go out in one write.
       yield encoder.start() + (first ? await encoder.encode(first) : "");
       for (let next = await rest.next(); !next.done; next = await rest.next()) yield await encoder.encode(next.value as TurnEvent);
       complete = true;
       yield encoder.end();
     }
-    return sseResponse(frames(), {
+    const response = sseResponse(frames(), {
       keepAliveFrame: answer.keepAliveFrame,
       keepAliveMs: deps.keepAliveMs,
       headers: { ...headers, ...answer.streamHeaders },
@@ -112,8 +119,15 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
         abort.abort();
         dropConnection(c);
       },
-      onClose: () => finish({ cancelled: !complete }),
+      // A stream never handed out ends with the failure below, which finishes the request.
+      onClose: () => {
+        if (committed) finish({ cancelled: !complete });
+      },
     });
+    const { first } = await held;
+    // Failed before anything was sent: answer with a real status (a 429 with Retry-After), not a 200 stream.
+    if (first?.type === "error") throw first.error;
+    return response;
   } catch (error) {
     // The client leaving (a plain abort) makes whatever failed after it a cancellation, not an error.
     const clientLeft = abort.signal.aborted && !(abort.signal.reason instanceof GatewayError);
