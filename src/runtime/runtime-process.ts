@@ -335,15 +335,21 @@ export class RuntimeProcess {
     if (!deleted && home) await rm(join(home, "session-state", sessionId), { recursive: true, force: true }).catch(() => undefined);
   }
 
-  /** What sessions are opened with here, and resumed with (without a resume event in their history). */
-  private sessionOptions(spec: SessionSpec, workingDirectory: string) {
+  /**
+   * What sessions are opened with here. A new session calls a BYOK provider
+   * directly: only history the runtime loads from disk carries the private
+   * fields the relay removes (provider-relay.ts), and the relay's hop costs
+   * every turn ~1.4 ms to its first token.
+   */
+  private sessionOptions(spec: SessionSpec, workingDirectory: string, via: "direct" | "relay" = "direct") {
     const { provider, previousSessionOptions } = this.settings;
-    const providerBaseUrl = this.settings.providerBaseUrl?.();
+    const providerBaseUrl = via === "relay" || previousSessionOptions ? this.settings.providerBaseUrl?.() : undefined;
     return sessionOptions(spec, workingDirectory, { ...(provider ? { provider } : {}), ...(providerBaseUrl ? { providerBaseUrl } : {}), ...(previousSessionOptions ? { previousSessionOptions } : {}) });
   }
 
+  /** What sessions are resumed with (without a resume event in their history): their history comes from disk, so through the relay. */
   private resumeOptions(spec: SessionSpec, workingDirectory: string) {
-    return { ...this.sessionOptions(spec, workingDirectory), suppressResumeEvent: true };
+    return { ...this.sessionOptions(spec, workingDirectory, "relay"), suppressResumeEvent: true };
   }
 
   private async ensureRunning(): Promise<CopilotClient> {
