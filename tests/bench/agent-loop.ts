@@ -43,8 +43,8 @@ interface Mode {
 export async function benchAgentLoop(): Promise<void> {
   console.log(`bench: agent loop — ${TOOL_STEPS} tool steps + answer, ${LOOPS_PER_MODE} loops per mode …`);
   const keys = Array.from({ length: 64 }, (_, i) => `bench-key-${i}`);
-  const withLedger = await startGateway();
-  const perRequest = await startGateway({ apiKeys: keys });
+  const withLedger = await startGateway({}, { logging: "production" });
+  const perRequest = await startGateway({ apiKeys: keys }, { logging: "production" });
   try {
     withLedger.upstream.respond(loopResponder);
     perRequest.upstream.respond(loopResponder);

@@ -20,7 +20,7 @@
 // Not a vitest file (vitest only picks up tests/**/*.test.ts).
 import { cpus } from "node:os";
 import { benchAgentLoop } from "./agent-loop.js";
-import { codeVersion, loadLine, machineLine, overheadTargets, printBreakdown, printPool, printRows, printTargets, ratioTarget, type Results } from "./report.js";
+import { codeVersion, loadLine, machineLine, overheadTargets, ownShareTarget, printBreakdown, printPool, printRows, printTargets, ratioTarget, type Results } from "./report.js";
 import { agentStepRow, answer, continuingChatRow, endlessToolLoop, newConversationRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
 import { benchSeeding } from "./seeding.js";
 import { otherCpuBetween, otherProcessesCpuMs, percentile, processCpuMs, residentBytes, summarize, type Measurement, type Sample } from "./stats.js";
@@ -150,11 +150,11 @@ async function main(): Promise<number> {
       (row, into) => sequential(row, PLAN.block, into),
     );
 
-    console.log(`bench: where the gateway's time to first token goes — ${PLAN.breakdown} instrumented requests at concurrency 1 …`);
-    await rows.cold.prepare(1);
-    const breakdown = await cold.probe.breakdown(() => rows.cold.run(0), PLAN.breakdown);
-    await rows.cold.settle();
+    console.log(`bench: where the gateway's TTFT goes — ${PLAN.breakdown} instrumented requests at concurrency 1 on two rows …`);
+    const instrumented = (server: GatewayServer, row: Row) => server.probe.breakdown({ prepare: () => row.prepare(1), run: () => row.run(0) }, PLAN.breakdown);
+    const coldBreakdown = await instrumented(cold, rows.cold);
     const coldSessions = { open: cold.probe.openSessions(), live: cold.probe.liveSessions() };
+    const chatBreakdown = await instrumented(chat, rows.chat);
 
     console.log(`bench: concurrency ${PLAN.concurrency} — ${PLAN.rounds} rounds per row after one warm-up round, rows alternating …`);
     const { results: cN } = await phase(
@@ -194,6 +194,8 @@ async function main(): Promise<number> {
       ratioTarget(`c=${n} continuing chat / raw SDK reused session, TTFT p50`, get(cN, rows.chat).ttftP50, get(cN, rows.rawReused).ttftP50, 1.2),
       ...overheadTargets("gateway cold new conversation / raw SDK new session", pair(c1, rows.cold, rows.rawNew), pair(cN, rows.cold, rows.rawNew), n),
       ...overheadTargets("gateway continuing chat / raw SDK reused session", pair(c1, rows.chat, rows.rawReused), pair(cN, rows.chat, rows.rawReused), n),
+      ownShareTarget("new conversation, cold", coldBreakdown),
+      ownShareTarget("continuing chat", chatBreakdown),
       ratioTarget("c=1  runtime CPU per new conversation, warm (new) / old options", get(c1, rows.warm).runtimeCpuMsPerRequest, get(c1, rows.old).runtimeCpuMsPerRequest, 0.5),
       ratioTarget(`c=${n} runtime CPU per new conversation, warm (new) / old options`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.old).runtimeCpuMsPerRequest, 0.5),
     ]);
@@ -202,12 +204,16 @@ async function main(): Promise<number> {
 
     printPool(n, get(cN, rows.warm), get(cN, rows.pool), POOL, { start: loadAtStart, end: loadAtEnd });
 
-    const rawSamples = c1Measured.get(rows.rawNew)!.samples;
+    const rawNewSamples = c1Measured.get(rows.rawNew)!.samples;
     printBreakdown(
-      breakdown,
+      coldBreakdown,
+      chatBreakdown,
       {
-        openSessionMs: percentile(rawSamples.map((s) => s.openMs ?? Number.NaN), 50),
-        toFirstDeltaMs: percentile(rawSamples.map((s) => s.ttftMs - (s.openMs ?? Number.NaN)), 50),
+        newSession: {
+          openSessionMs: percentile(rawNewSamples.map((s) => s.openMs ?? Number.NaN), 50),
+          toFirstDeltaMs: percentile(rawNewSamples.map((s) => s.ttftMs - (s.openMs ?? Number.NaN)), 50),
+        },
+        reusedToFirstDeltaMs: get(c1, rows.rawReused).ttftP50,
       },
       coldSessions,
     );

@@ -1,20 +1,26 @@
 // Watches the gateway under test from outside src/: which sessions it opens
 // and closes, and — for a short instrumented run — where a request's time to
-// first token goes: the gateway's own HTTP and app work, or the runtime.
+// first token goes: the HTTP client and transport, the gateway's own work
+// before and after the runtime, or the runtime.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { TestGateway } from "../support/gateway.js";
 import { percentile, type Sample } from "./stats.js";
 
 export interface Breakdown {
   n: number;
-  /** Client fetch() → the runtime is asked for a session: HTTP in, body parse, model check, ledger lookup. */
-  beforeSessionMs: number;
-  /** CopilotRuntime.openSession: the runtime's opening line + createSession. */
+  /** Client request start → the server's `request` event, plus the first SSE write → the client holds the content chunk. */
+  httpMs: number;
+  /** `request` event → the runtime is asked for a session (new conversations) or for the turn (send): middleware, body, parse, model, access, ledger. */
+  beforeRuntimeMs: number;
+  /** CopilotRuntime.openSession (opening line + createSession); 0 when the request went on a session the gateway held. */
   openSessionMs: number;
-  /** Session open → the session's first `assistant.message_delta`: send, runtime, model call. */
+  /** session.send → the session's first `assistant.message_delta`. */
   toFirstDeltaMs: number;
-  /** That event → the client holds the content chunk: event queue, SSE encoder, HTTP out. */
+  /** That event → the first SSE bytes handed to the socket: event queue, encoder, Response, stream. */
   afterFirstDeltaMs: number;
+  /** beforeRuntime + afterFirstDelta, per request (median of the sums): issue 11 part 4's "gateway's own share". */
+  ownMs: number;
   ttftMs: number;
 }
 
@@ -27,18 +33,25 @@ export interface GatewayProbe {
   openSessions(): number;
   /** Of those, the ones connected to the runtime (not suspended). */
   liveSessions(): number;
-  /** Runs requests one by one with timestamps on; medians of the per-request stage durations. */
-  breakdown(run: () => Promise<Sample>, count: number): Promise<Breakdown>;
+  /** Runs `prepare` then one timed request, `count` times; medians of the per-request stage durations. */
+  breakdown(request: { prepare(): Promise<void>; run(): Promise<Sample> }, count: number): Promise<Breakdown>;
 }
 
 interface Marks {
   start: number;
+  requestIn?: number;
   sessionRequested?: number;
   sessionOpened?: number;
+  send?: number;
   firstDelta?: number;
+  firstWrite?: number;
 }
 
-/** Wraps the runtime's openSession/closeSession; costs a branch and a counter per session while not measuring. */
+/**
+ * Wraps the runtime's session calls, and every session's send, and watches
+ * the gateway's HTTP server; costs a branch and a counter per call while not
+ * measuring.
+ */
 export function probeGateway(gateway: TestGateway): GatewayProbe {
   const { runtime } = gateway;
   const openSession = runtime.openSession.bind(runtime);
@@ -60,15 +73,36 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
   let suspended = 0;
   let current: Marks | undefined;
 
-  runtime.openSession = async (spec, signal) => {
+  /** Marks, while measuring, the first send and the first content delta of any session the gateway holds. */
+  const instrument = (session: CopilotSession): CopilotSession => {
+    const send = session.send.bind(session) as (...args: unknown[]) => Promise<string>;
+    session.send = ((...args: unknown[]) => {
+      if (current) current.send ??= performance.now();
+      return send(...args);
+    }) as CopilotSession["send"];
+    session.on((event) => {
+      if (event.type === "assistant.message_delta" && current?.send !== undefined) current.firstDelta ??= performance.now();
+    });
+    return session;
+  };
+  gateway.httpServer()?.prependListener("request", (_request: IncomingMessage, response: ServerResponse) => {
     const marks = current;
+    if (!marks) return;
+    marks.requestIn = performance.now();
+    const write = response.write.bind(response) as (...args: unknown[]) => boolean;
+    response.write = ((...args: unknown[]) => {
+      if (marks.firstDelta !== undefined) marks.firstWrite ??= performance.now();
+      return write(...args);
+    }) as ServerResponse["write"];
+  });
+
+  runtime.openSession = async (spec, signal) => {
+    // A session opened after the send is a warm refill, not the request's own.
+    const marks = current?.send === undefined ? current : undefined;
     if (marks) marks.sessionRequested = performance.now();
-    const session = await track(openSession(spec, signal));
+    const session = instrument(await track(openSession(spec, signal)));
     opened++;
-    if (marks) {
-      marks.sessionOpened = performance.now();
-      watchFirstDelta(session, marks);
-    }
+    if (marks) marks.sessionOpened = performance.now();
     return session;
   };
   runtime.suspendSession = async (session) => {
@@ -76,7 +110,7 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
     return suspendSession(session);
   };
   runtime.resumeSession = async (sessionId, spec) => {
-    const session = await resumeSession(sessionId, spec);
+    const session = instrument(await resumeSession(sessionId, spec));
     suspended--;
     return session;
   };
@@ -97,37 +131,49 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
     sessionsOpened: () => opened,
     openSessions: () => opened - closed,
     liveSessions: () => opened - closed - suspended,
-    async breakdown(run, count) {
-      const rows: Array<Required<Marks> & { ttft: number }> = [];
+    async breakdown(request, count) {
+      const rows: Array<Omit<Breakdown, "n">> = [];
       for (let i = 0; i < count; i++) {
+        await request.prepare();
+        await settle();
         const marks: Marks = { start: performance.now() };
         current = marks;
-        const sample = await run();
+        const sample = await request.run();
         current = undefined;
         await settle();
-        const { sessionRequested, sessionOpened, firstDelta } = marks;
-        if (sessionRequested === undefined || sessionOpened === undefined || firstDelta === undefined) {
-          throw new Error("gateway probe: a request did not open a new session (was a ledger session reused?)");
-        }
-        rows.push({ start: marks.start, sessionRequested, sessionOpened, firstDelta, ttft: marks.start + sample.ttftMs });
+        rows.push(stages(marks, marks.start + sample.ttftMs));
       }
-      const median = (stage: (row: (typeof rows)[number]) => number) => percentile(rows.map(stage), 50);
+      const median = (stage: keyof Omit<Breakdown, "n">) => percentile(rows.map((row) => row[stage]), 50);
       return {
         n: rows.length,
-        beforeSessionMs: median((r) => r.sessionRequested - r.start),
-        openSessionMs: median((r) => r.sessionOpened - r.sessionRequested),
-        toFirstDeltaMs: median((r) => r.firstDelta - r.sessionOpened),
-        afterFirstDeltaMs: median((r) => r.ttft - r.firstDelta),
-        ttftMs: median((r) => r.ttft - r.start),
+        httpMs: median("httpMs"),
+        beforeRuntimeMs: median("beforeRuntimeMs"),
+        openSessionMs: median("openSessionMs"),
+        toFirstDeltaMs: median("toFirstDeltaMs"),
+        afterFirstDeltaMs: median("afterFirstDeltaMs"),
+        ownMs: median("ownMs"),
+        ttftMs: median("ttftMs"),
       };
     },
   };
 }
 
-function watchFirstDelta(session: CopilotSession, marks: Marks): void {
-  const unsubscribe = session.on((event) => {
-    if (event.type !== "assistant.message_delta") return;
-    marks.firstDelta ??= performance.now();
-    unsubscribe();
-  });
+/** One request's stages; a request that opened a session counts the time between the open and the send as the gateway's. */
+function stages(marks: Marks, ttft: number): Omit<Breakdown, "n"> {
+  const { start, requestIn, send, firstDelta, firstWrite } = marks;
+  if (requestIn === undefined || send === undefined || firstDelta === undefined || firstWrite === undefined) {
+    throw new Error(`gateway probe: a request was not seen whole (marks: ${Object.keys(marks).join(", ")})`);
+  }
+  const openSessionMs = marks.sessionRequested !== undefined && marks.sessionOpened !== undefined ? marks.sessionOpened - marks.sessionRequested : 0;
+  const beforeRuntimeMs = send - requestIn - openSessionMs;
+  const afterFirstDeltaMs = firstWrite - firstDelta;
+  return {
+    httpMs: requestIn - start + (ttft - firstWrite),
+    beforeRuntimeMs,
+    openSessionMs,
+    toFirstDeltaMs: firstDelta - send,
+    afterFirstDeltaMs,
+    ownMs: beforeRuntimeMs + afterFirstDeltaMs,
+    ttftMs: ttft - start,
+  };
 }

@@ -2,8 +2,17 @@
 // timed from the moment the request is started: TTFT at the first non-empty
 // content delta or the first tool-call chunk, total at the end of the answer
 // ([DONE], or `session.idle` for the raw SDK).
+//
+// The load generator is node:http on a keep-alive agent, as lean a client as
+// Node has, so that the rows measure the server and not the client: against
+// a trivial SSE server on this machine it takes 0.4 ms to the first chunk,
+// where undici's fetch takes 1.4 ms (.exp measurements, issue 11 part 4).
+import { Agent, request } from "node:http";
 import { createParser } from "eventsource-parser";
 import type { Sample } from "./stats.js";
+
+/** One connection pool for every row; each row's server has its own port, so its own connections. */
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 
 /** No single request of the bench may take longer than this. */
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -17,30 +26,46 @@ export interface ChatSample extends Sample {
 /** (a) Straight to the scripted upstream, as the runtime itself would call it. */
 export async function directRequest(upstreamBaseUrl: string, model: string, prompt: string): Promise<ChatSample> {
   const started = performance.now();
-  const response = await fetch(`${upstreamBaseUrl}/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: "Bearer upstream-secret-key" },
-    body: JSON.stringify({ model, messages: [{ role: "user", content: prompt }], stream: true, stream_options: { include_usage: true } }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  return timeChatStream(response, started, "upstream");
+  const body = JSON.stringify({ model, messages: [{ role: "user", content: prompt }], stream: true, stream_options: { include_usage: true } });
+  return timeChatStream(`${upstreamBaseUrl}/chat/completions`, body, { authorization: "Bearer upstream-secret-key" }, started, "upstream");
 }
 
 /** A streamed Chat Completions request of any body through the gateway's real socket, as an OpenAI client would send it. */
 export async function gatewayChat(gatewayBaseUrl: string, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<ChatSample> {
   const started = performance.now();
-  const response = await fetch(`${gatewayBaseUrl}/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ ...body, stream: true }),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-  });
-  return timeChatStream(response, started, "gateway");
+  return timeChatStream(`${gatewayBaseUrl}/chat/completions`, JSON.stringify({ ...body, stream: true }), headers, started, "gateway");
 }
 
-/** Reads a Chat Completions SSE body to `[DONE]`, noting when the first content or tool-call chunk arrived. */
-async function timeChatStream(response: Response, started: number, what: string): Promise<ChatSample> {
-  if (!response.ok || !response.body) throw new Error(`${what} answered ${response.status}: ${await response.text()}`);
+/** POSTs `body` and reads the Chat Completions SSE answer to `[DONE]`, noting when the first content or tool-call chunk arrived. */
+function timeChatStream(url: string, body: string, headers: Record<string, string>, started: number, what: string): Promise<ChatSample> {
+  return new Promise((resolve, reject) => {
+    const sent = request(url, { method: "POST", agent, headers: { "content-type": "application/json", ...headers }, timeout: REQUEST_TIMEOUT_MS }, (response) => {
+      response.setEncoding("utf8");
+      if (response.statusCode !== 200) {
+        let text = "";
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => reject(new Error(`${what} answered ${response.statusCode}: ${text}`)));
+        return;
+      }
+      const reading = readChatStream(what, started);
+      response.on("data", (chunk: string) => reading.feed(chunk));
+      response.on("end", () => {
+        try {
+          resolve(reading.result());
+        } catch (error) {
+          reject(error);
+        }
+      });
+      response.on("error", reject);
+    });
+    sent.on("timeout", () => sent.destroy(new Error(`${what}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    sent.on("error", reject);
+    sent.end(body);
+  });
+}
+
+/** Parses a Chat Completions SSE body as it is fed. */
+function readChatStream(what: string, started: number): { feed(chunk: string): void; result(): ChatSample } {
   let ttftMs: number | undefined;
   let doneMs: number | undefined;
   let failure: string | undefined;
@@ -71,10 +96,12 @@ async function timeChatStream(response: Response, started: number, what: string)
       if (ttftMs === undefined && (content !== "" || (delta?.tool_calls?.length ?? 0) > 0)) ttftMs = performance.now() - started;
     },
   });
-  const decoder = new TextDecoder();
-  const reader = response.body.getReader();
-  for (let read = await reader.read(); !read.done; read = await reader.read()) parser.feed(decoder.decode(read.value, { stream: true }));
-  if (failure !== undefined) throw new Error(`${what} stream failed: ${failure}`);
-  if (ttftMs === undefined || doneMs === undefined) throw new Error(`${what} stream ended without content or [DONE]`);
-  return { ttftMs, totalMs: doneMs, text, toolCalls };
+  return {
+    feed: (chunk) => parser.feed(chunk),
+    result() {
+      if (failure !== undefined) throw new Error(`${what} stream failed: ${failure}`);
+      if (ttftMs === undefined || doneMs === undefined) throw new Error(`${what} stream ended without content or [DONE]`);
+      return { ttftMs, totalMs: doneMs, text, toolCalls };
+    },
+  };
 }

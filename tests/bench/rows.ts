@@ -111,10 +111,10 @@ export interface GatewayServer {
 }
 
 export async function startServer(overrides: Partial<AppConfig>, options: GatewayOptions, responder: Responder): Promise<GatewayServer> {
-  const { value: gateway, pids } = await spawnedRuntimes(() => startGateway(overrides, options));
+  const { value: gateway, pids } = await spawnedRuntimes(() => startGateway(overrides, { logging: "production", ...options }));
   gateway.upstream.respond(responder);
-  const probe = probeGateway(gateway);
-  return { gateway, url: await gateway.listen(), probe, runtimePids: pids };
+  const url = await gateway.listen();
+  return { gateway, url, probe: probeGateway(gateway), runtimePids: pids };
 }
 
 function gatewayRow(label: string, server: GatewayServer, run: Row["run"], prepare: Row["prepare"] = async () => {}): Row {

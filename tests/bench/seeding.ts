@@ -43,8 +43,8 @@ interface Mode {
 
 export async function benchSeeding(): Promise<void> {
   console.log(`bench: new conversations with earlier history — seeded vs flattened, ${REQUESTS_PER_MODE} requests per mode and size …`);
-  const seeded = await startGateway();
-  const flattened = await startGateway();
+  const seeded = await startGateway({}, { logging: "production" });
+  const flattened = await startGateway({}, { logging: "production" });
   // The fallback path, as when a runtime's state directory is out of reach.
   flattened.runtime.seedSession = () => Promise.reject(new Error("bench: seeding switched off"));
   try {

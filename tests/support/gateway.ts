@@ -3,6 +3,7 @@
 // app.request() or, with `listen()`, a real socket. Kept Responses live in a
 // database, as in the process: by default an SQLite file in the gateway's own
 // temp data dir.
+import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -42,6 +43,8 @@ export interface TestGateway {
   usage: UsageRepository;
   /** Serves the app on 127.0.0.1 and returns its base URL (…/v1). */
   listen(): Promise<string>;
+  /** The HTTP server `listen()` started, if it did. */
+  httpServer(): ServerType | undefined;
   /** POSTs JSON to a path through app.request(). */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -69,6 +72,12 @@ export interface GatewayOptions {
   previousSessionOptions?: boolean;
   /** The built web console, served at / (the browser tests). */
   console?: StaticAssets;
+  /**
+   * "watched" (the default): every line at debug level is kept for the suite's
+   * secret check. "production": info level, written to /dev/null, as the
+   * process logs — for the bench, whose figures must not carry the check's cost.
+   */
+  logging?: "watched" | "production";
 }
 
 export async function startGateway(overrides: Partial<AppConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
@@ -101,7 +110,7 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     ...overrides,
   };
   // Every line, at every level, is also checked for secrets after each test (log-watch.ts).
-  const logger = teeLogger(createLogger("debug", watchLogLine), options.logger);
+  const logger = teeLogger(options.logging === "production" ? productionLogger() : createLogger("debug", watchLogLine), options.logger);
   const turns = createConversationService(runtime, config, logger);
   const database = await openDatabase(options.database ?? { dataDir });
   const responses = new ResponseRepository(database.db);
@@ -130,6 +139,7 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
       const { port } = server.address() as AddressInfo;
       return `http://127.0.0.1:${port}/v1`;
     },
+    httpServer: () => server,
     post(path, body, headers = {}) {
       return Promise.resolve(
         app.request(path, {
@@ -150,6 +160,11 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function productionLogger(): Logger {
+  const devNull = createWriteStream("/dev/null");
+  return createLogger("info", (line) => devNull.write(`${line}\n`));
 }
 
 function teeLogger(first: Logger, second: Logger | undefined): Logger {
