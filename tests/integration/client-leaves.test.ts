@@ -4,14 +4,7 @@
 // request stays in flight.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
-
-async function waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { waitFor } from "../support/wait-for.js";
 
 describe("a client that leaves before its answer begins", () => {
   let gw: TestGateway;

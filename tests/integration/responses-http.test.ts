@@ -5,6 +5,7 @@
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
+import { waitFor } from "../support/wait-for.js";
 
 let gw: TestGateway;
 let baseUrl: string;
@@ -18,7 +19,6 @@ afterAll(async () => {
 });
 beforeEach(() => gw.upstream.reset());
 
-
 interface Event {
   event: string;
   data: Record<string, any>;
@@ -30,14 +30,6 @@ async function eventsOf(response: Response): Promise<{ events: Event[]; raw: str
   const parser = createParser({ onEvent: (message) => events.push({ event: message.event ?? "", data: JSON.parse(message.data) }) });
   parser.feed(raw);
   return { events, raw };
-}
-
-async function waitFor(condition: () => boolean, ms = 2_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe("streamed responses", () => {

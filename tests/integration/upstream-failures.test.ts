@@ -2,6 +2,7 @@
 // when the client goes away.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { chatBody, readSseData, startGateway, type TestGateway } from "../support/gateway.js";
+import { waitFor } from "../support/wait-for.js";
 
 let gw: TestGateway;
 let baseUrl: string;
@@ -128,10 +129,3 @@ describe("a client that disconnects", () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
