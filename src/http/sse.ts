@@ -25,7 +25,6 @@ export interface SseOptions {
 export const SSE_HEADERS: Record<string, string> = {
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache",
-  connection: "keep-alive",
   // Tells nginx-style proxies not to buffer the stream.
   "x-accel-buffering": "no",
 };

@@ -11,11 +11,16 @@ import { Agent, request } from "node:http";
 import { createParser } from "eventsource-parser";
 import type { Sample } from "./stats.js";
 
-/** One connection pool for every row; each row's server has its own port, so its own connections. */
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-
 /** No single request of the bench may take longer than this. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * One connection pool for every row; each row's server has its own port, so
+ * its own connections. Node's agent heeds a server's `Keep-Alive: timeout`
+ * (and so drops an idle connection before the server does) only when it has
+ * a timeout of its own.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity, timeout: REQUEST_TIMEOUT_MS });
 
 /** What a streamed answer said, beside its timing: what a client adds to the history it sends next. */
 export interface ChatSample extends Sample {
