@@ -62,7 +62,7 @@ async function measure(row: Row, workers: number, into: Measurement | undefined,
 }
 
 /**
- * Requests one after another. Each starts once no session open or close of
+ * Requests one after another. Each starts once no session open, suspend or close of
  * the row is in flight, so a request pays neither for the previous one's
  * cleanup nor for a warm session's refill (both are in the row's CPU time;
  * the gateway's ledger may still evict a session during a request: that
@@ -176,7 +176,7 @@ async function main(): Promise<number> {
     printRows(PLAN.concurrency, cN, rows.rawReused.label);
     console.log(
       [
-        `c=1: each request starts once the row has no session open or close in flight (a warm refill, a closing session); c=${PLAN.concurrency}: rounds of ${PLAN.concurrency} at once. Wall time, req/s and CPU include that background work.`,
+        `c=1: each request starts once the row has no session open, suspend or close in flight (a warm refill, an idle session suspended or closed); c=${PLAN.concurrency}: rounds of ${PLAN.concurrency} at once. Wall time, req/s and CPU include that background work.`,
         `Continuing chat, reused session and agent step go on one conversation (session) per worker, started afresh (unmeasured) once it had 10 exchanges; an agent step's first token is the tool call's first chunk.`,
         "cpu bench proc = this process: gateway apps, scripted upstreams, raw SDK clients and the load generator (the direct row's is the generator's and upstream's own); runtime = the Copilot runtime process(es) serving the row, with the helpers they spawn.",
         "sessions/req: new sessions the row's gateway opened per measured request (a warm refill counts; 0: every request went on a session it held).",

@@ -25,7 +25,7 @@ export interface Breakdown {
 }
 
 export interface GatewayProbe {
-  /** Resolves once no session open or close is in flight (a warm session's refill, a ledger eviction). */
+  /** Resolves once no session open, suspend or close is in flight (a warm session's refill, a ledger eviction). */
   settle(): Promise<void>;
   /** Sessions opened so far (new ones, not resumed). */
   sessionsOpened(): number;
@@ -58,7 +58,7 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
   const closeSession = runtime.closeSession.bind(runtime);
   const suspendSession = runtime.suspendSession.bind(runtime);
   const resumeSession = runtime.resumeSession.bind(runtime);
-  /** Session opens and closes in flight. */
+  /** Session opens, suspends and closes in flight. */
   const pending = new Set<Promise<unknown>>();
   const track = <T>(work: Promise<T>): Promise<T> => {
     pending.add(work);
@@ -105,9 +105,9 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
     if (marks) marks.sessionOpened = performance.now();
     return session;
   };
-  runtime.suspendSession = async (session) => {
+  runtime.suspendSession = (session) => {
     suspended++;
-    return suspendSession(session);
+    return track(suspendSession(session));
   };
   runtime.resumeSession = async (sessionId, spec) => {
     const session = instrument(await resumeSession(sessionId, spec));

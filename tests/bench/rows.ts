@@ -27,7 +27,7 @@ export interface Row {
   run(worker: number): Promise<Sample>;
   /** Unmeasured, before a block of `workers` workers: opens what their requests go on. */
   prepare(workers: number): Promise<void>;
-  /** Resolves once no session open or close of the row is in flight. */
+  /** Resolves once no session open, suspend or close of the row is in flight. */
   settle(): Promise<void>;
   /** The Copilot runtime processes serving the row (none for direct). */
   readonly runtimePids: readonly number[];
