@@ -56,7 +56,7 @@ export interface AppConfig {
   sessionTtlMs: number;
   /** Ready sessions kept for new conversations, one per recently seen session configuration, at most this many (default 4; 0: none). */
   warmSessions?: number;
-  /** Idle conversations whose session stays live, the most recent first (default 32); older ones are suspended. */
+  /** Idle conversations whose session stays live, the most recent first (default 128); older ones are suspended. */
   liveSessions?: number;
   /** Client model names → served model ids, on top of the built-in Claude Code name rules. */
   modelAliases?: ReadonlyMap<string, string>;

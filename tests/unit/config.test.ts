@@ -46,7 +46,7 @@ describe("loadConfig defaults", () => {
       maxSessions: 200,
       sessionTtlMs: 1_800_000,
       warmSessions: 4,
-      liveSessions: 32,
+      liveSessions: 128,
       modelAliases: new Map(),
       bodyLimitBytes: 32 * 1024 * 1024,
       strictOpenAI: false,
