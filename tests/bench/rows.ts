@@ -110,8 +110,11 @@ export interface GatewayServer {
   runtimePids: number[];
 }
 
+/** The process's own defaults (config.ts) where the test suite's differ: how many sessions are held, and for how long. */
+const PROCESS_DEFAULTS: Partial<AppConfig> = { maxSessions: 200, sessionTtlMs: 30 * 60_000 };
+
 export async function startServer(overrides: Partial<AppConfig>, options: GatewayOptions, responder: Responder): Promise<GatewayServer> {
-  const { value: gateway, pids } = await spawnedRuntimes(() => startGateway(overrides, { logging: "production", ...options }));
+  const { value: gateway, pids } = await spawnedRuntimes(() => startGateway({ ...PROCESS_DEFAULTS, ...overrides }, { logging: "production", ...options }));
   gateway.upstream.respond(responder);
   const url = await gateway.listen();
   return { gateway, url, probe: probeGateway(gateway), runtimePids: pids };
