@@ -67,7 +67,7 @@ describe("a running gateway process", () => {
 
     expect(await gateway.exited).toBe(0);
     expect(await waitUntil(() => runtimePids.every((pid) => !isAlive(pid)), 5_000)).toBe(true);
-  });
+  }, 60_000); // ~5 s alone; a gateway process and its runtime start slowly on a busy 2-core machine.
 
   it("ends streams that outlast the grace period with an error frame, then exits", async () => {
     const gateway = await startGatewayProcess({ GATEWAY_SHUTDOWN_GRACE_SECONDS: "0.3" });
