@@ -2,7 +2,7 @@
 // header alone (Node's parser never reads past it); only a chunked body is
 // counted as it streams, by Hono's bodyLimit. Hono's middleware touches
 // `request.body` on every request, which makes @hono/node-server build a full
-// Web Request around the socket and costs ~0.4 ms per turn; reading the
+// Web Request around the socket and cost ~0.5 ms per turn; reading the
 // header keeps the server's direct read of the body.
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
