@@ -12,7 +12,8 @@
 //     (the old configuration, beside the new, for the runtime's CPU);
 //   at concurrency 50 also the default gateway on N runtimes (1 against N);
 // then the ratios against issue 11's targets, where the gateway's TTFT goes,
-// and — unless BENCH_QUICK — issue 3's agent loop and issue 7's seeding.
+// what fingerprinting a 200-message conversation costs, and — unless
+// BENCH_QUICK — issue 3's agent loop and issue 7's seeding.
 //
 // It reports; it does not fail: the exit code is 0 when targets are missed,
 // and non-zero only when a request failed or the bench itself broke.
@@ -22,6 +23,7 @@ import { cpus } from "node:os";
 import { benchAgentLoop } from "./agent-loop.js";
 import { codeVersion, loadLine, machineLine, overheadTargets, ownShareTarget, printBreakdown, printPool, printRows, printTargets, ratioTarget, type Results } from "./report.js";
 import { agentStepRow, answer, continuingChatRow, endlessToolLoop, newConversationRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
+import { fingerprintCost } from "./fingerprints.js";
 import { benchSeeding } from "./seeding.js";
 import { otherCpuBetween, otherProcessesCpuMs, percentile, processCpuMs, residentBytes, summarize, type Measurement, type Sample } from "./stats.js";
 
@@ -216,6 +218,10 @@ async function main(): Promise<number> {
         reusedToFirstDeltaMs: get(c1, rows.rawReused).ttftP50,
       },
       coldSessions,
+    );
+    const fingerprints = fingerprintCost(200);
+    console.log(
+      `fingerprinting a 200-message agent conversation (the ledger's chain, once per request): ${fingerprints.totalMs.toFixed(3)} ms, ${fingerprints.perMessageUs.toFixed(2)} µs per message (hot, in a loop; p50 of 200 runs)`,
     );
     console.log("");
     console.log(`main bench took ${(benchMs / 1000).toFixed(1)} s`);
