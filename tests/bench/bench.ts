@@ -221,7 +221,7 @@ async function main(): Promise<number> {
     );
     const fingerprints = fingerprintCost(200);
     console.log(
-      `fingerprinting a 200-message agent conversation (the ledger's chain, once per request): ${fingerprints.totalMs.toFixed(3)} ms, ${fingerprints.perMessageUs.toFixed(2)} µs per message (hot, in a loop; p50 of 200 runs)`,
+      `fingerprinting a 200-message agent conversation (the chain the ledger finds its session by): ${fingerprints.totalMs.toFixed(3)} ms, ${fingerprints.perMessageUs.toFixed(2)} µs per message (hot, in a loop; p50 of 200 runs)`,
     );
     console.log("");
     console.log(`main bench took ${(benchMs / 1000).toFixed(1)} s`);
