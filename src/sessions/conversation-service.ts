@@ -383,12 +383,6 @@ export class ConversationService {
         if (outcome.kind === "completed" || outcome.kind === "tool_calls_pending") this.warm.prepare(conversation.partition, conversation.spec);
       });
     }
-    // The next conversation like this one should not wait for its session either: one is opened once this turn is over.
-    if (opened === "new") {
-      void running.turn.outcome.then((outcome) => {
-        if (outcome.kind === "completed" || outcome.kind === "tool_calls_pending") this.warm.prepare(conversation.partition, conversation.spec);
-      });
-    }
     try {
       await running.turn.started;
     } catch (error) {
