@@ -1,16 +1,17 @@
-// One Copilot runtime: one CopilotClient, either spawned (embedded) or
-// connected to a running `copilot --headless` server, with its sessions.
-// It notices its own death (the connection closing, missed heartbeats) and
-// replaces itself; the pool above (runtime.ts) decides which one serves what.
+// One Copilot runtime and the sessions on it: opened a few at a time, seeded
+// from a history, forked, suspended, resumed and closed, each with its working
+// directory. The client itself, and noticing and replacing a runtime that
+// died, are supervised-client.ts's; the pool above (runtime.ts) decides which
+// runtime serves what.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CopilotClient, RuntimeConnection, type CopilotSession } from "@github/copilot-sdk";
+import type { CopilotClient, CopilotSession } from "@github/copilot-sdk";
 import { OpeningLine } from "./opening-line.js";
 import type { ModelEntry } from "./models.js";
 import type { RuntimeSettings, SessionHistory, SessionSpec } from "./runtime.js";
 import { sessionOptions } from "./session-options.js";
+import { SupervisedClient, withTimeout } from "./supervised-client.js";
 
 export interface ProcessSettings extends Omit<RuntimeSettings, "connection" | "processes" | "recycle"> {
   connection: { kind: "embedded" } | { kind: "external"; url: string; token?: string };
@@ -18,35 +19,13 @@ export interface ProcessSettings extends Omit<RuntimeSettings, "connection" | "p
   providerBaseUrl?: () => string | undefined;
 }
 
-/** By default a ready runtime is pinged every 5 s; three pings in a row unanswered within 5 s and it counts as hung. */
-const DEFAULT_HEARTBEAT = { intervalMs: 5_000, timeoutMs: 5_000, failures: 3 };
 /** Sessions opened at once; more wait in the gateway, where an abandoned request can leave the line. */
 const MAX_OPENING = 4;
-/** How long a call waits for a lost runtime's replacement before it is told the runtime is unavailable. */
-const RECOVERY_WAIT_MS = 5_000;
-/** Restart attempts wait 0.5 s, 1 s, 2 s … up to this: a runtime coming back is found within seconds. */
-const MAX_RESTART_DELAY_MS = 5_000;
-
-/** The runtime was lost and is not back yet: a call may be retried in a moment. */
-export class RuntimeUnavailableError extends Error {
-  override readonly name = "RuntimeUnavailableError";
-  constructor(reason: string) {
-    super(`the Copilot runtime is restarting (${reason})`);
-  }
-}
 
 export class RuntimeProcess {
-  private client: CopilotClient;
-  private starting: Promise<void> | undefined;
-  /** Set while a lost runtime is being replaced; calls wait for it rather than reach the dead one. */
-  private recovery: Promise<void> | undefined;
-  private lostReason: string | undefined;
-  private restartCount = 0;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private missedHeartbeats = 0;
-  private stopped = false;
-  private startedAt = Date.now();
-  private readonly lostListeners = new Set<(reason: string) => void>();
+  private readonly runtime: SupervisedClient;
+  /** The directories sessions run in, made once. */
+  private directories: Promise<void> | undefined;
   /** Sessions are created, seeded or forked a few at a time (opening-line.ts). */
   private readonly openingLine = new OpeningLine(MAX_OPENING);
   /** Every session this runtime holds, live or suspended, with its working directory. */
@@ -55,7 +34,7 @@ export class RuntimeProcess {
   private opening = 0;
 
   constructor(private readonly settings: ProcessSettings) {
-    this.client = this.createClient();
+    this.runtime = new SupervisedClient(settings);
   }
 
   get description(): string {
@@ -65,12 +44,12 @@ export class RuntimeProcess {
 
   /** How many times this runtime was lost and replaced. */
   get restarts(): number {
-    return this.restartCount;
+    return this.runtime.restarts;
   }
 
   /** Serving, not being replaced or stopped. */
   get healthy(): boolean {
-    return !this.stopped && !this.recovery && this.starting !== undefined;
+    return this.runtime.healthy;
   }
 
   /** Sessions held, live or suspended, and being opened: what this runtime carries. */
@@ -93,68 +72,44 @@ export class RuntimeProcess {
 
   /** How long the current process has been up. */
   get ageMs(): number {
-    return Date.now() - this.startedAt;
+    return this.runtime.ageMs;
   }
 
   /** The embedded runtime's resident memory (Linux); undefined for an external one or where /proc is not there. */
   residentBytes(): number | undefined {
-    // The SDK keeps its child private; its pid is the only way to see what the runtime holds.
-    const pid = (this.client as unknown as { cliProcess?: { pid?: number } | null }).cliProcess?.pid;
-    if (this.settings.connection.kind !== "embedded" || !pid) return undefined;
-    try {
-      const kib = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-      return kib ? Number(kib) * 1024 : undefined;
-    } catch {
-      return undefined;
-    }
+    return this.runtime.residentBytes();
   }
 
   onLost(listener: (reason: string) => void): () => void {
-    this.lostListeners.add(listener);
-    return () => this.lostListeners.delete(listener);
+    return this.runtime.onLost(listener);
   }
 
-  /** Starts (or restarts after a crash) the client; concurrent callers share one start. */
-  start(): Promise<void> {
-    this.stopped = false;
-    this.starting ??= (async () => {
-      await mkdir(join(this.settings.dataDir, "scratch"), { recursive: true });
-      await mkdir(this.sharedDirectory, { recursive: true });
-      const client = this.client;
-      await client.start();
-      this.startedAt = Date.now();
-      this.supervise(client);
-    })().catch((error: unknown) => {
-      this.starting = undefined;
-      throw error;
-    });
-    return this.starting;
+  /** Starts (or restarts after a crash) the runtime; concurrent callers share one start. */
+  async start(): Promise<void> {
+    await this.makeDirectories();
+    await this.runtime.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
-    this.starting = undefined;
-    const errors = await this.client.stop().catch(() => []);
-    if (errors.length > 0) await this.client.forceStop().catch(() => undefined);
+    await this.runtime.stop();
     await Promise.all([...this.workingDirectories.values()].map((dir) => this.releaseDirectory(dir)));
     this.workingDirectories.clear();
   }
 
   /** Throws, with the reason, unless the runtime answers (and, with an identity of its own, is signed in). */
   async ping(): Promise<void> {
-    if (this.recovery) throw new Error(`restarting: ${this.lostReason ?? "the runtime was lost"}`);
+    const restarting = this.runtime.restarting;
+    if (restarting) throw new Error(`restarting: ${restarting}`);
     await this.ensureRunning();
     try {
-      await withTimeout(this.client.ping(), 2_000);
+      await withTimeout(this.runtime.client.ping(), 2_000);
     } catch (error) {
-      if (!(await this.restartIfDead())) throw error;
-      await withTimeout(this.client.ping(), 2_000);
+      if (!(await this.runtime.restartIfDead())) throw error;
+      await withTimeout(this.runtime.client.ping(), 2_000);
     }
     // Without an identity of its own (BYOK, github mode) the runtime answering is all there is to check.
     if (this.settings.provider || this.settings.tokenPerCaller) return;
-    const auth = await withTimeout(this.client.getAuthStatus(), 5_000);
+    const auth = await withTimeout(this.runtime.client.getAuthStatus(), 5_000);
     if (!auth.isAuthenticated) throw new Error(`not signed in to GitHub${auth.statusMessage ? ` (${auth.statusMessage})` : ""}`);
   }
 
@@ -168,8 +123,8 @@ export class RuntimeProcess {
     try {
       models = await (await this.ensureRunning()).listModels();
     } catch (error) {
-      if (!(await this.restartIfDead())) throw error;
-      models = await this.client.listModels();
+      if (!(await this.runtime.restartIfDead())) throw error;
+      models = await this.runtime.client.listModels();
     }
     return usableModels(models);
   }
@@ -179,7 +134,7 @@ export class RuntimeProcess {
       try {
         return await this.createSession(spec);
       } catch (error) {
-        if (!(await this.restartIfDead())) throw error;
+        if (!(await this.runtime.restartIfDead())) throw error;
         return this.createSession(spec);
       }
     });
@@ -236,14 +191,13 @@ export class RuntimeProcess {
    * the runtime's state directory is not reachable or it refuses the file.
    */
   async seedSession(spec: SessionSpec, history: SessionHistory, signal?: AbortSignal): Promise<CopilotSession> {
-    const { connection, dataDir, runtimeHome } = this.settings;
-    const home = connection.kind === "embedded" ? dataDir : runtimeHome;
+    const home = this.sharedHome;
     if (!home) throw new Error("the external runtime's COPILOT_HOME is not shared with the gateway (set COPILOT_RUNTIME_HOME)");
     return this.inLine(signal, async () => {
       try {
         return await this.writeAndResume(home, spec, history);
       } catch (error) {
-        if (!(await this.restartIfDead())) throw error;
+        if (!(await this.runtime.restartIfDead())) throw error;
         return this.writeAndResume(home, spec, history);
       }
     });
@@ -292,12 +246,18 @@ export class RuntimeProcess {
   async closeSession(session: CopilotSession | string): Promise<void> {
     const sessionId = typeof session === "string" ? session : session.sessionId;
     // A call to a dead runtime never returns: wait (a while) for its successor, and bound every call.
-    await this.awaitRecovery().catch(() => undefined);
+    await this.runtime.awaitRecovery().catch(() => undefined);
     if (typeof session !== "string") await withTimeout(session.disconnect(), 5_000).catch(() => undefined);
-    if (!this.stopped) await this.deleteState(sessionId);
+    if (!this.runtime.isStopped) await this.deleteState(sessionId);
     const dir = this.workingDirectories.get(sessionId);
     this.workingDirectories.delete(sessionId);
     if (dir) await this.releaseDirectory(dir);
+  }
+
+  /** The runtime's COPILOT_HOME where the gateway can reach it too: the embedded one's is the data dir; an external one's only if configured. */
+  private get sharedHome(): string | undefined {
+    const { connection, dataDir, runtimeHome } = this.settings;
+    return connection.kind === "embedded" ? dataDir : runtimeHome;
   }
 
   /**
@@ -327,11 +287,11 @@ export class RuntimeProcess {
    * the gateway removes them itself, where it shares the runtime's home.
    */
   private async deleteState(sessionId: string): Promise<void> {
-    const deleted = await withTimeout(this.client.deleteSession(sessionId), 5_000).then(
+    const deleted = await withTimeout(this.runtime.client.deleteSession(sessionId), 5_000).then(
       () => true,
       () => false,
     );
-    const home = this.settings.connection.kind === "embedded" ? this.settings.dataDir : this.settings.runtimeHome;
+    const home = this.sharedHome;
     if (!deleted && home) await rm(join(home, "session-state", sessionId), { recursive: true, force: true }).catch(() => undefined);
   }
 
@@ -353,130 +313,25 @@ export class RuntimeProcess {
   }
 
   private async ensureRunning(): Promise<CopilotClient> {
-    await this.awaitRecovery();
-    await this.start();
-    return this.client;
+    await this.makeDirectories();
+    return this.runtime.running();
   }
 
-  /** Waits for a lost runtime's replacement — a restart usually takes well under a second — but not through an outage. */
-  private async awaitRecovery(): Promise<void> {
-    const recovery = this.recovery;
-    if (!recovery) return;
-    const recovered = await Promise.race([recovery.then(() => true), sleep(RECOVERY_WAIT_MS).then(() => false)]);
-    if (!recovered) throw new RuntimeUnavailableError(this.lostReason ?? "the runtime was lost");
-  }
-
-  /**
-   * Notices a runtime's death at once — the connection's close (the child
-   * exited, or the external server went away) — and a hung one by missed
-   * heartbeats: a call to a runtime that no longer answers never returns.
-   */
-  private supervise(client: CopilotClient): void {
-    // The SDK has no public connection event; its JSON-RPC connection has one. Without it the heartbeat still notices.
-    const connection = (client as unknown as { connection?: { onClose?: (listener: () => void) => unknown } }).connection;
-    connection?.onClose?.(() => this.lose(client, "the runtime's connection closed"));
-    this.missedHeartbeats = 0;
-    this.heartbeat ??= setInterval(() => void this.beat(), (this.settings.heartbeat ?? DEFAULT_HEARTBEAT).intervalMs).unref();
-  }
-
-  private async beat(): Promise<void> {
-    const client = this.client;
-    const { timeoutMs, failures } = this.settings.heartbeat ?? DEFAULT_HEARTBEAT;
-    if (this.recovery || this.starting === undefined) return;
-    try {
-      await withTimeout(client.ping(), timeoutMs);
-      this.missedHeartbeats = 0;
-    } catch {
-      if (++this.missedHeartbeats >= failures) this.lose(client, `the runtime did not answer ${failures} pings in a row`);
-    }
-  }
-
-  /** The runtime `client` is gone: tell the listeners (its turns and sessions are gone too) and replace it. */
-  private lose(client: CopilotClient, reason: string): void {
-    if (client !== this.client || this.recovery || this.stopped) return;
-    this.lostReason = reason;
-    this.restartCount++;
-    this.recovery = this.replace(client).finally(() => {
-      this.recovery = undefined;
-      this.lostReason = undefined;
-    });
-    for (const listener of this.lostListeners) listener(reason);
-  }
-
-  /** New clients, with growing pauses between attempts, until one answers (or the runtime is stopped). */
-  private async replace(lost: CopilotClient): Promise<void> {
-    await withTimeout(lost.forceStop(), 5_000).catch(() => undefined);
-    for (let attempt = 0; !this.stopped; attempt++) {
-      if (attempt > 0) await sleep(Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** (attempt - 1)));
-      if (this.stopped) return;
-      this.client = this.createClient();
-      this.starting = undefined;
-      try {
-        await this.start();
-        await withTimeout(this.client.ping(), (this.settings.heartbeat ?? DEFAULT_HEARTBEAT).timeoutMs);
-        return;
-      } catch (error) {
-        this.lostReason = `restart failed: ${error instanceof Error ? error.message : String(error)}`;
-        await withTimeout(this.client.forceStop(), 5_000).catch(() => undefined);
-      }
-    }
-  }
-
-  /**
-   * The SDK exposes no connection state, so a failed call is followed by a
-   * ping: when that fails too, the runtime died (or the external server went
-   * away) and a fresh client replaces it. Returns whether it restarted.
-   */
-  async restartIfDead(): Promise<boolean> {
-    if (this.recovery) {
-      await this.awaitRecovery();
-      return true;
-    }
-    const client = this.client;
-    const alive = await withTimeout(client.ping(), 2_000).then(
-      () => true,
-      () => false,
+  private makeDirectories(): Promise<void> {
+    this.directories ??= Promise.all([
+      mkdir(join(this.settings.dataDir, "scratch"), { recursive: true }),
+      mkdir(this.sharedDirectory, { recursive: true }),
+    ]).then(
+      () => undefined,
+      (error: unknown) => {
+        this.directories = undefined;
+        throw error;
+      },
     );
-    if (alive) return false;
-    this.lose(client, "the runtime did not answer");
-    await this.awaitRecovery();
-    return true;
-  }
-
-  private createClient(): CopilotClient {
-    const { connection, dataDir, provider, env, tokenPerCaller } = this.settings;
-    // In github mode the runtime has no identity of its own: only the callers' tokens.
-    const githubToken = tokenPerCaller ? undefined : this.settings.githubToken;
-    return new CopilotClient({
-      // "empty": the multi-user server mode — no user config, skills or instructions leak in.
-      mode: "empty",
-      baseDirectory: dataDir,
-      logLevel: "error",
-      ...(env && connection.kind === "embedded" ? { env } : {}),
-      ...(connection.kind === "external"
-        ? { connection: RuntimeConnection.forUri(connection.url, connection.token ? { connectionToken: connection.token } : {}) }
-        : {}),
-      // An external runtime authenticates itself (the SDK refuses a token for one).
-      ...(githubToken && connection.kind === "embedded" ? { gitHubToken: githubToken } : {}),
-      // Without a token the logged-in user is used. BYOK and github mode need no
-      // login: looking for one (a `gh` search and two forks) was ~30 % of a new session's CPU.
-      ...(!githubToken && connection.kind === "embedded" ? { useLoggedInUser: !tokenPerCaller && (!provider || !!this.settings.previousSessionOptions) } : {}),
-    });
+    return this.directories;
   }
 }
 
 function usableModels(models: ReadonlyArray<{ id: string; policy?: { state?: string } }>): ModelEntry[] {
   return models.filter((model) => model.policy?.state !== "disabled").map((model) => ({ id: model.id, ownedBy: "github-copilot" }));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -15,7 +15,7 @@ import { RuntimeProcess, type ProcessSettings } from "./runtime-process.js";
 import { RuntimeRecycler, type RecycleSettings } from "./runtime-recycler.js";
 
 export type { ModelEntry } from "./models.js";
-export { RuntimeUnavailableError } from "./runtime-process.js";
+export { RuntimeUnavailableError } from "./supervised-client.js";
 
 export interface ProviderSettings {
   type: "openai" | "azure" | "anthropic";
