@@ -19,6 +19,7 @@ import { GitHubUsers } from "./runtime/github-users.js";
 import { PrometheusMetrics } from "./observability/prometheus.js";
 import { answerFramingErrorsAsJson } from "./server/framing-errors.js";
 import { loadConsoleAssets } from "./server/console-assets.js";
+import { withDirectResponses } from "./server/direct-responses.js";
 
 /**
  * A client sending its headers a byte at a time (slowloris) holds a socket:
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     ...(github ? { github } : {}),
     ...(consoleAssets ? { console: consoleAssets } : {}),
   });
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: SERVER_TIMEOUTS }, (info) => {
+  const server = serve({ fetch: withDirectResponses(app.fetch), hostname: config.host, port: config.port, serverOptions: SERVER_TIMEOUTS }, (info) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     process.stdout.write(`${describeStartup(config, `http://${host}:${info.port}`)}\n`);
   });

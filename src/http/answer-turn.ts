@@ -16,7 +16,8 @@ import type { AppEnv } from "./env.js";
 import type { InflightRequests } from "./inflight.js";
 import type { Logger } from "./logger.js";
 import { dropConnection } from "./drop-connection.js";
-import { sseResponse } from "./sse.js";
+import { readableStreamSink } from "./frame-sink.js";
+import { pumpSse, SSE_HEADERS } from "./sse.js";
 
 /** A dialect's stream encoder: every call returns complete SSE frames (or ""); `encode` may first finish some work of its own (keeping a response). */
 export interface StreamEncoder {
@@ -99,29 +100,28 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
         headers: { "content-type": "application/json", ...headers, ...(!usageReported ? { "x-gateway-usage-estimated": "true" } : {}) },
       });
     }
-    // The stream is built while the runtime works on the first event, so
-    // that only the first frame's own work is left once it comes (issue 11
-    // part 4); it is handed to the client only if the turn did not fail first.
-    let committed = false;
-    const held = holdForCommit(turn).then((hold) => {
-      committed = hold.first?.type !== "error";
-      return hold;
-    });
+    // What can be built before the first event is, so that only the first
+    // frame's own work is left once it comes (issue 11 part 4); the stream is
+    // committed only if the turn did not fail first.
     const encoder = answer.createEncoder();
+    const direct = c.env?.directResponses;
+    const web = direct ? undefined : readableStreamSink();
+    const { first, rest } = await holdForCommit(turn);
+    // Failed before anything was sent: answer with a real status (a 429 with Retry-After), not a 200 stream.
+    if (first?.type === "error") throw first.error;
+    // The opening frames and the first event go out in one write.
+    const opening = encoder.start() + (first ? await encoder.encode(first) : "");
+    const streamHeaders = { ...SSE_HEADERS, ...headers, ...answer.streamHeaders };
+    const sink = web?.sink ?? direct!.start(200, { ...headersFromMiddleware(c), ...streamHeaders });
     let complete = false;
     async function* frames(): AsyncGenerator<string> {
-      const { first, rest } = await held;
-      if (!committed) return;
-      // The opening frames and the first event go out in one write.
-      yield encoder.start() + (first ? await encoder.encode(first) : "");
       for (let next = await rest.next(); !next.done; next = await rest.next()) yield await encoder.encode(next.value as TurnEvent);
       complete = true;
       yield encoder.end();
     }
-    const response = sseResponse(frames(), {
+    pumpSse(opening, frames(), sink, {
       keepAliveFrame: answer.keepAliveFrame,
       keepAliveMs: deps.keepAliveMs,
-      headers: { ...headers, ...answer.streamHeaders },
       stallMs: deps.clientStallMs ?? DEFAULT_CLIENT_STALL_MS,
       onCancel: () => abort.abort(),
       onStall: () => {
@@ -129,15 +129,10 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
         abort.abort();
         dropConnection(c);
       },
-      // A stream never handed out ends with the failure below, which finishes the request.
-      onClose: () => {
-        if (committed) finish({ cancelled: !complete });
-      },
+      onClose: () => finish({ cancelled: !complete }),
     });
-    const { first } = await held;
-    // Failed before anything was sent: answer with a real status (a 429 with Retry-After), not a 200 stream.
-    if (first?.type === "error") throw first.error;
-    return response;
+    // A direct answer is on its way already; this Response only tells the middleware how it went.
+    return web ? new Response(web.body, { status: 200, headers: streamHeaders }) : new Response(null, { status: 200 });
   } catch (error) {
     // The client leaving (a plain abort) makes whatever failed after it a cancellation, not an error.
     const clientLeft = abort.signal.aborted && !(abort.signal.reason instanceof GatewayError);
@@ -146,4 +141,13 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
     else finish({ cancelled: false, error: error instanceof GatewayError ? error : asGatewayError(error) });
     throw error;
   }
+}
+
+/**
+ * Headers the middleware set for the answer (CORS, the request id). Hono adds
+ * them to the Response a handler returns; a direct answer's head is written
+ * before that, so it takes them here.
+ */
+function headersFromMiddleware(c: Context<AppEnv>): Record<string, string> {
+  return Object.fromEntries(c.res.headers);
 }

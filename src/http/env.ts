@@ -1,7 +1,13 @@
 import type { Caller } from "../access/caller.js";
+import type { DirectResponses } from "./frame-sink.js";
 
-// The per-request variables the middleware sets for the routes.
 export type AppEnv = {
+  // What the server adapter passes; nothing when the app is called through app.request().
+  Bindings: {
+    /** Streamed answers written straight to the connection (src/server/direct-responses.ts, on Node). */
+    directResponses?: DirectResponses;
+  };
+  // The per-request variables the middleware sets for the routes.
   Variables: {
     requestId: string;
     /** Who is asking, as authentication found; anonymous when the gateway needs no key. */

@@ -1,12 +1,18 @@
 // Streaming /v1/chat/completions end to end: real runtime, scripted upstream.
+// Each case runs twice: through app.request() (a Web ReadableStream answer)
+// and through a real socket, where the stream is written straight to the
+// connection (src/server/direct-responses.ts).
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { chatBody, readSseData, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { lastUserText } from "../support/upstream.js";
 
+const ORIGIN = "https://app.example";
 let gw: TestGateway;
+let socketUrl: string;
 beforeAll(async () => {
-  gw = await startGateway({ keepAliveMs: 100 });
+  gw = await startGateway({ keepAliveMs: 100, corsOrigins: [ORIGIN] });
+  socketUrl = await gw.listen();
 });
 afterAll(async () => {
   await gw.close();
@@ -24,15 +30,28 @@ type Chunk = {
 
 const chunksOf = (data: string[]) => data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d) as Chunk);
 
-describe("streamed chat completion", () => {
+type Post = (path: string, body: unknown, headers?: Record<string, string>) => Promise<Response>;
+const transports: Array<[string, Post]> = [
+  ["through app.request()", (path, body, headers) => gw.post(path, body, headers)],
+  [
+    "written to the socket",
+    (path, body, headers = {}) =>
+      fetch(`${socketUrl}${path.replace(/^\/v1/, "")}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) }),
+  ],
+];
+
+describe.each(transports)("streamed chat completion, %s", (_transport, post) => {
   it("sends SSE headers, a role chunk first, the deltas, one finish chunk, the usage chunk and [DONE] last", async () => {
-    const response = await gw.post("/v1/chat/completions", chatBody("hello world", { stream: true, stream_options: { include_usage: true } }));
+    const response = await post("/v1/chat/completions", chatBody("hello world", { stream: true, stream_options: { include_usage: true } }), { origin: ORIGIN });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
     expect(response.headers.get("cache-control")).toBe("no-cache");
     expect(response.headers.get("x-accel-buffering")).toBe("no");
     expect(response.headers.get("content-encoding")).toBeNull();
-    expect(response.headers.get("x-request-id")).toMatch(/.+/);
+    // One request id (the middleware's and the answer's are the same header), and the CORS middleware's headers.
+    expect(response.headers.get("x-request-id")).toMatch(/^[\w-]+$/);
+    expect(response.headers.get("access-control-allow-origin")).toBe(ORIGIN);
+    expect(response.headers.get("access-control-expose-headers")).toContain("x-request-id");
 
     const data = await readSseData(response);
     expect(data.at(-1)).toBe("[DONE]");
@@ -55,14 +74,14 @@ describe("streamed chat completion", () => {
   });
 
   it("sends no usage chunk unless include_usage is asked for", async () => {
-    const chunks = chunksOf(await readSseData(await gw.post("/v1/chat/completions", chatBody("hi", { stream: true }))));
+    const chunks = chunksOf(await readSseData(await post("/v1/chat/completions", chatBody("hi", { stream: true }))));
     expect(chunks.some((c) => c.choices.length === 0)).toBe(false);
     expect(chunks.every((c) => !c.usage)).toBe(true);
   });
 
   it("streams reasoning as reasoning_content in chunks of its own, before the content", async () => {
     gw.upstream.respondInOrder({ steps: [{ reasoning: "Let me think." }, { text: "Forty-two." }] });
-    const chunks = chunksOf(await readSseData(await gw.post("/v1/chat/completions", chatBody("q", { stream: true }))));
+    const chunks = chunksOf(await readSseData(await post("/v1/chat/completions", chatBody("q", { stream: true }))));
     const reasoningAt = chunks.findIndex((c) => c.choices[0]?.delta.reasoning_content === "Let me think.");
     const contentAt = chunks.findIndex((c) => c.choices[0]?.delta.content === "Forty-two.");
     expect(reasoningAt).toBeGreaterThan(0);
@@ -72,7 +91,7 @@ describe("streamed chat completion", () => {
 
   it("writes ': keep-alive' comments while the model is silent, invisible to SSE parsers", async () => {
     gw.upstream.respondInOrder({ steps: [{ text: "a" }, { delayMs: 450 }, { text: "b" }] });
-    const response = await gw.post("/v1/chat/completions", chatBody("slow", { stream: true }));
+    const response = await post("/v1/chat/completions", chatBody("slow", { stream: true }));
     const raw = await response.text();
     expect(raw.match(/^: keep-alive$/gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
     expect(raw).not.toContain(": ping");
@@ -91,7 +110,7 @@ describe("streamed chat completion", () => {
     });
     const results = await Promise.all(
       prompts.map(async (prompt) => {
-        const chunks = chunksOf(await readSseData(await gw.post("/v1/chat/completions", chatBody(prompt, { stream: true }))));
+        const chunks = chunksOf(await readSseData(await post("/v1/chat/completions", chatBody(prompt, { stream: true }))));
         return { ids: new Set(chunks.map((c) => c.id)), text: chunks.map((c) => (c.choices[0]?.delta.content as string | undefined) ?? "").join("") };
       }),
     );

@@ -23,6 +23,7 @@ import { PrometheusMetrics } from "../../src/observability/prometheus.js";
 import { createLogger } from "../../src/observability/pino-logger.js";
 import { watchLogLine } from "./log-watch.js";
 import { answerFramingErrorsAsJson } from "../../src/server/framing-errors.js";
+import { withDirectResponses } from "../../src/server/direct-responses.js";
 import type { ConversationService } from "../../src/sessions/conversation-service.js";
 import { observeConformance } from "./spec-conformance.js";
 import { ScriptedUpstream } from "./upstream.js";
@@ -133,7 +134,7 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     usage,
     async listen() {
       server = await new Promise<ServerType>((resolve) => {
-        const started: ServerType = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(started));
+        const started: ServerType = serve({ fetch: withDirectResponses(app.fetch), hostname: "127.0.0.1", port: 0 }, () => resolve(started));
       });
       answerFramingErrorsAsJson(server);
       const { port } = server.address() as AddressInfo;

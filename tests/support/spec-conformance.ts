@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { DirectResponses } from "../../src/http/frame-sink.js";
 
 const SPEC_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "spec");
 
@@ -54,15 +55,15 @@ let validators: Validators | undefined;
 /** Wraps a fetch handler so that every response it produces is checked as it is read. */
 export function observeConformance<Args extends unknown[]>(fetch: (request: Request, ...rest: Args) => Response | Promise<Response>) {
   return async (request: Request, ...rest: Args): Promise<Response> => {
+    // A stream written straight to the connection is checked as it is written.
+    const env = rest[0] as { directResponses?: DirectResponses } | undefined;
+    if (env?.directResponses) rest[0] = { ...env, directResponses: observeDirect(request, env.directResponses) };
     const response = await fetch(request, ...rest);
-    const route = routeOf(request, response);
+    const route = routeOf(request, response.status, response.headers);
     if (!route || !response.body) return response;
     const reader = response.body.getReader();
     const chunks: Uint8Array[] = [];
-    let settle: () => void = () => {};
-    const done = new Promise<void>((resolve) => (settle = resolve));
-    pending.add(done);
-    void done.then(() => pending.delete(done));
+    const settle = watching();
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
@@ -100,19 +101,68 @@ interface Route {
   stream: boolean;
 }
 
-function routeOf(request: Request, response: Response): Route | undefined {
+/** A pending check, counted by takeViolations; call what it returns once the body is over. */
+function watching(): () => void {
+  let settle: () => void = () => {};
+  const done = new Promise<void>((resolve) => (settle = resolve));
+  pending.add(done);
+  void done.then(() => pending.delete(done));
+  return settle;
+}
+
+function observeDirect(request: Request, direct: DirectResponses): DirectResponses {
+  return {
+    start(status, headers) {
+      const sink = direct.start(status, headers);
+      const route = routeOf(request, status, new Headers(headers));
+      if (!route) return sink;
+      const frames: string[] = [];
+      const settle = watching();
+      return {
+        write(frame) {
+          frames.push(frame);
+          return sink.write(frame);
+        },
+        drained: () => sink.drained(),
+        end(last) {
+          if (last) frames.push(last);
+          sink.end(last);
+          checkBody(route, frames.join(""));
+          settle();
+        },
+        // A client that went away saw no complete body: nothing to check.
+        onGone(listener) {
+          sink.onGone(() => {
+            settle();
+            listener();
+          });
+        },
+      };
+    },
+  };
+}
+
+function routeOf(request: Request, status: number, headers: Headers): Route | undefined {
   const path = new URL(request.url).pathname.replace(/^\/v1(?=\/)/, "").replace(/\/+$/, "");
-  const stream = (response.headers.get("content-type") ?? "").startsWith("text/event-stream");
-  const json = (response.headers.get("content-type") ?? "").startsWith("application/json");
+  const stream = (headers.get("content-type") ?? "").startsWith("text/event-stream");
+  const json = (headers.get("content-type") ?? "").startsWith("application/json");
   if (!stream && !json) return undefined;
-  const status = response.status;
   if (path.startsWith("/messages")) return { dialect: "anthropic", name: `${request.method} ${path}`, status, stream };
   if (path === "/healthz" || (path === "/readyz" && status < 400)) return undefined;
   return { dialect: "openai", name: `${request.method} ${path.replace(/^\/(models|responses)\/.+$/, "/$1/{id}")}`, status, stream };
 }
 
+/** Checks a whole body; a check that cannot run (a schema ajv cannot compile) is a violation too, never a silent pass. */
 function checkBody(route: Route, text: string): void {
   const where = `${route.name} → ${route.status}`;
+  try {
+    checkText(route, where, text);
+  } catch (error) {
+    violations.push({ where, problem: `the check itself failed: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}
+
+function checkText(route: Route, where: string, text: string): void {
   if (!route.stream) return checkJson(route, where, text);
   for (const frame of text.split("\n\n")) {
     if (frame === "" || frame.startsWith(":")) continue;
@@ -207,7 +257,7 @@ function loadValidators(): Validators {
   const ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
   const openai = JSON.parse(readFileSync(join(SPEC_DIR, "openai.schemas.json"), "utf8")) as { components: { schemas: Record<string, JsonSchema & { properties?: { type?: { enum?: string[] } } }> } };
   const anthropic = JSON.parse(readFileSync(join(SPEC_DIR, "anthropic.schemas.json"), "utf8")) as { definitions: Record<string, JsonSchema> };
-  ajv.addSchema({ $id: "openai", components: openai.components });
+  ajv.addSchema({ $id: "openai", components: nullableAsAnyOf(openai.components) });
   // Unions of blocks and events are told apart by `type`, so an error names the member's own problem.
   const tagged = new Ajv({ strict: false, validateFormats: false, allErrors: true, discriminator: true });
   const definitions = anthropicAsTheApiSends(anthropic.definitions);
@@ -229,6 +279,20 @@ function loadValidators(): Validators {
     for (const type of openai.components.schemas[name]?.properties?.type?.enum ?? []) responseEvents.set(type, `openai ${name}`);
   }
   return { get, responseEvents };
+}
+
+/**
+ * OpenAPI 3.0's `nullable: true`, written as what it means: "this or null".
+ * ajv's own reading of it widens `type` only, so a nullable enum
+ * (`finish_reason` of every stream chunk) still refuses the null OpenAI
+ * sends, and a nullable `$ref` (a chunk's `usage`) does not compile at all.
+ */
+function nullableAsAnyOf<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(nullableAsAnyOf) as T;
+  if (value === null || typeof value !== "object") return value;
+  const { nullable, ...schema } = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, nullableAsAnyOf(item)])) as JsonSchema & { nullable?: unknown };
+  if (nullable === true) return { anyOf: [schema, { type: "null" }] } as T;
+  return schema as T;
 }
 
 /**
