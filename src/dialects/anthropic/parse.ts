@@ -1,6 +1,7 @@
 // An Anthropic Messages request body → the dialect-neutral TurnRequest.
 import { badRequest } from "../../http/errors.js";
 import type { TurnRequest } from "../../turns/events.js";
+import { fastSafeParse } from "../shared/fast-accept.js";
 import { issueToBadRequest } from "../shared/issue-to-error.js";
 import { DEFAULT_LIMITS, type RequestLimits } from "../shared/limits.js";
 import { checkJsonBody, checkModelName, checkPromptSize, checkSchema } from "../shared/request-guard.js";
@@ -8,6 +9,8 @@ import { toConversation } from "./messages.js";
 import { toReasoningSettings } from "./reasoning.js";
 import { messagesRequestSchema } from "./schema.js";
 import { toToolChoice, toToolDefinitions } from "./tools.js";
+
+const validateMessagesRequest = fastSafeParse(messagesRequestSchema);
 
 export interface ParsedMessagesRequest {
   turn: TurnRequest;
@@ -34,7 +37,7 @@ export function parseMessagesRequest(body: unknown, options: MessagesParseOption
     throw badRequest("The request body must be a JSON object.", null);
   }
   checkJsonBody(body, limits);
-  const result = messagesRequestSchema.safeParse(body);
+  const result = validateMessagesRequest(body);
   if (!result.success) throw issueToBadRequest(result.error.issues[0]!, body);
   const request = result.data;
   checkModelName(request.model);

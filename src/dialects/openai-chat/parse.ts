@@ -1,6 +1,7 @@
 // A Chat Completions request body → the dialect-neutral TurnRequest.
 import { badRequest } from "../../http/errors.js";
 import type { ResponseFormat, TurnRequest } from "../../turns/events.js";
+import { fastSafeParse } from "../shared/fast-accept.js";
 import { issueToBadRequest } from "../shared/issue-to-error.js";
 import { DEFAULT_LIMITS, type RequestLimits } from "../shared/limits.js";
 import { checkJsonBody, checkModelName, checkPromptSize, checkSchema } from "../shared/request-guard.js";
@@ -8,6 +9,8 @@ import { toReasoningEffort } from "../shared/reasoning-effort.js";
 import { toConversation } from "./messages.js";
 import { chatRequestSchema, type ChatRequestBody } from "./schema.js";
 import { toToolChoice, toToolDefinitions } from "./tools.js";
+
+const validateChatRequest = fastSafeParse(chatRequestSchema);
 
 export interface ParsedChatRequest {
   turn: TurnRequest;
@@ -33,7 +36,7 @@ export function parseChatRequest(body: unknown, options: ChatParseOptions = {}):
     throw badRequest("The request body must be a JSON object.", null);
   }
   checkJsonBody(body, limits);
-  const result = chatRequestSchema.safeParse(body);
+  const result = validateChatRequest(body);
   if (!result.success) throw issueToBadRequest(result.error.issues[0]!, body);
   const request = result.data;
   checkModelName(request.model);
