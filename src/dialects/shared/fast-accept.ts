@@ -29,10 +29,17 @@ function compileAcceptor(schema: z.ZodType): ((body: unknown) => boolean) | unde
     target: "draft-7",
     io: "input",
     unrepresentable: "throw",
-    override: ({ zodSchema }) => refuseWhatJsonSchemaCannotSee(zodSchema),
+    override: ({ zodSchema, jsonSchema }) => {
+      refuseWhatJsonSchemaCannotSee(zodSchema);
+      // A discriminated union (a message by its role) checks the one branch its tag names, not every branch as oneOf does: ~100 µs less.
+      // ajv's discriminator looks at objects only; the union takes nothing else.
+      const discriminator = defOf(zodSchema).discriminator;
+      if (discriminator !== undefined) Object.assign(jsonSchema, { type: "object", discriminator: { propertyName: discriminator } });
+    },
   });
   // zod counts a string's length in UTF-16 units and runs patterns as plain RegExps: so must ajv.
-  const ajv = new Ajv({ strict: false, allErrors: false, unicode: false, unicodeRegExp: false });
+  // (ajv logs `unicode: false` as deprecated, though it still honours it: its log is not the gateway's.)
+  const ajv = new Ajv({ strict: false, allErrors: false, unicode: false, unicodeRegExp: false, logger: false, discriminator: true });
   try {
     return ajv.compile(jsonSchema);
   } catch (error) {
@@ -42,8 +49,19 @@ function compileAcceptor(schema: z.ZodType): ((body: unknown) => boolean) | unde
   }
 }
 
+/** The parts of a zod schema's definition (zod's documented internals for library authors) read here. */
+interface SchemaDef {
+  type: string;
+  checks?: Array<{ _zod: { def: { check: string } } }>;
+  discriminator?: string;
+}
+
+function defOf(zodSchema: unknown): SchemaDef {
+  return (zodSchema as { _zod: { def: SchemaDef } })._zod.def;
+}
+
 function refuseWhatJsonSchemaCannotSee(zodSchema: unknown): void {
-  const def = (zodSchema as { _zod: { def: { type: string; checks?: Array<{ _zod: { def: { check: string } } }> } } })._zod.def;
+  const def = defOf(zodSchema);
   const refined = def.checks?.some((check) => check._zod.def.check === "custom") ?? false;
   if (NOT_SEEN_BY_JSON_SCHEMA.has(def.type) || refined) {
     throw new Error(`fastSafeParse: a ${refined ? "refinement" : def.type} in the schema would be skipped by its JSON Schema; parse it with zod alone`);
