@@ -2,7 +2,6 @@
 // through app.request() with a real runtime and no socket. Web-standard only.
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { requestId } from "hono/request-id";
 import { anthropicErrors } from "./dialects/anthropic/error-handler.js";
 import { messagesRoute } from "./dialects/anthropic/route.js";
 import { chatCompletionsRoute } from "./dialects/openai-chat/route.js";
@@ -11,10 +10,11 @@ import { MemoryResponseStore, type ResponseStore } from "./dialects/responses/st
 import { adminRoutes } from "./http/admin-routes.js";
 import { consoleRoutes, type StaticAssets } from "./http/console-route.js";
 import { metricsRoute } from "./http/metrics-route.js";
-import { noMetrics, routeLabel, type GatewayMetrics } from "./observability/metrics.js";
+import { noMetrics, type GatewayMetrics } from "./observability/metrics.js";
 import { authenticate, type GitHubIdentities } from "./http/auth.js";
 import { limitBody } from "./http/body-limit.js";
 import { GatewayError } from "./http/errors.js";
+import { requestLine } from "./http/request-line.js";
 import { answerErrorsAsOpenAI } from "./http/openai-errors.js";
 import { healthRoutes } from "./http/health-route.js";
 import { loopbackHostsOnly } from "./http/host-guard.js";
@@ -117,29 +117,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     metrics.runtimeRecycled();
   });
 
-  app.use(requestId());
-  // First in line, so every error of the Anthropic routes — the host guard's
+  app.use(requestLine(metrics, logger));
+  // First in line after it, so every error of the Anthropic routes — the host guard's
   // 403, auth's 401, the body limit's 413 — reaches Anthropic clients in Anthropic's shape.
   for (const prefix of ["/v1/messages/*", "/messages/*"]) app.use(prefix, anthropicErrors());
   if (config.loopbackHostsOnly) app.use(loopbackHostsOnly());
-  // One log line per request: here, unless it ran a turn, whose line is written when its answer ends (turn-access.ts).
-  app.use(async (c, next) => {
-    const started = performance.now();
-    await next();
-    const turn = c.get("turn");
-    metrics.requestAnswered({ route: routeLabel(c.req.path), dialect: turn?.dialect ?? "none", model: turn?.model ?? "", status: c.res.status });
-    if (turn) return;
-    const refusal = c.error instanceof GatewayError ? c.error.code : undefined;
-    logger.info("request", {
-      id: c.get("requestId"),
-      method: c.req.method,
-      path: c.req.path.slice(0, 200),
-      status: c.res.status,
-      ms: Math.round(performance.now() - started),
-      ...(c.get("caller") ? { caller: c.get("caller").id } : {}),
-      ...(refusal ? { error_code: refusal } : {}),
-    });
-  });
   if (config.corsOrigins.length > 0) {
     const anyOrigin = config.corsOrigins.includes("*");
     app.use(
@@ -185,6 +167,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     access,
     logger,
     ...(config.limits ? { limits: config.limits } : {}),
+    middlewareHeaders: config.corsOrigins.length > 0,
   };
   api.route(
     "/chat/completions",

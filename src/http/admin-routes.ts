@@ -124,7 +124,7 @@ export function requireAdminKey(adminKey: string | undefined) {
 
 /** The body, validated; the first problem as a 400 naming its field. */
 async function readValid<T>(c: Context<AppEnv>, schema: z.ZodType<T>): Promise<T> {
-  const body = await readJsonBody(c.req.raw);
+  const body = await readJsonBody(c);
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

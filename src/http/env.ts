@@ -6,6 +6,8 @@ export type AppEnv = {
   Bindings: {
     /** Streamed answers written straight to the connection (src/server/direct-responses.ts, on Node). */
     directResponses?: DirectResponses;
+    /** The request's body when all of it has arrived and nothing has read it yet; undefined otherwise. */
+    receivedBody?: () => Uint8Array | undefined;
   };
   // The per-request variables the middleware sets for the routes.
   Variables: {

@@ -52,6 +52,8 @@ export function pumpSse(opening: string, frames: AsyncIterator<string>, sink: Fr
     lastWrite = Date.now();
     if (!sink.write(frame)) behindSince ??= lastWrite;
   };
+  // The opening frames go out before the timers are set up: they are the first token.
+  if (opening) write(opening);
   const timer = setInterval(
     () => {
       const now = Date.now();
@@ -64,7 +66,6 @@ export function pumpSse(opening: string, frames: AsyncIterator<string>, sink: Fr
     Math.max(10, Math.min(options.keepAliveMs, options.stallMs / 4, 1_000)),
   );
   sink.onGone(() => giveUp(options.onCancel));
-  if (opening) write(opening);
   void (async () => {
     try {
       for (;;) {

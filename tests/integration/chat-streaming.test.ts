@@ -2,10 +2,11 @@
 // Each case runs twice: through app.request() (a Web ReadableStream answer)
 // and through a real socket, where the stream is written straight to the
 // connection (src/server/direct-responses.ts).
+import { connect } from "node:net";
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { chatBody, readSseData, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
-import { lastUserText } from "../support/upstream.js";
+import { lastUserText, sleep } from "../support/upstream.js";
 
 const ORIGIN = "https://app.example";
 let gw: TestGateway;
@@ -120,5 +121,30 @@ describe.each(transports)("streamed chat completion, %s", (_transport, post) => 
     });
     expect(new Set(results.map((r) => [...r.ids][0])).size).toBe(20);
     expect(gw.upstream.calls).toHaveLength(20);
+  });
+});
+
+describe("a request body on the socket", () => {
+  // A body that has all arrived is taken in one read; one still arriving is read as it comes.
+  it.each([
+    ["in one piece", 0],
+    ["in pieces, the last one 100 ms after the head", 100],
+  ])("is answered when it comes %s", async (_how, lateMs) => {
+    const body = Buffer.from(JSON.stringify(chatBody("split ünïcödé body", { stream: true })));
+    const socket = connect(Number(new URL(socketUrl).port), "127.0.0.1");
+    let raw = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => (raw += chunk));
+    const head = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    // Cut inside a multi-byte character, so the pieces must be joined as bytes.
+    const cut = body.indexOf("ü") + 1;
+    socket.write(Buffer.concat([Buffer.from(head), lateMs ? body.subarray(0, cut) : body]));
+    if (lateMs) {
+      await sleep(lateMs);
+      socket.write(body.subarray(cut));
+    }
+    await new Promise((resolve) => socket.once("close", resolve));
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+    expect(raw).toContain("data: [DONE]");
+    expect(lastUserText(gw.upstream.calls.at(-1)!.request)).toBe("split ünïcödé body");
   });
 });

@@ -31,7 +31,7 @@ export function messagesRoute(deps: MessagesRouteDeps): Hono<AppEnv> {
 
   const parseOptions = deps.limits ? { limits: deps.limits } : {};
   app.post("/", async (c) => {
-    const { turn: request, stream, thinking } = parseMessagesRequest(await readJsonBody(c.req.raw), parseOptions);
+    const { turn: request, stream, thinking } = parseMessagesRequest(await readJsonBody(c), parseOptions);
     const meta: MessageMeta = {
       id: `msg_${crypto.randomUUID().replaceAll("-", "")}`,
       model: request.model,
@@ -54,7 +54,7 @@ export function messagesRoute(deps: MessagesRouteDeps): Hono<AppEnv> {
 
   // The same body as /messages (minus max_tokens); the model is not checked: the estimate does not depend on it.
   app.post("/count_tokens", async (c) => {
-    const { turn } = parseMessagesRequest(await readJsonBody(c.req.raw), parseOptions);
+    const { turn } = parseMessagesRequest(await readJsonBody(c), parseOptions);
     return c.json({ input_tokens: estimateInputTokens(turn) });
   });
 

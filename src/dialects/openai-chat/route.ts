@@ -18,7 +18,7 @@ export interface ChatRouteDeps extends TurnRouteDeps {
 
 export function chatCompletionsRoute(deps: ChatRouteDeps): Hono<AppEnv> {
   return new Hono<AppEnv>({ strict: false }).post("/", async (c) => {
-    const { turn: request, stream, includeUsage } = parseChatRequest(await readJsonBody(c.req.raw), deps.limits ? { limits: deps.limits } : {});
+    const { turn: request, stream, includeUsage } = parseChatRequest(await readJsonBody(c), deps.limits ? { limits: deps.limits } : {});
     const meta: ChatResponseMeta = {
       id: `chatcmpl-${crypto.randomUUID().replaceAll("-", "")}`,
       created: Math.floor(Date.now() / 1000),

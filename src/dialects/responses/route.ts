@@ -35,7 +35,7 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
 
   app.post("/", async (c) => {
     const caller = c.get("caller")?.partition ?? "";
-    const body = await readJsonBody(c.req.raw);
+    const body = await readJsonBody(c);
     const items = await referencedItems(deps.store, body, caller);
     const parsed = parseResponsesRequest(body, { resolveItem: (id) => items.get(id), ...(deps.limits ? { limits: deps.limits } : {}) });
     const previous = await previousConversation(deps.store, parsed.previousResponseId, caller);
