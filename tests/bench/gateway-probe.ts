@@ -9,7 +9,7 @@ import { percentile, type Sample } from "./stats.js";
 
 export interface Breakdown {
   n: number;
-  /** Client request start → the server's `request` event, plus the first SSE write → the client holds the content chunk. */
+  /** Client request start → the server's `request` event, plus the first SSE write (which carries the response head) → the client holds the content chunk. */
   httpMs: number;
   /** `request` event → the runtime is asked for a session (new conversations) or for the turn (send): middleware, body, parse, model, access, ledger. */
   beforeRuntimeMs: number;
@@ -17,10 +17,12 @@ export interface Breakdown {
   openSessionMs: number;
   /** session.send → the session's first `assistant.message_delta`. */
   toFirstDeltaMs: number;
-  /** That event → the first SSE bytes handed to the socket: event queue, encoder, Response, stream. */
+  /** That event → the first SSE bytes handed to the socket: event queue, encoder, the response head. */
   afterFirstDeltaMs: number;
   /** beforeRuntime + afterFirstDelta, per request (median of the sums): issue 11 part 4's "gateway's own share". */
   ownMs: number;
+  /** http + own, per request: all of TTFT that is not the runtime's. Where a cost moves between the server and the client, this says whether it went. */
+  notRuntimeMs: number;
   ttftMs: number;
 }
 
@@ -152,6 +154,7 @@ export function probeGateway(gateway: TestGateway): GatewayProbe {
         toFirstDeltaMs: median("toFirstDeltaMs"),
         afterFirstDeltaMs: median("afterFirstDeltaMs"),
         ownMs: median("ownMs"),
+        notRuntimeMs: median("notRuntimeMs"),
         ttftMs: median("ttftMs"),
       };
     },
@@ -167,13 +170,15 @@ function stages(marks: Marks, ttft: number): Omit<Breakdown, "n"> {
   const openSessionMs = marks.sessionRequested !== undefined && marks.sessionOpened !== undefined ? marks.sessionOpened - marks.sessionRequested : 0;
   const beforeRuntimeMs = send - requestIn - openSessionMs;
   const afterFirstDeltaMs = firstWrite - firstDelta;
+  const httpMs = requestIn - start + (ttft - firstWrite);
   return {
-    httpMs: requestIn - start + (ttft - firstWrite),
+    httpMs,
     beforeRuntimeMs,
     openSessionMs,
     toFirstDeltaMs: firstDelta - send,
     afterFirstDeltaMs,
     ownMs: beforeRuntimeMs + afterFirstDeltaMs,
+    notRuntimeMs: httpMs + beforeRuntimeMs + afterFirstDeltaMs,
     ttftMs: ttft - start,
   };
 }

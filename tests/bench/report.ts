@@ -130,12 +130,13 @@ export function printBreakdown(cold: Breakdown, chat: Breakdown, raw: RawReferen
     table(
       ["stage", "new conv., cold", "raw SDK new session", "continuing chat", "raw SDK reused session"],
       [
-        ["HTTP: client → server's request event, first SSE write → client", ms(cold.httpMs), none, ms(chat.httpMs), none],
+        ["HTTP: client → server's request event, first SSE write (with the response head) → client", ms(cold.httpMs), none, ms(chat.httpMs), none],
         ["gateway before the runtime: middleware, body, parse, model, access, ledger", ms(cold.beforeRuntimeMs), none, ms(chat.beforeRuntimeMs), none],
         ["runtime: open session (opening line + createSession)", ms(cold.openSessionMs), ms(raw.newSession.openSessionMs), ms(chat.openSessionMs), none],
         ["runtime: send → first assistant.message_delta", ms(cold.toFirstDeltaMs), ms(raw.newSession.toFirstDeltaMs), ms(chat.toFirstDeltaMs), ms(raw.reusedToFirstDeltaMs)],
-        ["gateway after it: event queue, SSE encoder, Response, stream", ms(cold.afterFirstDeltaMs), none, ms(chat.afterFirstDeltaMs), none],
+        ["gateway after it: event queue, SSE encoder, the response head", ms(cold.afterFirstDeltaMs), none, ms(chat.afterFirstDeltaMs), none],
         ["gateway's own share (before + after)", ms(cold.ownMs), none, ms(chat.ownMs), none],
+        ["all but the runtime (HTTP + own share)", ms(cold.notRuntimeMs), none, ms(chat.notRuntimeMs), none],
         ["TTFT", ms(cold.ttftMs), ms(raw.newSession.openSessionMs + raw.newSession.toFirstDeltaMs), ms(chat.ttftMs), ms(raw.reusedToFirstDeltaMs)],
       ],
     ),
