@@ -20,6 +20,7 @@ import { PrometheusMetrics } from "./observability/prometheus.js";
 import { answerFramingErrorsAsJson } from "./server/framing-errors.js";
 import { loadConsoleAssets } from "./server/console-assets.js";
 import { withDirectResponses } from "./server/direct-responses.js";
+import { letLostRuntimeWritesGo } from "./server/stray-rejections.js";
 
 /**
  * A client sending its headers a byte at a time (slowloris) holds a socket:
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   if (isCliCommand(args)) process.exit(await runCli(args, process.env, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) }));
   const config = readConfig();
   const logger = createLogger(config.logLevel, (line) => process.stderr.write(`${line}\n`));
+  letLostRuntimeWritesGo(logger);
   let database: GatewayDatabase;
   try {
     database = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
