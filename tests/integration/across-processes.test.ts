@@ -87,7 +87,8 @@ it("goes on natively on a second process and on the first after its restart", as
   // The strict model refused nothing along the way: no runtime-private field reached it.
   expect(upstream.calls.filter((call) => call.rejected)).toEqual([]);
   expect(upstream.calls.every((call) => userCount(call.request.messages) === 1)).toBe(true);
-});
+  // Three gateway processes start one after another: ~10 s alone, near 20 s on a fully loaded 2-core machine.
+}, 90_000);
 
 function userCount(messages: UpstreamMessage[]): number {
   return messages.filter((message) => message.role === "user").length;

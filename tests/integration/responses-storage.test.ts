@@ -89,7 +89,8 @@ describe.each(DATABASE_KINDS)("kept Responses on %s", (kind) => {
     expect(chained).toContain("the password is swordfish");
     expect(chained).toContain("what is the password?");
     expect((await fetch(`${two.baseUrl}/responses/${first.id}`)).status).toBe(200);
-  });
+    // Two gateway processes (and their runtimes) start side by side: ~6 s alone, over 30 s once seen on a fully loaded 2-core machine.
+  }, 90_000);
 });
 
 describe("a store that fails", () => {
