@@ -65,6 +65,8 @@ export class ConversationLedger<S> {
   private readonly leased = new Set<LedgerEntry<S>>();
   /** Partition + fingerprint of the messages before a forkable user message → where to fork. */
   private readonly forkPoints = new Map<string, { entry: LedgerEntry<S>; eventId: string }>();
+  /** Each entry's keys in forkPoints, so closing one (an eviction, on a new conversation's way to its first token) need not scan them all. */
+  private readonly forkKeys = new Map<LedgerEntry<S>, string[]>();
   private readonly now: () => number;
 
   constructor(private readonly options: LedgerOptions<S>) {
@@ -131,7 +133,12 @@ export class ConversationLedger<S> {
     const chain = fingerprintChain(transcript);
     entry.key = indexKey(entry.partition, chain.at(-1) ?? "");
     for (const mark of forkAt) {
-      if (mark.index > 0 && mark.index < transcript.length) this.forkPoints.set(indexKey(entry.partition, chain[mark.index - 1]!), { entry, eventId: mark.eventId });
+      if (mark.index <= 0 || mark.index >= transcript.length) continue;
+      const key = indexKey(entry.partition, chain[mark.index - 1]!);
+      this.forkPoints.set(key, { entry, eventId: mark.eventId });
+      const keys = this.forkKeys.get(entry);
+      if (keys) keys.push(key);
+      else this.forkKeys.set(entry, [key]);
     }
     entry.pending = pending;
     entry.lastUsed = this.now();
@@ -202,6 +209,7 @@ export class ConversationLedger<S> {
       taken.push(entry.session);
     }
     for (const [key, point] of this.forkPoints) if (matches(point.entry.session)) this.forkPoints.delete(key);
+    for (const entry of this.forkKeys.keys()) if (matches(entry.session)) this.forkKeys.delete(entry);
     return taken;
   }
 
@@ -219,6 +227,7 @@ export class ConversationLedger<S> {
     this.idle.clear();
     this.leased.clear();
     this.forkPoints.clear();
+    this.forkKeys.clear();
     await Promise.all(entries.map((entry) => this.options.close(entry.session)));
   }
 
@@ -232,7 +241,9 @@ export class ConversationLedger<S> {
   }
 
   private close(entry: LedgerEntry<S>): void {
-    for (const [key, point] of this.forkPoints) if (point.entry === entry) this.forkPoints.delete(key);
+    // A key another entry has taken over since (the same transcript recorded again) stays that entry's.
+    for (const key of this.forkKeys.get(entry) ?? []) if (this.forkPoints.get(key)?.entry === entry) this.forkPoints.delete(key);
+    this.forkKeys.delete(entry);
     void this.options.close(entry.session);
   }
 }

@@ -528,6 +528,22 @@ describe("fork points (edited and regenerated turns)", () => {
     ledger.discard(entry);
     expect(ledger.leaseForkPoint(P, [user("one"), assistant("echo one"), user("two, edited")])).toBeUndefined();
   });
+
+  it("keeps a fork point a newer session took over when the older one is evicted", () => {
+    ledger = makeLedger({ maxSessions: 2 });
+    seedWithForkPoint();
+    clock += 10;
+    // The same conversation again, on a session of its own: the fork point is now the newer one's.
+    const newer = ledger.adopt(P, { id: "s2" });
+    ledger.record(newer, [...transcript, user("three"), assistant("echo three")], [], [{ index: 2, eventId: "event-two-again" }]);
+    clock += 10;
+    // A third session goes over the cap: the least recently used, the older, is evicted.
+    ledger.adopt(P, { id: "s3" });
+    expect(closed).toEqual(["s1"]);
+    const point = ledger.leaseForkPoint(P, [user("one"), assistant("echo one"), user("two, edited")]);
+    expect(point).toMatchObject({ eventId: "event-two-again" });
+    expect(point?.entry).toBe(newer);
+  });
 });
 
 describe("dropping a conversation the client was told failed", () => {
