@@ -382,6 +382,25 @@ describe("idle TTL", () => {
     expect(ledger.size).toBe(0);
   });
 
+  it("counts a fork source's idle time from its release, and still sweeps the entries before it", () => {
+    ledger = makeLedger({ idleTtlMs: 5_000 });
+    const transcript = [user("one"), assistant("echo one"), user("two"), assistant("echo two")];
+    const source = ledger.adopt(P, { id: "source" });
+    ledger.record(source, transcript, [], [{ index: 2, eventId: "event-two" }]);
+    clock += 1_000;
+    seed("other", [user("other"), assistant("O")]);
+    clock += 3_000;
+    // Forked from (and released) 4 s after it was recorded: in use again, and now the most recent.
+    expect(ledger.leaseForkPoint(P, [user("one"), assistant("echo one"), user("two, edited")])?.entry).toBe(source);
+    ledger.release(source);
+    clock += 2_000;
+    ledger.sweep();
+    expect(closed).toEqual(["other"]);
+    clock += 3_500;
+    ledger.sweep();
+    expect(closed).toEqual(["other", "source"]);
+  });
+
   it("lease() of another conversation also sweeps expired entries", () => {
     ledger = makeLedger({ idleTtlMs: 5_000 });
     seed("s1", [user("hello"), assistant("hi")]);
