@@ -14,7 +14,10 @@ let client: Anthropic;
 
 beforeAll(async () => {
   // A short deadline keeps the "upstream keeps failing" case quick.
-  gw = await startGateway({ turnTimeoutMs: 2_500 });
+  // The turn deadline ends the upstream that keeps failing (a 529 after it), so it is short; but the
+  // runtime retries a 429 itself for ~1.8 s before it reports it, and at 2.5 s a loaded machine once
+  // turned that 429 into a 504.
+  gw = await startGateway({ turnTimeoutMs: 5_000 });
   // The SDK appends /v1/messages itself, as Claude Code does with ANTHROPIC_BASE_URL.
   const baseURL = (await gw.listen()).replace(/\/v1$/, "");
   client = new Anthropic({ baseURL, apiKey: "k", maxRetries: 0 });
