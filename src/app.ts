@@ -158,7 +158,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       });
     }),
   );
-  api.route("/models", modelsRoute(turns));
+  api.route("/models", modelsRoute(turns.models));
   const turnRoutes = {
     turns,
     inflight,

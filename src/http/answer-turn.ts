@@ -86,14 +86,16 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
   };
   try {
     const caller = c.get("caller") ?? ANONYMOUS;
+    // Resolved once: admission needs it, and the turn goes on the same model.
+    let servedModel: string | undefined;
     if (deps.access) {
-      const model = await deps.turns.resolveModel(answer.request.model, caller);
-      admitted = await deps.access.admit({ caller, model, dialect: answer.dialect, requestId: c.get("requestId"), method: c.req.method, path: c.req.path }, abort.signal);
+      servedModel = await deps.turns.models.resolveModel(answer.request.model, caller);
+      admitted = await deps.access.admit({ caller, model: servedModel, dialect: answer.dialect, requestId: c.get("requestId"), method: c.req.method, path: c.req.path }, abort.signal);
       // From here the request's log line is the turn's, written when its answer is over.
-      c.set("turn", { dialect: answer.dialect, model });
+      c.set("turn", { dialect: answer.dialect, model: servedModel });
     }
     // The caller partitions sessions: they are never shared across callers.
-    const started = await deps.turns.start(answer.request, abort.signal, caller);
+    const started = await deps.turns.start(answer.request, abort.signal, caller, servedModel);
     sessionId = started.sessionId;
     admitted?.started(started.origin);
     const turn = admitted ? admitted.watch(started) : started;

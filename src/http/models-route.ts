@@ -5,12 +5,9 @@
 import { Hono, type Context } from "hono";
 import { ANONYMOUS } from "../access/caller.js";
 import { keyAllowsModel } from "../access/turn-gate.js";
-import type { ConversationService } from "../sessions/conversation-service.js";
+import type { ModelCatalog } from "../sessions/model-catalog.js";
 import type { AppEnv } from "./env.js";
 import { GatewayError } from "./errors.js";
-
-/** Where the served models come from: the conversation service, which also maps client names (aliases, Claude Code names). */
-export type ModelCatalog = Pick<ConversationService, "servedModels" | "resolveModel">;
 
 export function modelsRoute(catalog: ModelCatalog): Hono<AppEnv> {
   // OpenAI's `created` is a Unix time; the runtime gives none, so the gateway's start stands in.

@@ -28,16 +28,16 @@ import { randomUUID } from "node:crypto";
 import type { CopilotSession } from "@github/copilot-sdk";
 import { GatewayError } from "../http/errors.js";
 import { silentLogger, type Logger } from "../http/logger.js";
-import type { ModelEntry, Runtime, SessionSpec } from "../runtime/runtime.js";
+import type { Runtime, SessionSpec } from "../runtime/runtime.js";
 import { sendMessages } from "../turns/begin.js";
 import type { TurnEvent, TurnRequest } from "../turns/events.js";
 import type { Caller } from "../access/caller.js";
-import { resolveModel } from "../turns/model-aliases.js";
 import { renderSessionPrompt, systemPromptOf } from "../turns/prompt.js";
 import { runTurn, type Turn, type TurnOutcome } from "../turns/run-turn.js";
 import { checkedOutput, structuredOutputCheck } from "../turns/structured-output.js";
 import { offeredTools, requireToolCall, requiresToolCall } from "../turns/tool-choice.js";
 import { withinDeadline } from "../turns/deadline.js";
+import { ModelCatalog } from "./model-catalog.js";
 import { runtimeCallError } from "../turns/upstream-errors.js";
 import { hash } from "./fingerprint.js";
 import { historyEvents, type SeededHistory } from "./history-events.js";
@@ -101,6 +101,8 @@ interface RunningTurn {
 export class ConversationService {
   readonly ledger: ConversationLedger<HeldSession>;
   readonly warm: WarmSessions;
+  /** The models served, and which one a client's model name means. */
+  readonly models: ModelCatalog;
   private readonly logger: Logger;
   /** Idle conversations whose session is still live, least recently used first. */
   private readonly liveIdle = new Set<HeldSession>();
@@ -111,6 +113,7 @@ export class ConversationService {
     private readonly options: ConversationServiceOptions,
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.models = new ModelCatalog(runtime, options.modelAliases);
     this.ledger = new ConversationLedger<HeldSession>({
       maxSessions: options.maxSessions,
       idleTtlMs: options.sessionTtlMs,
@@ -132,29 +135,6 @@ export class ConversationService {
   /** Closes every session held: at shutdown. */
   async close(): Promise<void> {
     await Promise.all([this.ledger.closeAll(), this.warm.closeAll()]);
-  }
-
-  /**
-   * The served model id for the name a client sent (exactly, through the
-   * alias table, or by the Claude Code naming rules); a 404
-   * `model_not_found` when none fits.
-   */
-  async resolveModel(model: string, caller?: Pick<Caller, "gitHubToken">): Promise<string> {
-    const models = await this.servedModels(caller?.gitHubToken);
-    const resolved = resolveModel(
-      model,
-      models.map((entry) => entry.id),
-      this.options.modelAliases,
-    );
-    if (resolved === undefined) {
-      throw new GatewayError({
-        status: 404,
-        code: "model_not_found",
-        param: "model",
-        message: `The model \`${model}\` does not exist or you do not have access to it.`,
-      });
-    }
-    return resolved;
   }
 
   /** The sessions held for conversations to continue: live (connected) or suspended. */
@@ -193,29 +173,14 @@ export class ConversationService {
     return !this.runtime.isRetiring?.(held.sessionId);
   }
 
-  /** The models served; with a caller's GitHub token, those that identity may use. */
-  async servedModels(gitHubToken?: string): Promise<ModelEntry[]> {
-    try {
-      return await this.runtime.listModels(gitHubToken);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      // Copilot refusing the caller's own token: they have no seat (or it lapsed), not a gateway outage.
-      if (gitHubToken !== undefined && /\b(401|403)\b/.test(reason)) {
-        throw new GatewayError({
-          status: 403,
-          code: "copilot_access_denied",
-          message: "GitHub Copilot refused this GitHub user: the token needs a user with a Copilot seat (and, for a GitHub App token, the Copilot permission).",
-          shouldRetry: false,
-        });
-      }
-      throw new GatewayError({ status: 503, code: "models_unavailable", message: `The model list could not be read from the Copilot runtime: ${reason}` });
-    }
-  }
-
-  /** `caller` says who is asking; sessions are never shared across callers. */
-  async start(request: TurnRequest, signal: AbortSignal, caller: Pick<Caller, "partition" | "gitHubToken">): Promise<StartedTurn> {
+  /**
+   * `caller` says who is asking; sessions are never shared across callers.
+   * `servedModel` is the request's model as the catalogue resolved it, when
+   * the caller (admission) has done so already.
+   */
+  async start(request: TurnRequest, signal: AbortSignal, caller: Pick<Caller, "partition" | "gitHubToken">, servedModel?: string): Promise<StartedTurn> {
     const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
-    const model = await this.resolveModel(request.model, caller);
+    const model = servedModel ?? (await this.models.resolveModel(request.model, caller));
     const spec: SessionSpec = {
       model,
       systemMessage: systemPromptOf(request.messages),
