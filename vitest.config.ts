@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { isWriteToLostRuntime } from "./src/server/stray-rejections.js";
+import { isWriteToLostRuntime } from "./src/node/stray-rejections.js";
 
 export default defineConfig({
   test: {
@@ -13,7 +13,7 @@ export default defineConfig({
     setupFiles: ["tests/support/conformance-setup.ts"],
     // The browser tests drive the built console: build it first when its sources are newer than dist/console.
     globalSetup: ["tests/browser/support/build-console.ts"],
-    // The gateway process lets this one rejection go (src/server/stray-rejections.ts): so does the suite, whose gateways run in-process.
+    // The gateway process lets this one rejection go (src/node/stray-rejections.ts): so does the suite, whose gateways run in-process.
     onUnhandledError: (error) => !isWriteToLostRuntime(error),
   },
 });

@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { isWriteToLostRuntime } from "./src/server/stray-rejections.js";
+import { isWriteToLostRuntime } from "./src/node/stray-rejections.js";
 
 // `npm run test:soak`: the figures of issue 10 that take minutes or load the
 // machine (hundreds of streams, a slow client, a slowloris), kept out of
@@ -11,7 +11,7 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 60_000,
     setupFiles: ["tests/support/conformance-setup.ts"],
-    // As vitest.config.ts: the one rejection the gateway process lets go (src/server/stray-rejections.ts).
+    // As vitest.config.ts: the one rejection the gateway process lets go (src/node/stray-rejections.ts).
     onUnhandledError: (error) => !isWriteToLostRuntime(error),
   },
 });

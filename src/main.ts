@@ -5,22 +5,22 @@ import { availableParallelism, homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
-import { createApp, createConversationService } from "./app.js";
+import { createApp, createConversationService } from "./http/app.js";
 import { isCliCommand, runCli } from "./cli/index.js";
-import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "./config.js";
-import { InflightRequests } from "./http/inflight.js";
+import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "./config/config.js";
+import { InflightRequests } from "./pipeline/inflight.js";
 import { createLogger } from "./observability/pino-logger.js";
 import { CopilotRuntime } from "./runtime/runtime.js";
-import { openDatabase, type GatewayDatabase } from "./store/database.js";
-import { KeyRepository } from "./store/key-repository.js";
-import { ResponseRepository } from "./store/response-repository.js";
-import { UsageRepository } from "./store/usage-repository.js";
-import { GitHubUsers } from "./runtime/github-users.js";
+import { openDatabase, type GatewayDatabase } from "./storage/database.js";
+import { KeyRepository } from "./storage/key-repository.js";
+import { ResponseRepository } from "./storage/response-repository.js";
+import { UsageRepository } from "./storage/usage-repository.js";
+import { GitHubUsers } from "./node/github-users.js";
 import { PrometheusMetrics } from "./observability/prometheus.js";
-import { answerFramingErrorsAsJson } from "./server/framing-errors.js";
-import { loadConsoleAssets } from "./server/console-assets.js";
-import { withDirectResponses } from "./server/direct-responses.js";
-import { letLostRuntimeWritesGo } from "./server/stray-rejections.js";
+import { answerFramingErrorsAsJson } from "./node/framing-errors.js";
+import { loadConsoleAssets } from "./node/console-assets.js";
+import { withDirectResponses } from "./node/direct-responses.js";
+import { letLostRuntimeWritesGo } from "./node/stray-rejections.js";
 
 /**
  * A client sending its headers a byte at a time (slowloris) holds a socket:

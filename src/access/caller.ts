@@ -17,4 +17,12 @@ export interface Caller {
   gitHubToken?: string;
 }
 
+/** Who callers are: nobody in particular, holders of the gateway's keys, or GitHub users on their own seats. */
+export type AuthMode = "none" | "keys" | "github";
+
+/** Resolves a GitHub token to its user; undefined when GitHub does not accept it. */
+export interface GitHubIdentities {
+  loginOf(token: string): Promise<string | undefined>;
+}
+
 export const ANONYMOUS: Caller = { kind: "anonymous", id: "anonymous", partition: "" };

@@ -3,7 +3,7 @@
 // and there is a slot for it (its own parallel cap, then the gateway's).
 // Counts and spend live in the database, so every gateway process on it
 // enforces the same limits; parallel caps count this process's turns.
-import { GatewayError } from "../http/errors.js";
+import { GatewayError } from "../core/gateway-error.js";
 import type { Caller } from "./caller.js";
 import { minuteAround, periodAround } from "./periods.js";
 import type { TurnSlots } from "./turn-slots.js";

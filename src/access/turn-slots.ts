@@ -3,7 +3,7 @@
 // in flight goes next (between equals, the one served least recently), and a full queue makes room for a newcomer by turning
 // away the newest waiter of the caller holding the most — so one caller
 // flooding the gateway cannot keep another waiting longer than one slot takes to free.
-import { GatewayError } from "../http/errors.js";
+import { GatewayError } from "../core/gateway-error.js";
 
 export interface TurnSlotsOptions {
   /** Turns in flight at most, across callers. */

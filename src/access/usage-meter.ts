@@ -1,8 +1,8 @@
 // Watches one turn's events on their way to the client and turns them into
 // its usage record: when the first event came, the runtime's usage (or the
 // gateway's estimate, flagged), and how the turn ended.
-import type { GatewayError } from "../http/errors.js";
-import type { TurnEvent, Usage } from "../turns/events.js";
+import type { GatewayError } from "../core/gateway-error.js";
+import type { TurnEvent, Usage } from "../core/turn.js";
 import type { Caller } from "./caller.js";
 import type { TurnStatus, UsageRecord } from "./usage.js";
 

@@ -5,10 +5,10 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { KeyAdmin } from "../access/key-admin.js";
 import type { UsageStore } from "../access/usage.js";
-import { ConfigError, loadConfig } from "../config.js";
-import { openDatabase } from "../store/database.js";
-import { KeyRepository } from "../store/key-repository.js";
-import { UsageRepository } from "../store/usage-repository.js";
+import { ConfigError, loadConfig } from "../config/config.js";
+import { openDatabase } from "../storage/database.js";
+import { KeyRepository } from "../storage/key-repository.js";
+import { UsageRepository } from "../storage/usage-repository.js";
 import { CliError } from "./cli-error.js";
 
 export interface DatabaseFlags {

@@ -11,11 +11,11 @@ import { parseUsageQuery, usageCsv, usageReport, UsageQueryError } from "../acce
 import { createKeyInput, hashSecret, updateKeyInput } from "../access/virtual-keys.js";
 import { formatParam, issueToBadRequest } from "../dialects/shared/issue-to-error.js";
 import { constantTimeEqual, presentedApiKey } from "./auth.js";
-import type { AppEnv } from "./env.js";
-import { badRequest, GatewayError } from "./errors.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import { badRequest, GatewayError } from "../core/gateway-error.js";
 import { answerErrorsAsOpenAI } from "./openai-errors.js";
 import { readJsonBody } from "./json-body.js";
-import { silentLogger, type Logger } from "./logger.js";
+import { silentLogger, type Logger } from "../core/logger.js";
 
 export interface AdminRoutesDeps {
   admin: KeyAdmin;

@@ -5,16 +5,10 @@
 // read afresh on every request so a revoked key is refused at once; a GitHub
 // token is turned into its login. Nothing presented is logged or echoed.
 import type { MiddlewareHandler } from "hono";
-import { ANONYMOUS, type Caller } from "../access/caller.js";
+import { ANONYMOUS, type AuthMode, type Caller, type GitHubIdentities } from "../access/caller.js";
 import { hashSecret, unusableReason, type KeyStore } from "../access/virtual-keys.js";
-import type { AuthMode } from "../config.js";
-import type { AppEnv } from "./env.js";
-import { GatewayError } from "./errors.js";
-
-/** Resolves a GitHub token to its user; undefined when GitHub does not accept it. */
-export interface GitHubIdentities {
-  loginOf(token: string): Promise<string | undefined>;
-}
+import type { AppEnv } from "../pipeline/app-env.js";
+import { GatewayError } from "../core/gateway-error.js";
 
 export interface AuthOptions {
   mode: AuthMode;

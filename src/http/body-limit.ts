@@ -6,7 +6,7 @@
 // header keeps the server's direct read of the body.
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { AppEnv } from "./env.js";
+import type { AppEnv } from "../pipeline/app-env.js";
 
 export function limitBody(maxSize: number, tooLarge: () => never): MiddlewareHandler<AppEnv> {
   const streamed = bodyLimit({ maxSize, onError: tooLarge });

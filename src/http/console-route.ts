@@ -3,7 +3,7 @@
 // them from dist/console), so this route stays Web-standard and reads no disk.
 // The page holds nothing secret and needs no key: the API it calls keeps its own auth.
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "./env.js";
+import type { AppEnv } from "../pipeline/app-env.js";
 
 export interface StaticAsset {
   body: Uint8Array<ArrayBuffer>;

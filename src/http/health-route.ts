@@ -1,7 +1,7 @@
 // /healthz: the process answers. /readyz: the Copilot runtime answers too.
 import { Hono } from "hono";
 import type { Runtime } from "../runtime/runtime.js";
-import { GatewayError } from "./errors.js";
+import { GatewayError } from "../core/gateway-error.js";
 
 export function healthRoutes(runtime: Runtime): Hono {
   return new Hono({ strict: false })

@@ -3,7 +3,7 @@
 // gateway "same-origin". Browsers still send the page's hostname in Host, so
 // only loopback names are served.
 import type { MiddlewareHandler } from "hono";
-import { GatewayError } from "./errors.js";
+import { GatewayError } from "../core/gateway-error.js";
 
 const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
 

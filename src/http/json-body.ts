@@ -2,8 +2,8 @@
 // json validator quietly yields {} for a missing content type, which would
 // surface as a misleading "messages is required" (contract B.7 #45).
 import type { Context } from "hono";
-import type { AppEnv } from "./env.js";
-import { GatewayError } from "./errors.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import { GatewayError } from "../core/gateway-error.js";
 
 const utf8 = new TextDecoder();
 

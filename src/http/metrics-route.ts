@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import { requireAdminKey } from "./admin-routes.js";
-import type { AppEnv } from "./env.js";
+import type { AppEnv } from "../pipeline/app-env.js";
 
 export function metricsRoute(metrics: GatewayMetrics, guard: { adminKey: string | undefined } | "open"): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });

@@ -6,8 +6,8 @@ import { Hono, type Context } from "hono";
 import { ANONYMOUS } from "../access/caller.js";
 import { keyAllowsModel } from "../access/turn-gate.js";
 import type { ModelCatalog } from "../sessions/model-catalog.js";
-import type { AppEnv } from "./env.js";
-import { GatewayError } from "./errors.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import { GatewayError } from "../core/gateway-error.js";
 
 export function modelsRoute(catalog: ModelCatalog): Hono<AppEnv> {
   // OpenAI's `created` is a Unix time; the runtime gives none, so the gateway's start stands in.

@@ -2,9 +2,9 @@
 // answers an unknown URL and a failure: OpenAI's error shape, with the retry
 // headers, and the failure logged by the one rule every handler keeps.
 import type { Hono } from "hono";
-import type { AppEnv } from "./env.js";
-import { asGatewayError, GatewayError } from "./errors.js";
-import { logFailure, type Logger } from "./logger.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import { asGatewayError, GatewayError } from "../core/gateway-error.js";
+import { logFailure, type Logger } from "../core/logger.js";
 
 export function answerErrorsAsOpenAI(app: Hono<AppEnv>, logger: Logger): void {
   app.notFound((c) => {

@@ -1,16 +1,16 @@
 // What every request gets on its way in and out: an id (the client's own
 // X-Request-Id when it is a sane one, else a new UUID) that its answer carries,
 // its count in the metrics, and one log line — written here unless it ran a
-// turn, whose line is written when its answer ends (turn-access.ts).
+// turn, whose line is written when its answer ends (pipeline/admission.ts).
 //
 // One middleware instead of Hono's requestId and a logger of our own: the
 // answer's header is set once the answer exists, because setting it ahead
 // (c.header) builds a Headers object on every request's way to its first token.
 import type { MiddlewareHandler } from "hono";
 import { routeLabel, type GatewayMetrics } from "../observability/metrics.js";
-import type { AppEnv } from "./env.js";
-import { GatewayError } from "./errors.js";
-import type { Logger } from "./logger.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import { GatewayError } from "../core/gateway-error.js";
+import type { Logger } from "../core/logger.js";
 
 const SANE_ID = /^[\w\-=]{1,255}$/;
 

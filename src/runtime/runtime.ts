@@ -8,7 +8,7 @@
 // above stay Web-standard.
 import { createHash } from "node:crypto";
 import type { CopilotSession } from "@github/copilot-sdk";
-import type { ReasoningEffort, ToolDefinition } from "../turns/events.js";
+import type { ReasoningEffort, ToolDefinition } from "../core/turn.js";
 import { listProviderModels, type ModelEntry } from "./models.js";
 import { ProviderRelay } from "./provider-relay.js";
 import { RuntimeProcess, type ProcessSettings } from "./runtime-process.js";

@@ -26,11 +26,11 @@
 // configuration (warm-sessions.ts).
 import { randomUUID } from "node:crypto";
 import type { CopilotSession } from "@github/copilot-sdk";
-import { GatewayError } from "../http/errors.js";
-import { silentLogger, type Logger } from "../http/logger.js";
+import { GatewayError } from "../core/gateway-error.js";
+import { silentLogger, type Logger } from "../core/logger.js";
 import type { Runtime, SessionSpec } from "../runtime/runtime.js";
 import { sendMessages } from "../turns/begin.js";
-import type { TurnEvent, TurnRequest } from "../turns/events.js";
+import type { TurnEvent, TurnRequest } from "../core/turn.js";
 import type { Caller } from "../access/caller.js";
 import { renderSessionPrompt, systemPromptOf } from "../turns/prompt.js";
 import { runTurn, type Turn, type TurnOutcome } from "../turns/run-turn.js";

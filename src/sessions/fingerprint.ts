@@ -8,7 +8,7 @@
 // arguments and differ on keeping the text beside them); other text is
 // compared with surrounding whitespace trimmed.
 import { hash as nodeHash } from "node:crypto";
-import type { ConversationMessage } from "../turns/events.js";
+import type { ConversationMessage } from "../core/turn.js";
 
 type DialogueMessage = Exclude<ConversationMessage, { role: "system" }>;
 

@@ -8,7 +8,7 @@
 // call. Both are decided here instead, so the model is told what happened.
 // Pure: ids and time come from the caller.
 import type { SessionEvent } from "@github/copilot-sdk";
-import type { ContentPart } from "../turns/events.js";
+import type { ContentPart } from "../core/turn.js";
 import { toolResultForModel } from "../turns/prompt.js";
 import type { DialogueMessage } from "./ledger.js";
 

@@ -9,7 +9,7 @@
 // it is idle. Sessions are partitioned (by caller, model, system prompt and
 // tools, which a session cannot change), leased to one request at a time,
 // bounded by count (least recently used go first) and idle time.
-import type { ConversationMessage } from "../turns/events.js";
+import type { ConversationMessage } from "../core/turn.js";
 import type { PendingToolCall } from "../turns/run-turn.js";
 import { fingerprintChain } from "./fingerprint.js";
 

@@ -1,12 +1,12 @@
 // The models the gateway serves, and which one a client's model name means:
 // the runtime's list (a GitHub user's own, in github mode), then an exact id,
 // the operator's alias table or the Claude Code naming rules
-// (turns/model-aliases.ts). Its failures are the client's errors: a name that
+// (core/model-aliases.ts). Its failures are the client's errors: a name that
 // fits nothing is a 404, a GitHub user Copilot refuses a 403.
-import { GatewayError } from "../http/errors.js";
+import { GatewayError } from "../core/gateway-error.js";
 import type { ModelEntry, Runtime } from "../runtime/runtime.js";
 import type { Caller } from "../access/caller.js";
-import { resolveModel } from "../turns/model-aliases.js";
+import { resolveModel } from "../core/model-aliases.js";
 
 export class ModelCatalog {
   constructor(

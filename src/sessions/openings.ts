@@ -3,7 +3,7 @@
 // what the ledger learns from that about where the conversation can branch.
 import type { CopilotSession } from "@github/copilot-sdk";
 import { answerToolCalls, sendMessages, type OutgoingMessage, type ToolResultText } from "../turns/begin.js";
-import type { ResponseFormat } from "../turns/events.js";
+import type { ResponseFormat } from "../core/turn.js";
 import { renderParts, type BlobAttachment } from "../turns/prompt.js";
 import type { PendingToolCall } from "../turns/run-turn.js";
 import type { DialogueMessage, ForkMark, ToolMessage, UserMessage } from "./ledger.js";

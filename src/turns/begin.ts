@@ -3,7 +3,7 @@
 // seeded history that ends in tool results or an assistant message go on), or
 // the client's results for the tool calls the session is waiting on.
 import type { CopilotSession } from "@github/copilot-sdk";
-import type { ResponseFormat } from "./events.js";
+import type { ResponseFormat } from "../core/turn.js";
 import { toolResultForModel, type BlobAttachment } from "./prompt.js";
 import type { PendingToolCall } from "./run-turn.js";
 

@@ -2,7 +2,7 @@
 // resuming, forking or seeding a session). The runtime has been seen never to
 // answer such a call; without a bound the request would hang until the
 // socket's own timeout and count as in flight all that time.
-import { GatewayError } from "../http/errors.js";
+import { GatewayError } from "../core/gateway-error.js";
 import { runtimeTimeout } from "./upstream-errors.js";
 
 /**

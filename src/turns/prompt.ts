@@ -3,7 +3,7 @@
 // Earlier turns become a clearly delimited transcript (tool calls and results
 // included) so the model sees the whole conversation faithfully, not a blur of
 // concatenated text.
-import type { ConversationMessage, ContentPart } from "./events.js";
+import type { ConversationMessage, ContentPart } from "../core/turn.js";
 
 /**
  * Written before a failed tool result's text: an OpenAI-style tool message has

@@ -8,9 +8,9 @@
 // going away. Whatever ends it early also aborts the session, so the model
 // call upstream is cancelled rather than left running.
 import type { CopilotSession, SessionEvent } from "@github/copilot-sdk";
-import { GatewayError } from "../http/errors.js";
+import { GatewayError } from "../core/gateway-error.js";
 import { EventQueue } from "./event-queue.js";
-import type { FinishReason, ToolCall, TurnEvent, Usage } from "./events.js";
+import type { FinishReason, ToolCall, TurnEvent, Usage } from "../core/turn.js";
 import { StopSequenceMatcher } from "./stop-sequences.js";
 import { runtimeCallError, upstreamError, upstreamStalled, upstreamTimeout, type UpstreamFailure } from "./upstream-errors.js";
 

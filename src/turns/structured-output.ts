@@ -3,8 +3,8 @@
 // JSON (or does not fit the schema) the client asked for ends with an error
 // instead of being passed off as valid (contract B.16).
 import { Ajv, type ValidateFunction } from "ajv";
-import { GatewayError } from "../http/errors.js";
-import type { ResponseFormat, TurnEvent } from "./events.js";
+import { GatewayError } from "../core/gateway-error.js";
+import type { ResponseFormat, TurnEvent } from "../core/turn.js";
 
 export type OutputCheck = (text: string) => GatewayError | undefined;
 

@@ -2,8 +2,8 @@
 // tools, a named function offers only that one, and "required" or a named
 // function makes an answer without a tool call an error rather than a
 // silently ignored instruction (contract B.3 #22).
-import { GatewayError } from "../http/errors.js";
-import type { ToolDefinition, TurnEvent, TurnRequest } from "./events.js";
+import { GatewayError } from "../core/gateway-error.js";
+import type { ToolDefinition, TurnEvent, TurnRequest } from "../core/turn.js";
 
 export function offeredTools(request: Pick<TurnRequest, "tools" | "toolChoice">): ToolDefinition[] {
   const choice = request.toolChoice;

@@ -3,7 +3,7 @@
 // retryable, credentials and entitlement problems are 4xx with
 // `x-should-retry: false`, an oversized prompt is OpenAI's
 // `context_length_exceeded` so LiteLLM/OpenHands condense instead of crashing.
-import { GatewayError } from "../http/errors.js";
+import { GatewayError } from "../core/gateway-error.js";
 
 /** The runtime does not pass the provider's Retry-After on; this is what clients are told instead. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;

@@ -3,7 +3,7 @@
 // assistant tool calls, tool results of a few hundred characters), as the
 // ledger computes it to find the session a request continues.
 import { fingerprintChain } from "../../src/sessions/fingerprint.js";
-import type { ConversationMessage } from "../../src/turns/events.js";
+import type { ConversationMessage } from "../../src/core/turn.js";
 import { percentile } from "./stats.js";
 
 type DialogueMessage = Exclude<ConversationMessage, { role: "system" }>;

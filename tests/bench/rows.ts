@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CopilotSession } from "@github/copilot-sdk";
-import type { AppConfig } from "../../src/app.js";
+import type { AppConfig } from "../../src/http/app.js";
 import { startGateway, TEST_MODEL, type GatewayOptions, type TestGateway } from "../support/gateway.js";
 import { ScriptedUpstream, type Responder, type Script, type Step } from "../support/upstream.js";
 import { probeGateway, type GatewayProbe } from "./gateway-probe.js";
@@ -110,7 +110,7 @@ export interface GatewayServer {
   runtimePids: number[];
 }
 
-/** The process's own defaults (config.ts) where the test suite's differ: how many sessions are held, and for how long. */
+/** The process's own defaults (config/config.ts) where the test suite's differ: how many sessions are held, and for how long. */
 const PROCESS_DEFAULTS: Partial<AppConfig> = { maxSessions: 200, sessionTtlMs: 30 * 60_000 };
 
 export async function startServer(overrides: Partial<AppConfig>, options: GatewayOptions, responder: Responder): Promise<GatewayServer> {

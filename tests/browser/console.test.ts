@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { AppConfig } from "../../src/app.js";
+import type { AppConfig } from "../../src/http/app.js";
 import { TEST_MODEL } from "../support/gateway.js";
 import { ARTIFACTS, launchChromium } from "./support/chromium.js";
 import { startConsoleGateway, type ConsoleGateway } from "./support/console-gateway.js";

@@ -2,7 +2,7 @@
 // runtime cannot take is refused first with a 400 naming the field, a turn
 // that cannot start still gets an answer, and nothing echoes a huge value.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { GatewayError } from "../../src/http/errors.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
 import { ConversationService } from "../../src/sessions/conversation-service.js";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 

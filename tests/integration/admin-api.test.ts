@@ -9,10 +9,10 @@ import { KeyAdmin } from "../../src/access/key-admin.js";
 import type { UsageRecord } from "../../src/access/usage.js";
 import { hashSecret } from "../../src/access/virtual-keys.js";
 import { adminRoutes } from "../../src/http/admin-routes.js";
-import type { AppEnv } from "../../src/http/env.js";
-import { openDatabase, type GatewayDatabase } from "../../src/store/database.js";
-import { KeyRepository } from "../../src/store/key-repository.js";
-import { UsageRepository } from "../../src/store/usage-repository.js";
+import type { AppEnv } from "../../src/pipeline/app-env.js";
+import { openDatabase, type GatewayDatabase } from "../../src/storage/database.js";
+import { KeyRepository } from "../../src/storage/key-repository.js";
+import { UsageRepository } from "../../src/storage/usage-repository.js";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/databases.js";
 
 const ADMIN_KEY = "admin-secret-for-tests";

@@ -3,7 +3,7 @@
 // first, then the naming rules) before the turn starts, and the response
 // still names the model as the client asked for it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { parseAliases } from "../../src/turns/model-aliases.js";
+import { parseAliases } from "../../src/core/model-aliases.js";
 import { startGateway, type TestGateway } from "../support/gateway.js";
 
 const COPILOT_MODELS = ["gpt-4.1", "gpt-5", "claude-sonnet-4.5", "claude-opus-4.1", "claude-haiku-4.5"];

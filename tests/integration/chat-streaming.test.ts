@@ -1,7 +1,7 @@
 // Streaming /v1/chat/completions end to end: real runtime, scripted upstream.
 // Each case runs twice: through app.request() (a Web ReadableStream answer)
 // and through a real socket, where the stream is written straight to the
-// connection (src/server/direct-responses.ts).
+// connection (src/node/direct-responses.ts).
 import { connect } from "node:net";
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";

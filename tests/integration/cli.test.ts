@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { UsageRecord } from "../../src/access/usage.js";
 import { hashSecret } from "../../src/access/virtual-keys.js";
-import { openDatabase, SQLITE_FILE, type GatewayDatabase } from "../../src/store/database.js";
-import { KeyRepository } from "../../src/store/key-repository.js";
-import { UsageRepository } from "../../src/store/usage-repository.js";
+import { openDatabase, SQLITE_FILE, type GatewayDatabase } from "../../src/storage/database.js";
+import { KeyRepository } from "../../src/storage/key-repository.js";
+import { UsageRepository } from "../../src/storage/usage-repository.js";
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from "../support/databases.js";
 import { ENTRY } from "../support/gateway-process.js";
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createApp } from "../../src/app.js";
+import { createApp } from "../../src/http/app.js";
 import { CopilotRuntime } from "../../src/runtime/runtime.js";
 
 let runtime: CopilotRuntime;

@@ -2,12 +2,12 @@
 // reopen (a restart), sharing between two connections (two processes), the
 // sweep, and what is written down. On SQLite always; on PostgreSQL when
 // TEST_DATABASE_URL is set.
-import { migrationProvider } from "../../src/store/migrations/index.js";
+import { migrationProvider } from "../../src/storage/migrations/index.js";
 import { afterEach, describe, expect, it } from "vitest";
 import type { OutputItem, ResponseObject } from "../../src/dialects/responses/response-object.js";
-import type { StoredResponse } from "../../src/dialects/responses/store.js";
-import { openDatabase, type GatewayDatabase } from "../../src/store/database.js";
-import { ResponseRepository } from "../../src/store/response-repository.js";
+import type { StoredResponse } from "../../src/dialects/responses/response-store.js";
+import { openDatabase, type GatewayDatabase } from "../../src/storage/database.js";
+import { ResponseRepository } from "../../src/storage/response-repository.js";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/databases.js";
 
 const message = (id: string): OutputItem => ({ id, type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: id, annotations: [], logprobs: [] }] });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/observability/pino-logger.js";
-import { ResponseRepository } from "../../src/store/response-repository.js";
+import { ResponseRepository } from "../../src/storage/response-repository.js";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";
 import { createTestDatabase, DATABASE_KINDS } from "../support/databases.js";

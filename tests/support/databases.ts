@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import type { DatabaseOptions } from "../../src/store/database.js";
+import type { DatabaseOptions } from "../../src/storage/database.js";
 
 export type DatabaseKind = "sqlite" | "postgres";
 

@@ -7,7 +7,7 @@ import { once } from "node:events";
 import { connect, createServer, type AddressInfo } from "node:net";
 // The SDK's own JSON-RPC layer (a dependency of @github/copilot-sdk).
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node.js";
-import { letLostRuntimeWritesGo } from "../../src/server/stray-rejections.js";
+import { letLostRuntimeWritesGo } from "../../src/node/stray-rejections.js";
 
 const print = (level: string) => (message: string, fields?: Record<string, unknown>) => console.log(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
 letLostRuntimeWritesGo({ error: print("ERROR"), warn: print("WARN"), info: print("INFO"), debug: print("DEBUG") });

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import type { DirectResponses } from "../../src/http/frame-sink.js";
+import type { DirectResponses } from "../../src/pipeline/frame-sink.js";
 
 const SPEC_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "spec");
 

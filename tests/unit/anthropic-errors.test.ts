@@ -1,7 +1,7 @@
 // GatewayError → Anthropic status and error type (B.13 #79), and the body shape.
 import { describe, expect, it } from "vitest";
 import { anthropicStatus, toAnthropicErrorBody } from "../../src/dialects/anthropic/errors.js";
-import { GatewayError } from "../../src/http/errors.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
 
 const error = (status: number, code?: string) => new GatewayError({ status, message: `failed with ${status}`, ...(code ? { code } : {}) });
 

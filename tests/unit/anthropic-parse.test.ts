@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { parseMessagesRequest } from "../../src/dialects/anthropic/parse.js";
 import { TOOL_RESULT_IMAGE_PLACEHOLDER } from "../../src/dialects/anthropic/content.js";
-import { GatewayError } from "../../src/http/errors.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
 
 const base = { model: "claude-sonnet-4-5-20250929", max_tokens: 1024, messages: [{ role: "user", content: "hi" }] };
 const withFields = (fields: Record<string, unknown>) => ({ ...base, ...fields });

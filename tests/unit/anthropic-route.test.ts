@@ -1,5 +1,5 @@
 // The /messages routes without a runtime: a scripted ConversationService behind an
-// app assembled the way app.ts assembles its API (API-key check and body limit
+// app assembled the way http/app.ts assembles its API (API-key check and body limit
 // on an `api` sub-app mounted at /v1 and /, an OpenAI-shaped app onError).
 // Pins that every error leaves in the Anthropic shape (B.13 #79), the commit
 // hold (a failure before the first event is a real status), and #69/#70.
@@ -7,14 +7,14 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { describe, expect, it } from "vitest";
-import { anthropicErrors } from "../../src/dialects/anthropic/error-handler.js";
-import { messagesRoute } from "../../src/dialects/anthropic/route.js";
+import { anthropicErrors } from "../../src/http/anthropic-errors.js";
+import { messagesRoute } from "../../src/http/messages-route.js";
 import type { Caller } from "../../src/access/caller.js";
 import { authenticate } from "../../src/http/auth.js";
-import type { AppEnv } from "../../src/http/env.js";
-import { GatewayError } from "../../src/http/errors.js";
-import { InflightRequests } from "../../src/http/inflight.js";
-import type { TurnEvent, TurnRequest } from "../../src/turns/events.js";
+import type { AppEnv } from "../../src/pipeline/app-env.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
+import { InflightRequests } from "../../src/pipeline/inflight.js";
+import type { TurnEvent, TurnRequest } from "../../src/core/turn.js";
 import type { ConversationService } from "../../src/sessions/conversation-service.js";
 
 type Script = TurnEvent[] | GatewayError | Error;
@@ -46,7 +46,7 @@ const TEXT_TURN: TurnEvent[] = [
   { type: "finish", reason: "stop" },
 ];
 
-/** As app.ts builds it, plus the one line this dialect asks for: `api.use("/messages/*", anthropicErrors())`. */
+/** As http/app.ts builds it, plus the one line this dialect asks for: `api.use("/messages/*", anthropicErrors())`. */
 function buildApp(script: () => Script, options: { apiKeys?: string[]; withMiddleware?: boolean } = {}) {
   const { turns, seen } = scriptedTurns(script);
   const inflight = new InflightRequests();
@@ -219,7 +219,7 @@ describe("messages route: every error in the Anthropic shape (B.13 #79)", () => 
     await expectAnthropicError(await post("/v1/messages", "{"), 400, "invalid_request_error");
   });
 
-  it("without the middleware, a 401 from the API-key check stays OpenAI-shaped: why app.ts needs the one line", async () => {
+  it("without the middleware, a 401 from the API-key check stays OpenAI-shaped: why http/app.ts needs the one line", async () => {
     const { post } = buildApp(() => TEXT_TURN, { apiKeys: ["key-a"], withMiddleware: false });
     const response = await post("/v1/messages", body());
     expect(response.status).toBe(401);

@@ -4,8 +4,8 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
 import { AnthropicStreamEncoder, pingFrame, type MessageMeta } from "../../src/dialects/anthropic/stream.js";
-import { GatewayError } from "../../src/http/errors.js";
-import type { TurnEvent } from "../../src/turns/events.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
+import type { TurnEvent } from "../../src/core/turn.js";
 
 const META: MessageMeta = { id: "msg_1", model: "claude-sonnet-4-5", thinking: true, inputTokens: 9 };
 

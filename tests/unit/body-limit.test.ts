@@ -8,8 +8,8 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { limitBody } from "../../src/http/body-limit.js";
-import type { AppEnv } from "../../src/http/env.js";
-import { GatewayError } from "../../src/http/errors.js";
+import type { AppEnv } from "../../src/pipeline/app-env.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
 
 const LIMIT = 1024;
 

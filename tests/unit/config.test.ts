@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "../../src/config.js";
+import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "../../src/config/config.js";
 
 const home = { cacheDir: "/home/u/.cache" };
 const load = (argv: string[] = [], env: Record<string, string | undefined> = {}) => loadConfig(argv, env, home);

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { messagesRequestSchema } from "../../src/dialects/anthropic/schema.js";
 import { chatRequestSchema } from "../../src/dialects/openai-chat/schema.js";
 import { fastSafeParse } from "../../src/dialects/shared/fast-accept.js";
-import { DEFAULT_LIMITS } from "../../src/dialects/shared/limits.js";
+import { DEFAULT_LIMITS } from "../../src/core/request-limits.js";
 import { checkJsonBody } from "../../src/dialects/shared/request-guard.js";
 import { bodyWith, hostile, ROUTES } from "../support/hostile-bodies.js";
 

@@ -2,7 +2,7 @@
 // Copilot lists (contract B.13 #72: the default Claude Code names are never a
 // 404 while a Claude model is available).
 import { describe, expect, it } from "vitest";
-import { normalizeModelId, parseAliases, resolveModel } from "../../src/turns/model-aliases.js";
+import { normalizeModelId, parseAliases, resolveModel } from "../../src/core/model-aliases.js";
 
 /** A Copilot model list as `GET /models` shows it. */
 const COPILOT = ["gpt-4.1", "gpt-5", "gpt-5-mini", "claude-sonnet-4", "claude-sonnet-4.5", "claude-opus-4.1", "claude-haiku-4.5", "claude-3.7-sonnet", "claude-3.7-sonnet-thought", "gemini-2.5-pro"];

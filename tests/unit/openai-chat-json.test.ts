@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/http/errors.js";
-import type { TurnEvent } from "../../src/turns/events.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
+import type { TurnEvent } from "../../src/core/turn.js";
 import { collectChatCompletion } from "../../src/dialects/openai-chat/json.js";
 
 const META = { id: "chatcmpl-9", created: 1700000000, model: "gpt-4.1", reasoning: true };

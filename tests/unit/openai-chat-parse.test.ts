@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/http/errors.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
 import { parseChatRequest } from "../../src/dialects/openai-chat/parse.js";
 
 const USER_HI = { role: "user", content: "hi" };

@@ -1,7 +1,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/http/errors.js";
-import type { TurnEvent } from "../../src/turns/events.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
+import type { TurnEvent } from "../../src/core/turn.js";
 import {
   createChatStreamEncoder,
   keepAliveFrame,

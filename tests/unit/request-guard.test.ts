@@ -6,9 +6,9 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { describe, expect, test } from "vitest";
 import { checkJsonBody, jsonDepth } from "../../src/dialects/shared/request-guard.js";
-import { DEFAULT_LIMITS } from "../../src/dialects/shared/limits.js";
-import { GatewayError } from "../../src/http/errors.js";
-import { answerFramingErrorsAsJson } from "../../src/server/framing-errors.js";
+import { DEFAULT_LIMITS } from "../../src/core/request-limits.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
+import { answerFramingErrorsAsJson } from "../../src/node/framing-errors.js";
 import { forClients, upstreamError } from "../../src/turns/upstream-errors.js";
 
 function thrown(run: () => void): GatewayError {

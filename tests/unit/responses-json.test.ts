@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/http/errors.js";
-import type { TurnEvent } from "../../src/turns/events.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
+import type { TurnEvent } from "../../src/core/turn.js";
 import { collectResponse } from "../../src/dialects/responses/json.js";
 import type { ResponseMeta } from "../../src/dialects/responses/response-object.js";
 import { createResponsesStreamEncoder } from "../../src/dialects/responses/stream.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "../../src/http/errors.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
 import { chainTurn, parseResponsesRequest } from "../../src/dialects/responses/parse.js";
 
 const PNG = "data:image/png;base64,iVBORw0KGgo=";

@@ -2,11 +2,11 @@
 // without a database), and the database repository on SQLite and, when
 // TEST_DATABASE_URL is set, PostgreSQL.
 import { afterEach, describe, expect, it } from "vitest";
-import type { ConversationMessage } from "../../src/turns/events.js";
+import type { ConversationMessage } from "../../src/core/turn.js";
 import type { OutputItem, ResponseObject } from "../../src/dialects/responses/response-object.js";
-import { MemoryResponseStore, type ResponseStoreOptions, type StoredResponse } from "../../src/dialects/responses/store.js";
-import { openDatabase } from "../../src/store/database.js";
-import { ResponseRepository } from "../../src/store/response-repository.js";
+import { MemoryResponseStore, type ResponseStoreOptions, type StoredResponse } from "../../src/dialects/responses/response-store.js";
+import { openDatabase } from "../../src/storage/database.js";
+import { ResponseRepository } from "../../src/storage/response-repository.js";
 import { createTestDatabase, DATABASE_KINDS } from "../support/databases.js";
 
 function stored(id: string, caller = "alice", output: OutputItem[] = []): StoredResponse {

@@ -2,7 +2,7 @@
 // check, or a chunk that breaks OpenAI's schema, is a violation — whether the
 // stream came as a Web Response or was written straight to the connection.
 import { describe, expect, it } from "vitest";
-import type { DirectResponses, FrameSink } from "../../src/http/frame-sink.js";
+import type { DirectResponses, FrameSink } from "../../src/pipeline/frame-sink.js";
 import { observeConformance, takeViolations } from "../support/spec-conformance.js";
 
 const chunk = (finishReason: string | null, usage: unknown = null) =>

@@ -4,7 +4,7 @@
 // the process, as Node's default would.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { isWriteToLostRuntime } from "../../src/server/stray-rejections.js";
+import { isWriteToLostRuntime } from "../../src/node/stray-rejections.js";
 
 const run = (mode: string) =>
   spawnSync(process.execPath, ["--import", "tsx", "tests/support/lost-runtime-write.ts", mode], { encoding: "utf8", timeout: 20_000 });

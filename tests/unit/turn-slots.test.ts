@@ -3,7 +3,7 @@
 // from holding another back.
 import { describe, expect, it } from "vitest";
 import { TurnSlots } from "../../src/access/turn-slots.js";
-import { GatewayError } from "../../src/http/errors.js";
+import { GatewayError } from "../../src/core/gateway-error.js";
 
 const never = new AbortController().signal;
 

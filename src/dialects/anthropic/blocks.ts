@@ -7,8 +7,8 @@
 // found" and a fallback to non-streaming, litellm #13373): indices start at 0
 // and grow by 1, one block is open at a time, every delta targets the open
 // block, and every started block is stopped before the message ends.
-import { GatewayError } from "../../http/errors.js";
-import type { FinishReason, TurnEvent, Usage } from "../../turns/events.js";
+import { GatewayError } from "../../core/gateway-error.js";
+import type { FinishReason, TurnEvent, Usage } from "../../core/turn.js";
 
 export type ContentBlockStart =
   | { type: "text"; text: "" }

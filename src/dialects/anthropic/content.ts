@@ -2,8 +2,8 @@
 // names the exact block (`messages[i].content[j]`) and says what to send
 // instead, so a user reading Claude Code's error line knows what to fix.
 import type { z } from "zod";
-import { badRequest, type GatewayError } from "../../http/errors.js";
-import type { ContentPart, ToolCall } from "../../turns/events.js";
+import { badRequest, type GatewayError } from "../../core/gateway-error.js";
+import type { ContentPart, ToolCall } from "../../core/turn.js";
 import { formatParam, issueToBadRequest } from "../shared/issue-to-error.js";
 import {
   base64SourceSchema,

@@ -2,7 +2,7 @@
 // runtime has no tokenizer to ask, and Claude Code only needs a number close
 // enough for its `/context` view and its auto-compact threshold; a 404 here
 // would leave both blind.
-import type { TurnRequest } from "../../turns/events.js";
+import type { TurnRequest } from "../../core/turn.js";
 
 /** About four characters a token: the usual rule of thumb for English and code, and the one run-turn.ts uses. */
 export const CHARS_PER_TOKEN = 4;

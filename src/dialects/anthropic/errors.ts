@@ -2,7 +2,7 @@
 // `{"type":"error","error":{"type","message"}}`, with the gateway's English
 // message kept as is (Claude Code's fallback logic matches English text,
 // opensquilla #1102) and its Retry-After / x-should-retry headers (B.9 #56/#57).
-import type { GatewayError } from "../../http/errors.js";
+import type { GatewayError } from "../../core/gateway-error.js";
 
 export type AnthropicErrorType =
   | "invalid_request_error"

@@ -1,8 +1,8 @@
 // TurnEvents → one buffered Anthropic `message` (B.13 #78). It folds the very
 // steps the SSE encoder writes (blocks.ts), so both paths produce the same
 // blocks, stop reason and usage for the same turn.
-import { GatewayError } from "../../http/errors.js";
-import type { TurnEvent, Usage } from "../../turns/events.js";
+import { GatewayError } from "../../core/gateway-error.js";
+import type { TurnEvent, Usage } from "../../core/turn.js";
 import { BlockSequencer, type StopReason } from "./blocks.js";
 import type { MessageMeta } from "./stream.js";
 import { toAnthropicUsage, type AnthropicUsage } from "./usage.js";

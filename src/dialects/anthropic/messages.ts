@@ -4,7 +4,7 @@
 // messages. Each result becomes its own tool message, in order, so the ledger
 // sees exactly the results for the calls a session waits on (keyed by
 // `tool_use_id`) and can answer them natively.
-import type { ContentPart, ConversationMessage, ToolCall } from "../../turns/events.js";
+import type { ContentPart, ConversationMessage, ToolCall } from "../../core/turn.js";
 import { DROPPED_BLOCKS, textOf, toToolCall, toToolResult, toUserPart, unsupportedBlock, type Path } from "./content.js";
 import type { ContentBody, MessageBody, MessagesRequestBody } from "./schema.js";
 

@@ -1,9 +1,9 @@
 // An Anthropic Messages request body → the dialect-neutral TurnRequest.
-import { badRequest } from "../../http/errors.js";
-import type { TurnRequest } from "../../turns/events.js";
+import { badRequest } from "../../core/gateway-error.js";
+import type { TurnRequest } from "../../core/turn.js";
 import { fastSafeParse } from "../shared/fast-accept.js";
 import { issueToBadRequest } from "../shared/issue-to-error.js";
-import { DEFAULT_LIMITS, type RequestLimits } from "../shared/limits.js";
+import { DEFAULT_LIMITS, type RequestLimits } from "../../core/request-limits.js";
 import { checkJsonBody, checkModelName, checkPromptSize, checkSchema } from "../shared/request-guard.js";
 import { toConversation } from "./messages.js";
 import { toReasoningSettings } from "./reasoning.js";

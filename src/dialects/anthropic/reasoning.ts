@@ -1,7 +1,7 @@
 // `thinking` and `output_config.effort` → the runtime's reasoning effort, and
 // whether the answer may carry `thinking` blocks.
-import { badRequest } from "../../http/errors.js";
-import type { ReasoningEffort } from "../../turns/events.js";
+import { badRequest } from "../../core/gateway-error.js";
+import type { ReasoningEffort } from "../../core/turn.js";
 import type { MessagesRequestBody } from "./schema.js";
 
 /**

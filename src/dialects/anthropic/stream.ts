@@ -1,6 +1,6 @@
 // TurnEvents → Anthropic Messages SSE frames (B.13 #73):
 // `event: <type>\ndata: <one-line JSON with the same "type">\n\n`.
-import type { TurnEvent } from "../../turns/events.js";
+import type { TurnEvent } from "../../core/turn.js";
 import { BlockSequencer, type BlockStep } from "./blocks.js";
 import { toAnthropicErrorBody } from "./errors.js";
 import { toAnthropicUsage } from "./usage.js";

@@ -1,7 +1,7 @@
 // `tools` / `tool_choice` → the tool definitions and choice a turn offers the model.
-import { badRequest } from "../../http/errors.js";
-import type { ToolChoice, ToolDefinition } from "../../turns/events.js";
-import type { RequestLimits } from "../shared/limits.js";
+import { badRequest } from "../../core/gateway-error.js";
+import type { ToolChoice, ToolDefinition } from "../../core/turn.js";
+import type { RequestLimits } from "../../core/request-limits.js";
 import { checkTool, checkToolCount } from "../shared/request-guard.js";
 import type { MessagesRequestBody, ToolBody } from "./schema.js";
 

@@ -1,5 +1,5 @@
 // The turn's usage → Anthropic's usage object, shared by the stream and the JSON body.
-import type { Usage } from "../../turns/events.js";
+import type { Usage } from "../../core/turn.js";
 
 export interface AnthropicUsage {
   input_tokens: number;

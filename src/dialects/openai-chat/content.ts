@@ -3,8 +3,8 @@
 // to send instead: contract B.8 #51/#52 ask for a clear 400, never a silent drop
 // and never a 500.
 import type { z } from "zod";
-import { badRequest, type GatewayError } from "../../http/errors.js";
-import type { ContentPart } from "../../turns/events.js";
+import { badRequest, type GatewayError } from "../../core/gateway-error.js";
+import type { ContentPart } from "../../core/turn.js";
 import { imageFromDataUrl } from "../shared/image-data-url.js";
 import { formatParam, issueToBadRequest } from "../shared/issue-to-error.js";
 import { imageUrlPartSchema, refusalPartSchema, textPartSchema, type MessageContentBody } from "./schema.js";

@@ -1,8 +1,8 @@
 // TurnEvents → one buffered `chat.completion` (B.0, B.6). It reads the same
 // events as the SSE encoder and applies the same rules (finish reason, "{}"
 // for argument-less calls, strict reasoning), so both paths say the same thing.
-import { GatewayError } from "../../http/errors.js";
-import type { FinishReason, TurnEvent, Usage } from "../../turns/events.js";
+import { GatewayError } from "../../core/gateway-error.js";
+import type { FinishReason, TurnEvent, Usage } from "../../core/turn.js";
 import type { ChatResponseMeta } from "./stream.js";
 import { chatFinishReason, toChatUsage, ZERO_USAGE, type ChatUsage } from "./usage.js";
 

@@ -1,6 +1,6 @@
 // Chat messages → the conversation a turn replays. Roles are normalised here so
 // the ledger and the prompt builder see one vocabulary whatever the client sent.
-import type { ConversationMessage, ToolCall } from "../../turns/events.js";
+import type { ConversationMessage, ToolCall } from "../../core/turn.js";
 import { toPlainText, toUserContent } from "./content.js";
 import type { ChatMessageBody, HistoryToolCallBody } from "./schema.js";
 

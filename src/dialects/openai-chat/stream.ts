@@ -1,6 +1,6 @@
 // TurnEvents → Chat Completions SSE frames (`data: <one-line JSON>\n\n`).
-import { GatewayError } from "../../http/errors.js";
-import type { FinishReason, TurnEvent, Usage } from "../../turns/events.js";
+import { GatewayError } from "../../core/gateway-error.js";
+import type { FinishReason, TurnEvent, Usage } from "../../core/turn.js";
 import { chatFinishReason, toChatUsage } from "./usage.js";
 
 export interface ChatResponseMeta {

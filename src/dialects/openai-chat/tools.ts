@@ -1,8 +1,8 @@
 // `tools`/`tool_choice` (and their legacy `functions`/`function_call` forms,
 // B.7 #43) → the tool definitions and choice a turn offers the model.
-import { badRequest } from "../../http/errors.js";
-import type { ToolChoice, ToolDefinition } from "../../turns/events.js";
-import type { RequestLimits } from "../shared/limits.js";
+import { badRequest } from "../../core/gateway-error.js";
+import type { ToolChoice, ToolDefinition } from "../../core/turn.js";
+import type { RequestLimits } from "../../core/request-limits.js";
 import { checkTool, checkToolCount } from "../shared/request-guard.js";
 import type { ChatRequestBody, FunctionDefinitionBody } from "./schema.js";
 

@@ -1,6 +1,6 @@
 // Shapes shared by the streaming and the buffered encoder, so both say the
 // same thing about the same turn.
-import type { FinishReason, Usage } from "../../turns/events.js";
+import type { FinishReason, Usage } from "../../core/turn.js";
 
 export interface ChatUsage {
   prompt_tokens: number;

@@ -3,8 +3,8 @@
 // and says what to send instead: a clear 400, never a silent drop and never a
 // 500 (contract B.8 #51/#52, issue 4).
 import type { z } from "zod";
-import { badRequest } from "../../http/errors.js";
-import type { ContentPart } from "../../turns/events.js";
+import { badRequest } from "../../core/gateway-error.js";
+import type { ContentPart } from "../../core/turn.js";
 import { imageFromDataUrl } from "../shared/image-data-url.js";
 import { formatParam, issueToBadRequest } from "../shared/issue-to-error.js";
 import { inputImagePartSchema, refusalPartSchema, textPartSchema, type PartEnvelope } from "./schema.js";

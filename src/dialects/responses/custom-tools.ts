@@ -9,7 +9,7 @@
 // back to the client as a `custom_tool_call` with that string as its `input`,
 // and replayed history maps back the same way. The grammar cannot be enforced
 // upstream: it is shown to the model in the description instead.
-import type { ToolDefinition } from "../../turns/events.js";
+import type { ToolDefinition } from "../../core/turn.js";
 
 export interface CustomToolBody {
   name: string;

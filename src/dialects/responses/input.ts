@@ -1,8 +1,8 @@
 // `input` items → the conversation a turn replays, in the same normalised form
 // the chat dialect produces, so the ledger matches a Responses conversation to
 // its live Copilot session exactly as it matches a chat one.
-import { GatewayError, badRequest } from "../../http/errors.js";
-import type { ConversationMessage, ToolCall } from "../../turns/events.js";
+import { GatewayError, badRequest } from "../../core/gateway-error.js";
+import type { ConversationMessage, ToolCall } from "../../core/turn.js";
 import { formatParam } from "../shared/issue-to-error.js";
 import { toPlainText, toUserContent, validate, type Path } from "./content.js";
 import { argumentsFromInput } from "./custom-tools.js";

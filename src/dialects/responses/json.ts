@@ -2,8 +2,8 @@
 // the streaming encoder and keeps only the object `response.completed` would
 // carry, so the JSON body and the stream cannot disagree (parity by
 // construction, DESIGN.md).
-import { GatewayError } from "../../http/errors.js";
-import type { TurnEvent } from "../../turns/events.js";
+import { GatewayError } from "../../core/gateway-error.js";
+import type { TurnEvent } from "../../core/turn.js";
 import type { ResponseMeta, ResponseObject } from "./response-object.js";
 import { createResponsesStreamEncoder } from "./stream.js";
 

@@ -1,10 +1,10 @@
 // A Responses API request body → the dialect-neutral TurnRequest, plus what
 // the route needs to chain, store and echo the response.
-import { badRequest } from "../../http/errors.js";
-import type { ConversationMessage, ResponseFormat, TurnRequest } from "../../turns/events.js";
+import { badRequest } from "../../core/gateway-error.js";
+import type { ConversationMessage, ResponseFormat, TurnRequest } from "../../core/turn.js";
 import { structuredOutputCheck } from "../../turns/structured-output.js";
 import { issueToBadRequest } from "../shared/issue-to-error.js";
-import { DEFAULT_LIMITS, type RequestLimits } from "../shared/limits.js";
+import { DEFAULT_LIMITS, type RequestLimits } from "../../core/request-limits.js";
 import { checkJsonBody, checkModelName, checkPromptSize, checkSchema } from "../shared/request-guard.js";
 import { toReasoningEffort } from "../shared/reasoning-effort.js";
 import { toConversation, type ItemResolver } from "./input.js";

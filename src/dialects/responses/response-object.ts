@@ -3,8 +3,8 @@
 // `ResponseReasoningItem`, `ResponseUsage`). The streaming encoder and the
 // buffered path both build it here, so `response.completed` and the JSON body
 // carry the same object.
-import type { GatewayError } from "../../http/errors.js";
-import type { Usage } from "../../turns/events.js";
+import type { GatewayError } from "../../core/gateway-error.js";
+import type { Usage } from "../../core/turn.js";
 import { toChatUsage, ZERO_USAGE } from "../openai-chat/usage.js";
 import type { ToolRoutes } from "./tool-routes.js";
 import type { EchoedTool } from "./tools.js";

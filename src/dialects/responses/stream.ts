@@ -22,8 +22,8 @@
 // deltas and `response.completed` (its `id` and usage), and treats a stream
 // that closes without `response.completed` as failed; `response.failed`
 // carries the error it reports.
-import { GatewayError } from "../../http/errors.js";
-import type { TurnEvent, Usage } from "../../turns/events.js";
+import { GatewayError } from "../../core/gateway-error.js";
+import type { TurnEvent, Usage } from "../../core/turn.js";
 import { inputFromArguments } from "./custom-tools.js";
 import {
   buildResponse,

@@ -6,10 +6,10 @@
 // MCP, image generation, local shell…) run on OpenAI's side; silently
 // dropping one would leave the model without a tool the client believes it
 // has, so each is a 400 naming it.
-import { badRequest } from "../../http/errors.js";
-import type { ToolChoice, ToolDefinition } from "../../turns/events.js";
+import { badRequest } from "../../core/gateway-error.js";
+import type { ToolChoice, ToolDefinition } from "../../core/turn.js";
 import { formatParam } from "../shared/issue-to-error.js";
-import { DEFAULT_LIMITS, type RequestLimits } from "../shared/limits.js";
+import { DEFAULT_LIMITS, type RequestLimits } from "../../core/request-limits.js";
 import { checkTool, checkToolCount, checkToolName } from "../shared/request-guard.js";
 import { validate } from "./content.js";
 import { customToolDefinition } from "./custom-tools.js";

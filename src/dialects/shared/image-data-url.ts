@@ -1,8 +1,8 @@
 // Inline images only: the gateway never fetches a URL on a client's behalf
 // (no SSRF, no surprise egress), so a remote URL is a 400 that says how to
 // inline the image. Shared by every dialect that takes image URLs.
-import { badRequest } from "../../http/errors.js";
-import type { ContentPart } from "../../turns/events.js";
+import { badRequest } from "../../core/gateway-error.js";
+import type { ContentPart } from "../../core/turn.js";
 
 // `data:image/png;base64,…`, tolerating extra `;key=value` parameters before `;base64`.
 const DATA_URL = /^data:([^;,]*)((?:;[^;,]*)*),/i;

@@ -3,7 +3,7 @@
 // and the message names that path, as OpenAI's own errors do, so a user reading
 // a client's error toast knows which field to fix.
 import type { z } from "zod";
-import { badRequest, type GatewayError } from "../../http/errors.js";
+import { badRequest, type GatewayError } from "../../core/gateway-error.js";
 
 type Issue = z.core.$ZodIssue;
 type Path = readonly PropertyKey[];

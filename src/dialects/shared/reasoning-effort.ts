@@ -1,7 +1,7 @@
 // OpenAI's reasoning efforts onto the runtime's. Shared by the chat
 // (`reasoning_effort`) and Responses (`reasoning.effort`) dialects (B.5 #31).
-import { badRequest } from "../../http/errors.js";
-import type { ReasoningEffort } from "../../turns/events.js";
+import { badRequest } from "../../core/gateway-error.js";
+import type { ReasoningEffort } from "../../core/turn.js";
 
 const PASSED_THROUGH_EFFORTS: readonly string[] = ["low", "medium", "high", "xhigh", "max"] satisfies ReasoningEffort[];
 

@@ -2,10 +2,10 @@
 // (see limits.ts). Pure, and safe on any parsed JSON: the walks are iterative,
 // so a body nested 10,000 levels deep is a 400 here rather than a stack
 // overflow in zod or JSON.stringify further on.
-import { badRequest } from "../../http/errors.js";
-import type { ToolDefinition, TurnRequest } from "../../turns/events.js";
+import { badRequest } from "../../core/gateway-error.js";
+import type { ToolDefinition, TurnRequest } from "../../core/turn.js";
 import { formatParam } from "./issue-to-error.js";
-import { MAX_MODEL_CHARS, TOOL_NAME_PATTERN, type RequestLimits } from "./limits.js";
+import { MAX_MODEL_CHARS, TOOL_NAME_PATTERN, type RequestLimits } from "../../core/request-limits.js";
 
 type Key = string | number;
 

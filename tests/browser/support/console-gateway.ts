@@ -3,8 +3,8 @@
 // and database, the app made by createApp with the console mounted as the
 // process mounts it.
 import { fileURLToPath } from "node:url";
-import type { AppConfig } from "../../../src/app.js";
-import { loadConsoleAssets } from "../../../src/server/console-assets.js";
+import type { AppConfig } from "../../../src/http/app.js";
+import { loadConsoleAssets } from "../../../src/node/console-assets.js";
 import { startGateway, type TestGateway } from "../../support/gateway.js";
 
 const BUILT_CONSOLE = fileURLToPath(new URL("../../../dist/console", import.meta.url));

@@ -15,7 +15,7 @@ import {
   type ResponseStore,
   type ResponseStoreOptions,
   type StoredResponse,
-} from "../dialects/responses/store.js";
+} from "../dialects/responses/response-store.js";
 import type { DatabaseSchema } from "./schema.js";
 
 type Body = Pick<StoredResponse, "conversation" | "response">;

@@ -1,13 +1,13 @@
 // POST /chat/completions: parse, start a turn, and answer it as SSE chunks or
 // as one buffered chat.completion built from the very same events.
 import { Hono } from "hono";
-import type { AppEnv } from "../../http/env.js";
-import { readJsonBody } from "../../http/json-body.js";
-import { answerTurn, type TurnRouteDeps } from "../../http/answer-turn.js";
-import type { RequestLimits } from "../shared/limits.js";
-import { collectChatCompletion } from "./json.js";
-import { parseChatRequest } from "./parse.js";
-import { createChatStreamEncoder, keepAliveFrame, type ChatResponseMeta } from "./stream.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import { readJsonBody } from "./json-body.js";
+import { answerTurn, type TurnRouteDeps } from "../pipeline/answer-turn.js";
+import type { RequestLimits } from "../core/request-limits.js";
+import { collectChatCompletion } from "../dialects/openai-chat/json.js";
+import { parseChatRequest } from "../dialects/openai-chat/parse.js";
+import { createChatStreamEncoder, keepAliveFrame, type ChatResponseMeta } from "../dialects/openai-chat/stream.js";
 
 export interface ChatRouteDeps extends TurnRouteDeps {
   /** False in strict mode: no reasoning fields in responses. */

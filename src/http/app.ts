@@ -2,36 +2,36 @@
 // through app.request() with a real runtime and no socket. Web-standard only.
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { anthropicErrors } from "./dialects/anthropic/error-handler.js";
-import { messagesRoute } from "./dialects/anthropic/route.js";
-import { chatCompletionsRoute } from "./dialects/openai-chat/route.js";
-import { responsesRoute } from "./dialects/responses/route.js";
-import { MemoryResponseStore, type ResponseStore } from "./dialects/responses/store.js";
-import { adminRoutes } from "./http/admin-routes.js";
-import { consoleRoutes, type StaticAssets } from "./http/console-route.js";
-import { metricsRoute } from "./http/metrics-route.js";
-import { noMetrics, type GatewayMetrics } from "./observability/metrics.js";
-import { authenticate, type GitHubIdentities } from "./http/auth.js";
-import { limitBody } from "./http/body-limit.js";
-import { GatewayError } from "./http/errors.js";
-import { requestLine } from "./http/request-line.js";
-import { answerErrorsAsOpenAI } from "./http/openai-errors.js";
-import { healthRoutes } from "./http/health-route.js";
-import { loopbackHostsOnly } from "./http/host-guard.js";
-import { InflightRequests } from "./http/inflight.js";
-import { silentLogger, type Logger } from "./http/logger.js";
-import { modelsRoute } from "./http/models-route.js";
-import type { AppEnv } from "./http/env.js";
-import type { Runtime } from "./runtime/runtime.js";
-import { KeyAdmin } from "./access/key-admin.js";
-import { TurnAccess } from "./access/turn-access.js";
-import { TurnGate } from "./access/turn-gate.js";
-import { TurnSlots } from "./access/turn-slots.js";
-import type { UsageStore } from "./access/usage.js";
-import type { KeyStore } from "./access/virtual-keys.js";
-import type { AuthMode } from "./config.js";
-import type { RequestLimits } from "./dialects/shared/limits.js";
-import { ConversationService } from "./sessions/conversation-service.js";
+import { anthropicErrors } from "./anthropic-errors.js";
+import { messagesRoute } from "./messages-route.js";
+import { chatCompletionsRoute } from "./chat-completions-route.js";
+import { responsesRoute } from "./responses-route.js";
+import { MemoryResponseStore, type ResponseStore } from "../dialects/responses/response-store.js";
+import { adminRoutes } from "./admin-routes.js";
+import { consoleRoutes, type StaticAssets } from "./console-route.js";
+import { metricsRoute } from "./metrics-route.js";
+import { noMetrics, type GatewayMetrics } from "../observability/metrics.js";
+import { authenticate } from "./auth.js";
+import { limitBody } from "./body-limit.js";
+import { GatewayError } from "../core/gateway-error.js";
+import { requestLine } from "./request-line.js";
+import { answerErrorsAsOpenAI } from "./openai-errors.js";
+import { healthRoutes } from "./health-route.js";
+import { loopbackHostsOnly } from "./host-guard.js";
+import { InflightRequests } from "../pipeline/inflight.js";
+import { silentLogger, type Logger } from "../core/logger.js";
+import { modelsRoute } from "./models-route.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { KeyAdmin } from "../access/key-admin.js";
+import { TurnAdmission } from "../pipeline/admission.js";
+import { TurnGate } from "../access/turn-gate.js";
+import { TurnSlots } from "../access/turn-slots.js";
+import type { UsageStore } from "../access/usage.js";
+import type { KeyStore } from "../access/virtual-keys.js";
+import type { AuthMode, GitHubIdentities } from "../access/caller.js";
+import type { RequestLimits } from "../core/request-limits.js";
+import { ConversationService } from "../sessions/conversation-service.js";
 
 export interface AppConfig {
   /** Default: keys when static keys are given, none otherwise. */
@@ -43,7 +43,7 @@ export interface AppConfig {
   maxTurns?: number;
   turnQueue?: number;
   queueWaitMs?: number;
-  /** What one request may ask of the runtime (dialects/shared/limits.ts); DEFAULT_LIMITS when absent. */
+  /** What one request may ask of the runtime (core/request-limits.ts); DEFAULT_LIMITS when absent. */
   limits?: RequestLimits;
   corsOrigins: string[];
   keepAliveMs: number;
@@ -99,7 +99,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = deps.metrics ?? noMetrics;
   const authMode = config.auth ?? (config.apiKeys.length > 0 ? "keys" : "none");
   const slots = new TurnSlots({ maxTurns: config.maxTurns ?? 100, maxQueue: config.turnQueue ?? 100, maxWaitMs: config.queueWaitMs ?? 30_000 });
-  const access = new TurnAccess(new TurnGate(slots, deps.usage), deps.usage, logger, metrics, runtime.description);
+  const admission = new TurnAdmission(new TurnGate(slots, deps.usage), deps.usage, logger, runtime.description);
+  admission.onTurnFinished((record, origin, upstreamStatus) => metrics.turnFinished(record, origin, upstreamStatus));
   metrics.watch({ streamsInFlight: () => inflight.size, sessions: () => turns.sessionCounts(), turnSlots: () => ({ inFlight: slots.inFlight, waiting: slots.waiting }) });
   const app = new Hono<AppEnv>({ strict: false });
   // A runtime that dies takes its turns and sessions with it: end the turns now
@@ -164,7 +165,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     inflight,
     keepAliveMs: config.keepAliveMs,
     ...(config.clientStallMs ? { clientStallMs: config.clientStallMs } : {}),
-    access,
+    admission,
     logger,
     ...(config.limits ? { limits: config.limits } : {}),
     middlewareHeaders: config.corsOrigins.length > 0,

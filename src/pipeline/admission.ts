@@ -1,15 +1,14 @@
-// The access side of one turn, as the HTTP layer sees it: admitted by the gate
-// before it starts, metered while it runs; when its answer is over, its slot
-// freed, its usage recorded, its one log line written and its metrics
-// counted. A usage record that cannot be written is logged, never the
-// client's failure.
-import type { GatewayError } from "../http/errors.js";
-import type { Logger } from "../http/logger.js";
-import { noMetrics, type GatewayMetrics } from "../observability/metrics.js";
-import type { TurnEvent } from "../turns/events.js";
-import type { TurnGate } from "./turn-gate.js";
-import { TurnMeter, type MeteredTurn } from "./usage-meter.js";
-import type { UsageRecord, UsageStore } from "./usage.js";
+// A turn's admission and its accounting: admitted by the gate before it
+// starts, metered while it runs; when its answer is over, its slot freed, its
+// usage recorded, its one log line written, and whoever listens for finished
+// turns (the metrics) told. A usage record that cannot be written is logged,
+// never the client's failure.
+import type { GatewayError } from "../core/gateway-error.js";
+import type { Logger } from "../core/logger.js";
+import type { TurnEvent } from "../core/turn.js";
+import type { TurnGate } from "../access/turn-gate.js";
+import { TurnMeter, type MeteredTurn } from "../access/usage-meter.js";
+import type { UsageRecord, UsageStore } from "../access/usage.js";
 
 export interface AdmittedTurn {
   watch(events: AsyncIterable<TurnEvent>): AsyncIterable<TurnEvent>;
@@ -28,14 +27,22 @@ export interface AdmissionRequest extends MeteredTurn {
 /** Codes of failures that came from the model provider (a 429 here is the provider's: the gate's own come before admission). */
 const UPSTREAM_CODES = new Set(["upstream_error", "upstream_bad_request", "upstream_unauthorized", "upstream_timeout", "upstream_stalled", "upstream_incomplete", "rate_limit_exceeded", "context_length_exceeded"]);
 
-export class TurnAccess {
+/** Told of every turn once its answer is over; `upstreamStatus` is the model provider's failure status, if that is how it ended. */
+export type TurnFinishedListener = (record: UsageRecord, origin: string | undefined, upstreamStatus: number | undefined) => void;
+
+export class TurnAdmission {
+  private readonly finishedListeners: TurnFinishedListener[] = [];
+
   constructor(
     private readonly gate: TurnGate,
     private readonly usage: UsageStore | undefined,
     private readonly logger: Logger,
-    private readonly metrics: GatewayMetrics = noMetrics,
     private readonly runtime = "",
   ) {}
+
+  onTurnFinished(listener: TurnFinishedListener): void {
+    this.finishedListeners.push(listener);
+  }
 
   async admit(turn: AdmissionRequest, signal: AbortSignal): Promise<AdmittedTurn> {
     const release = await this.gate.admit(turn.caller, turn.model, signal);
@@ -51,7 +58,8 @@ export class TurnAccess {
         release();
         const record = meter.record(ending);
         const failure = ending.error;
-        this.metrics.turnFinished(record, origin, failure && UPSTREAM_CODES.has(failure.code ?? "") ? failure.status : undefined);
+        const upstreamStatus = failure && UPSTREAM_CODES.has(failure.code ?? "") ? failure.status : undefined;
+        for (const listener of this.finishedListeners) listener(record, origin, upstreamStatus);
         this.logLine(turn, record, origin, ending);
         this.usage?.record(record).catch((error: unknown) => {
           this.logger.warn("usage not recorded: the store failed", { id: turn.requestId, reason: error instanceof Error ? error.message : String(error) });

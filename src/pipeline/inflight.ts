@@ -1,7 +1,7 @@
 // Requests still being answered (a stream counts until its last byte), so
 // shutdown can wait for them to finish, and end the ones that outlast the
 // grace period, before it stops the runtime.
-import { GatewayError } from "./errors.js";
+import { GatewayError } from "../core/gateway-error.js";
 
 const SHUTTING_DOWN = new GatewayError({
   status: 503,

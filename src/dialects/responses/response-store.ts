@@ -9,13 +9,13 @@
 // prefix exactly as it does for a chat client resending its history.
 //
 // The route talks to the `ResponseStore` interface; the process keeps
-// responses in the database (src/store/response-repository.ts), so they
+// responses in the database (src/storage/response-repository.ts), so they
 // survive restarts and are shared by every gateway process on it.
 // `MemoryResponseStore` is the same contract in memory, for an app built
 // without a database (tests). Both are bounded (least recently used go first)
 // and expiring (idle TTL); entries are visible only to the caller (API key)
 // that created them. This file is pure: no I/O, and the clock is injectable.
-import type { ConversationMessage } from "../../turns/events.js";
+import type { ConversationMessage } from "../../core/turn.js";
 import type { OutputItem, ResponseObject } from "./response-object.js";
 
 export interface StoredResponse {

@@ -10,8 +10,8 @@
 import { type IncomingMessage, ServerResponse } from "node:http";
 import type { Http2Bindings, HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { AppEnv } from "../http/env.js";
-import type { DirectResponses, FrameSink } from "../http/frame-sink.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import type { DirectResponses, FrameSink } from "../pipeline/frame-sink.js";
 
 type Bindings = HttpBindings | Http2Bindings;
 type Fetch<Env> = (request: Request, env: Env) => Response | Promise<Response>;

@@ -4,7 +4,7 @@ import type { DirectResponses } from "./frame-sink.js";
 export type AppEnv = {
   // What the server adapter passes; nothing when the app is called through app.request().
   Bindings: {
-    /** Streamed answers written straight to the connection (src/server/direct-responses.ts, on Node). */
+    /** Streamed answers written straight to the connection (src/node/direct-responses.ts, on Node). */
     directResponses?: DirectResponses;
     /** The request's body when all of it has arrived and nothing has read it yet; undefined otherwise. */
     receivedBody?: () => Uint8Array | undefined;

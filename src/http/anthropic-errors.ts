@@ -9,10 +9,10 @@
 // `anthropicErrors()` re-renders errors raised before the sub-app is reached
 // (the API-key check's 401, the body limit's 413) when mounted ahead of them.
 import type { Context, ErrorHandler, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../http/env.js";
-import { asGatewayError, type GatewayError } from "../../http/errors.js";
-import { logFailure, silentLogger, type Logger } from "../../http/logger.js";
-import { anthropicStatus, toAnthropicErrorBody } from "./errors.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import { asGatewayError, type GatewayError } from "../core/gateway-error.js";
+import { logFailure, silentLogger, type Logger } from "../core/logger.js";
+import { anthropicStatus, toAnthropicErrorBody } from "../dialects/anthropic/errors.js";
 
 /** An Anthropic error response for `error`, with its Retry-After / x-should-retry headers. */
 export function anthropicErrorResponse(c: Context<AppEnv>, error: GatewayError): Response {

@@ -4,7 +4,7 @@
 // with Retry-After, a 400 for an oversized prompt). So the first event is
 // awaited for a short while: failures that come fast get a real status, and
 // a slow model still gets its headers promptly (contract B.1 #6).
-import type { TurnEvent } from "./events.js";
+import type { TurnEvent } from "../core/turn.js";
 
 export const COMMIT_HOLD_MS = 750;
 

@@ -1,7 +1,7 @@
 // The dialect-neutral vocabulary shared by every layer: what a client asked for
 // (TurnRequest) and what one exchange with the model produced (TurnEvent).
 // Dialects parse into the first and encode the second; nothing here knows HTTP.
-import type { GatewayError } from "../http/errors.js";
+import type { GatewayError } from "./gateway-error.js";
 
 export type ContentPart =
   | { type: "text"; text: string }

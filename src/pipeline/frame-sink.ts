@@ -1,6 +1,6 @@
 // Where a streamed answer's frames go. Any runtime can answer with a Web
 // ReadableStream; a server adapter that owns the connection (on Node:
-// src/server/direct-responses.ts) may instead offer `DirectResponses`, which
+// src/node/direct-responses.ts) may instead offer `DirectResponses`, which
 // write to the socket itself. That skips the Web stream between the encoder
 // and the socket: about 0.35 ms of every first token at concurrency 1
 // (issue 11 part 4), most of it the stream's and the adapter's promise hops.

@@ -4,17 +4,17 @@
 // events. Query strings (`?beta=true`) and the `anthropic-version` /
 // `anthropic-beta` headers are not read, so any value passes (B.13 #69/#70).
 import { Hono } from "hono";
-import type { AppEnv } from "../../http/env.js";
-import { GatewayError } from "../../http/errors.js";
-import { readJsonBody } from "../../http/json-body.js";
-import type { Logger } from "../../http/logger.js";
-import { answerTurn, type TurnRouteDeps } from "../../http/answer-turn.js";
-import type { RequestLimits } from "../shared/limits.js";
-import { estimateInputTokens } from "./count-tokens.js";
-import { anthropicErrorHandler } from "./error-handler.js";
-import { collectMessage } from "./json.js";
-import { parseMessagesRequest } from "./parse.js";
-import { AnthropicStreamEncoder, pingFrame, type MessageMeta } from "./stream.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import { GatewayError } from "../core/gateway-error.js";
+import { readJsonBody } from "./json-body.js";
+import type { Logger } from "../core/logger.js";
+import { answerTurn, type TurnRouteDeps } from "../pipeline/answer-turn.js";
+import type { RequestLimits } from "../core/request-limits.js";
+import { estimateInputTokens } from "../dialects/anthropic/count-tokens.js";
+import { anthropicErrorHandler } from "./anthropic-errors.js";
+import { collectMessage } from "../dialects/anthropic/json.js";
+import { parseMessagesRequest } from "../dialects/anthropic/parse.js";
+import { AnthropicStreamEncoder, pingFrame, type MessageMeta } from "../dialects/anthropic/stream.js";
 
 export interface MessagesRouteDeps extends TurnRouteDeps {
   /** Where unexpected failures are logged; silent when absent. */

@@ -1,6 +1,6 @@
 // What the gateway logs through: a levelled logger of records with fields.
 // Callers pass only what is safe to log: never keys, tokens or message content.
-import { isUnexpected, type GatewayError } from "./errors.js";
+import { isUnexpected, type GatewayError } from "./gateway-error.js";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 

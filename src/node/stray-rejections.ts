@@ -7,7 +7,7 @@
 // already handles: the request that wrote gets its own error, and the
 // conversations go on seeded. Only that rejection is let go, with a warning;
 // any other is a bug, and ends the process as Node would.
-import type { Logger } from "../http/logger.js";
+import type { Logger } from "../core/logger.js";
 
 const CONNECTION_GONE = new Set(["EPIPE", "ECONNRESET", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"]);
 

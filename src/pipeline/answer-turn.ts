@@ -7,17 +7,17 @@
 // the client goes away or the process shuts down.
 import type { Context } from "hono";
 import { ANONYMOUS } from "../access/caller.js";
-import type { AdmittedTurn, TurnAccess } from "../access/turn-access.js";
-import type { TurnEvent, TurnRequest } from "../turns/events.js";
-import { asGatewayError, GatewayError } from "./errors.js";
-import { holdForCommit } from "../turns/commit-hold.js";
+import type { AdmittedTurn, TurnAdmission } from "./admission.js";
+import type { TurnEvent, TurnRequest } from "../core/turn.js";
+import { asGatewayError, GatewayError } from "../core/gateway-error.js";
+import { holdForCommit } from "./commit-hold.js";
 import type { ConversationService } from "../sessions/conversation-service.js";
-import type { AppEnv } from "./env.js";
+import type { AppEnv } from "./app-env.js";
 import type { InflightRequests } from "./inflight.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../core/logger.js";
 import { dropConnection } from "./drop-connection.js";
 import { readableStreamSink } from "./frame-sink.js";
-import { pumpSse, SSE_HEADERS } from "./sse.js";
+import { pumpSse, SSE_HEADERS } from "./sse-pump.js";
 
 /** A dialect's stream encoder: every call returns complete SSE frames (or ""); `encode` may first finish some work of its own (keeping a response). */
 export interface StreamEncoder {
@@ -44,7 +44,7 @@ export interface TurnRouteDeps {
    */
   middlewareHeaders?: boolean;
   /** Limits, budgets and usage records; without it turns are neither limited nor recorded. */
-  access?: TurnAccess;
+  admission?: TurnAdmission;
 }
 
 /** What a dialect supplies for one request. */
@@ -88,9 +88,9 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
     const caller = c.get("caller") ?? ANONYMOUS;
     // Resolved once: admission needs it, and the turn goes on the same model.
     let servedModel: string | undefined;
-    if (deps.access) {
+    if (deps.admission) {
       servedModel = await deps.turns.models.resolveModel(answer.request.model, caller);
-      admitted = await deps.access.admit({ caller, model: servedModel, dialect: answer.dialect, requestId: c.get("requestId"), method: c.req.method, path: c.req.path }, abort.signal);
+      admitted = await deps.admission.admit({ caller, model: servedModel, dialect: answer.dialect, requestId: c.get("requestId"), method: c.req.method, path: c.req.path }, abort.signal);
       // From here the request's log line is the turn's, written when its answer is over.
       c.set("turn", { dialect: answer.dialect, model: servedModel });
     }

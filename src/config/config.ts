@@ -2,15 +2,14 @@
 // Pure on purpose: the entry passes argv, env and the cache dir, and decides how
 // to exit, so every rule here is testable without a process. Web-standard only.
 import { z } from "zod";
-import { DEFAULT_LIMITS, type RequestLimits } from "./dialects/shared/limits.js";
-import { parseAliases } from "./turns/model-aliases.js";
+import type { AuthMode } from "../access/caller.js";
+import { DEFAULT_LIMITS, type RequestLimits } from "../core/request-limits.js";
+import { parseAliases } from "../core/model-aliases.js";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 export type ProviderType = "openai" | "azure" | "anthropic";
 export type ProviderWireApi = "completions" | "responses";
 
-/** Who callers are: nobody in particular, holders of the gateway's keys, or GitHub users on their own seats. */
-export type AuthMode = "none" | "keys" | "github";
 
 export type RuntimeTarget = { kind: "embedded" } | { kind: "external"; urls: string[]; token?: string };
 

@@ -5,7 +5,7 @@
 // retries five times) does not turn each retry into a call to GitHub; a
 // replaced token is another token, and works at once.
 import { createHash } from "node:crypto";
-import type { GitHubIdentities } from "../http/auth.js";
+import type { GitHubIdentities } from "../access/caller.js";
 
 export interface GitHubUsersOptions {
   /** https://api.github.com, or a GitHub Enterprise host's API. */

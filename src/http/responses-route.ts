@@ -8,20 +8,20 @@
 // Vercel AI SDK's default `openai(id)` and openai-node's `client.responses`
 // (contract B.11 #63/#64).
 import { Hono } from "hono";
-import type { AppEnv } from "../../http/env.js";
-import { GatewayError } from "../../http/errors.js";
-import type { Logger } from "../../http/logger.js";
-import { readJsonBody } from "../../http/json-body.js";
-import { answerTurn, type TurnRouteDeps } from "../../http/answer-turn.js";
-import type { ConversationMessage, ToolCall } from "../../turns/events.js";
-import { argumentsFromInput } from "./custom-tools.js";
-import type { RequestLimits } from "../shared/limits.js";
-import { collectResponse } from "./json.js";
-import { chainTurn, parseResponsesRequest } from "./parse.js";
-import { newId, type OutputItem, type ResponseMeta, type ResponseObject } from "./response-object.js";
-import type { ResponseStore } from "./store.js";
-import type { ToolRoutes } from "./tool-routes.js";
-import { createResponsesStreamEncoder, keepAliveFrame } from "./stream.js";
+import type { AppEnv } from "../pipeline/app-env.js";
+import { GatewayError } from "../core/gateway-error.js";
+import type { Logger } from "../core/logger.js";
+import { readJsonBody } from "./json-body.js";
+import { answerTurn, type TurnRouteDeps } from "../pipeline/answer-turn.js";
+import type { ConversationMessage, ToolCall } from "../core/turn.js";
+import { argumentsFromInput } from "../dialects/responses/custom-tools.js";
+import type { RequestLimits } from "../core/request-limits.js";
+import { collectResponse } from "../dialects/responses/json.js";
+import { chainTurn, parseResponsesRequest } from "../dialects/responses/parse.js";
+import { newId, type OutputItem, type ResponseMeta, type ResponseObject } from "../dialects/responses/response-object.js";
+import type { ResponseStore } from "../dialects/responses/response-store.js";
+import type { ToolRoutes } from "../dialects/responses/tool-routes.js";
+import { createResponsesStreamEncoder, keepAliveFrame } from "../dialects/responses/stream.js";
 
 export interface ResponsesRouteDeps extends TurnRouteDeps {
   store: ResponseStore;
