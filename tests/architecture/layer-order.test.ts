@@ -1,13 +1,13 @@
 // The layer order holds: every import in src/ runs downward (type-only
 // imports too), every file sits in a layer, and the check really catches a
 // planted upward import.
-import { mkdtemp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { layerViolations, type LayerViolation } from "./layer-rules.js";
-import { LAYERS } from "./layers.js";
+import { foldersOf, LAYERS, readmeLine } from "./layers.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const explain = (violations: LayerViolation[]) => violations.map((v) => `${v.from} → ${v.to}: breaks "${v.rule}" (${v.comment})`).join("\n");
@@ -19,13 +19,21 @@ describe("the layer order of src/", () => {
   }, 60_000);
 
   it("every file sits in a listed layer", async () => {
-    const layered = new Set(LAYERS.flatMap((layer) => layer.folders));
+    const layered = new Set(LAYERS.flatMap(foldersOf));
     const entries = await readdir(join(root, "src"), { recursive: true, withFileTypes: true });
     const outside = entries
       .filter((entry) => entry.isFile())
       .map((entry) => relative(join(root, "src"), join(entry.parentPath, entry.name)))
       .filter((path) => !layered.has(path.split("/")[0]!));
     expect(outside).toEqual([]);
+  });
+
+  it("every folder opens with a README line saying what lives there, as the layer list says", async () => {
+    const folders = LAYERS.flatMap((layer) => Object.entries(layer.folders)).filter(([folder]) => !folder.endsWith(".ts"));
+    for (const [folder, holds] of folders) {
+      const readme = await readFile(join(root, "src", folder, "README.md"), "utf8").catch(() => "(no README.md)");
+      expect(readme.split("\n")[0], `src/${folder}/README.md`).toBe(readmeLine(folder, holds));
+    }
   });
 
   it("fails on an upward import, a type-only one included, naming the rule", async () => {

@@ -2,24 +2,24 @@
 // above it (and beside it) are forbidden targets. A violation names the rule,
 // so a failing check says which layer reached where.
 import { cruise, type ICruiseResult, type IForbiddenRuleType } from "dependency-cruiser";
-import { LAYERS, type Layer } from "./layers.js";
+import { foldersOf, LAYERS, type Layer } from "./layers.js";
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const pathOf = (folders: string[]) => `^src/(${folders.map(escape).join("|")})($|/)`;
-const nameOf = (layer: Layer) => layer.folders.join("+");
+const nameOf = (layer: Layer) => foldersOf(layer).join("+");
 
 export function layerRules(): IForbiddenRuleType[] {
   const rules: IForbiddenRuleType[] = LAYERS.map((layer, index) => ({
     name: `${nameOf(layer)} imports only downward`,
     comment: `${nameOf(layer)} may import ${LAYERS.slice(index + 1).map(nameOf).join(", ") || "nothing of src/"}`,
     severity: "error",
-    from: { path: pathOf(layer.folders) },
-    to: { path: pathOf(LAYERS.slice(0, index + 1).flatMap((above) => above.folders)), pathNot: pathOf(layer.folders) },
+    from: { path: pathOf(foldersOf(layer)) },
+    to: { path: pathOf(LAYERS.slice(0, index + 1).flatMap(foldersOf)), pathNot: pathOf(foldersOf(layer)) },
   }));
   // Folders that share a layer do not import each other (the entry's main.ts starts the rest of it).
-  for (const layer of LAYERS.filter((shared) => shared.folders.length > 1)) {
-    for (const folder of layer.folders.filter((name) => name !== "main.ts")) {
-      const beside = layer.folders.filter((other) => other !== folder);
+  for (const layer of LAYERS.filter((shared) => foldersOf(shared).length > 1)) {
+    for (const folder of foldersOf(layer).filter((name) => name !== "main.ts")) {
+      const beside = foldersOf(layer).filter((other) => other !== folder);
       rules.push({
         name: `${folder} does not import beside it`,
         comment: `${folder} shares its layer with ${beside.join(", ")}; it imports none of them`,
