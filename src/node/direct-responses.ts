@@ -1,5 +1,5 @@
 // What the app may do on Node's own request and response, past the Web
-// Request/Response of @hono/node-server (issue 11 part 4, at concurrency 1):
+// Request/Response of @hono/node-server (each measured at concurrency 1):
 // - write a streamed answer straight to the ServerResponse. Behind the
 //   adapter, a Response's Web ReadableStream is read chunk by chunk and piped
 //   to the socket after the Response has made its way back through every

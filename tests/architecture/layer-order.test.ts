@@ -36,6 +36,12 @@ describe("the layer order of src/", () => {
     }
   });
 
+  it("docs/architecture.md names every layer's folders", async () => {
+    const page = await readFile(join(root, "docs", "architecture.md"), "utf8");
+    const missing = LAYERS.flatMap(foldersOf).filter((folder) => !page.includes(folder.endsWith(".ts") ? `\`${folder}\`` : `\`${folder}/\``));
+    expect(missing).toEqual([]);
+  });
+
   it("fails on an upward import, a type-only one included, naming the rule", async () => {
     const planted = await mkdtemp(join(tmpdir(), "layers-"));
     try {
