@@ -43,7 +43,7 @@ import { hash } from "./fingerprint.js";
 import { historyEvents, type SeededHistory } from "./history-events.js";
 import { ConversationLedger, type DialogueMessage, type Lease, type LedgerEntry, type UserMessage } from "./ledger.js";
 import { WarmSessions } from "./warm-sessions.js";
-import { toolAnswersOpening, trailingUserMessages, userMessagesOpening, type Opening } from "./openings.js";
+import { toolAnswersDelivery, trailingUserMessages, userMessagesDelivery, type TurnDelivery } from "./turn-delivery.js";
 
 export interface ConversationServiceOptions {
   deadlineMs: number;
@@ -237,11 +237,11 @@ export class ConversationService {
       return undefined;
     }
     const session = held.live;
-    const opening =
+    const delivery =
       continuation.kind === "answer_tools"
-        ? toolAnswersOpening(session, continuation.pending, continuation.results, continuation.followUp)
-        : sendingOpening(session, conversation, continuation.messages);
-    return this.startOrDiscard(entry, session, conversation, opening, "continued");
+        ? toolAnswersDelivery(session, continuation.pending, continuation.results, continuation.followUp)
+        : sendingDelivery(session, conversation, continuation.messages);
+    return this.startOrDiscard(entry, session, conversation, delivery, "continued");
   }
 
   /** Forks the recorded conversation this request branches from; undefined when there is none or forking fails. */
@@ -270,7 +270,7 @@ export class ConversationService {
       this.ledger.release(point.entry);
     }
     const entry = this.adopt(conversation, session);
-    return this.startOrDiscard(entry, session, conversation, sendingOpening(session, conversation, point.messages), "forked");
+    return this.startOrDiscard(entry, session, conversation, sendingDelivery(session, conversation, point.messages), "forked");
   }
 
   /**
@@ -312,11 +312,11 @@ export class ConversationService {
     }
     const entry = this.adopt(conversation, session);
     const trailing = conversation.dialogue.slice(history.length) as UserMessage[];
-    const opening: Opening = {
-      ...sendingOpening(session, conversation, trailing),
+    const delivery: TurnDelivery = {
+      ...sendingDelivery(session, conversation, trailing),
       heldUserMessages: [...seeded!.userMessageEvents].map(([index, eventId]) => ({ index, eventId })),
     };
-    const running = await this.startOrDiscard(entry, session, conversation, opening, "seeded");
+    const running = await this.startOrDiscard(entry, session, conversation, delivery, "seeded");
     if (!running) this.logger.warn("history flattened: the seeded session did not take the turn", { messages: history.length });
     return running;
   }
@@ -334,14 +334,14 @@ export class ConversationService {
       throw runtimeCallError(error, "open a session");
     }
     const entry = this.adopt(conversation, session);
-    let opening: Opening;
+    let delivery: TurnDelivery;
     if (opened === "new") {
-      opening = sendingOpening(session, conversation, conversation.dialogue as UserMessage[]);
+      delivery = sendingDelivery(session, conversation, conversation.dialogue as UserMessage[]);
     } else {
       const rendered = renderSessionPrompt(conversation.request.messages);
-      opening = { begin: sendMessages(session, [rendered], conversation.request.responseFormat), promptChars: rendered.prompt.length };
+      delivery = { begin: sendMessages(session, [rendered], conversation.request.responseFormat), promptChars: rendered.prompt.length };
     }
-    const running = this.run(entry, session, conversation, opening, origin);
+    const running = this.run(entry, session, conversation, delivery, origin);
     // The next conversation like this one should not wait for its session either: one is opened once this turn is over.
     if (opened === "new") {
       void running.turn.outcome.then((outcome) => {
@@ -372,10 +372,10 @@ export class ConversationService {
     entry: LedgerEntry<HeldSession>,
     session: CopilotSession,
     conversation: Conversation,
-    opening: Opening,
+    delivery: TurnDelivery,
     origin: SessionOrigin,
   ): Promise<RunningTurn | undefined> {
-    const running = this.run(entry, session, conversation, opening, origin);
+    const running = this.run(entry, session, conversation, delivery, origin);
     try {
       await running.turn.started;
       return running;
@@ -389,11 +389,11 @@ export class ConversationService {
   }
 
   /** Runs a turn on a leased session; when it is over the session is recorded, or dropped if it is not reusable. */
-  private run(entry: LedgerEntry<HeldSession>, session: CopilotSession, conversation: Conversation, opening: Opening, origin: SessionOrigin): RunningTurn {
+  private run(entry: LedgerEntry<HeldSession>, session: CopilotSession, conversation: Conversation, delivery: TurnDelivery, origin: SessionOrigin): RunningTurn {
     const { request, signal, dialogue } = conversation;
     const turn = runTurn(session, {
-      begin: opening.begin,
-      promptChars: opening.promptChars,
+      begin: delivery.begin,
+      promptChars: delivery.promptChars,
       signal,
       deadlineMs: this.options.deadlineMs,
       stop: request.stop,
@@ -408,9 +408,9 @@ export class ConversationService {
       const answer: DialogueMessage = { role: "assistant", text: outcome.answer.text, toolCalls: outcome.answer.toolCalls };
       const pending = outcome.kind === "tool_calls_pending" ? outcome.pending : [];
       if (pending.length === 0) this.keepIdle(entry.session);
-      const forkAt = [...(opening.heldUserMessages ?? [])];
+      const forkAt = [...(delivery.heldUserMessages ?? [])];
       const sentEventId = outcome.answer.userMessageEventId;
-      if (opening.sentAt !== undefined && sentEventId) forkAt.push({ index: opening.sentAt, eventId: sentEventId });
+      if (delivery.sentAt !== undefined && sentEventId) forkAt.push({ index: delivery.sentAt, eventId: sentEventId });
       this.ledger.record(entry, [...dialogue, answer], pending, forkAt);
     });
     return { entry, session, turn, origin };
@@ -449,6 +449,6 @@ export class ConversationService {
 }
 
 /** Sends the request's last `messages` (each its own message) on the session. */
-function sendingOpening(session: CopilotSession, conversation: Conversation, messages: readonly UserMessage[]): Opening {
-  return userMessagesOpening(session, conversation.dialogue.length, conversation.request.responseFormat, messages);
+function sendingDelivery(session: CopilotSession, conversation: Conversation, messages: readonly UserMessage[]): TurnDelivery {
+  return userMessagesDelivery(session, conversation.dialogue.length, conversation.request.responseFormat, messages);
 }
