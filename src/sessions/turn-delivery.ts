@@ -1,4 +1,4 @@
-// How a turn begins on the session that serves it — the request's user
+// What a request delivers to the session that serves its turn — its user
 // messages, or the client's results for the calls the session waits on — and
 // what the ledger learns from that about where the conversation can branch.
 import type { CopilotSession } from "@github/copilot-sdk";
@@ -9,7 +9,7 @@ import type { PendingToolCall } from "../turns/run-turn.js";
 import type { DialogueMessage, ForkMark, ToolMessage, UserMessage } from "./ledger.js";
 
 /** How a turn begins on its session, and what the ledger learns from it. */
-export interface Opening {
+export interface TurnDelivery {
   begin: () => Promise<unknown>;
   promptChars: number;
   /** Transcript index of the first user message this turn sends natively, if it sends one. */
@@ -23,7 +23,7 @@ export interface Opening {
  * that ends in tool results or an assistant message go on). They are the last
  * `messages.length` of a dialogue of `dialogueLength` messages.
  */
-export function userMessagesOpening(session: CopilotSession, dialogueLength: number, responseFormat: ResponseFormat | undefined, messages: readonly UserMessage[]): Opening {
+export function userMessagesDelivery(session: CopilotSession, dialogueLength: number, responseFormat: ResponseFormat | undefined, messages: readonly UserMessage[]): TurnDelivery {
   const outgoing = messages.map(toOutgoing);
   return {
     begin: sendMessages(session, outgoing, responseFormat),
@@ -33,12 +33,12 @@ export function userMessagesOpening(session: CopilotSession, dialogueLength: num
 }
 
 /** Answers the calls the session waits on with the client's results (and any user text sent with them). */
-export function toolAnswersOpening(
+export function toolAnswersDelivery(
   session: CopilotSession,
   pending: readonly PendingToolCall[],
   results: ReadonlyMap<string, ToolMessage>,
   followUp: readonly UserMessage[],
-): Opening {
+): TurnDelivery {
   return { begin: answerToolCalls(session, pending, withFollowUp(pending, results, followUp)), promptChars: 0 };
 }
 

@@ -1,0 +1,36 @@
+// One request's view of its conversation: the session configuration it needs,
+// the partition its sessions are kept in, and its dialogue.
+import type { Caller } from "../access/caller.js";
+import type { TurnRequest } from "../core/turn.js";
+import type { SessionSpec } from "../runtime/runtime.js";
+import { systemPromptOf } from "../turns/prompt.js";
+import { offeredTools } from "../turns/tool-choice.js";
+import { hash } from "./fingerprint.js";
+import type { DialogueMessage } from "./ledger.js";
+
+export interface Conversation {
+  request: TurnRequest;
+  signal: AbortSignal;
+  partition: string;
+  spec: SessionSpec;
+  dialogue: DialogueMessage[];
+}
+
+/** `model`: the request's model as the catalogue resolved it. */
+export function conversationOf(request: TurnRequest, signal: AbortSignal, caller: Pick<Caller, "partition" | "gitHubToken">, model: string): Conversation {
+  const spec: SessionSpec = {
+    model,
+    systemMessage: systemPromptOf(request.messages),
+    tools: offeredTools(request),
+    ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
+    ...(caller.gitHubToken ? { gitHubToken: caller.gitHubToken } : {}),
+  };
+  return {
+    request,
+    signal,
+    spec,
+    // A session cannot change its model, system prompt or tools, and is never shared across callers.
+    partition: hash(JSON.stringify([caller.partition, spec])),
+    dialogue: request.messages.filter((message): message is DialogueMessage => message.role !== "system"),
+  };
+}

@@ -1,0 +1,89 @@
+// Which conversations' sessions stay live (connected to their runtime) and
+// which are suspended.
+//
+// Sessions waiting on tool calls stay live (an agent loop's next step costs a
+// few milliseconds), and so do the most recently used idle ones: resuming a
+// suspended session costs as much as opening one (~25 ms of the runtime's
+// CPU), while an idle live one costs ~2.7 MB of the runtime's memory and, at
+// 0, 32 or 128 of them, no measurable time or CPU to other sessions' turns
+// or opens. Beyond the limit (`liveSessions`, 128) the least recently used
+// are suspended, and resumed when their conversation goes on: a limit below
+// the conversations in use makes every turn a resume (at 32, 50 concurrent
+// chats cost the runtime 37 ms of CPU per turn against 20).
+import type { CopilotSession } from "@github/copilot-sdk";
+import type { Runtime, SessionSpec } from "../runtime/runtime.js";
+
+/** A conversation's Copilot session: live while a turn runs or tool calls wait, suspended otherwise. */
+export interface HeldSession {
+  readonly sessionId: string;
+  readonly spec: SessionSpec;
+  live: CopilotSession | undefined;
+  suspending: Promise<void> | undefined;
+}
+
+/** A session just opened for a conversation: live, as its first turn is about to run. */
+export function heldSession(session: CopilotSession, spec: SessionSpec): HeldSession {
+  return { sessionId: session.sessionId, spec, live: session, suspending: undefined };
+}
+
+export class LiveSessions {
+  /** Idle conversations whose session is still live, least recently used first. */
+  private readonly idle = new Set<HeldSession>();
+
+  constructor(
+    private readonly runtime: Pick<Runtime, "suspendSession" | "closeSession" | "isRetiring">,
+    /** Idle sessions kept live at most. */
+    private readonly limit: number,
+  ) {}
+
+  /** Whether a held session may take another turn: not when its runtime is being replaced. */
+  staysOn(held: HeldSession): boolean {
+    return !this.runtime.isRetiring?.(held.sessionId);
+  }
+
+  /** A turn takes the session: it is not idle, so never suspended under the turn. */
+  claim(held: HeldSession): void {
+    this.idle.delete(held);
+  }
+
+  /** An idle conversation's session stays live among the most recently used; the least recently used beyond those is suspended. */
+  keepIdle(held: HeldSession): void {
+    if (!held.live) return;
+    this.idle.delete(held);
+    this.idle.add(held);
+    for (const oldest of this.idle) {
+      if (this.idle.size <= this.limit) break;
+      this.idle.delete(oldest);
+      this.suspend(oldest);
+    }
+  }
+
+  /** The session, live: a suspended one is reconnected by `resume` once its suspension is done. */
+  async wake(held: HeldSession, resume: () => Promise<CopilotSession>): Promise<CopilotSession> {
+    if (!held.live) {
+      await held.suspending;
+      held.live = await resume();
+    }
+    return held.live;
+  }
+
+  /** Lets go of a session whose runtime died, without waiting: its state is closed by id once a runtime answers. */
+  forget(held: HeldSession): void {
+    this.idle.delete(held);
+    void this.runtime.closeSession(held.sessionId);
+  }
+
+  /** Closes a session leaving the ledger, once any suspension of it is done. */
+  async close(held: HeldSession): Promise<void> {
+    this.idle.delete(held);
+    await held.suspending;
+    await this.runtime.closeSession(held.live ?? held.sessionId);
+  }
+
+  private suspend(held: HeldSession): void {
+    const live = held.live;
+    if (!live) return;
+    held.live = undefined;
+    held.suspending = this.runtime.suspendSession(live);
+  }
+}

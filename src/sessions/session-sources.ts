@@ -1,0 +1,247 @@
+// Where a turn's session comes from, tried in this order:
+// - continued: the ledger holds the conversation's live (or suspended)
+//   session; tool results answer the calls it waits on (a whole agent loop is
+//   one Copilot interaction), new user messages are sent to it;
+// - forked: an edited or regenerated user turn branches a recorded
+//   conversation before that message;
+// - seeded: a history the ledger does not hold (a new caller, a restart,
+//   another gateway process, an evicted session) becomes the new session's own
+//   history, so the model reads it as native messages;
+// - new: a conversation of user messages only opens a session and sends them,
+//   or takes a ready one opened ahead for its configuration (warm-sessions.ts);
+// - flattened: only when seeding fails, the history is rendered as a
+//   transcript in one prompt, and the reason is logged.
+// A way that cannot serve the request drops its session and the next is
+// tried; a deadline or a shutdown (a GatewayError) ends the request instead.
+import { randomUUID } from "node:crypto";
+import type { CopilotSession } from "@github/copilot-sdk";
+import { GatewayError } from "../core/gateway-error.js";
+import type { Logger } from "../core/logger.js";
+import type { Runtime } from "../runtime/runtime.js";
+import { sendMessages } from "../turns/begin.js";
+import { withinDeadline } from "../turns/deadline.js";
+import { renderSessionPrompt } from "../turns/prompt.js";
+import type { Turn } from "../turns/run-turn.js";
+import { runtimeCallError } from "../turns/upstream-errors.js";
+import type { Conversation } from "./conversation.js";
+import { historyEvents, type SeededHistory } from "./history-events.js";
+import type { ConversationLedger, DialogueMessage, LedgerEntry, UserMessage } from "./ledger.js";
+import { heldSession, type HeldSession, type LiveSessions } from "./live-sessions.js";
+import { toolAnswersDelivery, trailingUserMessages, userMessagesDelivery, type TurnDelivery } from "./turn-delivery.js";
+import type { TurnRecorder } from "./turn-recording.js";
+import type { WarmSessions } from "./warm-sessions.js";
+
+/** How long a new conversation waits for a session still being opened ahead (one takes ~25 ms), before it opens its own. */
+const WARM_WAIT_MS = 5_000;
+
+/** Where the session serving a request came from; `warm`: a new conversation on a session opened ahead for it. */
+export type SessionOrigin = "continued" | "forked" | "new" | "warm" | "seeded" | "flattened";
+
+/** A turn started on the session that serves it. */
+export interface RunningTurn {
+  entry: LedgerEntry<HeldSession>;
+  session: CopilotSession;
+  turn: Turn;
+  origin: SessionOrigin;
+}
+
+export interface SessionSourcesParts {
+  runtime: Runtime;
+  ledger: ConversationLedger<HeldSession>;
+  live: LiveSessions;
+  warm: WarmSessions;
+  recorder: TurnRecorder;
+  deadlineMs: number;
+  logger: Logger;
+}
+
+export class SessionSources {
+  constructor(private readonly parts: SessionSourcesParts) {}
+
+  /** Starts the conversation's turn on the first session that takes it. */
+  async startTurn(conversation: Conversation): Promise<RunningTurn> {
+    return (await this.continued(conversation)) ?? (await this.forked(conversation)) ?? (await this.opened(conversation));
+  }
+
+  /** Runs the continuation on the session the ledger leases; undefined (session dropped) when there is none or it cannot take it. */
+  private async continued(conversation: Conversation): Promise<RunningTurn | undefined> {
+    const { ledger, live } = this.parts;
+    const lease = ledger.lease(conversation.partition, conversation.dialogue);
+    if (!lease) return undefined;
+    const { entry, continuation } = lease;
+    const held = entry.session;
+    if (!live.staysOn(held)) {
+      ledger.discard(entry);
+      return undefined;
+    }
+    live.claim(held);
+    let session: CopilotSession;
+    try {
+      session = await this.wake(held, conversation.signal);
+    } catch (error) {
+      ledger.discard(entry);
+      // A runtime that is stuck (or a shutdown) ends the request; any other failure is served another way.
+      if (error instanceof GatewayError) throw error;
+      return undefined;
+    }
+    const delivery =
+      continuation.kind === "answer_tools"
+        ? toolAnswersDelivery(session, continuation.pending, continuation.results, continuation.followUp)
+        : sendingDelivery(session, conversation, continuation.messages);
+    return this.startOrDiscard(entry, session, conversation, delivery, "continued");
+  }
+
+  /** Forks the recorded conversation this request branches from; undefined when there is none or forking fails. */
+  private async forked(conversation: Conversation): Promise<RunningTurn | undefined> {
+    const { ledger, live, runtime } = this.parts;
+    const point = ledger.leaseForkPoint(conversation.partition, conversation.dialogue);
+    if (!point) return undefined;
+    const source = point.entry.session;
+    if (!live.staysOn(source)) {
+      ledger.release(point.entry);
+      return undefined;
+    }
+    let session: CopilotSession;
+    try {
+      // Forking a suspended session leaves it unable to resume ("First event
+      // must be session.start"), so the source is reconnected for the fork.
+      await this.wake(source, conversation.signal);
+      session = await this.bounded(runtime.forkSession(source.sessionId, point.eventId, conversation.spec, conversation.signal), "fork the session", conversation.signal);
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      return undefined;
+    } finally {
+      live.keepIdle(source);
+      ledger.release(point.entry);
+    }
+    const entry = this.adopt(conversation, session);
+    return this.startOrDiscard(entry, session, conversation, sendingDelivery(session, conversation, point.messages), "forked");
+  }
+
+  /**
+   * A session of its own for a conversation the ledger cannot continue: its
+   * trailing user messages are sent natively, and everything before them is
+   * seeded as the session's history (or, if that fails, flattened).
+   */
+  private async opened(conversation: Conversation): Promise<RunningTurn> {
+    const { dialogue } = conversation;
+    const history = dialogue.slice(0, dialogue.length - trailingUserMessages(dialogue).length);
+    if (history.length > 0) {
+      const seeded = await this.seeded(conversation, history);
+      if (seeded) return seeded;
+      return this.fresh(conversation, "flattened");
+    }
+    // A request of system messages only has nothing to send: it gets the old empty prompt.
+    return this.fresh(conversation, dialogue.length > 0 ? "new" : "flattened");
+  }
+
+  private async seeded(conversation: Conversation, history: DialogueMessage[]): Promise<RunningTurn | undefined> {
+    const { runtime, logger } = this.parts;
+    let seeded: SeededHistory | undefined;
+    let session: CopilotSession;
+    try {
+      const seeding = runtime.seedSession(
+        conversation.spec,
+        (sessionId, workingDirectory) => {
+          seeded = historyEvents(history, { sessionId, cwd: workingDirectory, now: new Date(), newId: randomUUID });
+          return seeded.events;
+        },
+        conversation.signal,
+      );
+      session = await this.bounded(seeding, "open the seeded session", conversation.signal);
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      // The client left: nobody is waiting for a flattened fallback either.
+      if (conversation.signal.aborted) throw error;
+      logger.warn("history flattened: the session could not be seeded", { reason: error instanceof Error ? error.message : String(error), messages: history.length });
+      return undefined;
+    }
+    const entry = this.adopt(conversation, session);
+    const trailing = conversation.dialogue.slice(history.length) as UserMessage[];
+    const delivery: TurnDelivery = {
+      ...sendingDelivery(session, conversation, trailing),
+      heldUserMessages: [...seeded!.userMessageEvents].map(([index, eventId]) => ({ index, eventId })),
+    };
+    const running = await this.startOrDiscard(entry, session, conversation, delivery, "seeded");
+    if (!running) logger.warn("history flattened: the seeded session did not take the turn", { messages: history.length });
+    return running;
+  }
+
+  /** A new session given the request's messages as one prompt (flattened) or its user messages as they are (new, or warm when one was ready). */
+  private async fresh(conversation: Conversation, opened: "new" | "flattened"): Promise<RunningTurn> {
+    const { runtime, warm, recorder } = this.parts;
+    let session: CopilotSession;
+    let origin: SessionOrigin = opened;
+    try {
+      const ready = opened === "new" ? await warm.take(conversation.partition, conversation.signal, WARM_WAIT_MS) : undefined;
+      if (ready) origin = "warm";
+      session = ready ?? (await this.bounded(runtime.openSession(conversation.spec, conversation.signal), "open a session", conversation.signal));
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      throw runtimeCallError(error, "open a session");
+    }
+    const entry = this.adopt(conversation, session);
+    let delivery: TurnDelivery;
+    if (opened === "new") {
+      delivery = sendingDelivery(session, conversation, conversation.dialogue as UserMessage[]);
+    } else {
+      const rendered = renderSessionPrompt(conversation.request.messages);
+      delivery = { begin: sendMessages(session, [rendered], conversation.request.responseFormat), promptChars: rendered.prompt.length };
+    }
+    const turn = recorder.run(entry, session, conversation, delivery);
+    // The next conversation like this one should not wait for its session either: one is opened once this turn is over.
+    if (opened === "new") {
+      void turn.outcome.then((outcome) => {
+        if (outcome.kind === "completed" || outcome.kind === "tool_calls_pending") warm.prepare(conversation.partition, conversation.spec);
+      });
+    }
+    try {
+      await turn.started;
+    } catch (error) {
+      // The turn's deadline (504) or a shutdown (503) is passed on as it is.
+      if (error instanceof GatewayError) throw error;
+      throw runtimeCallError(error, "start the turn");
+    }
+    return { entry, session, turn, origin };
+  }
+
+  /** The held session, live: a suspended one is resumed within the turn's deadline. */
+  private wake(held: HeldSession, signal: AbortSignal): Promise<CopilotSession> {
+    return this.parts.live.wake(held, () => this.bounded(this.parts.runtime.resumeSession(held.sessionId, held.spec), "resume the session", signal));
+  }
+
+  /** A runtime call made while starting a turn, bounded by the turn's deadline; a session it opens too late is closed. */
+  private bounded(call: Promise<CopilotSession>, action: string, signal: AbortSignal): Promise<CopilotSession> {
+    return withinDeadline(call, this.parts.deadlineMs, action, signal, (late) => this.parts.runtime.closeSession(late));
+  }
+
+  private adopt(conversation: Conversation, session: CopilotSession): LedgerEntry<HeldSession> {
+    return this.parts.ledger.adopt(conversation.partition, heldSession(session, conversation.spec));
+  }
+
+  /** Starts the turn; undefined (session dropped) when the session cannot take it, so the caller tries another way. */
+  private async startOrDiscard(
+    entry: LedgerEntry<HeldSession>,
+    session: CopilotSession,
+    conversation: Conversation,
+    delivery: TurnDelivery,
+    origin: SessionOrigin,
+  ): Promise<RunningTurn | undefined> {
+    const turn = this.parts.recorder.run(entry, session, conversation, delivery);
+    try {
+      await turn.started;
+      return { entry, session, turn, origin };
+    } catch (error) {
+      this.parts.ledger.discard(entry);
+      // The deadline passed (or the gateway is shutting down): trying another way would only wait again.
+      if (error instanceof GatewayError) throw error;
+      // Otherwise the turn's own error is never read: the request is served another way.
+      return undefined;
+    }
+  }
+}
+
+/** Sends the request's last `messages` (each its own message) on the session. */
+function sendingDelivery(session: CopilotSession, conversation: Conversation, messages: readonly UserMessage[]): TurnDelivery {
+  return userMessagesDelivery(session, conversation.dialogue.length, conversation.request.responseFormat, messages);
+}

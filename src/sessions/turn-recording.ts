@@ -1,0 +1,77 @@
+// What the ledger learns when a turn ends. Every turn runs here, so that its
+// ending is never missed: one that completed, or stopped on client tool
+// calls, is recorded under the transcript the client now holds (its messages
+// and the answer it was shown) with the calls its session waits on and the
+// user messages it can be forked before; any other ending, a session whose
+// runtime is being replaced, or an answer a check turned into an error drops
+// the conversation's session.
+import type { CopilotSession } from "@github/copilot-sdk";
+import type { TurnEvent } from "../core/turn.js";
+import { runTurn, type Turn, type TurnOutcome } from "../turns/run-turn.js";
+import type { Conversation } from "./conversation.js";
+import type { ConversationLedger, DialogueMessage, ForkMark, LedgerEntry } from "./ledger.js";
+import type { HeldSession, LiveSessions } from "./live-sessions.js";
+import type { TurnDelivery } from "./turn-delivery.js";
+
+export class TurnRecorder {
+  private running = 0;
+
+  constructor(
+    private readonly ledger: ConversationLedger<HeldSession>,
+    private readonly live: LiveSessions,
+    private readonly deadlineMs: number,
+  ) {}
+
+  /** Turns started and not yet over. */
+  get turnsRunning(): number {
+    return this.running;
+  }
+
+  /** Runs a turn on a leased session; when it is over the session is recorded, or dropped if it is not reusable. */
+  run(entry: LedgerEntry<HeldSession>, session: CopilotSession, conversation: Conversation, delivery: TurnDelivery): Turn {
+    const { request, signal, dialogue } = conversation;
+    const turn = runTurn(session, {
+      begin: delivery.begin,
+      promptChars: delivery.promptChars,
+      signal,
+      deadlineMs: this.deadlineMs,
+      stop: request.stop,
+      parallelToolCalls: request.parallelToolCalls,
+      ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+    });
+    this.running++;
+    void turn.outcome.then((outcome) => {
+      this.running--;
+      this.record(entry, dialogue, delivery, outcome);
+    });
+    return turn;
+  }
+
+  /**
+   * When a check turned a finished answer into an error, the client never got
+   * that answer, so the recorded conversation cannot go on: drop it (after
+   * the outcome has recorded it).
+   */
+  async *dropOnRejection(events: AsyncIterable<TurnEvent>, entry: LedgerEntry<HeldSession>, turn: Turn): AsyncGenerator<TurnEvent> {
+    for await (const event of events) {
+      if (event.type === "error") void turn.outcome.then(() => this.ledger.drop(entry));
+      yield event;
+    }
+  }
+
+  private record(entry: LedgerEntry<HeldSession>, dialogue: readonly DialogueMessage[], delivery: TurnDelivery, outcome: TurnOutcome): void {
+    if (outcome.kind !== "completed" && outcome.kind !== "tool_calls_pending") return this.ledger.discard(entry);
+    if (!this.live.staysOn(entry.session)) return this.ledger.discard(entry);
+    const answer: DialogueMessage = { role: "assistant", text: outcome.answer.text, toolCalls: outcome.answer.toolCalls };
+    const pending = outcome.kind === "tool_calls_pending" ? outcome.pending : [];
+    if (pending.length === 0) this.live.keepIdle(entry.session);
+    this.ledger.record(entry, [...dialogue, answer], pending, forkMarks(delivery, outcome.answer.userMessageEventId));
+  }
+}
+
+/** The user messages the session now holds natively: a seeded history's, and the first one this turn sent. */
+function forkMarks(delivery: TurnDelivery, sentEventId: string | undefined): ForkMark[] {
+  const marks = [...(delivery.heldUserMessages ?? [])];
+  if (delivery.sentAt !== undefined && sentEventId) marks.push({ index: delivery.sentAt, eventId: sentEventId });
+  return marks;
+}
