@@ -1,23 +1,17 @@
 // One Copilot runtime and the sessions on it: opened a few at a time, seeded
 // from a history, forked, suspended, resumed and closed, each with its working
 // directory. The client itself, and noticing and replacing a runtime that
-// died, are supervised-client.ts's; the pool above (runtime.ts) decides which
+// died, are supervised-client.ts's; the pool above (runtime-pool.ts) decides which
 // runtime serves what.
 import { randomUUID } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CopilotClient, CopilotSession } from "@github/copilot-sdk";
 import { OpeningLine } from "./opening-line.js";
-import type { ModelEntry } from "./models.js";
-import type { RuntimeSettings, SessionHistory, SessionSpec } from "./runtime.js";
+import type { ModelEntry, SessionHistory, SessionSpec } from "./runtime.js";
+import type { ProcessSettings } from "./runtime-settings.js";
 import { sessionOptions } from "./session-options.js";
 import { SupervisedClient, withTimeout } from "./supervised-client.js";
-
-export interface ProcessSettings extends Omit<RuntimeSettings, "connection" | "processes" | "recycle"> {
-  connection: { kind: "embedded" } | { kind: "external"; url: string; token?: string };
-  /** BYOK: where sessions send model calls (the relay's address, once it runs). */
-  providerBaseUrl?: () => string | undefined;
-}
 
 /** Sessions opened at once; more wait in the gateway, where an abandoned request can leave the line. */
 const MAX_OPENING = 4;

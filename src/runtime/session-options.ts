@@ -2,7 +2,8 @@
 // tools, the permission policy that lets only those tools run, and none of the
 // runtime's own machinery a gateway does not need.
 import type { PermissionHandler } from "@github/copilot-sdk";
-import type { ProviderSettings, SessionSpec } from "./runtime.js";
+import type { SessionSpec } from "./runtime.js";
+import type { ProviderSettings } from "./runtime-settings.js";
 
 export interface SessionOptionsContext {
   /** BYOK: the provider, and where its calls go instead (the relay) once it runs. */

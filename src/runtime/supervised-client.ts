@@ -5,7 +5,7 @@
 // sessions on it are runtime-process.ts's.
 import { readFileSync } from "node:fs";
 import { CopilotClient, RuntimeConnection } from "@github/copilot-sdk";
-import type { ProcessSettings } from "./runtime-process.js";
+import type { ProcessSettings } from "./runtime-settings.js";
 
 /** By default a ready runtime is pinged every 5 s; three pings in a row unanswered within 5 s and it counts as hung. */
 const DEFAULT_HEARTBEAT = { intervalMs: 5_000, timeoutMs: 5_000, failures: 3 };

@@ -13,7 +13,8 @@ import { createApp, createConversationService, type AppConfig } from "../../src/
 import type { StaticAssets } from "../../src/http/console-route.js";
 import { InflightRequests } from "../../src/pipeline/inflight.js";
 import type { Logger } from "../../src/core/logger.js";
-import { CopilotRuntime, type RuntimeSettings } from "../../src/runtime/runtime.js";
+import { CopilotRuntime } from "../../src/runtime/runtime-pool.js";
+import type { RuntimeSettings } from "../../src/runtime/runtime-settings.js";
 import { openDatabase, type DatabaseOptions, type GatewayDatabase } from "../../src/storage/database.js";
 import { KeyRepository } from "../../src/storage/key-repository.js";
 import { ResponseRepository } from "../../src/storage/response-repository.js";
