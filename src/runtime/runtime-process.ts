@@ -95,12 +95,7 @@ export class RuntimeProcess {
     const restarting = this.runtime.restarting;
     if (restarting) throw new Error(`restarting: ${restarting}`);
     await this.ensureRunning();
-    try {
-      await withTimeout(this.runtime.client.ping(), 2_000);
-    } catch (error) {
-      if (!(await this.runtime.restartIfDead())) throw error;
-      await withTimeout(this.runtime.client.ping(), 2_000);
-    }
+    await this.runtime.withRestart(() => withTimeout(this.runtime.client.ping(), 2_000));
     // Without an identity of its own (BYOK, github mode) the runtime answering is all there is to check.
     if (this.settings.provider || this.settings.tokenPerCaller) return;
     const auth = await withTimeout(this.runtime.client.getAuthStatus(), 5_000);
@@ -113,25 +108,11 @@ export class RuntimeProcess {
       const client = await this.ensureRunning();
       return usableModels((await client.rpc.models.list({ gitHubToken })).models);
     }
-    let models;
-    try {
-      models = await (await this.ensureRunning()).listModels();
-    } catch (error) {
-      if (!(await this.runtime.restartIfDead())) throw error;
-      models = await this.runtime.client.listModels();
-    }
-    return usableModels(models);
+    return usableModels(await this.runtime.withRestart(async () => (await this.ensureRunning()).listModels()));
   }
 
   async openSession(spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
-    return this.inLine(signal, async () => {
-      try {
-        return await this.createSession(spec);
-      } catch (error) {
-        if (!(await this.runtime.restartIfDead())) throw error;
-        return this.createSession(spec);
-      }
-    });
+    return this.inLine(signal, () => this.runtime.withRestart(() => this.createSession(spec)));
   }
 
   /** Runs `open` when the opening line lets it; counted in `load` from the moment it asks. */
@@ -187,14 +168,7 @@ export class RuntimeProcess {
   async seedSession(spec: SessionSpec, history: SessionHistory, signal?: AbortSignal): Promise<CopilotSession> {
     const home = this.sharedHome;
     if (!home) throw new Error("the external runtime's COPILOT_HOME is not shared with the gateway (set COPILOT_RUNTIME_HOME)");
-    return this.inLine(signal, async () => {
-      try {
-        return await this.writeAndResume(home, spec, history);
-      } catch (error) {
-        if (!(await this.runtime.restartIfDead())) throw error;
-        return this.writeAndResume(home, spec, history);
-      }
-    });
+    return this.inLine(signal, () => this.runtime.withRestart(() => this.writeAndResume(home, spec, history)));
   }
 
   private async writeAndResume(home: string, spec: SessionSpec, history: SessionHistory): Promise<CopilotSession> {

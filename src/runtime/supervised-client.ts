@@ -126,11 +126,25 @@ export class SupervisedClient {
   }
 
   /**
+   * Runs `call`, and when it fails because the runtime died, once more on the
+   * runtime that replaced it. A failure of a runtime that still answers is
+   * the call's own, and thrown as it is.
+   */
+  async withRestart<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(await this.restartIfDead())) throw error;
+      return call();
+    }
+  }
+
+  /**
    * The SDK exposes no connection state, so a failed call is followed by a
    * ping: when that fails too, the runtime died (or the external server went
    * away) and a fresh client replaces it. Returns whether it restarted.
    */
-  async restartIfDead(): Promise<boolean> {
+  private async restartIfDead(): Promise<boolean> {
     if (this.recovery) {
       await this.awaitRecovery();
       return true;
