@@ -32,7 +32,7 @@ export interface RuntimeSettings {
   processes?: number;
   /** When an embedded runtime that holds on to memory is replaced; never when absent. */
   recycle?: RecycleSettings;
-  /** Session state and per-session scratch directories live below it. */
+  /** Session state and the directory sessions work in live below it. */
   dataDir: string;
   /**
    * An external runtime's COPILOT_HOME as this process sees it (a directory
@@ -51,12 +51,6 @@ export interface RuntimeSettings {
   env?: Record<string, string | undefined>;
   /** How a hung runtime is noticed: a ping every `intervalMs`, `failures` in a row not answered within `timeoutMs`. */
   heartbeat?: { intervalMs: number; timeoutMs: number; failures: number };
-  /**
-   * For the bench only: the session options before issue 11 (a scratch
-   * directory per session, infinite sessions, a login lookup in BYOK mode),
-   * to measure the runtime's cost against them in one run.
-   */
-  previousSessionOptions?: boolean;
 }
 
 /** One runtime process's settings: the pool's, for one connection. */

@@ -233,7 +233,7 @@ export class SupervisedClient {
       ...(githubToken && connection.kind === "embedded" ? { gitHubToken: githubToken } : {}),
       // Without a token the logged-in user is used. BYOK and github mode need no
       // login: looking for one (a `gh` search and two forks) was ~30 % of a new session's CPU.
-      ...(!githubToken && connection.kind === "embedded" ? { useLoggedInUser: !tokenPerCaller && (!provider || !!this.settings.previousSessionOptions) } : {}),
+      ...(!githubToken && connection.kind === "embedded" ? { useLoggedInUser: !tokenPerCaller && !provider } : {}),
     });
   }
 }
