@@ -10,7 +10,7 @@ import { isCliCommand, runCli } from "./cli/index.js";
 import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "./config/config.js";
 import { InflightRequests } from "./pipeline/inflight.js";
 import { createLogger } from "./observability/pino-logger.js";
-import { CopilotRuntime } from "./runtime/runtime.js";
+import { CopilotRuntime } from "./runtime/runtime-pool.js";
 import { openDatabase, type GatewayDatabase } from "./storage/database.js";
 import { KeyRepository } from "./storage/key-repository.js";
 import { ResponseRepository } from "./storage/response-repository.js";

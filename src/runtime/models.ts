@@ -1,10 +1,6 @@
 // The model list of a BYOK provider: configured ids, or the provider's own
 // OpenAI-style `GET /models`.
-
-export interface ModelEntry {
-  id: string;
-  ownedBy: string;
-}
+import type { ModelEntry } from "./runtime.js";
 
 export async function listProviderModels(provider: {
   type: "openai" | "azure" | "anthropic";

@@ -1,23 +1,17 @@
 // One Copilot runtime and the sessions on it: opened a few at a time, seeded
-// from a history, forked, suspended, resumed and closed, each with its working
-// directory. The client itself, and noticing and replacing a runtime that
-// died, are supervised-client.ts's; the pool above (runtime.ts) decides which
-// runtime serves what.
+// from a history, forked, suspended, resumed and closed, in the one working
+// directory they share. The client itself, and noticing and replacing a
+// runtime that died, are supervised-client.ts's; the pool above
+// (runtime-pool.ts) decides which runtime serves what.
 import { randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CopilotClient, CopilotSession } from "@github/copilot-sdk";
 import { OpeningLine } from "./opening-line.js";
-import type { ModelEntry } from "./models.js";
-import type { RuntimeSettings, SessionHistory, SessionSpec } from "./runtime.js";
+import type { ModelEntry, SessionHistory, SessionSpec } from "./runtime.js";
+import type { ProcessSettings } from "./runtime-settings.js";
 import { sessionOptions } from "./session-options.js";
 import { SupervisedClient, withTimeout } from "./supervised-client.js";
-
-export interface ProcessSettings extends Omit<RuntimeSettings, "connection" | "processes" | "recycle"> {
-  connection: { kind: "embedded" } | { kind: "external"; url: string; token?: string };
-  /** BYOK: where sessions send model calls (the relay's address, once it runs). */
-  providerBaseUrl?: () => string | undefined;
-}
 
 /** Sessions opened at once; more wait in the gateway, where an abandoned request can leave the line. */
 const MAX_OPENING = 4;
@@ -28,8 +22,8 @@ export class RuntimeProcess {
   private directories: Promise<void> | undefined;
   /** Sessions are created, seeded or forked a few at a time (opening-line.ts). */
   private readonly openingLine = new OpeningLine(MAX_OPENING);
-  /** Every session this runtime holds, live or suspended, with its working directory. */
-  private readonly workingDirectories = new Map<string, string>();
+  /** Every session this runtime holds, live or suspended. */
+  private readonly held = new Set<string>();
   /** Sessions being created, seeded or forked, waiting in line included. */
   private opening = 0;
 
@@ -54,7 +48,7 @@ export class RuntimeProcess {
 
   /** Sessions held, live or suspended, and being opened: what this runtime carries. */
   get load(): number {
-    return this.workingDirectories.size + this.opening;
+    return this.held.size + this.opening;
   }
 
   /** Sessions being opened now, or waiting in line to be. */
@@ -63,11 +57,11 @@ export class RuntimeProcess {
   }
 
   holds(sessionId: string): boolean {
-    return this.workingDirectories.has(sessionId);
+    return this.held.has(sessionId);
   }
 
   sessionIds(): string[] {
-    return [...this.workingDirectories.keys()];
+    return [...this.held];
   }
 
   /** How long the current process has been up. */
@@ -92,8 +86,7 @@ export class RuntimeProcess {
 
   async stop(): Promise<void> {
     await this.runtime.stop();
-    await Promise.all([...this.workingDirectories.values()].map((dir) => this.releaseDirectory(dir)));
-    this.workingDirectories.clear();
+    this.held.clear();
   }
 
   /** Throws, with the reason, unless the runtime answers (and, with an identity of its own, is signed in). */
@@ -101,12 +94,7 @@ export class RuntimeProcess {
     const restarting = this.runtime.restarting;
     if (restarting) throw new Error(`restarting: ${restarting}`);
     await this.ensureRunning();
-    try {
-      await withTimeout(this.runtime.client.ping(), 2_000);
-    } catch (error) {
-      if (!(await this.runtime.restartIfDead())) throw error;
-      await withTimeout(this.runtime.client.ping(), 2_000);
-    }
+    await this.runtime.withRestart(() => withTimeout(this.runtime.client.ping(), 2_000));
     // Without an identity of its own (BYOK, github mode) the runtime answering is all there is to check.
     if (this.settings.provider || this.settings.tokenPerCaller) return;
     const auth = await withTimeout(this.runtime.client.getAuthStatus(), 5_000);
@@ -119,25 +107,11 @@ export class RuntimeProcess {
       const client = await this.ensureRunning();
       return usableModels((await client.rpc.models.list({ gitHubToken })).models);
     }
-    let models;
-    try {
-      models = await (await this.ensureRunning()).listModels();
-    } catch (error) {
-      if (!(await this.runtime.restartIfDead())) throw error;
-      models = await this.runtime.client.listModels();
-    }
-    return usableModels(models);
+    return usableModels(await this.runtime.withRestart(async () => (await this.ensureRunning()).listModels()));
   }
 
   async openSession(spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
-    return this.inLine(signal, async () => {
-      try {
-        return await this.createSession(spec);
-      } catch (error) {
-        if (!(await this.runtime.restartIfDead())) throw error;
-        return this.createSession(spec);
-      }
-    });
+    return this.inLine(signal, () => this.runtime.withRestart(() => this.createSession(spec)));
   }
 
   /** Runs `open` when the opening line lets it; counted in `load` from the moment it asks. */
@@ -157,15 +131,9 @@ export class RuntimeProcess {
 
   private async createSession(spec: SessionSpec): Promise<CopilotSession> {
     const client = await this.ensureRunning();
-    const workingDirectory = await this.directoryForSession();
-    try {
-      const session = await client.createSession(this.sessionOptions(spec, workingDirectory));
-      this.workingDirectories.set(session.sessionId, workingDirectory);
-      return session;
-    } catch (error) {
-      await this.releaseDirectory(workingDirectory);
-      throw error;
-    }
+    const session = await client.createSession(this.sessionOptions(spec));
+    this.held.add(session.sessionId);
+    return session;
   }
 
   /**
@@ -179,10 +147,9 @@ export class RuntimeProcess {
 
   /** Reconnects a suspended session with the configuration it was created with. */
   async resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession> {
-    const workingDirectory = this.workingDirectories.get(sessionId);
-    if (!workingDirectory) throw new Error(`session ${sessionId} is not known to this runtime`);
+    if (!this.held.has(sessionId)) throw new Error(`session ${sessionId} is not known to this runtime`);
     const client = await this.ensureRunning();
-    return client.resumeSession(sessionId, this.resumeOptions(spec, workingDirectory));
+    return client.resumeSession(sessionId, this.resumeOptions(spec));
   }
 
   /**
@@ -193,27 +160,19 @@ export class RuntimeProcess {
   async seedSession(spec: SessionSpec, history: SessionHistory, signal?: AbortSignal): Promise<CopilotSession> {
     const home = this.sharedHome;
     if (!home) throw new Error("the external runtime's COPILOT_HOME is not shared with the gateway (set COPILOT_RUNTIME_HOME)");
-    return this.inLine(signal, async () => {
-      try {
-        return await this.writeAndResume(home, spec, history);
-      } catch (error) {
-        if (!(await this.runtime.restartIfDead())) throw error;
-        return this.writeAndResume(home, spec, history);
-      }
-    });
+    return this.inLine(signal, () => this.runtime.withRestart(() => this.writeAndResume(home, spec, history)));
   }
 
   private async writeAndResume(home: string, spec: SessionSpec, history: SessionHistory): Promise<CopilotSession> {
     const client = await this.ensureRunning();
     const sessionId = randomUUID();
     const stateDir = join(home, "session-state", sessionId);
-    const workingDirectory = await this.directoryForSession();
-    this.workingDirectories.set(sessionId, workingDirectory);
+    this.held.add(sessionId);
     try {
       await mkdir(stateDir, { recursive: true });
-      const lines = history(sessionId, workingDirectory).map((event) => JSON.stringify(event));
+      const lines = history(sessionId, this.workingDirectory).map((event) => JSON.stringify(event));
       await writeFile(join(stateDir, "events.jsonl"), `${lines.join("\n")}\n`);
-      return await client.resumeSession(sessionId, this.resumeOptions(spec, workingDirectory));
+      return await client.resumeSession(sessionId, this.resumeOptions(spec));
     } catch (error) {
       await this.closeSession(sessionId);
       await rm(stateDir, { recursive: true, force: true });
@@ -232,26 +191,23 @@ export class RuntimeProcess {
   private async fork(sessionId: string, beforeEventId: string, spec: SessionSpec): Promise<CopilotSession> {
     const client = await this.ensureRunning();
     const { sessionId: forkId } = await client.rpc.sessions.fork({ sessionId, toEventId: beforeEventId });
-    const workingDirectory = await this.directoryForSession();
-    this.workingDirectories.set(forkId, workingDirectory);
+    this.held.add(forkId);
     try {
-      return await client.resumeSession(forkId, this.resumeOptions(spec, workingDirectory));
+      return await client.resumeSession(forkId, this.resumeOptions(spec));
     } catch (error) {
       await this.closeSession(forkId);
       throw error;
     }
   }
 
-  /** Deletes a session, live or suspended, with its scratch directory; never throws. */
+  /** Deletes a session, live or suspended; never throws. */
   async closeSession(session: CopilotSession | string): Promise<void> {
     const sessionId = typeof session === "string" ? session : session.sessionId;
     // A call to a dead runtime never returns: wait (a while) for its successor, and bound every call.
     await this.runtime.awaitRecovery().catch(() => undefined);
     if (typeof session !== "string") await withTimeout(session.disconnect(), 5_000).catch(() => undefined);
     if (!this.runtime.isStopped) await this.deleteState(sessionId);
-    const dir = this.workingDirectories.get(sessionId);
-    this.workingDirectories.delete(sessionId);
-    if (dir) await this.releaseDirectory(dir);
+    this.held.delete(sessionId);
   }
 
   /** The runtime's COPILOT_HOME where the gateway can reach it too: the embedded one's is the data dir; an external one's only if configured. */
@@ -264,20 +220,10 @@ export class RuntimeProcess {
    * Where sessions run: one empty directory they all share. Sessions get only
    * their client's tools, and nothing built in that could write there, so
    * none sees another through it; and a directory the runtime has seen
-   * before spares it a `git rev-parse` per session. The bench's previous
-   * options give each session a fresh one, as before.
+   * before spares it a `git rev-parse` per session.
    */
-  private get sharedDirectory(): string {
+  private get workingDirectory(): string {
     return join(this.settings.dataDir, "workspace");
-  }
-
-  private async directoryForSession(): Promise<string> {
-    if (!this.settings.previousSessionOptions) return this.sharedDirectory;
-    return mkdtemp(join(this.settings.dataDir, "scratch", "s-"));
-  }
-
-  private async releaseDirectory(dir: string): Promise<void> {
-    if (dir !== this.sharedDirectory) await rm(dir, { recursive: true, force: true });
   }
 
   /**
@@ -301,15 +247,15 @@ export class RuntimeProcess {
    * fields the relay removes (provider-relay.ts), and the relay's hop costs
    * every turn ~1.4 ms to its first token.
    */
-  private sessionOptions(spec: SessionSpec, workingDirectory: string, via: "direct" | "relay" = "direct") {
-    const { provider, previousSessionOptions } = this.settings;
-    const providerBaseUrl = via === "relay" || previousSessionOptions ? this.settings.providerBaseUrl?.() : undefined;
-    return sessionOptions(spec, workingDirectory, { ...(provider ? { provider } : {}), ...(providerBaseUrl ? { providerBaseUrl } : {}), ...(previousSessionOptions ? { previousSessionOptions } : {}) });
+  private sessionOptions(spec: SessionSpec, via: "direct" | "relay" = "direct") {
+    const { provider } = this.settings;
+    const providerBaseUrl = via === "relay" ? this.settings.providerBaseUrl?.() : undefined;
+    return sessionOptions(spec, this.workingDirectory, { ...(provider ? { provider } : {}), ...(providerBaseUrl ? { providerBaseUrl } : {}) });
   }
 
   /** What sessions are resumed with (without a resume event in their history): their history comes from disk, so through the relay. */
-  private resumeOptions(spec: SessionSpec, workingDirectory: string) {
-    return { ...this.sessionOptions(spec, workingDirectory, "relay"), suppressResumeEvent: true };
+  private resumeOptions(spec: SessionSpec) {
+    return { ...this.sessionOptions(spec, "relay"), suppressResumeEvent: true };
   }
 
   private async ensureRunning(): Promise<CopilotClient> {
@@ -319,8 +265,11 @@ export class RuntimeProcess {
 
   private makeDirectories(): Promise<void> {
     this.directories ??= Promise.all([
+      // Sessions no longer work in a scratch directory each, but the data
+      // directory keeps its scratch/: the operations guide and the leftover
+      // checks look there for what sessions left behind.
       mkdir(join(this.settings.dataDir, "scratch"), { recursive: true }),
-      mkdir(this.sharedDirectory, { recursive: true }),
+      mkdir(this.workingDirectory, { recursive: true }),
     ]).then(
       () => undefined,
       (error: unknown) => {

@@ -5,19 +5,9 @@
 // is running while its idle sessions are let go (their conversations go on
 // seeded on the new one), and it is stopped once it holds no session.
 import type { RuntimeProcess } from "./runtime-process.js";
+import type { RecycleSettings } from "./runtime-settings.js";
 
-export interface RecycleSettings {
-  /** An embedded runtime holding more resident memory than this is replaced. */
-  maxResidentBytes: number;
-  /** How often memory is looked at (default 30 s). */
-  checkEveryMs?: number;
-  /** A runtime younger than this is left alone, so one whose baseline is over the limit is not replaced over and over (default 10 min). */
-  minAgeMs?: number;
-  /** How long a replaced runtime may take to finish its turns before it is stopped anyway (default 10 min). */
-  maxDrainMs?: number;
-}
-
-/** What the recycler does to the pool it watches (runtime.ts). */
+/** What the recycler does to the pool it watches (runtime-pool.ts). */
 export interface RecyclingPool {
   serving(): readonly RuntimeProcess[];
   retiring(): readonly RuntimeProcess[];

@@ -2,14 +2,13 @@
 // tools, the permission policy that lets only those tools run, and none of the
 // runtime's own machinery a gateway does not need.
 import type { PermissionHandler } from "@github/copilot-sdk";
-import type { ProviderSettings, SessionSpec } from "./runtime.js";
+import type { SessionSpec } from "./runtime.js";
+import type { ProviderSettings } from "./runtime-settings.js";
 
 export interface SessionOptionsContext {
   /** BYOK: the provider, and where its calls go instead (the relay) once it runs. */
   provider?: ProviderSettings;
   providerBaseUrl?: string;
-  /** The bench's old configuration (runtime.ts). */
-  previousSessionOptions?: boolean;
 }
 
 export function sessionOptions(spec: SessionSpec, workingDirectory: string, context: SessionOptionsContext) {
@@ -37,7 +36,7 @@ export function sessionOptions(spec: SessionSpec, workingDirectory: string, cont
     // The client holds the conversation: the runtime must not compact it
     // behind its back (a too-long one is the provider's context error, as
     // with the provider's own API), and its checkpoint files cost ~10 % of a session's CPU.
-    ...(context.previousSessionOptions ? {} : { infiniteSessions: { enabled: false } }),
+    infiniteSessions: { enabled: false },
     ...(spec.reasoningEffort ? { reasoningEffort: spec.reasoningEffort } : {}),
     ...(spec.gitHubToken ? { gitHubToken: spec.gitHubToken } : {}),
     ...(context.provider ? providerOptions(context.provider, context.providerBaseUrl) : {}),

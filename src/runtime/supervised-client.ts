@@ -5,7 +5,7 @@
 // sessions on it are runtime-process.ts's.
 import { readFileSync } from "node:fs";
 import { CopilotClient, RuntimeConnection } from "@github/copilot-sdk";
-import type { ProcessSettings } from "./runtime-process.js";
+import type { ProcessSettings } from "./runtime-settings.js";
 
 /** By default a ready runtime is pinged every 5 s; three pings in a row unanswered within 5 s and it counts as hung. */
 const DEFAULT_HEARTBEAT = { intervalMs: 5_000, timeoutMs: 5_000, failures: 3 };
@@ -126,11 +126,25 @@ export class SupervisedClient {
   }
 
   /**
+   * Runs `call`, and when it fails because the runtime died, once more on the
+   * runtime that replaced it. A failure of a runtime that still answers is
+   * the call's own, and thrown as it is.
+   */
+  async withRestart<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(await this.restartIfDead())) throw error;
+      return call();
+    }
+  }
+
+  /**
    * The SDK exposes no connection state, so a failed call is followed by a
    * ping: when that fails too, the runtime died (or the external server went
    * away) and a fresh client replaces it. Returns whether it restarted.
    */
-  async restartIfDead(): Promise<boolean> {
+  private async restartIfDead(): Promise<boolean> {
     if (this.recovery) {
       await this.awaitRecovery();
       return true;
@@ -219,7 +233,7 @@ export class SupervisedClient {
       ...(githubToken && connection.kind === "embedded" ? { gitHubToken: githubToken } : {}),
       // Without a token the logged-in user is used. BYOK and github mode need no
       // login: looking for one (a `gh` search and two forks) was ~30 % of a new session's CPU.
-      ...(!githubToken && connection.kind === "embedded" ? { useLoggedInUser: !tokenPerCaller && (!provider || !!this.settings.previousSessionOptions) } : {}),
+      ...(!githubToken && connection.kind === "embedded" ? { useLoggedInUser: !tokenPerCaller && !provider } : {}),
     });
   }
 }

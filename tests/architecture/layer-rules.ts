@@ -1,6 +1,7 @@
 // The layer order as dependency-cruiser rules: for each layer, the layers
-// above it (and beside it) are forbidden targets. A violation names the rule,
-// so a failing check says which layer reached where.
+// above it (and beside it) are forbidden targets; and no import circle, which
+// would make two files one piece inside a layer too. A violation names the
+// rule, so a failing check says which layer reached where.
 import { cruise, type ICruiseResult, type IForbiddenRuleType } from "dependency-cruiser";
 import { foldersOf, LAYERS, type Layer } from "./layers.js";
 
@@ -29,6 +30,13 @@ export function layerRules(): IForbiddenRuleType[] {
       });
     }
   }
+  rules.push({
+    name: "no import circle",
+    comment: "a file never reaches itself through its imports: split the shared part (its types) into a file both import",
+    severity: "error",
+    from: {},
+    to: { circular: true },
+  });
   return rules;
 }
 

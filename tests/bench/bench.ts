@@ -8,10 +8,11 @@
 //   the gateway: a new conversation with no warm session (cold,
 //     warmSessions 0) and with one ready (warm, the default); a continuing
 //     chat (the history plus a new user message); an agent step (tool results);
-//     and a new conversation on the runtime's session options before issue 11
-//     (the old configuration, beside the new, for the runtime's CPU);
+//     and a new conversation on the old session options (the gateway on a
+//     runtime of the bench's own that opens sessions as the gateway once did,
+//     old-options-runtime.ts), beside the new, for the runtime's CPU;
 //   at concurrency 50 also the default gateway on N runtimes (1 against N);
-// then the ratios against issue 11's targets, where the gateway's TTFT goes,
+// then the ratios against the targets, where the gateway's TTFT goes,
 // what fingerprinting a 200-message conversation costs, and — unless
 // BENCH_QUICK — issue 3's agent loop and issue 7's seeding.
 //
@@ -24,6 +25,7 @@ import { benchAgentLoop } from "./agent-loop.js";
 import { codeVersion, loadLine, machineLine, overheadTargets, ownShareTarget, printBreakdown, printPool, printRows, printTargets, ratioTarget, type Results } from "./report.js";
 import { agentStepRow, answer, continuingChatRow, endlessToolLoop, newConversationRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
 import { fingerprintCost } from "./fingerprints.js";
+import { OldOptionsRuntime } from "./old-options-runtime.js";
 import { benchSeeding } from "./seeding.js";
 import { otherCpuBetween, otherProcessesCpuMs, percentile, processCpuMs, residentBytes, summarize, type Measurement, type Sample } from "./stats.js";
 
@@ -125,8 +127,8 @@ async function main(): Promise<number> {
     };
     const cold = await server({ warmSessions: 0 }, {}, answer);
     const warm = await server({}, {}, answer);
-    // Today's main: the runtime's session options before issue 11, no warm session, idle sessions suspended.
-    const old = await server({ warmSessions: 0, liveSessions: 0 }, { previousSessionOptions: true }, answer);
+    // The gateway as it once was: the old session options, no warm session, idle sessions suspended.
+    const old = await server({ warmSessions: 0, liveSessions: 0 }, { runtime: (settings) => new OldOptionsRuntime(settings) }, answer);
     const chat = await server({}, {}, answer);
     const agent = await server({}, {}, endlessToolLoop());
     const pool = await server({}, { processes: POOL }, answer);
@@ -139,7 +141,7 @@ async function main(): Promise<number> {
       warm: newConversationRow("gateway, new conversation, warm", warm),
       chat: continuingChatRow("gateway, continuing chat", chat),
       agent: agentStepRow("gateway, agent step", agent),
-      old: newConversationRow("gateway, new conv., old options (main)", old),
+      old: newConversationRow("gateway, new conv., old session options", old),
       pool: newConversationRow(`gateway, new conversation, warm, ${POOL} runtimes`, pool),
     };
     const common = [rows.direct, rows.rawNew, rows.rawReused, rows.cold, rows.warm, rows.chat, rows.agent, rows.old];
@@ -198,11 +200,11 @@ async function main(): Promise<number> {
       ...overheadTargets("gateway continuing chat / raw SDK reused session", pair(c1, rows.chat, rows.rawReused), pair(cN, rows.chat, rows.rawReused), n),
       ownShareTarget("new conversation, cold", coldBreakdown),
       ownShareTarget("continuing chat", chatBreakdown),
-      ratioTarget("c=1  runtime CPU per new conversation, warm (new) / old options", get(c1, rows.warm).runtimeCpuMsPerRequest, get(c1, rows.old).runtimeCpuMsPerRequest, 0.5),
-      ratioTarget(`c=${n} runtime CPU per new conversation, warm (new) / old options`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.old).runtimeCpuMsPerRequest, 0.5),
+      ratioTarget("c=1  runtime CPU per new conversation, warm (new) / old session options", get(c1, rows.warm).runtimeCpuMsPerRequest, get(c1, rows.old).runtimeCpuMsPerRequest, 0.5),
+      ratioTarget(`c=${n} runtime CPU per new conversation, warm (new) / old session options`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.old).runtimeCpuMsPerRequest, 0.5),
     ]);
     const coldOverOld = (results: Results) => (get(results, rows.cold).runtimeCpuMsPerRequest / get(results, rows.old).runtimeCpuMsPerRequest).toFixed(3);
-    console.log(`(runtime CPU per new conversation, cold with the new options / old options, without warm sessions on either: c=1 ${coldOverOld(c1)}×, c=${n} ${coldOverOld(cN)}×)`);
+    console.log(`(runtime CPU per new conversation, cold with the new session options / old session options, without warm sessions on either: c=1 ${coldOverOld(c1)}×, c=${n} ${coldOverOld(cN)}×)`);
 
     printPool(n, get(cN, rows.warm), get(cN, rows.pool), POOL, { start: loadAtStart, end: loadAtEnd });
 

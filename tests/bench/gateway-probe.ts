@@ -4,7 +4,7 @@
 // before and after the runtime, or the runtime.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CopilotSession } from "@github/copilot-sdk";
-import type { TestGateway } from "../support/gateway.js";
+import type { GatewayRuntime, TestGateway } from "../support/gateway.js";
 import { percentile, type Sample } from "./stats.js";
 
 export interface Breakdown {
@@ -54,7 +54,7 @@ interface Marks {
  * the gateway's HTTP server; costs a branch and a counter per call while not
  * measuring.
  */
-export function probeGateway(gateway: TestGateway): GatewayProbe {
+export function probeGateway(gateway: TestGateway<GatewayRuntime>): GatewayProbe {
   const { runtime } = gateway;
   const openSession = runtime.openSession.bind(runtime);
   const closeSession = runtime.closeSession.bind(runtime);

@@ -1,7 +1,7 @@
 // The bench's raw SDK rows: the SDK with no gateway, on a runtime process of
 // its own. Its sessions are opened with the gateway's own session options
 // (src/runtime/session-options.ts) in one shared empty working directory, and
-// its client mirrors runtime-process.ts's for BYOK (no login lookup), so the
+// its client mirrors supervised-client.ts's for BYOK (no login lookup), so the
 // gap to a gateway row of the same kind of session is the gateway's own cost.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -22,7 +22,7 @@ export class RawSdk {
   static async start(baseDirectory: string, upstreamBaseUrl: string): Promise<RawSdk> {
     const workingDirectory = join(baseDirectory, "workspace");
     await mkdir(workingDirectory, { recursive: true });
-    // As runtime-process.ts's createClient for BYOK: no `gh` login lookup.
+    // As supervised-client.ts's createClient for BYOK: no `gh` login lookup.
     const client = new CopilotClient({ mode: "empty", baseDirectory, logLevel: "error", useLoggedInUser: false });
     await client.start();
     return new RawSdk(client, workingDirectory, upstreamBaseUrl);

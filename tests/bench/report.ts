@@ -1,5 +1,5 @@
 // What `npm run bench` prints: a table per concurrency with every row, the
-// ratios against issue 11's targets (each PASS or MISS, never a failure),
+// ratios against the targets (each PASS or MISS, never a failure),
 // 1 against N runtimes, and where the gateway's time to first token goes.
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -80,7 +80,7 @@ export function ratioTarget(what: string, a: number, b: number, limit: number): 
 
 export function printTargets(targets: Target[]): void {
   console.log("");
-  console.log("against issue 11's targets (ratios from this run; the bench reports, it does not fail):");
+  console.log("against the targets (ratios from this run; the bench reports, it does not fail):");
   console.log(
     table(
       ["ratio", "measured", "target", "verdict"],
@@ -110,7 +110,7 @@ export function printPool(concurrency: number, one: Summary, many: Summary, proc
   console.log(`${processes} / 1: throughput ${ratio(many.n / many.wallMs, one.n / one.wallMs)}, TTFT p50 ${ratio(many.ttftP50, one.ttftP50)}, p99 ${ratio(many.ttftP99, one.ttftP99)}`);
 }
 
-/** Issue 11 part 4: the gateway's own share of TTFT at c=1, under 1 ms. */
+/** The gateway's own share of TTFT at c=1: the target is under 1 ms. */
 export function ownShareTarget(what: string, breakdown: Breakdown): Target {
   return { what: `c=1  gateway's own share of TTFT, ${what} (server side, instrumented)`, value: `${ms(breakdown.ownMs)} ms`, target: "< 1 ms", pass: breakdown.ownMs < 1 };
 }

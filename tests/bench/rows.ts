@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { AppConfig } from "../../src/http/app.js";
-import { startGateway, TEST_MODEL, type GatewayOptions, type TestGateway } from "../support/gateway.js";
+import { startGateway, TEST_MODEL, type GatewayOptions, type GatewayRuntime, type TestGateway } from "../support/gateway.js";
 import { ScriptedUpstream, type Responder, type Script, type Step } from "../support/upstream.js";
 import { probeGateway, type GatewayProbe } from "./gateway-probe.js";
 import { directRequest, gatewayChat, type ChatSample } from "./paths.js";
@@ -104,7 +104,7 @@ class PerWorker<T> {
 
 /** A gateway with its own upstream and runtime(s), served on a real socket and watched by the probe. */
 export interface GatewayServer {
-  gateway: TestGateway;
+  gateway: TestGateway<GatewayRuntime>;
   url: string;
   probe: GatewayProbe;
   runtimePids: number[];
@@ -113,7 +113,7 @@ export interface GatewayServer {
 /** The process's own defaults (config/config.ts) where the test suite's differ: how many sessions are held, and for how long. */
 const PROCESS_DEFAULTS: Partial<AppConfig> = { maxSessions: 200, sessionTtlMs: 30 * 60_000 };
 
-export async function startServer(overrides: Partial<AppConfig>, options: GatewayOptions, responder: Responder): Promise<GatewayServer> {
+export async function startServer(overrides: Partial<AppConfig>, options: GatewayOptions<GatewayRuntime>, responder: Responder): Promise<GatewayServer> {
   const { value: gateway, pids } = await spawnedRuntimes(() => startGateway({ ...PROCESS_DEFAULTS, ...overrides }, { logging: "production", ...options }));
   gateway.upstream.respond(responder);
   const url = await gateway.listen();

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { KeyAdmin } from "../../src/access/key-admin.js";
 import { createApp } from "../../src/http/app.js";
-import { CopilotRuntime } from "../../src/runtime/runtime.js";
+import { CopilotRuntime } from "../../src/runtime/runtime-pool.js";
 import { openDatabase, type GatewayDatabase } from "../../src/storage/database.js";
 import { KeyRepository } from "../../src/storage/key-repository.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";

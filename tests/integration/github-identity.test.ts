@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/http/app.js";
 import { createLogger } from "../../src/observability/pino-logger.js";
 import { GitHubUsers } from "../../src/node/github-users.js";
-import { CopilotRuntime } from "../../src/runtime/runtime.js";
+import { CopilotRuntime } from "../../src/runtime/runtime-pool.js";
 import { openDatabase, type GatewayDatabase } from "../../src/storage/database.js";
 import { KeyRepository } from "../../src/storage/key-repository.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createApp } from "../../src/http/app.js";
-import { CopilotRuntime } from "../../src/runtime/runtime.js";
+import { CopilotRuntime } from "../../src/runtime/runtime-pool.js";
 
 let runtime: CopilotRuntime;
 let dataDir: string;

@@ -13,7 +13,9 @@ import { createApp, createConversationService, type AppConfig } from "../../src/
 import type { StaticAssets } from "../../src/http/console-route.js";
 import { InflightRequests } from "../../src/pipeline/inflight.js";
 import type { Logger } from "../../src/core/logger.js";
-import { CopilotRuntime, type RuntimeSettings } from "../../src/runtime/runtime.js";
+import type { Runtime } from "../../src/runtime/runtime.js";
+import { CopilotRuntime } from "../../src/runtime/runtime-pool.js";
+import type { RuntimeSettings } from "../../src/runtime/runtime-settings.js";
 import { openDatabase, type DatabaseOptions, type GatewayDatabase } from "../../src/storage/database.js";
 import { KeyRepository } from "../../src/storage/key-repository.js";
 import { ResponseRepository } from "../../src/storage/response-repository.js";
@@ -28,9 +30,12 @@ import type { ConversationService } from "../../src/sessions/conversation-servic
 import { observeConformance } from "./spec-conformance.js";
 import { ScriptedUpstream } from "./upstream.js";
 
-export interface TestGateway {
+/** What a test gateway serves from: the runtime pool, unless the test brings its own. */
+export type GatewayRuntime = Runtime & { start(): Promise<void>; stop(): Promise<void> };
+
+export interface TestGateway<R extends GatewayRuntime = CopilotRuntime> {
   app: ReturnType<typeof createApp>;
-  runtime: CopilotRuntime;
+  runtime: R;
   upstream: ScriptedUpstream;
   inflight: InflightRequests;
   /** The embedded runtime's COPILOT_HOME: session state lives in its session-state/. */
@@ -53,7 +58,7 @@ export interface TestGateway {
 
 export const TEST_MODEL = "test-model";
 
-export interface GatewayOptions {
+export interface GatewayOptions<R extends GatewayRuntime = CopilotRuntime> {
   models?: string[];
   /** host:port of a headless runtime (or several); embedded when absent. */
   externalRuntimeUrl?: string | string[];
@@ -69,8 +74,8 @@ export interface GatewayOptions {
   /** Embedded runtime processes (default 1) and when one is recycled (never by default). */
   processes?: number;
   recycle?: RuntimeSettings["recycle"];
-  /** The bench's old configuration: the runtime's session options before issue 11. */
-  previousSessionOptions?: boolean;
+  /** Builds the runtime from the gateway's runtime settings when it is not the pool (CopilotRuntime): the bench's old session options. */
+  runtime?: (settings: RuntimeSettings) => R;
   /** The built web console, served at / (the browser tests). */
   console?: StaticAssets;
   /**
@@ -81,10 +86,10 @@ export interface GatewayOptions {
   logging?: "watched" | "production";
 }
 
-export async function startGateway(overrides: Partial<AppConfig> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
+export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(overrides: Partial<AppConfig> = {}, options: GatewayOptions<R> = {}): Promise<TestGateway<R | CopilotRuntime>> {
   const upstream = await new ScriptedUpstream(options.models ?? [TEST_MODEL, "other-model"]).start();
   const dataDir = await mkdtemp(join(tmpdir(), "cgw-test-"));
-  const runtime = new CopilotRuntime({
+  const settings: RuntimeSettings = {
     connection: options.externalRuntimeUrl
       ? { kind: "external", urls: [options.externalRuntimeUrl].flat(), ...(options.externalRuntimeToken ? { token: options.externalRuntimeToken } : {}) }
       : { kind: "embedded" },
@@ -95,8 +100,8 @@ export async function startGateway(overrides: Partial<AppConfig> = {}, options: 
     ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
     ...(options.processes ? { processes: options.processes } : {}),
     ...(options.recycle ? { recycle: options.recycle } : {}),
-    ...(options.previousSessionOptions ? { previousSessionOptions: true } : {}),
-  });
+  };
+  const runtime = options.runtime ? options.runtime(settings) : new CopilotRuntime(settings);
   await runtime.start();
   const inflight = new InflightRequests();
   const config: AppConfig = {
