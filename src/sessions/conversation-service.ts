@@ -29,7 +29,7 @@ import type { CopilotSession } from "@github/copilot-sdk";
 import { GatewayError } from "../core/gateway-error.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { Runtime, SessionSpec } from "../runtime/runtime.js";
-import { sendMessages } from "../turns/begin.js";
+import { sendMessages } from "../turns/turn-input.js";
 import type { TurnEvent, TurnRequest } from "../core/turn.js";
 import type { Caller } from "../access/caller.js";
 import { renderSessionPrompt, systemPromptOf } from "../turns/prompt.js";
