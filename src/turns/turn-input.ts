@@ -6,7 +6,7 @@
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { ResponseFormat } from "../core/turn.js";
 import { toolResultForModel, type BlobAttachment } from "./prompt.js";
-import type { PendingToolCall } from "./run-turn.js";
+import type { PendingToolCall } from "./turn-outcome.js";
 
 export interface OutgoingMessage {
   prompt: string;
