@@ -18,7 +18,7 @@ import type { CopilotSession } from "@github/copilot-sdk";
 import { GatewayError } from "../core/gateway-error.js";
 import type { Logger } from "../core/logger.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { sendMessages } from "../turns/begin.js";
+import { sendMessages } from "../turns/turn-input.js";
 import { withinDeadline } from "../turns/deadline.js";
 import { renderSessionPrompt } from "../turns/prompt.js";
 import type { Turn } from "../turns/run-turn.js";

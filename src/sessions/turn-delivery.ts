@@ -2,7 +2,7 @@
 // messages, or the client's results for the calls the session waits on — and
 // what the ledger learns from that about where the conversation can branch.
 import type { CopilotSession } from "@github/copilot-sdk";
-import { answerToolCalls, sendMessages, type OutgoingMessage, type ToolResultText } from "../turns/begin.js";
+import { answerToolCalls, sendMessages, type OutgoingMessage, type ToolResultText } from "../turns/turn-input.js";
 import type { ResponseFormat } from "../core/turn.js";
 import { renderParts, type BlobAttachment } from "../turns/prompt.js";
 import type { PendingToolCall } from "../turns/run-turn.js";

@@ -1,11 +1,12 @@
-// The ways a turn can start on a session: user messages (one or several, with
-// a response format, which only sendMessages carries; none at all to let a
-// seeded history that ends in tool results or an assistant message go on), or
-// the client's results for the tool calls the session is waiting on.
+// How a turn's input reaches its session: the user messages it sends (one or
+// several, with a response format, which only sendMessages carries; none at all
+// to let a seeded history that ends in tool results or an assistant message go
+// on), or the client's results for the tool calls the session is waiting on.
+// Each is a thunk, so runTurn can send it once it listens to the session.
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { ResponseFormat } from "../core/turn.js";
 import { toolResultForModel, type BlobAttachment } from "./prompt.js";
-import type { PendingToolCall } from "./run-turn.js";
+import type { PendingToolCall } from "./turn-outcome.js";
 
 export interface OutgoingMessage {
   prompt: string;

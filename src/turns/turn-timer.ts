@@ -1,0 +1,79 @@
+// The two clocks of a turn. Until its first output the model must start
+// answering within the turn's deadline, the runtime's retries included; once
+// output flows, only silence longer than the stall limit fails the turn (the
+// client gets keep-alives meanwhile), so a long answer is never cut for time.
+import type { GatewayError } from "../core/gateway-error.js";
+import { upstreamStalled, upstreamTimeout, type UpstreamFailure } from "./upstream-errors.js";
+
+/**
+ * Once the answer is streaming, silence is allowed to last this long (the
+ * client gets keep-alives meanwhile) before the call is taken to be hung.
+ */
+export const STALL_LIMIT_MS = 5 * 60_000;
+
+/** Events that show a streaming answer is still alive. */
+export const PROGRESS_EVENTS: ReadonlySet<string> = new Set([
+  "assistant.turn_start",
+  "assistant.message_start",
+  "assistant.message_delta",
+  "assistant.reasoning_delta",
+  "assistant.tool_call_delta",
+  "assistant.streaming_delta",
+  "assistant.message",
+  "assistant.usage",
+]);
+
+export interface TurnTimerSettings {
+  deadlineMs: number;
+  /** The upstream failure the runtime last reported, if any: a deadline that strikes while it retries reports it. */
+  lastFailure: () => UpstreamFailure | undefined;
+  /** Called once when a clock runs out, with the error the turn ends with. */
+  expired: (error: GatewayError) => void;
+}
+
+export class TurnTimer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private outputSent = false;
+
+  constructor(private readonly settings: TurnTimerSettings) {}
+
+  /** Starts the deadline. */
+  start(): void {
+    const { deadlineMs, lastFailure, expired } = this.settings;
+    this.restart(deadlineMs, () => expired(upstreamTimeout(Math.round(deadlineMs / 1000), lastFailure())));
+  }
+
+  /** The client got output: from now on the stall limit runs instead of the deadline. Later calls change nothing. */
+  answerStarted(): void {
+    if (this.outputSent) return;
+    this.outputSent = true;
+    this.extendStallLimit();
+  }
+
+  /**
+   * A session event arrived. Once output was sent, one that shows progress
+   * restarts the stall limit; before it, the deadline runs on whatever the
+   * runtime does.
+   */
+  saw(eventType: string): void {
+    if (this.outputSent && PROGRESS_EVENTS.has(eventType)) this.extendStallLimit();
+  }
+
+  /** Whether the client got output yet. */
+  get answering(): boolean {
+    return this.outputSent;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private extendStallLimit(): void {
+    this.restart(STALL_LIMIT_MS, () => this.settings.expired(upstreamStalled(Math.round(STALL_LIMIT_MS / 1000))));
+  }
+
+  private restart(ms: number, onExpiry: () => void): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(onExpiry, ms);
+  }
+}
