@@ -4,7 +4,8 @@
 import { GatewayError } from "../../core/gateway-error.js";
 import type { FinishReason, TurnEvent, Usage } from "../../core/turn.js";
 import type { ChatResponseMeta } from "./stream.js";
-import { chatFinishReason, toChatUsage, ZERO_USAGE, type ChatUsage } from "./usage.js";
+import { ZERO_USAGE } from "../shared/token-count.js";
+import { chatFinishReason, toChatUsage, type ChatUsage } from "./usage.js";
 
 export interface ChatCompletionToolCall {
   id: string;
