@@ -2,8 +2,8 @@
 // the streaming encoder and keeps only the object `response.completed` would
 // carry, so the JSON body and the stream cannot disagree (parity by
 // construction, DESIGN.md).
-import { GatewayError } from "../../core/gateway-error.js";
 import type { TurnEvent } from "../../core/turn.js";
+import { incompleteTurnError } from "../shared/incomplete-turn.js";
 import type { ResponseMeta, ResponseObject } from "./response-object.js";
 import { createResponsesStreamEncoder } from "./stream.js";
 
@@ -30,12 +30,6 @@ export async function collectResponse(events: AsyncIterable<TurnEvent>, meta: Re
     if (event.type === "usage" && !encoder.settled) usageReported = !event.usage.estimated;
     encoder.encode(event);
   }
-  if (!encoder.settled) {
-    throw new GatewayError({
-      status: 502,
-      message: "The model's turn ended before it finished; the answer is incomplete.",
-      code: "upstream_incomplete",
-    });
-  }
+  if (!encoder.settled) throw incompleteTurnError();
   return { body: encoder.response(), usageReported };
 }
