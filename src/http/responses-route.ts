@@ -21,7 +21,7 @@ import { chainTurn, parseResponsesRequest } from "../dialects/responses/parse.js
 import { newId, type OutputItem, type ResponseMeta, type ResponseObject } from "../dialects/responses/response-object.js";
 import type { ResponseStore } from "../dialects/responses/response-store.js";
 import type { ToolRoutes } from "../dialects/responses/tool-routes.js";
-import { createResponsesStreamEncoder, keepAliveFrame } from "../dialects/responses/stream.js";
+import { keepAliveFrame, ResponsesStreamEncoder } from "../dialects/responses/stream.js";
 
 export interface ResponsesRouteDeps extends TurnRouteDeps {
   store: ResponseStore;
@@ -72,7 +72,7 @@ export function responsesRoute(deps: ResponsesRouteDeps): Hono<AppEnv> {
         return collected;
       },
       createEncoder: () => {
-        const encoder = createResponsesStreamEncoder(meta);
+        const encoder = new ResponsesStreamEncoder(meta);
         return {
           start: () => encoder.start(),
           encode: (event) => {

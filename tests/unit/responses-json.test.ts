@@ -3,7 +3,7 @@ import { GatewayError } from "../../src/core/gateway-error.js";
 import type { TurnEvent } from "../../src/core/turn.js";
 import { collectResponse } from "../../src/dialects/responses/json.js";
 import type { ResponseMeta } from "../../src/dialects/responses/response-object.js";
-import { createResponsesStreamEncoder } from "../../src/dialects/responses/stream.js";
+import { ResponsesStreamEncoder } from "../../src/dialects/responses/stream.js";
 
 function testMeta(): ResponseMeta {
   let n = 0;
@@ -84,7 +84,7 @@ describe("collectResponse", () => {
   it("is the very object the stream's response.completed carries", async () => {
     const events: TurnEvent[] = [{ type: "text", delta: "same" }, { type: "usage", usage: { promptTokens: 1, completionTokens: 1 } }, { type: "finish", reason: "stop" }];
     const { body } = await collectResponse(from(events), testMeta());
-    const encoder = createResponsesStreamEncoder(testMeta());
+    const encoder = new ResponsesStreamEncoder(testMeta());
     for (const event of events) encoder.encode(event);
     expect(body).toEqual(encoder.response());
   });

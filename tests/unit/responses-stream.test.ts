@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { GatewayError } from "../../src/core/gateway-error.js";
 import type { TurnEvent } from "../../src/core/turn.js";
 import type { ResponseEcho, ResponseMeta } from "../../src/dialects/responses/response-object.js";
-import { createResponsesStreamEncoder, keepAliveFrame } from "../../src/dialects/responses/stream.js";
+import { keepAliveFrame, ResponsesStreamEncoder } from "../../src/dialects/responses/stream.js";
 import { ToolRoutes } from "../../src/dialects/responses/tool-routes.js";
 
 const ECHO: ResponseEcho = {
@@ -38,7 +38,7 @@ function testMeta(overrides: Partial<ResponseMeta> = {}): ResponseMeta {
 
 /** Runs a whole turn through a fresh encoder, as the route does, with optional keep-alives between events. */
 function encodeTurn(events: (TurnEvent | "keep-alive")[], meta = testMeta()): string {
-  const encoder = createResponsesStreamEncoder(meta);
+  const encoder = new ResponsesStreamEncoder(meta);
   let out = encoder.start();
   for (const event of events) out += event === "keep-alive" ? keepAliveFrame() : encoder.encode(event);
   return out + encoder.end();
@@ -285,7 +285,7 @@ describe("responses stream encoder: golden sequences", () => {
 
   it("numbers every event from 0 in order, keeps item ids consistent, and ignores events after the end", () => {
     for (const turn of [TEXT_TURN, CALL_TURN]) {
-      const encoder = createResponsesStreamEncoder(testMeta());
+      const encoder = new ResponsesStreamEncoder(testMeta());
       let out = encoder.start();
       for (const event of turn) out += encoder.encode(event);
       expect(encoder.settled).toBe(true);

@@ -7,8 +7,9 @@
 // found" and a fallback to non-streaming, litellm #13373): indices start at 0
 // and grow by 1, one block is open at a time, every delta targets the open
 // block, and every started block is stopped before the message ends.
-import { GatewayError } from "../../core/gateway-error.js";
+import type { GatewayError } from "../../core/gateway-error.js";
 import type { FinishReason, TurnEvent, Usage } from "../../core/turn.js";
+import { incompleteTurnError } from "../shared/incomplete-turn.js";
 
 export type ContentBlockStart =
   | { type: "text"; text: "" }
@@ -49,14 +50,6 @@ export function toStopReason(reason: FinishReason, calledTool: boolean): StopRea
     case "stop":
       return calledTool ? "tool_use" : "end_turn";
   }
-}
-
-export function incompleteTurnError(): GatewayError {
-  return new GatewayError({
-    status: 502,
-    message: "The model's turn ended before it finished; the answer is incomplete.",
-    code: "upstream_incomplete",
-  });
 }
 
 type OpenBlock = { index: number } & ({ type: "text" | "thinking" } | { type: "tool_use"; toolIndex: number });

@@ -1,13 +1,12 @@
 // An Anthropic Messages request body → the dialect-neutral TurnRequest.
-import { badRequest } from "../../core/gateway-error.js";
-import type { TurnRequest } from "../../core/turn.js";
+import type { RequestLimits } from "../../core/request-limits.js";
+import type { ResponseFormat, TurnRequest } from "../../core/turn.js";
 import { fastSafeParse } from "../shared/fast-accept.js";
-import { issueToBadRequest } from "../shared/issue-to-error.js";
-import { DEFAULT_LIMITS, type RequestLimits } from "../../core/request-limits.js";
-import { checkJsonBody, checkModelName, checkPromptSize, checkSchema } from "../shared/request-guard.js";
+import { parseRequest, toTurnRequest, type ParseOptions } from "../shared/parse-request.js";
+import { checkSchema } from "../shared/request-guard.js";
 import { toConversation } from "./messages.js";
 import { toReasoningSettings } from "./reasoning.js";
-import { messagesRequestSchema } from "./schema.js";
+import { messagesRequestSchema, type MessagesRequestBody } from "./schema.js";
 import { toToolChoice, toToolDefinitions } from "./tools.js";
 
 const validateMessagesRequest = fastSafeParse(messagesRequestSchema);
@@ -19,33 +18,23 @@ export interface ParsedMessagesRequest {
   thinking: boolean;
 }
 
-export interface MessagesParseOptions {
-  /** What one request may ask of the runtime; DEFAULT_LIMITS when absent. */
-  limits?: RequestLimits;
+/**
+ * Validates and maps a request body (already JSON-parsed; parse-request.ts
+ * has the steps). Unknown fields are ignored anywhere (B.13 #71); a malformed
+ * value of a field the gateway uses throws a 400 `GatewayError` whose message
+ * and `param` name it (`messages[1].content[0].source`), as does anything
+ * beyond `limits` (limits.ts). `temperature`, `top_p`, `top_k` and `metadata`
+ * are accepted and not used: the runtime has no such settings.
+ */
+export function parseMessagesRequest(body: unknown, options: ParseOptions = {}): ParsedMessagesRequest {
+  return parseRequest(body, { validate: validateMessagesRequest, promptParam: "messages", mapRequest: mapMessagesRequest }, options);
 }
 
-/**
- * Validates and maps a request body (already JSON-parsed). Unknown fields are
- * ignored anywhere (B.13 #71); a malformed value of a field the gateway uses
- * throws a 400 `GatewayError` whose message and `param` name it
- * (`messages[1].content[0].source`), as does anything beyond `limits` (limits.ts). `temperature`, `top_p`, `top_k` and
- * `metadata` are accepted and not used: the runtime has no such settings.
- */
-export function parseMessagesRequest(body: unknown, options: MessagesParseOptions = {}): ParsedMessagesRequest {
-  const limits = options.limits ?? DEFAULT_LIMITS;
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw badRequest("The request body must be a JSON object.", null);
-  }
-  checkJsonBody(body, limits);
-  const result = validateMessagesRequest(body);
-  if (!result.success) throw issueToBadRequest(result.error.issues[0]!, body);
-  const request = result.data;
-  checkModelName(request.model);
-
+function mapMessagesRequest(request: MessagesRequestBody, limits: RequestLimits): ParsedMessagesRequest {
   const tools = toToolDefinitions(request.tools, limits);
   const { toolChoice, parallelToolCalls } = toToolChoice(request.tool_choice, tools);
   const { reasoningEffort, thinkingBlocks } = toReasoningSettings(request);
-  const turn: TurnRequest = {
+  const turn = toTurnRequest({
     model: request.model,
     messages: toConversation(request),
     tools,
@@ -53,15 +42,16 @@ export function parseMessagesRequest(body: unknown, options: MessagesParseOption
     parallelToolCalls,
     // Empty strings would match everywhere.
     stop: (request.stop_sequences ?? []).filter((sequence) => sequence !== ""),
-  };
-  if (request.max_tokens !== null && request.max_tokens !== undefined) turn.maxOutputTokens = request.max_tokens;
-  if (reasoningEffort !== undefined) turn.reasoningEffort = reasoningEffort;
-  const format = request.output_config?.format;
-  if (format) {
-    checkSchema(format.schema, "output_config.format.schema", limits);
-    turn.responseFormat = { type: "json_schema", name: "response", schema: format.schema };
-  }
-  checkPromptSize(turn, "messages", limits);
-
+    maxOutputTokens: request.max_tokens,
+    reasoningEffort,
+    responseFormat: toResponseFormat(request.output_config?.format, limits),
+  });
   return { turn, stream: request.stream ?? false, thinking: thinkingBlocks };
+}
+
+/** `output_config.format` (structured outputs) is a JSON Schema only, and has no name of its own. */
+function toResponseFormat(format: NonNullable<MessagesRequestBody["output_config"]>["format"], limits: RequestLimits): ResponseFormat | undefined {
+  if (!format) return undefined;
+  checkSchema(format.schema, "output_config.format.schema", limits);
+  return { type: "json_schema", name: "response", schema: format.schema };
 }

@@ -1,5 +1,6 @@
 // The turn's usage → Anthropic's usage object, shared by the stream and the JSON body.
 import type { Usage } from "../../core/turn.js";
+import { tokenCount } from "../shared/token-count.js";
 
 export interface AnthropicUsage {
   input_tokens: number;
@@ -22,8 +23,4 @@ export function toAnthropicUsage(usage: Usage): AnthropicUsage {
   if (usage.cachedTokens !== undefined) result.cache_read_input_tokens = cached;
   if (usage.cacheWriteTokens !== undefined) result.cache_creation_input_tokens = written;
   return result;
-}
-
-function tokenCount(value: number): number {
-  return Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
 }

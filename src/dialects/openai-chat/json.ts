@@ -1,10 +1,11 @@
 // TurnEvents → one buffered `chat.completion` (B.0, B.6). It reads the same
 // events as the SSE encoder and applies the same rules (finish reason, "{}"
 // for argument-less calls, strict reasoning), so both paths say the same thing.
-import { GatewayError } from "../../core/gateway-error.js";
 import type { FinishReason, TurnEvent, Usage } from "../../core/turn.js";
 import type { ChatResponseMeta } from "./stream.js";
-import { chatFinishReason, toChatUsage, ZERO_USAGE, type ChatUsage } from "./usage.js";
+import { incompleteTurnError } from "../shared/incomplete-turn.js";
+import { ZERO_USAGE } from "../shared/token-count.js";
+import { chatFinishReason, toChatUsage, type ChatUsage } from "./usage.js";
 
 export interface ChatCompletionToolCall {
   id: string;
@@ -72,13 +73,7 @@ export async function collectChatCompletion(
     }
   }
 
-  if (finishReason === undefined) {
-    throw new GatewayError({
-      status: 502,
-      message: "The model's turn ended before it finished; the answer is incomplete.",
-      code: "upstream_incomplete",
-    });
-  }
+  if (finishReason === undefined) throw incompleteTurnError();
 
   const calls = [...toolCalls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
   // Concatenated arguments must parse as a JSON object; "" does not (B.3 #18).

@@ -1,10 +1,10 @@
 // A Chat Completions request body → the dialect-neutral TurnRequest.
 import { badRequest } from "../../core/gateway-error.js";
+import type { RequestLimits } from "../../core/request-limits.js";
 import type { ResponseFormat, TurnRequest } from "../../core/turn.js";
 import { fastSafeParse } from "../shared/fast-accept.js";
-import { issueToBadRequest } from "../shared/issue-to-error.js";
-import { DEFAULT_LIMITS, type RequestLimits } from "../../core/request-limits.js";
-import { checkJsonBody, checkModelName, checkPromptSize, checkSchema } from "../shared/request-guard.js";
+import { parseRequest, toTurnRequest, type ParseOptions } from "../shared/parse-request.js";
+import { checkSchema } from "../shared/request-guard.js";
 import { toReasoningEffort } from "../shared/reasoning-effort.js";
 import { toConversation } from "./messages.js";
 import { chatRequestSchema, type ChatRequestBody } from "./schema.js";
@@ -19,48 +19,32 @@ export interface ParsedChatRequest {
   includeUsage: boolean;
 }
 
-export interface ChatParseOptions {
-  /** What one request may ask of the runtime; DEFAULT_LIMITS when absent. */
-  limits?: RequestLimits;
+/**
+ * Validates and maps a request body (already JSON-parsed; parse-request.ts
+ * has the steps). Unknown fields are ignored anywhere; a malformed or
+ * out-of-range value of a field the gateway uses, or anything beyond
+ * `limits` (limits.ts), throws a 400 `GatewayError` whose `param` names it in
+ * OpenAI's notation.
+ */
+export function parseChatRequest(body: unknown, options: ParseOptions = {}): ParsedChatRequest {
+  return parseRequest(body, { validate: validateChatRequest, promptParam: "messages", mapRequest: mapChatRequest }, options);
 }
 
-/**
- * Validates and maps a request body (already JSON-parsed). Unknown fields are
- * ignored anywhere; a malformed or out-of-range value of a field the gateway
- * uses, or anything beyond `limits` (limits.ts), throws a 400 `GatewayError`
- * whose `param` names it in OpenAI's notation.
- */
-export function parseChatRequest(body: unknown, options: ChatParseOptions = {}): ParsedChatRequest {
-  const limits = options.limits ?? DEFAULT_LIMITS;
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw badRequest("The request body must be a JSON object.", null);
-  }
-  checkJsonBody(body, limits);
-  const result = validateChatRequest(body);
-  if (!result.success) throw issueToBadRequest(result.error.issues[0]!, body);
-  const request = result.data;
-  checkModelName(request.model);
-
+function mapChatRequest(request: ChatRequestBody, limits: RequestLimits): ParsedChatRequest {
   rejectMultipleChoices(request.n);
   const tools = toToolDefinitions(request, limits);
-  const turn: TurnRequest = {
+  const turn = toTurnRequest({
     model: request.model,
     messages: toConversation(request.messages),
     tools,
     toolChoice: toToolChoice(request, tools),
     parallelToolCalls: request.parallel_tool_calls ?? true,
     stop: toStopSequences(request.stop),
-  };
-  // Continue/Vercel send `max_completion_tokens` for reasoning-era ids, classic Cline always `max_tokens` (B.7 #37).
-  const maxOutputTokens = request.max_completion_tokens ?? request.max_tokens;
-  if (maxOutputTokens !== null && maxOutputTokens !== undefined) turn.maxOutputTokens = maxOutputTokens;
-  const reasoningEffort = toReasoningEffort(request.reasoning_effort, "reasoning_effort");
-  if (reasoningEffort !== undefined) turn.reasoningEffort = reasoningEffort;
-  const responseFormat = toResponseFormat(request.response_format);
-  if (responseFormat?.type === "json_schema") checkSchema(responseFormat.schema, "response_format.json_schema.schema", limits);
-  if (responseFormat !== undefined) turn.responseFormat = responseFormat;
-  checkPromptSize(turn, "messages", limits);
-
+    // Continue/Vercel send `max_completion_tokens` for reasoning-era ids, classic Cline always `max_tokens` (B.7 #37).
+    maxOutputTokens: request.max_completion_tokens ?? request.max_tokens,
+    reasoningEffort: toReasoningEffort(request.reasoning_effort, "reasoning_effort"),
+    responseFormat: toResponseFormat(request.response_format, limits),
+  });
   const stream = request.stream ?? false;
   return { turn, stream, includeUsage: stream && request.stream_options?.include_usage === true };
 }
@@ -82,11 +66,11 @@ function toStopSequences(stop: ChatRequestBody["stop"]): string[] {
   return (typeof stop === "string" ? [stop] : stop).filter((word) => word !== "");
 }
 
-
-function toResponseFormat(format: ChatRequestBody["response_format"]): ResponseFormat | undefined {
+function toResponseFormat(format: ChatRequestBody["response_format"], limits: RequestLimits): ResponseFormat | undefined {
   if (format === null || format === undefined || format.type === "text") return undefined;
   if (format.type === "json_object") return { type: "json_object" };
   const { name, description, schema, strict } = format.json_schema;
+  checkSchema(schema, "response_format.json_schema.schema", limits);
   const mapped: ResponseFormat = { type: "json_schema", name: name ? name : "response", schema };
   if (strict !== null && strict !== undefined) mapped.strict = strict;
   if (description !== null && description !== undefined) mapped.description = description;

@@ -1,6 +1,7 @@
 // TurnEvents → Chat Completions SSE frames (`data: <one-line JSON>\n\n`).
-import { GatewayError } from "../../core/gateway-error.js";
+import type { GatewayError } from "../../core/gateway-error.js";
 import type { FinishReason, TurnEvent, Usage } from "../../core/turn.js";
+import { incompleteTurnError } from "../shared/incomplete-turn.js";
 import { chatFinishReason, toChatUsage } from "./usage.js";
 
 export interface ChatResponseMeta {
@@ -136,15 +137,7 @@ export function createChatStreamEncoder(meta: ChatResponseMeta): ChatStreamEncod
 
     end() {
       if (closed) return "";
-      if (!finished) {
-        return fail(
-          new GatewayError({
-            status: 502,
-            message: "The model's turn ended before it finished; the answer is incomplete.",
-            code: "upstream_incomplete",
-          }),
-        );
-      }
+      if (!finished) return fail(incompleteTurnError());
       closed = true;
       const usageChunk =
         meta.includeUsage && usage !== undefined

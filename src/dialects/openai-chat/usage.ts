@@ -1,6 +1,7 @@
 // Shapes shared by the streaming and the buffered encoder, so both say the
 // same thing about the same turn.
 import type { FinishReason, Usage } from "../../core/turn.js";
+import { tokenCount } from "../shared/token-count.js";
 
 export interface ChatUsage {
   prompt_tokens: number;
@@ -25,8 +26,6 @@ export function toChatUsage(usage: Usage): ChatUsage {
   return chatUsage;
 }
 
-export const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0 };
-
 /**
  * A turn that called a tool finishes with `tool_calls` (B.3 #20): Vercel and
  * openai-node's runTools decide whether to run tools from it. `length` stays:
@@ -34,8 +33,4 @@ export const ZERO_USAGE: Usage = { promptTokens: 0, completionTokens: 0 };
  */
 export function chatFinishReason(reason: FinishReason, calledTool: boolean): FinishReason {
   return reason === "stop" && calledTool ? "tool_calls" : reason;
-}
-
-function tokenCount(value: number): number {
-  return Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
 }

@@ -1,11 +1,11 @@
 // TurnEvents → one buffered `response` object. It runs the very events through
-// the streaming encoder and keeps only the object `response.completed` would
-// carry, so the JSON body and the stream cannot disagree (parity by
-// construction, DESIGN.md).
-import { GatewayError } from "../../core/gateway-error.js";
+// the sequencer the stream is written from (output-items.ts) and keeps the
+// object `response.completed` would carry, so the JSON body and the stream
+// cannot disagree (parity by construction, DESIGN.md).
 import type { TurnEvent } from "../../core/turn.js";
+import { incompleteTurnError } from "../shared/incomplete-turn.js";
+import { OutputSequencer } from "./output-items.js";
 import type { ResponseMeta, ResponseObject } from "./response-object.js";
-import { createResponsesStreamEncoder } from "./stream.js";
 
 export interface CollectedResponse {
   body: ResponseObject;
@@ -23,19 +23,13 @@ export interface CollectedResponse {
  * 502 `upstream_incomplete` if the events ended without a `finish`.
  */
 export async function collectResponse(events: AsyncIterable<TurnEvent>, meta: ResponseMeta): Promise<CollectedResponse> {
-  const encoder = createResponsesStreamEncoder(meta);
+  const items = new OutputSequencer(meta);
   let usageReported = false;
   for await (const event of events) {
     if (event.type === "error") throw event.error;
-    if (event.type === "usage" && !encoder.settled) usageReported = !event.usage.estimated;
-    encoder.encode(event);
+    if (event.type === "usage" && !items.settled) usageReported = !event.usage.estimated;
+    items.push(event);
   }
-  if (!encoder.settled) {
-    throw new GatewayError({
-      status: 502,
-      message: "The model's turn ended before it finished; the answer is incomplete.",
-      code: "upstream_incomplete",
-    });
-  }
-  return { body: encoder.response(), usageReported };
+  if (!items.settled) throw incompleteTurnError();
+  return { body: items.response(), usageReported };
 }

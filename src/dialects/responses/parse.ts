@@ -1,17 +1,17 @@
 // A Responses API request body → the dialect-neutral TurnRequest, plus what
 // the route needs to chain, store and echo the response.
 import { badRequest } from "../../core/gateway-error.js";
+import type { RequestLimits } from "../../core/request-limits.js";
 import type { ConversationMessage, ResponseFormat, TurnRequest } from "../../core/turn.js";
 import { structuredOutputCheck } from "../../turns/structured-output.js";
-import { issueToBadRequest } from "../shared/issue-to-error.js";
-import { DEFAULT_LIMITS, type RequestLimits } from "../../core/request-limits.js";
-import { checkJsonBody, checkModelName, checkPromptSize, checkSchema } from "../shared/request-guard.js";
+import { parseRequest, toTurnRequest, type ParseOptions } from "../shared/parse-request.js";
+import { checkSchema } from "../shared/request-guard.js";
 import { toReasoningEffort } from "../shared/reasoning-effort.js";
 import { toConversation, type ItemResolver } from "./input.js";
 import type { ResponseEcho } from "./response-object.js";
 import { responsesRequestSchema, type ResponsesRequestBody } from "./schema.js";
 import type { ToolRoutes } from "./tool-routes.js";
-import { toToolChoice, toTools } from "./tools.js";
+import { toToolChoice, toTools, type ParsedTools } from "./tools.js";
 
 export interface ParsedResponsesRequest {
   /** Messages: `instructions` (as a system message) and then the input. */
@@ -29,52 +29,50 @@ export interface ParsedResponsesRequest {
   toolRoutes: ToolRoutes;
 }
 
-export interface ParseOptions {
+export interface ResponsesParseOptions extends ParseOptions {
   /** Resolves `item_reference` items; without it every reference is unknown. */
   resolveItem?: ItemResolver;
-  /** What one request may ask of the runtime; DEFAULT_LIMITS when absent. */
-  limits?: RequestLimits;
 }
 
 /**
- * Validates and maps a request body (already JSON-parsed). Unknown fields are
- * ignored anywhere; a malformed value of a field the gateway uses, or a
- * feature it cannot provide (hosted tools, background mode, server-side
- * conversations and prompts), or anything beyond `options.limits` (limits.ts), throws a 400 `GatewayError` whose `param` names
- * it in OpenAI's notation.
+ * Validates and maps a request body (already JSON-parsed; parse-request.ts
+ * has the steps). Unknown fields are ignored anywhere; a malformed value of a
+ * field the gateway uses, or a feature it cannot provide (hosted tools,
+ * background mode, server-side conversations and prompts), or anything beyond
+ * `options.limits` (limits.ts), throws a 400 `GatewayError` whose `param`
+ * names it in OpenAI's notation.
  */
-export function parseResponsesRequest(body: unknown, options: ParseOptions = {}): ParsedResponsesRequest {
-  const limits = options.limits ?? DEFAULT_LIMITS;
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw badRequest("The request body must be a JSON object.", null);
-  }
-  checkJsonBody(body, limits);
-  const result = responsesRequestSchema.safeParse(body);
-  if (!result.success) throw issueToBadRequest(result.error.issues[0]!, body);
-  const request = result.data;
-  checkModelName(request.model);
-  rejectServerSideState(request);
+export function parseResponsesRequest(body: unknown, options: ResponsesParseOptions = {}): ParsedResponsesRequest {
+  return parseRequest(
+    body,
+    {
+      // zod alone: the schema refines `metadata`, which a fast validator would not see (fast-accept.ts).
+      validate: (request) => responsesRequestSchema.safeParse(request),
+      promptParam: "input",
+      mapRequest: (request, limits) => mapResponsesRequest(request, limits, options.resolveItem),
+    },
+    options,
+  );
+}
 
+function mapResponsesRequest(request: ResponsesRequestBody, limits: RequestLimits, resolveItem: ItemResolver | undefined): ParsedResponsesRequest {
+  rejectServerSideState(request);
   const tools = toTools(request.tools, limits);
   const toolChoice = toToolChoice(request.tool_choice, tools.definitions);
   // Before `turn` takes the definitions: a tool search's results in the input add to them.
-  const input = toConversation(request.input, options.resolveItem, tools);
-  const instructions = request.instructions ?? undefined;
-  const turn: TurnRequest = {
+  const input = toConversation(request.input, resolveItem, tools);
+  const turn = toTurnRequest({
     model: request.model,
-    messages: withInstructions(instructions, input),
+    messages: withInstructions(request.instructions ?? undefined, input),
     tools: tools.definitions,
     toolChoice,
     parallelToolCalls: request.parallel_tool_calls ?? true,
     // The Responses API has no stop sequences.
     stop: [],
-  };
-  if (request.max_output_tokens !== null && request.max_output_tokens !== undefined) turn.maxOutputTokens = request.max_output_tokens;
-  const reasoningEffort = toReasoningEffort(request.reasoning?.effort, "reasoning.effort");
-  if (reasoningEffort !== undefined) turn.reasoningEffort = reasoningEffort;
-  const responseFormat = toResponseFormat(request.text?.format, limits);
-  if (responseFormat !== undefined) turn.responseFormat = responseFormat;
-  checkPromptSize(turn, "input", limits);
+    maxOutputTokens: request.max_output_tokens,
+    reasoningEffort: toReasoningEffort(request.reasoning?.effort, "reasoning.effort"),
+    responseFormat: toResponseFormat(request.text?.format, limits),
+  });
 
   const summary = request.reasoning?.summary ?? stringOrNull(request.reasoning?.generate_summary);
   const store = request.store ?? true;
@@ -83,28 +81,38 @@ export function parseResponsesRequest(body: unknown, options: ParseOptions = {})
     stream: request.stream ?? false,
     store,
     input,
-    echo: {
-      model: request.model,
-      instructions: instructions ?? null,
-      max_output_tokens: request.max_output_tokens ?? null,
-      parallel_tool_calls: turn.parallelToolCalls,
-      previous_response_id: request.previous_response_id ?? null,
-      reasoning: { effort: request.reasoning?.effort ?? null, summary: summary ?? null },
-      store,
-      temperature: request.temperature ?? null,
-      text: { format: request.text?.format ?? { type: "text" } },
-      tool_choice: typeof toolChoice === "string" ? toolChoice : { type: tools.routes.isCustom(toolChoice.name) ? "custom" : "function", name: toolChoice.name },
-      tools: tools.echoed,
-      top_p: request.top_p ?? null,
-      truncation: typeof request.truncation === "string" ? request.truncation : "disabled",
-      metadata: request.metadata ?? {},
-      ...(typeof request.user === "string" ? { user: request.user } : {}),
-    },
+    echo: toEcho(request, { turn, tools, summary, store }),
     reasoningSummary: summary !== null && summary !== undefined && summary !== "none",
     toolRoutes: tools.routes,
   };
   if (request.previous_response_id) parsed.previousResponseId = request.previous_response_id;
   return parsed;
+}
+
+/** What the response object echoes of the request, with the defaults the request left to the gateway. */
+function toEcho(
+  request: ResponsesRequestBody,
+  mapped: { turn: TurnRequest; tools: ParsedTools; summary: string | null | undefined; store: boolean },
+): ResponseEcho {
+  const { turn, tools, summary, store } = mapped;
+  const { toolChoice } = turn;
+  return {
+    model: request.model,
+    instructions: request.instructions ?? null,
+    max_output_tokens: request.max_output_tokens ?? null,
+    parallel_tool_calls: turn.parallelToolCalls,
+    previous_response_id: request.previous_response_id ?? null,
+    reasoning: { effort: request.reasoning?.effort ?? null, summary: summary ?? null },
+    store,
+    temperature: request.temperature ?? null,
+    text: { format: request.text?.format ?? { type: "text" } },
+    tool_choice: typeof toolChoice === "string" ? toolChoice : { type: tools.routes.isCustom(toolChoice.name) ? "custom" : "function", name: toolChoice.name },
+    tools: tools.echoed,
+    top_p: request.top_p ?? null,
+    truncation: typeof request.truncation === "string" ? request.truncation : "disabled",
+    metadata: request.metadata ?? {},
+    ...(typeof request.user === "string" ? { user: request.user } : {}),
+  };
 }
 
 /**

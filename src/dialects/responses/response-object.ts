@@ -1,13 +1,14 @@
 // The `response` object and its output items, as openai-node types them
 // (`Response`, `ResponseOutputMessage`, `ResponseFunctionToolCall`,
-// `ResponseReasoningItem`, `ResponseUsage`). The streaming encoder and the
+// `ResponseReasoningItem`; its usage is usage.ts). The streaming encoder and the
 // buffered path both build it here, so `response.completed` and the JSON body
 // carry the same object.
 import type { GatewayError } from "../../core/gateway-error.js";
 import type { Usage } from "../../core/turn.js";
-import { toChatUsage, ZERO_USAGE } from "../openai-chat/usage.js";
+import { ZERO_USAGE } from "../shared/token-count.js";
 import type { ToolRoutes } from "./tool-routes.js";
 import type { EchoedTool } from "./tools.js";
+import { toResponseUsage, type ResponseUsageBody } from "./usage.js";
 
 export interface OutputText {
   type: "output_text";
@@ -65,14 +66,6 @@ export interface ToolSearchCallItem {
 }
 
 export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ToolSearchCallItem | ReasoningItem;
-
-export interface ResponseUsageBody {
-  input_tokens: number;
-  input_tokens_details: { cached_tokens: number; cache_write_tokens: number };
-  output_tokens: number;
-  output_tokens_details: { reasoning_tokens: number };
-  total_tokens: number;
-}
 
 export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";
 
@@ -192,22 +185,6 @@ export function buildResponse(
   if (usage) response.usage = toResponseUsage(usage);
   if (echo.user !== undefined) response.user = echo.user;
   return response;
-}
-
-/**
- * Integer counts with `total = input + output`, and both detail objects always
- * present: Codex deserialises `response.completed` usage with required fields,
- * and openai-node's `ResponseUsage` marks them required.
- */
-export function toResponseUsage(usage: Usage): ResponseUsageBody {
-  const chat = toChatUsage(usage);
-  return {
-    input_tokens: chat.prompt_tokens,
-    input_tokens_details: { cached_tokens: chat.prompt_tokens_details?.cached_tokens ?? 0, cache_write_tokens: usage.cacheWriteTokens ?? 0 },
-    output_tokens: chat.completion_tokens,
-    output_tokens_details: { reasoning_tokens: chat.completion_tokens_details?.reasoning_tokens ?? 0 },
-    total_tokens: chat.total_tokens,
-  };
 }
 
 /**
