@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, HelpRequested, describeStartup, helpText, loadConfig, type Config } from "../../src/config/config.js";
+import { ConfigError, HelpRequested, type Config } from "../../src/config/config.js";
+import { loadConfig } from "../../src/config/load-config.js";
+import { describeStartup, helpText } from "../../src/config/startup-text.js";
 
 const home = { cacheDir: "/home/u/.cache" };
 const load = (argv: string[] = [], env: Record<string, string | undefined> = {}) => loadConfig(argv, env, home);

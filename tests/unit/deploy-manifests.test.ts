@@ -1,6 +1,6 @@
 // The deployment files (deploy/compose.yaml, deploy/kubernetes/, the two
 // Containerfiles) checked against the gateway's own configuration: every
-// variable set on the gateway is a setting src/config/config.ts reads and the lot
+// variable set on the gateway is a setting src/config/settings.ts lists and the lot
 // loads; ports, probe paths, the runtime's --port and COPILOT_CLI_URL, the
 // shared COPILOT_HOME, the PostgreSQL URL and the image names agree across
 // files. Last, the runtime image's health check runs against the pinned CLI.
@@ -12,7 +12,9 @@ import { createServer } from "node:net";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { helpText, loadConfig, type Config } from "../../src/config/config.js";
+import type { Config } from "../../src/config/config.js";
+import { loadConfig } from "../../src/config/load-config.js";
+import { helpText } from "../../src/config/startup-text.js";
 import { copilotCli } from "../support/headless.js";
 
 const root = new URL("../../", import.meta.url);
@@ -32,7 +34,7 @@ const KNOWN_SETTINGS = new Set(
  * Set by the manifests for a setting the gateway does not read yet: the
  * runtime's connection token (the CLI reads COPILOT_CONNECTION_TOKEN; the
  * gateway is to send it to an external runtime under the same name). Until
- * src/config/config.ts knows it, it must stay optional and empty by default on both
+ * src/config/settings.ts knows it, it must stay optional and empty by default on both
  * sides; once it does, it is checked like any other setting.
  */
 const AWAITING_GATEWAY_SUPPORT = new Set(["COPILOT_CONNECTION_TOKEN"]);
@@ -43,7 +45,7 @@ const loadGatewayConfig = (env: Record<string, string | undefined>): Config => l
 
 function expectOnlyGatewaySettings(names: Iterable<string>): void {
   const unknown = [...names].filter((name) => !KNOWN_SETTINGS.has(name) && !AWAITING_GATEWAY_SUPPORT.has(name));
-  expect(unknown, "variables the gateway does not read (see src/config/config.ts)").toEqual([]);
+  expect(unknown, "variables the gateway does not read (see src/config/settings.ts)").toEqual([]);
 }
 
 /** `key=value` lines of an env file; comments and blank lines skipped. */
