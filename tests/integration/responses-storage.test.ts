@@ -29,13 +29,9 @@ describe.each(DATABASE_KINDS)("kept Responses on %s", (kind) => {
     cleanups.push(target.dispose);
 
     const before = await startGateway({}, { database: target.options });
-    let closed = false;
-    cleanups.push(async () => {
-      if (!closed) await before.close();
-    });
+    cleanups.push(() => before.close());
     const first = await post(before, { model: TEST_MODEL, input: "remember the word heron" });
     await before.close();
-    closed = true;
 
     const after = await startGateway({}, { database: target.options });
     cleanups.push(() => after.close());
