@@ -1,7 +1,8 @@
 // The admin API, mounted at /admin: virtual keys, usage reports and the live
 // status, for operators holding GATEWAY_ADMIN_KEY. Every route goes through KeyAdmin and
-// UsageStore, the same calls `copilot-gateway keys|usage` makes. Errors are in
-// OpenAI's shape whether it is mounted in the app or runs on its own.
+// UsageStore, the same calls `copilot-gateway keys|usage` makes; the bodies'
+// types are in admin-api.ts. Errors are in OpenAI's shape whether it is
+// mounted in the app or runs on its own.
 import { Hono, type Context } from "hono";
 import { accepts } from "hono/accepts";
 import type { z } from "zod";
@@ -15,6 +16,7 @@ import type { AppEnv } from "../pipeline/app-env.js";
 import { badRequest, GatewayError } from "../core/gateway-error.js";
 import { answerErrorsAsOpenAI } from "./openai-errors.js";
 import { readJsonBody } from "./json-body.js";
+import type { ApiKeyList, GatewayStatus } from "./admin-api.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 
 export interface AdminRoutesDeps {
@@ -43,7 +45,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
   app.use(requireAdminKey(deps.adminKey));
 
   app.post("/keys", async (c) => c.json(await admin.create(await readValid(c, createKeyInput)), 201));
-  app.get("/keys", async (c) => c.json({ object: "list", data: await admin.list() }));
+  app.get("/keys", async (c) => c.json({ object: "list", data: await admin.list() } satisfies ApiKeyList));
   app.get("/keys/:id", async (c) => c.json(found(await admin.show(c.req.param("id")), c.req.param("id"))));
   app.patch("/keys/:id", async (c) => {
     const input = await readValid(c, updateKeyInput);
@@ -75,7 +77,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
         turns: { in_flight: now.turns.inFlight, waiting: now.turns.waiting },
         sessions: now.sessions,
         streams_in_flight: now.streams,
-      });
+      } satisfies GatewayStatus);
     });
   }
 

@@ -2,9 +2,6 @@
 // gateway process, it goes on natively on a second one, and on the first
 // again after a restart. Checked where it matters, at the (strict) scripted
 // model: every request carries the conversation as native messages.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { TEST_MODEL } from "../support/gateway.js";
 import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";
@@ -12,29 +9,21 @@ import { LOOKUP_TOOL, toolLoopResponder } from "../support/agent.js";
 import { ScriptedUpstream, type UpstreamMessage } from "../support/upstream.js";
 
 let upstream: ScriptedUpstream;
-const dirs: string[] = [];
 const running: GatewayProcess[] = [];
 
+/** A gateway process with a data directory of its own, on the one scripted model. */
 async function launch(): Promise<GatewayProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), "cgw-proc-"));
-  dirs.push(dataDir);
-  const gateway = await startGatewayProcess({ upstreamUrl: upstream.baseUrl, dataDir });
+  const gateway = await startGatewayProcess({ upstreamUrl: upstream.baseUrl });
   running.push(gateway);
   return gateway;
-}
-
-async function stop(gateway: GatewayProcess): Promise<void> {
-  gateway.child.kill("SIGTERM");
-  await gateway.exited;
 }
 
 beforeAll(async () => {
   upstream = await new ScriptedUpstream([TEST_MODEL]).start();
 });
 afterAll(async () => {
-  for (const gateway of running) if (gateway.child.exitCode === null) await stop(gateway);
+  for (const gateway of running) await gateway.close();
   await upstream.stop();
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
 interface ChatMessage {
@@ -77,7 +66,7 @@ it("goes on natively on a second process and on the first after its restart", as
   messages.push(turn.message, { role: "tool", tool_call_id: turn.message.tool_calls![0]!.id, content: "result two" });
 
   // Process 1, restarted: its sessions are gone with it; the conversation goes on natively all the same.
-  await stop(first);
+  await first.close();
   const restarted = await launch();
   turn = await chat(restarted, messages);
   expect(turn.origin).toBe("seeded");

@@ -3,20 +3,14 @@
 // Each caller's own GitHub token is their credential; their sessions, model
 // list and quota are their own; their usage is recorded under their login with
 // the AI credits Copilot reported; the token is never kept or shown.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/http/app.js";
 import { createLogger } from "../../src/observability/pino-logger.js";
 import { GitHubUsers } from "../../src/node/github-users.js";
-import { CopilotRuntime } from "../../src/runtime/runtime-pool.js";
-import { openDatabase, type GatewayDatabase } from "../../src/storage/database.js";
-import { KeyRepository } from "../../src/storage/key-repository.js";
+import type { GatewayDatabase } from "../../src/storage/database.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/databases.js";
+import { startGateway, type CopilotTestGateway } from "../support/gateway.js";
 import { startScriptedGitHub, type ScriptedGitHub } from "../support/github-api.js";
-import { observeConformance } from "../support/spec-conformance.js";
 import { sleep } from "../support/upstream.js";
 
 const ALICE = "gho_aliceTOKENabcdef0123456789";
@@ -25,40 +19,28 @@ const NO_SEAT = "gho_noseatTOKENabcdef0123456789";
 
 describe.each(DATABASE_KINDS)("github mode on %s", (kind) => {
   let github: ScriptedGitHub;
-  let runtime: CopilotRuntime;
-  let dataDir: string;
   let testDatabase: TestDatabase;
+  let gateway: CopilotTestGateway;
+  let app: CopilotTestGateway["app"];
   let database: GatewayDatabase;
-  let app: ReturnType<typeof createApp>;
   const logLines: string[] = [];
 
   beforeAll(async () => {
     github = await startScriptedGitHub({
       tokens: { [ALICE]: "alice", [BOB]: { login: "bob", models: ["gpt-scripted"] }, [NO_SEAT]: { login: "carol", copilot: false } },
     });
-    dataDir = await mkdtemp(join(tmpdir(), "cgw-ghmode-"));
     testDatabase = await createTestDatabase(kind);
-    database = await openDatabase(testDatabase.options);
-    // No login of its own: an empty HOME, and the scripted GitHub instead of github.com.
-    const env = { PATH: process.env.PATH, HOME: dataDir, XDG_CONFIG_HOME: join(dataDir, "config"), ...github.env };
-    runtime = new CopilotRuntime({ connection: { kind: "embedded" }, dataDir, modelsTtlMs: 60_000, tokenPerCaller: true, env });
-    await runtime.start();
-    app = createApp({
-      runtime,
-      config: { auth: "github", apiKeys: [], corsOrigins: [], keepAliveMs: 15_000, turnTimeoutMs: 20_000, bodyLimitBytes: 1 << 20, strictOpenAI: false, maxSessions: 20, sessionTtlMs: 60_000 },
-      logger: createLogger("debug", (line) => logLines.push(line)),
-      github: new GitHubUsers({ apiUrl: github.url }),
-      keys: new KeyRepository(database.db),
-      usage: new UsageRepository(database.db),
-    });
-    app.fetch = observeConformance(app.fetch);
+    // No identity of its own: each caller's token is their seat.
+    gateway = await startGateway(
+      { auth: "github", turnTimeoutMs: 20_000, bodyLimitBytes: 1 << 20, maxSessions: 20 },
+      { copilot: { github }, database: testDatabase.options, logger: createLogger("debug", (line) => logLines.push(line)) },
+    );
+    ({ app, database } = gateway);
   });
   afterAll(async () => {
-    await runtime?.stop();
-    await database?.close();
+    await gateway?.close();
     await testDatabase?.dispose();
     await github?.close();
-    await rm(dataDir, { recursive: true, force: true });
   });
   beforeEach(() => {
     github.requests.length = 0;

@@ -11,31 +11,25 @@ import { startScriptedGitHub, type ScriptedGitHub } from "../support/github-api.
 const TOKEN = "gho_processTOKENabcdef0123456789";
 let github: ScriptedGitHub;
 let gateway: GatewayProcess;
-let dataDir: string;
-let stderr = "";
+let home: string;
 
 beforeAll(async () => {
   github = await startScriptedGitHub({ tokens: { [TOKEN]: "erin" } });
-  dataDir = await mkdtemp(join(tmpdir(), "cgw-ghproc-"));
+  home = await mkdtemp(join(tmpdir(), "cgw-ghproc-"));
   gateway = await startGatewayProcess({
-    dataDir,
-    // HOME is the temp dir: no login of this machine's may leak in.
-    env: { HOME: dataDir, GATEWAY_AUTH: "github", GATEWAY_GITHUB_API_URL: github.url, GATEWAY_LOG_LEVEL: "debug", ...github.env },
+    // HOME is an empty temp dir: no login of this machine's may leak in.
+    env: { HOME: home, GATEWAY_AUTH: "github", GATEWAY_GITHUB_API_URL: github.url, GATEWAY_LOG_LEVEL: "debug", ...github.env },
   });
-  gateway.child.stderr!.on("data", (data: Buffer) => (stderr += data.toString()));
 });
 afterAll(async () => {
-  if (gateway?.child.exitCode === null) {
-    gateway.child.kill("SIGTERM");
-    await gateway.exited;
-  }
+  await gateway?.close();
   await github?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
 });
 
 it("starts with no GitHub identity of its own, says whose seats it uses, and is ready", async () => {
   expect(gateway.startLine).toContain("auth: each caller's own GitHub token; callers: GitHub users on their own seats");
-  const ready = await fetch(`${gateway.baseUrl.replace(/\/v1$/, "")}/readyz`);
+  const ready = await fetch(`${gateway.origin}/readyz`);
   expect(ready.status).toBe(200);
 });
 
@@ -55,5 +49,5 @@ it("answers a caller on their own token, and nobody without one", async () => {
   expect(github.chatCalls().map((call) => call.login)).toEqual(["erin"]);
   const anonymous = await fetch(`${gateway.baseUrl}/models`);
   expect(anonymous.status).toBe(401);
-  expect(stderr).not.toContain(TOKEN);
+  expect(gateway.stderr()).not.toContain(TOKEN);
 });

@@ -1,27 +1,26 @@
 // The gateway as an operator runs it: a real process started from src/main.ts,
 // configured by environment, stopped by signals.
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatBody, readSseData, TEST_MODEL } from "../support/gateway.js";
 import { childPids, ENTRY, isAlive, startGatewayProcess as startProcess, waitUntil, type GatewayProcess } from "../support/gateway-process.js";
 import { ScriptedUpstream } from "../support/upstream.js";
 
 let upstream: ScriptedUpstream;
-let dataDir: string;
+/** Each test signals its gateway itself (that is what it tests); these are closed after all, whatever a test left running. */
+const started: GatewayProcess[] = [];
 beforeAll(async () => {
   upstream = await new ScriptedUpstream([TEST_MODEL]).start();
-  dataDir = await mkdtemp(join(tmpdir(), "cgw-process-"));
 });
 afterAll(async () => {
+  for (const gateway of started) await gateway.close();
   await upstream.stop();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
-function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
-  return startProcess({ upstreamUrl: upstream.baseUrl, dataDir, env });
+async function startGatewayProcess(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const gateway = await startProcess({ upstreamUrl: upstream.baseUrl, env });
+  started.push(gateway);
+  return gateway;
 }
 
 describe("the command line", () => {

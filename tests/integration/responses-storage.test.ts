@@ -2,9 +2,6 @@
 // `item_reference` and GET /v1/responses/{id} outlast the gateway that made
 // the response: after a restart on the same database, and on another gateway
 // process sharing it. On SQLite always; on PostgreSQL when TEST_DATABASE_URL is set.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../src/observability/pino-logger.js";
 import { ResponseRepository } from "../../src/storage/response-repository.js";
@@ -32,13 +29,9 @@ describe.each(DATABASE_KINDS)("kept Responses on %s", (kind) => {
     cleanups.push(target.dispose);
 
     const before = await startGateway({}, { database: target.options });
-    let closed = false;
-    cleanups.push(async () => {
-      if (!closed) await before.close();
-    });
+    cleanups.push(() => before.close());
     const first = await post(before, { model: TEST_MODEL, input: "remember the word heron" });
     await before.close();
-    closed = true;
 
     const after = await startGateway({}, { database: target.options });
     cleanups.push(() => after.close());
@@ -61,19 +54,9 @@ describe.each(DATABASE_KINDS)("kept Responses on %s", (kind) => {
     cleanups.push(() => upstream.stop());
     const target = await createTestDatabase(kind);
     cleanups.push(target.dispose);
-    // SQLite is shared through the data directory (the file is <data dir>/gateway.sqlite); PostgreSQL through the URL.
     const launch = async (): Promise<GatewayProcess> => {
-      let dataDir = target.options.dataDir;
-      if (kind === "postgres") {
-        dataDir = await mkdtemp(join(tmpdir(), "cgw-proc-"));
-        cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-      }
-      const env: Record<string, string> = target.options.databaseUrl ? { DATABASE_URL: target.options.databaseUrl } : {};
-      const gateway = await startGatewayProcess({ upstreamUrl: upstream.baseUrl, dataDir, env });
-      cleanups.push(async () => {
-        if (gateway.child.exitCode === null) gateway.child.kill("SIGTERM");
-        await gateway.exited;
-      });
+      const gateway = await startGatewayProcess({ upstreamUrl: upstream.baseUrl, database: target.options });
+      cleanups.push(() => gateway.close());
       return gateway;
     };
     const [one, two] = await Promise.all([launch(), launch()]);

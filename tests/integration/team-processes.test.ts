@@ -2,9 +2,6 @@
 // database (PostgreSQL, and SQLite sharing a data directory) enforce one
 // budget and one per-minute limit spent through both, refuse a key revoked
 // through the other on the very next request, and report usage from both.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/databases.js";
 import { TEST_MODEL } from "../support/gateway.js";
@@ -16,38 +13,24 @@ const ADMIN_KEY = "admin-key-for-the-team-test";
 describe.each(DATABASE_KINDS)("two gateway processes on one %s database", (kind) => {
   let upstream: ScriptedUpstream;
   let database: TestDatabase;
-  const dirs: string[] = [];
   let first: GatewayProcess;
   let second: GatewayProcess;
 
   beforeAll(async () => {
     upstream = await new ScriptedUpstream([TEST_MODEL]).start();
     database = await createTestDatabase(kind);
-    // SQLite is a file in the data directory, so there the processes share it; PostgreSQL needs no sharing.
-    const launch = async () => {
-      const dataDir = kind === "sqlite" ? database.options.dataDir : await mkdtemp(join(tmpdir(), "cgw-team-"));
-      if (kind !== "sqlite") dirs.push(dataDir);
-      const env: Record<string, string> = { GATEWAY_ADMIN_KEY: ADMIN_KEY };
-      if (database.options.databaseUrl) env.DATABASE_URL = database.options.databaseUrl;
-      return startGatewayProcess({ upstreamUrl: upstream.baseUrl, dataDir, env });
-    };
+    const launch = () => startGatewayProcess({ upstreamUrl: upstream.baseUrl, database: database.options, env: { GATEWAY_ADMIN_KEY: ADMIN_KEY } });
     [first, second] = await Promise.all([launch(), launch()]);
     // Two gateway processes (each compiling its TypeScript and starting a runtime) beside the rest of the suite on 2 cores.
   }, 90_000);
   afterAll(async () => {
-    for (const gateway of [first, second]) {
-      if (gateway && gateway.child.exitCode === null) {
-        gateway.child.kill("SIGTERM");
-        await gateway.exited;
-      }
-    }
+    await Promise.all([first?.close(), second?.close()]);
     await upstream?.stop();
     await database?.dispose();
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
   const admin = async (gateway: GatewayProcess, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${gateway.baseUrl.replace(/\/v1$/, "")}/admin${path}`, {
+    const response = await fetch(`${gateway.origin}/admin${path}`, {
       method,
       headers: { authorization: `Bearer ${ADMIN_KEY}`, ...(body ? { "content-type": "application/json" } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),

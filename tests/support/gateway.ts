@@ -1,8 +1,9 @@
 // Boots the real gateway for tests: the real Copilot runtime (embedded, BYOK)
-// calling the scripted upstream on 127.0.0.1, and the real Hono app — through
-// app.request() or, with `listen()`, a real socket. Kept Responses live in a
-// database, as in the process: by default an SQLite file in the gateway's own
-// temp data dir.
+// calling the scripted upstream on 127.0.0.1 — or, with `copilot`, on the
+// scripted GitHub's Copilot API — and the real Hono app, wired as src/main.ts
+// wires it, through app.request() or, with `listen()`, a real socket. Kept
+// Responses live in a database, as in the process: by default an SQLite file
+// in the gateway's own temp data dir. `close()` stops all of it.
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
@@ -21,12 +22,14 @@ import { KeyRepository } from "../../src/storage/key-repository.js";
 import { ResponseRepository } from "../../src/storage/response-repository.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";
 import { KeyAdmin } from "../../src/access/key-admin.js";
+import { GitHubUsers } from "../../src/node/github-users.js";
 import { PrometheusMetrics } from "../../src/observability/prometheus.js";
 import { createLogger } from "../../src/observability/pino-logger.js";
 import { watchLogLine } from "./log-watch.js";
 import { answerFramingErrorsAsJson } from "../../src/node/framing-errors.js";
 import { withDirectResponses } from "../../src/node/direct-responses.js";
 import type { ConversationService } from "../../src/sessions/conversation-service.js";
+import type { ScriptedGitHub } from "./github-api.js";
 import { observeConformance } from "./spec-conformance.js";
 import { ScriptedUpstream } from "./upstream.js";
 
@@ -53,10 +56,27 @@ export interface TestGateway<R extends GatewayRuntime = CopilotRuntime> {
   httpServer(): ServerType | undefined;
   /** POSTs JSON to a path through app.request(). */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  /** Stops the server, runtime and upstream, closes the database and removes the data dir. Safe to call again. */
   close(): Promise<void>;
 }
 
+/** A gateway on the Copilot path: no scripted model, the scripted GitHub (if any) answers instead. */
+export type CopilotTestGateway<R extends GatewayRuntime = CopilotRuntime> = Omit<TestGateway<R>, "upstream">;
+
 export const TEST_MODEL = "test-model";
+
+/**
+ * The runtime's non-BYOK path, as an operator without COPILOT_PROVIDER_BASE_URL
+ * runs it. The runtime's HOME is the gateway's empty data dir, so no login of
+ * this machine's reaches it. In github mode (auth: "github") each caller's token
+ * is their seat, as in src/main.ts.
+ */
+export interface CopilotPath {
+  /** The scripted GitHub and Copilot API (github-api.ts); without one the runtime is signed in nowhere. */
+  github?: Pick<ScriptedGitHub, "url" | "env">;
+  /** The gateway's own GitHub token (COPILOT_GITHUB_TOKEN). */
+  token?: string;
+}
 
 export interface GatewayOptions<R extends GatewayRuntime = CopilotRuntime> {
   models?: string[];
@@ -86,8 +106,15 @@ export interface GatewayOptions<R extends GatewayRuntime = CopilotRuntime> {
   logging?: "watched" | "production";
 }
 
-export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(overrides: Partial<AppConfig> = {}, options: GatewayOptions<R> = {}): Promise<TestGateway<R | CopilotRuntime>> {
-  const upstream = await new ScriptedUpstream(options.models ?? [TEST_MODEL, "other-model"]).start();
+/** With `copilot`, on the Copilot path instead of the scripted model (BYOK): the gateway then has no `upstream`. */
+export async function startGateway(overrides: Partial<AppConfig>, options: GatewayOptions & { copilot: CopilotPath }): Promise<CopilotTestGateway>;
+export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(overrides?: Partial<AppConfig>, options?: GatewayOptions<R>): Promise<TestGateway<R | CopilotRuntime>>;
+export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
+  overrides: Partial<AppConfig> = {},
+  options: GatewayOptions<R> & { copilot?: CopilotPath } = {},
+): Promise<TestGateway<R | CopilotRuntime> | CopilotTestGateway<R | CopilotRuntime>> {
+  const copilot = options.copilot;
+  const upstream = copilot ? undefined : await new ScriptedUpstream(options.models ?? [TEST_MODEL, "other-model"]).start();
   const dataDir = await mkdtemp(join(tmpdir(), "cgw-test-"));
   const settings: RuntimeSettings = {
     connection: options.externalRuntimeUrl
@@ -96,7 +123,8 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(ov
     dataDir,
     ...(options.runtimeHome ? { runtimeHome: options.runtimeHome } : {}),
     modelsTtlMs: 60_000,
-    provider: { type: "openai", baseUrl: upstream.baseUrl, apiKey: "upstream-secret-key" },
+    ...(upstream ? { provider: { type: "openai", baseUrl: upstream.baseUrl, apiKey: "upstream-secret-key" } } : {}),
+    ...(copilot ? copilotRuntimeSettings(copilot, overrides, dataDir) : {}),
     ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
     ...(options.processes ? { processes: options.processes } : {}),
     ...(options.recycle ? { recycle: options.recycle } : {}),
@@ -123,14 +151,27 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(ov
   const keyStore = new KeyRepository(database.db);
   const usage = new UsageRepository(database.db);
   const metrics = new PrometheusMetrics();
-  const app = createApp({ runtime, config, inflight, turns, responses, keys: keyStore, usage, metrics, logger, ...(options.console ? { console: options.console } : {}) });
+  const github = config.auth === "github" && copilot?.github ? new GitHubUsers({ apiUrl: copilot.github.url }) : undefined;
+  const app = createApp({
+    runtime,
+    config,
+    inflight,
+    turns,
+    responses,
+    keys: keyStore,
+    usage,
+    metrics,
+    logger,
+    ...(github ? { github } : {}),
+    ...(options.console ? { console: options.console } : {}),
+  });
   // Under vitest, every response is checked against the providers' specifications (not in the bench).
   if (process.env.VITEST) app.fetch = observeConformance(app.fetch);
   let server: ServerType | undefined;
-  return {
+  let closing: Promise<void> | undefined;
+  const gateway: Omit<TestGateway<R | CopilotRuntime>, "upstream"> = {
     app,
     runtime,
-    upstream,
     inflight,
     dataDir,
     turns,
@@ -155,16 +196,30 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(ov
         }),
       );
     },
-    async close() {
-      if (server) {
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        await new Promise<void>((resolve) => server!.close(() => resolve()));
-      }
-      await runtime.stop();
-      await upstream.stop();
-      await database.close();
-      await rm(dataDir, { recursive: true, force: true });
+    close() {
+      closing ??= (async () => {
+        if (server) {
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          await new Promise<void>((resolve) => server!.close(() => resolve()));
+        }
+        await runtime.stop();
+        await upstream?.stop();
+        await database.close();
+        await rm(dataDir, { recursive: true, force: true });
+      })();
+      return closing;
     },
+  };
+  return upstream ? { ...gateway, upstream } : gateway;
+}
+
+/** The runtime's side of CopilotPath: the environment it starts in and whose token it uses. */
+function copilotRuntimeSettings(copilot: CopilotPath, config: Partial<AppConfig>, dataDir: string): Partial<RuntimeSettings> {
+  return {
+    // Only PATH of this machine's environment: no token variable, no HOME with a login in it.
+    env: { PATH: process.env.PATH, HOME: dataDir, XDG_CONFIG_HOME: join(dataDir, "config"), ...copilot.github?.env },
+    ...(copilot.token ? { githubToken: copilot.token } : {}),
+    ...(config.auth === "github" ? { tokenPerCaller: true } : {}),
   };
 }
 
