@@ -109,7 +109,7 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
       });
     }
     // What can be built before the first event is, so that only the first
-    // frame's own work is left once it comes (issue 11 part 4); the stream is
+    // frame's own work is left once it comes; the stream is
     // committed only if the turn did not fail first.
     const encoder = answer.createEncoder();
     const direct = c.env?.directResponses;

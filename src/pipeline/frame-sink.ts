@@ -3,7 +3,7 @@
 // src/node/direct-responses.ts) may instead offer `DirectResponses`, which
 // write to the socket itself. That skips the Web stream between the encoder
 // and the socket: about 0.35 ms of every first token at concurrency 1
-// (issue 11 part 4), most of it the stream's and the adapter's promise hops.
+// (at concurrency 1), most of it the stream's and the adapter's promise hops.
 
 /** Frames on their way to one client. */
 export interface FrameSink {

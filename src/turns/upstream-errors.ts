@@ -115,7 +115,7 @@ export function upstreamStalled(seconds: number): GatewayError {
 /** An error thrown by an SDK call (send, createSession) rather than reported as an event. */
 export function runtimeCallError(error: unknown, action: string): GatewayError {
   const message = error instanceof Error ? error.message : String(error);
-  // The runtime was lost and is being replaced (runtime.ts): a moment's wait, not a failure of the request.
+  // The runtime was lost and is being replaced (runtime/supervised-client.ts): a moment's wait, not a failure of the request.
   if (error instanceof Error && error.name === "RuntimeUnavailableError") {
     return new GatewayError({ status: 503, code: "runtime_unavailable", message: `The Copilot runtime is restarting; retry in a moment. (${message})`, retryAfterSeconds: 2 });
   }

@@ -28,6 +28,17 @@ describe("the layer order of src/", () => {
     expect(outside).toEqual([]);
   });
 
+  it("no source file is over 350 lines: a longer one wants its parts named", async () => {
+    const entries = await readdir(join(root, "src"), { recursive: true, withFileTypes: true });
+    const long: string[] = [];
+    for (const entry of entries.filter((file) => file.isFile() && file.name.endsWith(".ts"))) {
+      const path = join(entry.parentPath, entry.name);
+      const lines = (await readFile(path, "utf8")).split("\n").length - 1;
+      if (lines > 350) long.push(`${relative(root, path)}: ${lines} lines`);
+    }
+    expect(long).toEqual([]);
+  });
+
   it("every folder opens with a README line saying what lives there, as the layer list says", async () => {
     const folders = LAYERS.flatMap((layer) => Object.entries(layer.folders)).filter(([folder]) => !folder.endsWith(".ts"));
     for (const [folder, holds] of folders) {

@@ -1,4 +1,4 @@
-// `npm run bench` (issue 2 part 8, issue 11 parts 3 and 5): one run prints,
+// `npm run bench`: one run prints,
 // side by side at concurrency 1 and 50, streaming TTFT p50/p99, total time,
 // throughput, CPU per request (this process, and the runtime serving the
 // row) and memory for:
@@ -14,7 +14,7 @@
 //   at concurrency 50 also the default gateway on N runtimes (1 against N);
 // then the ratios against the targets, where the gateway's TTFT goes,
 // what fingerprinting a 200-message conversation costs, and — unless
-// BENCH_QUICK — issue 3's agent loop and issue 7's seeding.
+// BENCH_QUICK — the agent loop and seeding.
 //
 // It reports; it does not fail: the exit code is 0 when targets are missed,
 // and non-zero only when a request failed or the bench itself broke.

@@ -19,7 +19,7 @@ export interface Breakdown {
   toFirstDeltaMs: number;
   /** That event → the first SSE bytes handed to the socket: event queue, encoder, the response head. */
   afterFirstDeltaMs: number;
-  /** beforeRuntime + afterFirstDelta, per request (median of the sums): issue 11 part 4's "gateway's own share". */
+  /** beforeRuntime + afterFirstDelta, per request (median of the sums): the "gateway's own share" of the first token. */
   ownMs: number;
   /** http + own, per request: all of TTFT that is not the runtime's. Where a cost moves between the server and the client, this says whether it went. */
   notRuntimeMs: number;

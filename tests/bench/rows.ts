@@ -110,7 +110,7 @@ export interface GatewayServer {
   runtimePids: number[];
 }
 
-/** The process's own defaults (config/config.ts) where the test suite's differ: how many sessions are held, and for how long. */
+/** The process's own defaults (config/settings.ts) where the test suite's differ: how many sessions are held, and for how long. */
 const PROCESS_DEFAULTS: Partial<AppConfig> = { maxSessions: 200, sessionTtlMs: 30 * 60_000 };
 
 export async function startServer(overrides: Partial<AppConfig>, options: GatewayOptions<GatewayRuntime>, responder: Responder): Promise<GatewayServer> {

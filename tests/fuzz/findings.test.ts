@@ -1,4 +1,4 @@
-// The operator's probe of issue 10, one case each, on a real gateway: what the
+// The operator's fault probe, one case each, on a real gateway: what the
 // runtime cannot take is refused first with a 400 naming the field, a turn
 // that cannot start still gets an answer, and nothing echoes a huge value.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";

@@ -1,7 +1,7 @@
 // The operations figures, measured on the real runtime and printed: 200
 // concurrent streams, 1,000 abandoned streams, and a header sent a byte a
 // second; and the runtime the abandoned streams left bigger, recycled back to
-// its first size. Each asserts the bound issue 10 sets.
+// its first size. Each asserts its bound.
 import { readdir, readFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";

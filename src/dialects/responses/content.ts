@@ -1,7 +1,7 @@
 // Responses content parts (`input_text`, `input_image`, `output_text`…) → the
 // turn vocabulary. Every rejection names the exact part (`input[i].content[j]`)
 // and says what to send instead: a clear 400, never a silent drop and never a
-// 500 (contract B.8 #51/#52, issue 4).
+// 500 (contract B.8 #51/#52).
 import type { z } from "zod";
 import { badRequest } from "../../core/gateway-error.js";
 import type { ContentPart } from "../../core/turn.js";

@@ -2,7 +2,7 @@
 // gateway's code runs cold between requests, and zod's parse of a 20-message
 // chat body (a tree of small closures) took ~150 µs of the first token; a
 // JSON Schema validator compiled by ajv from the very same zod schema is one
-// straight-line function and takes ~25 µs (issue 11 part 4). It only says yes
+// straight-line function and takes ~25 µs. It only says yes
 // or no, so a body it refuses is parsed by zod, whose first issue names the
 // field for the client's error (issue-to-error.ts).
 //
