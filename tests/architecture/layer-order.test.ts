@@ -53,7 +53,7 @@ describe("the layer order of src/", () => {
     expect(missing).toEqual([]);
   });
 
-  it("fails on an upward import, a type-only one included, naming the rule", async () => {
+  it("fails on an upward import (a type-only one too), a sideways one and a circle, naming the rule", async () => {
     const planted = await mkdtemp(join(tmpdir(), "layers-"));
     try {
       const file = async (path: string, text: string) => {
@@ -65,11 +65,14 @@ describe("the layer order of src/", () => {
       await file("src/runtime/pool.ts", `import { app } from "../http/app.js";\nimport type { Planted } from "../core/gateway-error.js";\nexport const pool: [number, Planted?] = [app];\n`);
       await file("src/node/server.ts", `import { x } from "../cli/index.js";\nexport const y = x;\n`);
       await file("src/cli/index.ts", `export const x = 1;\n`);
+      await file("src/turns/a.ts", `import { b } from "./b.js";\nexport const a = () => b;\n`);
+      await file("src/turns/b.ts", `import { a } from "./a.js";\nexport const b = () => a;\n`);
       const violations = await layerViolations(planted);
       expect(violations.map(({ rule, from, to }) => ({ rule, from, to })).sort((a, b) => a.from.localeCompare(b.from))).toEqual([
         { rule: "core imports only downward", from: "src/core/gateway-error.ts", to: "src/http/app.ts" },
         { rule: "node does not import beside it", from: "src/node/server.ts", to: "src/cli/index.ts" },
         { rule: "runtime imports only downward", from: "src/runtime/pool.ts", to: "src/http/app.ts" },
+        { rule: "no import circle", from: "src/turns/a.ts", to: "src/turns/b.ts" },
       ]);
     } finally {
       await rm(planted, { recursive: true, force: true });
