@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CopilotClient, CopilotSession } from "@github/copilot-sdk";
-import { OpeningLine } from "./opening-line.js";
+import { SessionOpenSlots } from "./session-open-slots.js";
 import type { ModelEntry, SessionHistory, SessionSpec } from "./runtime.js";
 import type { ProcessSettings } from "./runtime-settings.js";
 import { sessionOptions } from "./session-options.js";
@@ -20,8 +20,8 @@ export class RuntimeProcess {
   private readonly runtime: SupervisedClient;
   /** The directories sessions run in, made once. */
   private directories: Promise<void> | undefined;
-  /** Sessions are created, seeded or forked a few at a time (opening-line.ts). */
-  private readonly openingLine = new OpeningLine(MAX_OPENING);
+  /** Sessions are created, seeded or forked a few at a time (session-open-slots.ts). */
+  private readonly openSlots = new SessionOpenSlots(MAX_OPENING);
   /** Every session this runtime holds, live or suspended. */
   private readonly held = new Set<string>();
   /** Sessions being created, seeded or forked, waiting in line included. */
@@ -114,11 +114,11 @@ export class RuntimeProcess {
     return this.inLine(signal, () => this.runtime.withRestart(() => this.createSession(spec)));
   }
 
-  /** Runs `open` when the opening line lets it; counted in `load` from the moment it asks. */
+  /** Runs `open` when a session-open slot is free; counted in `load` from the moment it asks. */
   private async inLine<T>(signal: AbortSignal | undefined, open: () => Promise<T>): Promise<T> {
     this.opening++;
     try {
-      const release = await this.openingLine.enter(signal);
+      const release = await this.openSlots.enter(signal);
       try {
         return await open();
       } finally {

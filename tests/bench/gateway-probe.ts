@@ -13,7 +13,7 @@ export interface Breakdown {
   httpMs: number;
   /** `request` event → the runtime is asked for a session (new conversations) or for the turn (send): middleware, body, parse, model, access, ledger. */
   beforeRuntimeMs: number;
-  /** CopilotRuntime.openSession (opening line + createSession); 0 when the request went on a session the gateway held. */
+  /** CopilotRuntime.openSession (waiting for an open slot + createSession); 0 when the request went on a session the gateway held. */
   openSessionMs: number;
   /** session.send → the session's first `assistant.message_delta`. */
   toFirstDeltaMs: number;

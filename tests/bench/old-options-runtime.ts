@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CopilotClient, type CopilotSession } from "@github/copilot-sdk";
 import { listProviderModels } from "../../src/runtime/models.js";
-import { OpeningLine } from "../../src/runtime/opening-line.js";
+import { SessionOpenSlots } from "../../src/runtime/session-open-slots.js";
 import { ProviderRelay } from "../../src/runtime/provider-relay.js";
 import type { ModelEntry, Runtime, SessionSpec } from "../../src/runtime/runtime.js";
 import type { ProviderSettings, RuntimeSettings } from "../../src/runtime/runtime-settings.js";
@@ -28,7 +28,7 @@ export class OldOptionsRuntime implements Runtime {
   readonly description = "embedded, old session options";
   private readonly client: CopilotClient;
   private readonly provider: ProviderSettings;
-  private readonly openingLine = new OpeningLine(MAX_OPENING);
+  private readonly openSlots = new SessionOpenSlots(MAX_OPENING);
   /** Every session held, live or suspended, with its scratch directory. */
   private readonly scratchDirectories = new Map<string, string>();
   private relay: ProviderRelay | undefined;
@@ -66,7 +66,7 @@ export class OldOptionsRuntime implements Runtime {
   }
 
   async openSession(spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
-    const release = await this.openingLine.enter(signal);
+    const release = await this.openSlots.enter(signal);
     try {
       const dir = await mkdtemp(join(this.scratchRoot, "s-"));
       try {

@@ -132,7 +132,7 @@ export function printBreakdown(cold: Breakdown, chat: Breakdown, raw: RawReferen
       [
         ["HTTP: client → server's request event, first SSE write (with the response head) → client", ms(cold.httpMs), none, ms(chat.httpMs), none],
         ["gateway before the runtime: middleware, body, parse, model, access, ledger", ms(cold.beforeRuntimeMs), none, ms(chat.beforeRuntimeMs), none],
-        ["runtime: open session (opening line + createSession)", ms(cold.openSessionMs), ms(raw.newSession.openSessionMs), ms(chat.openSessionMs), none],
+        ["runtime: open session (waiting for an open slot + createSession)", ms(cold.openSessionMs), ms(raw.newSession.openSessionMs), ms(chat.openSessionMs), none],
         ["runtime: send → first assistant.message_delta", ms(cold.toFirstDeltaMs), ms(raw.newSession.toFirstDeltaMs), ms(chat.toFirstDeltaMs), ms(raw.reusedToFirstDeltaMs)],
         ["gateway after it: event queue, SSE encoder, the response head", ms(cold.afterFirstDeltaMs), none, ms(chat.afterFirstDeltaMs), none],
         ["gateway's own share (before + after)", ms(cold.ownMs), none, ms(chat.ownMs), none],

@@ -1,4 +1,4 @@
-// The gateway's line for opening sessions. The runtime opens sessions one
+// Slots for opening sessions, a few at a time, and a line for the rest. The runtime opens sessions one
 // after another, so beyond a few at once they only queue inside it, where a
 // request whose client has left can no longer be taken back: 1,000 aborted
 // streams went on opening (and then closing) sessions for tens of seconds
@@ -6,7 +6,7 @@
 // wait instead, and one whose client leaves drops out without costing the
 // runtime anything.
 
-export class OpeningLine {
+export class SessionOpenSlots {
   private opening = 0;
   private readonly waiting: Array<() => void> = [];
 
