@@ -12,15 +12,18 @@ import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.j
 let gw: TestGateway;
 let client: Anthropic;
 
+/** The SDK on a gateway's socket. It appends /v1/messages itself, as Claude Code does with ANTHROPIC_BASE_URL. */
+async function sdkOn(gateway: TestGateway): Promise<Anthropic> {
+  const baseURL = (await gateway.listen()).replace(/\/v1$/, "");
+  return new Anthropic({ baseURL, apiKey: "k", maxRetries: 0 });
+}
+
 beforeAll(async () => {
-  // A short deadline keeps the "upstream keeps failing" case quick.
-  // The turn deadline ends the upstream that keeps failing (a 529 after it), so it is short; but the
-  // runtime retries a 429 itself for ~1.8 s before it reports it, and at 2.5 s a loaded machine once
-  // turned that 429 into a 504.
-  gw = await startGateway({ turnTimeoutMs: 5_000 });
-  // The SDK appends /v1/messages itself, as Claude Code does with ANTHROPIC_BASE_URL.
-  const baseURL = (await gw.listen()).replace(/\/v1$/, "");
-  client = new Anthropic({ baseURL, apiKey: "k", maxRetries: 0 });
+  // The default turn deadline: these turns all answer, and none should race a deadline. A short one
+  // (2.5 s, then 5 s) for the one test that needs it turned a 429 into a 504 on a loaded machine,
+  // and then the first turn here, which a busy runtime took over 5 s to start.
+  gw = await startGateway();
+  client = await sdkOn(gw);
 });
 
 afterAll(async () => {
@@ -178,11 +181,24 @@ describe("errors", () => {
     expect((error as BadRequestError).message).toContain("messages[0].content[0].source");
   });
 
-  it("an upstream that keeps failing is an OverloadedError (529), which the SDK retries by default", async () => {
-    gw.upstream.respond(() => ({ status: 500, body: { error: { message: "boom", type: "server_error" } } }));
-    const error = await client.messages.create({ model: TEST_MODEL, max_tokens: 10, messages: user("hi") }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OverloadedError);
-    expect((error as OverloadedError).status).toBe(529);
+  describe("an upstream that keeps failing", () => {
+    // Only the turn deadline ends it (the runtime retries until then), so it has a gateway of its own
+    // whose deadline no answering turn has to beat; long enough for a busy runtime's first call to the
+    // upstream to fail before it strikes (without a failure seen, the deadline is a 504).
+    let failing: TestGateway;
+    let failingClient: Anthropic;
+    beforeAll(async () => {
+      failing = await startGateway({ turnTimeoutMs: 10_000 });
+      failingClient = await sdkOn(failing);
+    });
+    afterAll(() => failing?.close());
+
+    it("is an OverloadedError (529), which the SDK retries by default", async () => {
+      failing.upstream.respond(() => ({ status: 500, body: { error: { message: "boom", type: "server_error" } } }));
+      const error = await failingClient.messages.create({ model: TEST_MODEL, max_tokens: 10, messages: user("hi") }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OverloadedError);
+      expect((error as OverloadedError).status).toBe(529);
+    });
   });
 
   it("a failure mid-stream rejects finalMessage() with an APIError carrying the Anthropic error type", async () => {

@@ -40,7 +40,9 @@ describe("the command line", () => {
   });
 });
 
-describe("a running gateway process", () => {
+// Each test starts a gateway process (tsx compiling src/ first) and its runtime: ~5 s alone, but 24 s
+// on a busy 2-core machine, where the test that starts two outlasted the default 30 s.
+describe("a running gateway process", { timeout: 60_000 }, () => {
   it("prints one start-up line without secrets, serves, and on SIGTERM lets a stream finish and leaves no runtime behind", async () => {
     const gateway = await startGatewayProcess();
     expect(gateway.startLine).toContain("runtime: embedded");
@@ -66,7 +68,7 @@ describe("a running gateway process", () => {
 
     expect(await gateway.exited).toBe(0);
     expect(await waitUntil(() => runtimePids.every((pid) => !isAlive(pid)), 5_000)).toBe(true);
-  }, 60_000); // ~5 s alone; a gateway process and its runtime start slowly on a busy 2-core machine.
+  });
 
   it("ends streams that outlast the grace period with an error frame, then exits", async () => {
     const gateway = await startGatewayProcess({ GATEWAY_SHUTDOWN_GRACE_SECONDS: "0.3" });
@@ -87,7 +89,8 @@ describe("a running gateway process", () => {
   });
 
   it("on SIGTERM stops accepting while a stream drains, and with nothing in flight exits at once, not after the grace period", async () => {
-    const gateway = await startGatewayProcess({ GATEWAY_SHUTDOWN_GRACE_SECONDS: "20" });
+    const graceSeconds = 20;
+    const gateway = await startGatewayProcess({ GATEWAY_SHUTDOWN_GRACE_SECONDS: String(graceSeconds) });
     upstream.respondInOrder({ steps: [{ text: "draining " }, { delayMs: 1_000 }, { text: "done" }] });
     const response = await fetch(`${gateway.baseUrl}/chat/completions`, {
       method: "POST",
@@ -100,14 +103,15 @@ describe("a running gateway process", () => {
     await expect(fetch(`${gateway.baseUrl}/models`, { headers: { connection: "close" } })).rejects.toThrow();
     expect((await readSseData(response)).at(-1)).toBe("[DONE]");
     expect(await gateway.exited).toBe(0);
-    // The stream took about a second; the 20 s grace period is only a ceiling.
-    expect(Date.now() - signalled).toBeLessThan(10_000);
+    // The stream took about a second; the grace period is only a ceiling: the gateway went once the stream
+    // was over, not when the grace period ran out (however long stopping takes on a busy machine).
+    expect(Date.now() - signalled).toBeLessThan(graceSeconds * 1000);
 
-    const idle = await startGatewayProcess({ GATEWAY_SHUTDOWN_GRACE_SECONDS: "20" });
+    const idle = await startGatewayProcess({ GATEWAY_SHUTDOWN_GRACE_SECONDS: String(graceSeconds) });
     const idleSignalled = Date.now();
     idle.child.kill("SIGTERM");
     expect(await idle.exited).toBe(0);
-    expect(Date.now() - idleSignalled).toBeLessThan(10_000);
+    expect(Date.now() - idleSignalled).toBeLessThan(graceSeconds * 1000);
   });
 
   it("leaves no orphaned runtime even when the gateway is killed outright", async () => {
