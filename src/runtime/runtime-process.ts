@@ -14,7 +14,7 @@ import { sessionOptions } from "./session-options.js";
 import { SupervisedClient, withTimeout } from "./supervised-client.js";
 
 /** Sessions opened at once; more wait in the gateway, where an abandoned request can leave the line. */
-const MAX_OPENING = 4;
+export const MAX_OPENING = 4;
 
 export class RuntimeProcess {
   private readonly runtime: SupervisedClient;

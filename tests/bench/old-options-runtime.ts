@@ -15,14 +15,12 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CopilotClient, type CopilotSession } from "@github/copilot-sdk";
 import { listProviderModels } from "../../src/runtime/models.js";
+import { MAX_OPENING } from "../../src/runtime/runtime-process.js";
 import { SessionOpenSlots } from "../../src/runtime/session-open-slots.js";
 import { ProviderRelay } from "../../src/runtime/provider-relay.js";
 import type { ModelEntry, Runtime, SessionSpec } from "../../src/runtime/runtime.js";
 import type { ProviderSettings, RuntimeSettings } from "../../src/runtime/runtime-settings.js";
 import { sessionOptions } from "../../src/runtime/session-options.js";
-
-/** Sessions opened at once, as many as the gateway's own runtime opens (runtime-process.ts). */
-const MAX_OPENING = 4;
 
 export class OldOptionsRuntime implements Runtime {
   readonly description = "embedded, old session options";

@@ -11,12 +11,13 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { abandonStreams } from "../support/abandon.js";
 import { chatBody, startGateway, type TestGateway } from "../support/gateway.js";
 import { runtimeChildren } from "../support/runtime-children.js";
+import { MAX_OPENING } from "../../src/runtime/runtime-process.js";
 import { watchSessionOpenings } from "../support/session-openings.js";
 import { echoResponder, sleep } from "../support/upstream.js";
 import { waitFor } from "../support/wait-for.js";
 
-/** How many sessions the runtime is given to open at once (runtime-process.ts's MAX_OPENING); the rest wait in the gateway. */
-const OPENING_AT_ONCE = 4;
+/** How many sessions the runtime is given to open at once; the rest wait in the gateway. */
+const OPENING_AT_ONCE = MAX_OPENING;
 
 let gw: TestGateway;
 let baseUrl: string;
