@@ -4,17 +4,24 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { chatBody, readSseData, startGateway, type TestGateway } from "../support/gateway.js";
 import { waitFor } from "../support/wait-for.js";
 
+// Two gateways: one with the default deadline, for what must not depend on
+// how fast this machine opens a session (a 429 is passed on at once, not at
+// a deadline: on a loaded machine a short one could strike first), and one
+// with a short deadline for the cases that are about the deadline.
 let gw: TestGateway;
+let deadlined: TestGateway;
 let baseUrl: string;
 beforeAll(async () => {
-  // A short deadline keeps the "upstream keeps failing" cases quick.
-  gw = await startGateway({ turnTimeoutMs: 2_500 });
+  [gw, deadlined] = await Promise.all([startGateway(), startGateway({ turnTimeoutMs: 2_500 })]);
   baseUrl = await gw.listen();
 });
 afterAll(async () => {
-  await gw.close();
+  await Promise.all([gw.close(), deadlined.close()]);
 });
-beforeEach(() => gw.upstream.reset());
+beforeEach(() => {
+  gw.upstream.reset();
+  deadlined.upstream.reset();
+});
 
 describe("an upstream 429", () => {
   it("reaches a non-streaming client at once as a 429 with Retry-After", async () => {
@@ -42,9 +49,9 @@ describe("an upstream 429", () => {
 
 describe("an upstream that keeps failing", () => {
   it("gives a non-streaming client a 502 within the gateway's deadline, never a hang", async () => {
-    gw.upstream.respond(() => ({ status: 500, body: { error: { message: "boom", type: "server_error" } } }));
+    deadlined.upstream.respond(() => ({ status: 500, body: { error: { message: "boom", type: "server_error" } } }));
     const started = Date.now();
-    const response = await gw.post("/v1/chat/completions", chatBody("hi"));
+    const response = await deadlined.post("/v1/chat/completions", chatBody("hi"));
     const elapsed = Date.now() - started;
     expect(response.status).toBe(502);
     expect(elapsed).toBeGreaterThan(2_000);
@@ -53,12 +60,12 @@ describe("an upstream that keeps failing", () => {
     expect(body.error.type).toBe("server_error");
     expect(body.error.message).toContain("boom");
     // The runtime retried before the deadline struck.
-    expect(gw.upstream.calls.length).toBeGreaterThan(1);
+    expect(deadlined.upstream.calls.length).toBeGreaterThan(1);
   });
 
   it("ends a committed stream with an error frame: no finish_reason, no [DONE]", async () => {
-    gw.upstream.respond(() => ({ status: 503 }));
-    const response = await gw.post("/v1/chat/completions", chatBody("hi", { stream: true }));
+    deadlined.upstream.respond(() => ({ status: 503 }));
+    const response = await deadlined.post("/v1/chat/completions", chatBody("hi", { stream: true }));
     expect(response.status).toBe(200);
     const data = await readSseData(response);
     expect(JSON.parse(data[0]!).choices[0].delta.role).toBe("assistant");
@@ -71,16 +78,16 @@ describe("an upstream that keeps failing", () => {
 
 describe("the gateway's deadline", () => {
   it("fails a model that does not start answering in time with 504", async () => {
-    gw.upstream.respondInOrder({ steps: [{ delayMs: 5_000 }, { text: "too late" }] });
-    const response = await gw.post("/v1/chat/completions", chatBody("hi"));
+    deadlined.upstream.respondInOrder({ steps: [{ delayMs: 5_000 }, { text: "too late" }] });
+    const response = await deadlined.post("/v1/chat/completions", chatBody("hi"));
     expect(response.status).toBe(504);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upstream_timeout");
-    await expect(gw.upstream.calls[0]!.aborted).resolves.toBe(true);
+    await expect(deadlined.upstream.calls[0]!.aborted).resolves.toBe(true);
   });
 
   it("lets an answer that has started pause for longer than the deadline", async () => {
-    gw.upstream.respondInOrder({ steps: [{ text: "thinking out loud" }, { delayMs: 3_500 }, { text: ", done" }] });
-    const data = await readSseData(await gw.post("/v1/chat/completions", chatBody("hi", { stream: true })));
+    deadlined.upstream.respondInOrder({ steps: [{ text: "thinking out loud" }, { delayMs: 3_500 }, { text: ", done" }] });
+    const data = await readSseData(await deadlined.post("/v1/chat/completions", chatBody("hi", { stream: true })));
     expect(data.at(-1)).toBe("[DONE]");
     const text = data.filter((d) => d !== "[DONE]").map((d) => JSON.parse(d).choices[0]?.delta?.content ?? "").join("");
     expect(text).toBe("thinking out loud, done");
