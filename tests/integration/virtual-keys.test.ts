@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/databases.js";
 import { chatBody, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { echoResponder, sleep } from "../support/upstream.js";
+import { waitFor } from "../support/wait-for.js";
 
 const STATIC_KEY = "static-key-for-tests";
 
@@ -136,8 +137,10 @@ describe.each(DATABASE_KINDS)("virtual keys on %s", (kind) => {
   it("stops a key past its turns in parallel, and lets it go on once one ends", async () => {
     const { key } = await gw.keys.create({ name: "one at a time", max_parallel: 1 });
     gw.upstream.respond(() => ({ steps: [{ delayMs: 1_500 }, { text: "slow" }] }));
+    const callsBefore = gw.upstream.calls.length;
     const slow = chat(key);
-    await sleep(500);
+    // The first turn holds the key's one slot once its model call has begun, however long this machine took to get there.
+    await waitFor(() => gw.upstream.calls.length === callsBefore + 1, 15_000);
     const second = await chat(key);
     expect(second.status).toBe(429);
     expect((await second.json()).error.code).toBe("too_many_parallel_requests");
@@ -164,8 +167,10 @@ describe("one key flooding the gateway", () => {
         if (response.status === 200) finished.push(name);
         return response.status;
       });
+    const callsBefore = gw.upstream.calls.length;
     const floodRequests = Array.from({ length: 6 }, () => send("flood", flood.key));
-    await sleep(300);
+    // Both slots are taken by the flood (the rest of it queued behind them) before the newcomer comes.
+    await waitFor(() => gw.upstream.calls.length === callsBefore + 2, 15_000);
     const otherStatus = await send("other", other.key);
     const floodStatuses = await Promise.all(floodRequests);
     expect(otherStatus).toBe(200);
