@@ -101,7 +101,7 @@ export class TurnTranslator {
         return this.fail(upstreamError({ statusCode: event.data.statusCode, message: event.data.message, errorType: event.data.errorType }));
       case "session.idle":
         if (event.data.aborted) return this.fail(upstreamError({ message: "the model call was aborted" }));
-        return this.finish(this.toolCalls.any ? "tool_calls" : "stop", { kind: "completed", answer: this.answer() });
+        return this.finish(this.toolCalls.any ? "tool_calls" : "stop", () => ({ kind: "completed", answer: this.answer() }));
       default:
         return;
     }
@@ -154,7 +154,7 @@ export class TurnTranslator {
   private toolCallRequested(call: PendingToolCall): void {
     const { shown, allRequested } = this.toolCalls.requested(call);
     if (!shown) this.sink.decline(call);
-    if (allRequested) this.finish("tool_calls", { kind: "tool_calls_pending", answer: this.answer(), pending: allRequested });
+    if (allRequested) this.finish("tool_calls", () => ({ kind: "tool_calls_pending", answer: this.answer(), pending: allRequested }));
   }
 
   private answer(): AssistantAnswer {
@@ -166,10 +166,11 @@ export class TurnTranslator {
   }
 
   private endEarly(reason: FinishReason): void {
-    this.finish(reason, { kind: "ended_early" });
+    this.finish(reason, () => ({ kind: "ended_early" }));
   }
 
-  private finish(reason: FinishReason, outcome: TurnOutcome): void {
+  /** `outcome` is read after the flush, so the answer it records is all the client was shown. */
+  private finish(reason: FinishReason, outcome: () => TurnOutcome): void {
     if (this.over) return;
     // Text held back for a possible stop sequence that never came is owed to the client.
     const { text, exhausted } = this.limits.flush();
@@ -177,7 +178,7 @@ export class TurnTranslator {
     this.sink.emit({ type: "usage", usage: this.usage.total(this.settings.promptChars, this.limits.outputChars) });
     this.sink.emit({ type: "finish", reason: exhausted ? "length" : reason });
     // A cut answer is not what the session holds, so the session cannot be reused.
-    this.end(exhausted ? { kind: "ended_early" } : outcome);
+    this.end(exhausted ? { kind: "ended_early" } : outcome());
   }
 
   private end(outcome: TurnOutcome): void {

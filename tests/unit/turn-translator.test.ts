@@ -200,7 +200,8 @@ describe("TurnTranslator: answers cut short", () => {
   it("passes on text held back for a stop sequence that never came", () => {
     const { events, outcome } = translate("plain-text", { stop: ["!?"] });
     expect(events.filter((event) => event.type === "text").map((event) => event.delta)).toEqual(["Hello", ", wor", "ld", "!"]);
-    expect(outcome?.kind).toBe("completed");
+    // The ledger records what the client was shown, the flushed "!" too: the client's next request sends it back, and must match.
+    expect(outcome).toMatchObject({ kind: "completed", answer: { text: "Hello, world!" } });
   });
 
   it("cuts the answer at max output tokens and ends for length", () => {
