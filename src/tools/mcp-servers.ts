@@ -1,0 +1,27 @@
+// The operator's MCP servers, as the gateway knows them once its
+// configuration is read (mcp-config.ts), and which of them a caller's
+// sessions get. The runtime starts and calls the servers itself; the
+// gateway only decides which a session is given. Never on by default: a
+// caller gets no server it was not granted.
+import type { MCPServerConfig } from "@github/copilot-sdk";
+
+/** One configured server, in the SDK's own shape (stdio: command; remote: url), with its tool allowlist as `tools`. */
+export type McpServerConfig = MCPServerConfig;
+
+/** The servers the operator configured, by name. */
+export type McpServers = ReadonlyMap<string, McpServerConfig>;
+
+/** Grants are server names; `*` grants every configured server. */
+export const ALL_SERVERS = "*";
+
+/**
+ * The configured servers a grant list names, in the SDK's shape, keyed by
+ * name: what a session is created with. Names that are not configured are
+ * skipped (a grant may outlive a server the operator removed).
+ */
+export function grantedServers(servers: McpServers, grants: readonly string[]): Record<string, McpServerConfig> {
+  const all = grants.includes(ALL_SERVERS);
+  const granted: Record<string, McpServerConfig> = {};
+  for (const [name, config] of servers) if (all || grants.includes(name)) granted[name] = config;
+  return granted;
+}
