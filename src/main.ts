@@ -23,6 +23,9 @@ import { answerFramingErrorsAsJson } from "./node/framing-errors.js";
 import { loadConsoleAssets } from "./node/console-assets.js";
 import { withDirectResponses } from "./node/direct-responses.js";
 import { letLostRuntimeWritesGo } from "./node/stray-rejections.js";
+import { loadMcpServers } from "./node/mcp-config-file.js";
+import { McpConfigError } from "./tools/mcp-config.js";
+import type { McpServers } from "./tools/mcp-servers.js";
 
 /**
  * A client sending its headers a byte at a time (slowloris) holds a socket:
@@ -49,13 +52,26 @@ function readConfig(): Config {
   }
 }
 
+/** The operator's MCP servers; a mistake in their file is a start-up error, like a bad setting. */
+async function readMcpServers(config: Config): Promise<McpServers> {
+  try {
+    return await loadMcpServers(config, process.env);
+  } catch (error) {
+    if (!(error instanceof McpConfigError)) throw error;
+    process.stderr.write(`copilot-gateway: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
   // `copilot-gateway keys …` and `usage …` are operator commands on the database, not a server start.
   const args = process.argv.slice(2);
   if (isCliCommand(args)) process.exit(await runCli(args, process.env, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) }));
   const config = readConfig();
+  const mcpServers = await readMcpServers(config);
   const logger = createLogger(config.logLevel, (line) => process.stderr.write(`${line}\n`));
   letLostRuntimeWritesGo(logger);
+  if (mcpServers.size > 0) logger.info("MCP servers configured", { servers: [...mcpServers.keys()], default_grants: config.mcpDefaultServers });
   let database: GatewayDatabase;
   try {
     database = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });

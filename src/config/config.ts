@@ -56,6 +56,12 @@ export interface Config {
   warmSessions: number;
   liveSessions: number;
   modelAliases: Map<string, string>;
+  /** The operator's MCP server file (tools/mcp-config.ts reads it); no server-side tools without it. */
+  mcpConfigPath?: string;
+  /** Servers granted to every caller but a virtual key (which has its own list); `*` is all. */
+  mcpDefaultServers: string[];
+  mcpMaxCallsPerTurn: number;
+  mcpCallTimeoutMs: number;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
   logLevel: LogLevel;

@@ -97,6 +97,7 @@ export function loadConfig(
     warmSessions: parse(value("warmSessions"), integerText.pipe(z.number().max(1000)), "an integer from 0 to 1000"),
     liveSessions: parse(value("liveSessions"), integerText.pipe(z.number().max(100_000)), "an integer, 0 or more"),
     modelAliases: parseModelAliases(raw("modelAliases")),
+    ...mcpSettings(raw, value),
     bodyLimitBytes: Math.round(parse(value("bodyLimit"), decimalText.pipe(z.number().positive()), "a number greater than 0") * 1024 * 1024),
     strictOpenAI: parse(value("strictOpenAI"), z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),
     logLevel: parse(value("logLevel"), z.enum(["error", "warn", "info", "debug"]), "one of error|warn|info|debug"),
@@ -187,4 +188,22 @@ function parseProvider(raw: GivenValue): { provider?: ProviderConfig } {
     ...(modelIds.length > 0 ? { models: modelIds } : {}),
   };
   return { provider };
+}
+
+/** A server name as the MCP file may give it, or `*`. */
+const SERVER_NAME = /^(\*|[A-Za-z0-9_-]{1,64})$/;
+
+function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpConfigPath" | "mcpDefaultServers" | "mcpMaxCallsPerTurn" | "mcpCallTimeoutMs"> {
+  const file = raw("mcpConfig");
+  const defaults = raw("mcpDefaultServers");
+  const servers = parseList(defaults);
+  const badName = servers.find((name) => !SERVER_NAME.test(name));
+  if (defaults && badName !== undefined) throw new ConfigError(`${defaults.source} must be server names (letters, digits, '_' or '-') or *, not "${badName}"`);
+  if (defaults && servers.length > 0 && !file) throw new ConfigError(`${defaults.source} names servers, but no MCP server file is given (GATEWAY_MCP_CONFIG or --mcp-config)`);
+  return {
+    ...(file ? { mcpConfigPath: nonEmpty(file) } : {}),
+    mcpDefaultServers: servers,
+    mcpMaxCallsPerTurn: parse(value("mcpMaxCallsPerTurn"), integerText.pipe(z.number().min(1).max(1000)), "an integer from 1 to 1000"),
+    mcpCallTimeoutMs: seconds(value("mcpCallTimeout"), "positive"),
+  };
 }

@@ -18,6 +18,7 @@ export const SETTING_GROUPS = {
   streams: { title: "Streams and deadlines", about: "While a turn runs: how often a silent stream gets a keep-alive, and how long the gateway waits on the model and on the client ([clients that stop reading](operations.md#clients-that-stop-reading))." },
   sessions: { title: "Sessions", about: "The Copilot sessions kept so that conversations go on without starting over ([warm and live sessions](clients.md#warm-and-live-sessions))." },
   models: { title: "Models and responses", about: "Which models clients see, under which names ([model names](clients.md#model-names)), and what the answers carry ([strict mode](clients.md#strict-mode))." },
+  tools: { title: "Tools on the server (MCP)", about: "The company's MCP servers, which the Copilot runtime runs for the sessions of callers granted them; never on by default ([tools and agents](tools.md))." },
   limits: { title: "Request limits", about: "What one request may ask of the runtime; a request beyond a limit is refused (400, or 413 for the body) before the runtime sees it ([what one request may ask](team.md#what-one-request-may-ask))." },
 } as const;
 
@@ -90,6 +91,10 @@ export const SETTINGS = {
   liveSessions: { group: "sessions", flag: "live-sessions", env: ["GATEWAY_LIVE_SESSIONS"], valueHint: "<n>", defaultValue: "128", meaning: "Idle conversations whose session stays live (the most recently used), so they go on without a resume; older ones are suspended." },
   sessionTtl: { group: "sessions", flag: "session-ttl-seconds", env: ["GATEWAY_SESSION_TTL_SECONDS"], valueHint: "<s>", defaultValue: "1800", meaning: "How long an idle conversation's session is kept." },
   modelAliases: { group: "models", flag: "model-aliases", env: ["GATEWAY_MODEL_ALIASES"], valueHint: "<from=to,...>", defaultText: "none (Claude Code names map by rule)", meaning: "Client model names → served model ids, e.g. claude-3-5-haiku-latest=gpt-4.1-mini." },
+  mcpConfig: { group: "tools", flag: "mcp-config", env: ["GATEWAY_MCP_CONFIG"], valueHint: "<file>", defaultText: "none (no server-side tools)", meaning: "The operator's MCP servers: a JSON file with `mcpServers` (or VS Code's `servers`); strings may say ${env:NAME}. Checked at start." },
+  mcpDefaultServers: { group: "tools", flag: "mcp-default-servers", env: ["GATEWAY_MCP_DEFAULT_SERVERS"], valueHint: "<a,b,...|*>", defaultText: "none", meaning: "The servers granted to static keys, to everyone with --auth none, and to GitHub users; a virtual key has its own list." },
+  mcpMaxCallsPerTurn: { group: "tools", flag: "mcp-max-calls-per-turn", env: ["GATEWAY_MCP_MAX_CALLS_PER_TURN"], valueHint: "<n>", defaultValue: "25", meaning: "Server-side tool calls one turn may make; the turn ends with an error past it." },
+  mcpCallTimeout: { group: "tools", flag: "mcp-call-timeout-seconds", env: ["GATEWAY_MCP_CALL_TIMEOUT_SECONDS"], valueHint: "<s>", defaultValue: "60", meaning: "How long one server-side tool call may take before it fails (the model is told it failed)." },
   bodyLimit: { group: "limits", flag: "body-limit-mb", env: ["GATEWAY_BODY_LIMIT_MB"], valueHint: "<MB>", defaultValue: "32", meaning: "Largest request body (1 MB = 1,048,576 bytes); larger is a 413." },
   strictOpenAI: { group: "models", flag: "strict-openai", env: ["GATEWAY_STRICT_OPENAI"], valueHint: "[true|false]", defaultValue: "false", meaning: "Send no non-standard response fields (reasoning_content, ...).", isBoolean: true },
   logLevel: { group: "server", flag: "log-level", env: ["GATEWAY_LOG_LEVEL"], valueHint: "error|warn|info|debug", defaultValue: "info", meaning: "Log verbosity." },

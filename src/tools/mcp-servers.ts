@@ -25,3 +25,8 @@ export function grantedServers(servers: McpServers, grants: readonly string[]): 
   for (const [name, config] of servers) if (all || grants.includes(name)) granted[name] = config;
   return granted;
 }
+
+/** Names in a grant list that no configured server has (`*` always has): a start-up error for the operator's own defaults. */
+export function unknownServers(servers: McpServers, grants: readonly string[]): string[] {
+  return grants.filter((name) => name !== ALL_SERVERS && !servers.has(name));
+}

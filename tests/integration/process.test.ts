@@ -1,6 +1,9 @@
 // The gateway as an operator runs it: a real process started from src/main.ts,
 // configured by environment, stopped by signals.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatBody, readSseData, TEST_MODEL } from "../support/gateway.js";
 import { childPids, ENTRY, isAlive, startGatewayProcess as startProcess, waitUntil, type GatewayProcess } from "../support/gateway-process.js";
@@ -37,6 +40,25 @@ describe("the command line", () => {
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("PORT");
+  });
+
+  it("stops at start on a mistake in the MCP server file, naming the server and field, and on a default grant it does not configure", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cgw-mcp-"));
+    try {
+      const file = join(dir, "mcp.json");
+      writeFileSync(file, JSON.stringify({ mcpServers: { logs: { command: "logs-mcp" }, grafana: { url: "https://grafana.internal/mcp", headers: { authorization: "Bearer ${env:GRAFANA_TOKEN}" } } } }));
+      const run = (env: Record<string, string>) => spawnSync(process.execPath, [...ENTRY], { encoding: "utf8", env: { ...process.env, GATEWAY_MCP_CONFIG: file, ...env } });
+      const unset = run({});
+      expect(unset.status).toBe(2);
+      expect(unset.stderr.trim().split("\n")).toHaveLength(1);
+      expect(unset.stderr).toContain('server "grafana" headers.authorization needs the environment variable GRAFANA_TOKEN');
+      const unknown = run({ GRAFANA_TOKEN: "glsa_token_value", GATEWAY_MCP_DEFAULT_SERVERS: "logs,grafna" });
+      expect(unknown.status).toBe(2);
+      expect(unknown.stderr).toContain('GATEWAY_MCP_DEFAULT_SERVERS names "grafna"');
+      expect(unknown.stderr).not.toContain("glsa_token_value");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -50,6 +50,9 @@ describe("loadConfig defaults", () => {
       warmSessions: 4,
       liveSessions: 128,
       modelAliases: new Map(),
+      mcpDefaultServers: [],
+      mcpMaxCallsPerTurn: 25,
+      mcpCallTimeoutMs: 60_000,
       bodyLimitBytes: 32 * 1024 * 1024,
       strictOpenAI: false,
       logLevel: "info",
@@ -318,5 +321,20 @@ describe("who may call", () => {
     const line = describeStartup(load([], { GATEWAY_ADMIN_KEY: "adm-SECRET" }), "http://h:1");
     expect(line).toContain("admin API: on");
     expect(line).not.toContain("adm-SECRET");
+  });
+});
+
+describe("server-side tools (MCP)", () => {
+  it("takes the server file, the default grants and the per-turn limits", () => {
+    const config = load(["--mcp-config", "/etc/gateway/mcp.json", "--mcp-max-calls-per-turn", "5"], { GATEWAY_MCP_DEFAULT_SERVERS: "grafana, logs", GATEWAY_MCP_CALL_TIMEOUT_SECONDS: "2.5" });
+    expect(config).toMatchObject({ mcpConfigPath: "/etc/gateway/mcp.json", mcpDefaultServers: ["grafana", "logs"], mcpMaxCallsPerTurn: 5, mcpCallTimeoutMs: 2_500 });
+    expect(load([], { GATEWAY_MCP_CONFIG: "mcp.json", GATEWAY_MCP_DEFAULT_SERVERS: "*" }).mcpDefaultServers).toEqual(["*"]);
+  });
+
+  it("refuses default grants without a server file, or that are not server names", () => {
+    expectConfigError(() => load([], { GATEWAY_MCP_DEFAULT_SERVERS: "logs" }), "GATEWAY_MCP_DEFAULT_SERVERS");
+    expectConfigError(() => load(["--mcp-config", "m.json", "--mcp-default-servers", "logs,bad name"]), "--mcp-default-servers");
+    expectConfigError(() => load(["--mcp-max-calls-per-turn", "0"]), "--mcp-max-calls-per-turn");
+    expectConfigError(() => load([], { GATEWAY_MCP_CALL_TIMEOUT_SECONDS: "-1" }), "GATEWAY_MCP_CALL_TIMEOUT_SECONDS");
   });
 });
