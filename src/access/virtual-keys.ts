@@ -23,6 +23,11 @@ export interface VirtualKey {
   hint: string;
   /** The served model ids it may use; null: any. */
   models: string[] | null;
+  /**
+   * The operator's MCP servers its sessions may run, by name; `*`: every one.
+   * Empty: none. Never on by default: a key is granted only what is listed.
+   */
+  mcpServers: string[];
   budget: Budget | null;
   rpmLimit: number | null;
   maxParallel: number | null;
@@ -83,10 +88,19 @@ const budgetInput = z
   .strict()
   .refine((budget) => budget.tokens != null || budget.credits != null, { message: "a budget needs tokens or credits (or both)" });
 
+/** Grants name servers as the operator's configuration names them; `*` grants all, so it stands alone. */
+const MCP_SERVER_NAME = /^(?:\*|[A-Za-z0-9_.-]{1,64})$/;
+const mcpServersInput = z
+  .array(z.string().regex(MCP_SERVER_NAME, { message: 'must be a server name (1 to 64 of A-Z, a-z, 0-9, "_", "." and "-") or "*"' }))
+  .max(100)
+  .refine((names) => !names.includes("*") || names.length === 1, { message: '"*" grants every server and must be the only entry' });
+
 const keyFields = {
   name: z.string().trim().min(1).max(200),
   owner: z.string().trim().max(200),
   models: z.array(z.string().trim().min(1)).min(1).nullable(),
+  /** null and [] both mean none. */
+  mcp_servers: mcpServersInput.nullable(),
   budget: budgetInput.nullable(),
   rpm_limit: positiveInteger.nullable(),
   max_parallel: positiveInteger.nullable(),
@@ -109,6 +123,7 @@ export function settingsFromCreate(input: CreateKeyInput): KeySettings {
     name: input.name,
     owner: input.owner ?? "",
     models: input.models ?? null,
+    mcpServers: mcpServersFrom(input.mcp_servers),
     budget: input.budget ? budgetFrom(input.budget) : null,
     rpmLimit: input.rpm_limit ?? null,
     maxParallel: input.max_parallel ?? null,
@@ -123,12 +138,17 @@ export function settingsFromUpdate(input: UpdateKeyInput): Partial<KeySettings> 
   if (input.name !== undefined) changes.name = input.name;
   if (input.owner !== undefined) changes.owner = input.owner;
   if (input.models !== undefined) changes.models = input.models;
+  if (input.mcp_servers !== undefined) changes.mcpServers = mcpServersFrom(input.mcp_servers);
   if (input.budget !== undefined) changes.budget = input.budget === null ? null : budgetFrom(input.budget);
   if (input.rpm_limit !== undefined) changes.rpmLimit = input.rpm_limit;
   if (input.max_parallel !== undefined) changes.maxParallel = input.max_parallel;
   if (input.expires_at !== undefined) changes.expiresAt = input.expires_at === null ? null : Date.parse(input.expires_at);
   if (input.status !== undefined) changes.status = input.status;
   return changes;
+}
+
+function mcpServersFrom(names: readonly string[] | null | undefined): string[] {
+  return [...new Set(names ?? [])];
 }
 
 function budgetFrom(input: z.infer<typeof budgetInput>): Budget {
@@ -149,6 +169,8 @@ export function keyView(key: VirtualKey) {
     hint: key.hint,
     status: key.status,
     models: key.models,
+    /** Always a list: [] when the key is granted none. */
+    mcp_servers: key.mcpServers,
     budget: key.budget && {
       period: key.budget.period,
       tokens: key.budget.tokens,

@@ -12,6 +12,7 @@ export const KEY_SETTING_OPTIONS = {
   name: { type: "string" },
   owner: { type: "string" },
   models: { type: "string" },
+  "mcp-servers": { type: "string" },
   "budget-period": { type: "string" },
   "budget-tokens": { type: "string" },
   "budget-credits": { type: "string" },
@@ -26,6 +27,7 @@ export const KEY_UPDATE_OPTIONS = {
   disable: { type: "boolean" },
   "no-budget": { type: "boolean" },
   "all-models": { type: "boolean" },
+  "no-mcp-servers": { type: "boolean" },
   "no-rpm": { type: "boolean" },
   "no-max-parallel": { type: "boolean" },
   "no-expiry": { type: "boolean" },
@@ -34,6 +36,8 @@ export const KEY_UPDATE_OPTIONS = {
 export const KEY_SETTINGS_HELP = [
   "  --owner <owner>            Who the key is for (usage reports group by it).",
   "  --models <a,b,...>         Served model ids the key may use; default: any.",
+  "  --mcp-servers <a,b,...>    The operator's MCP servers the key may use, by name; * for all.",
+  "                             Default: none; \"\" also means none.",
   "  --budget-period day|month  A budget's calendar period (UTC).",
   "  --budget-tokens <n>        Input plus output tokens per period.",
   "  --budget-credits <x>       AI credits per period.",
@@ -45,6 +49,7 @@ export const KEY_SETTINGS_HELP = [
 export const KEY_UPDATE_HELP = [
   "  --enable | --disable       Turn the key on or off (a revoked key stays revoked).",
   "  --all-models               Lift the model list.",
+  "  --no-mcp-servers           Take away every MCP server grant.",
   "  --no-budget                Lift the budget.",
   "  --no-rpm                   Lift the request rate limit.",
   "  --no-max-parallel          Lift the parallel request limit.",
@@ -60,6 +65,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   name: "--name",
   owner: "--owner",
   models: "--models",
+  mcp_servers: "--mcp-servers",
   budget: "--budget-tokens or --budget-credits",
   "budget.period": "--budget-period",
   "budget.tokens": "--budget-tokens",
@@ -92,6 +98,7 @@ export interface PendingUpdate {
 export function readUpdateFlags(flags: KeyFlags, now: number): PendingUpdate {
   for (const [setting, lifting] of [
     ["models", "all-models"],
+    ["mcp-servers", "no-mcp-servers"],
     ["rpm", "no-rpm"],
     ["max-parallel", "no-max-parallel"],
     ["expires", "no-expiry"],
@@ -104,6 +111,7 @@ export function readUpdateFlags(flags: KeyFlags, now: number): PendingUpdate {
 
   const body = settingsBody(flags, now);
   if (flags["all-models"]) body.models = null;
+  if (flags["no-mcp-servers"]) body.mcp_servers = null;
   if (flags["no-budget"]) body.budget = null;
   if (flags["no-rpm"]) body.rpm_limit = null;
   if (flags["no-max-parallel"]) body.max_parallel = null;
@@ -148,11 +156,18 @@ function settingsBody(flags: KeyFlags, now: number): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (flags.name !== undefined) body.name = flags.name;
   if (flags.owner !== undefined) body.owner = flags.owner;
-  if (flags.models !== undefined) body.models = flags.models.split(",").map((model) => model.trim()).filter((model) => model !== "");
+  if (flags.models !== undefined) body.models = listFlag(flags.models);
+  // "" is the empty list: for grants that is a valid answer (none), unlike for models.
+  if (flags["mcp-servers"] !== undefined) body.mcp_servers = listFlag(flags["mcp-servers"]);
   if (flags.rpm !== undefined) body.rpm_limit = numberFlag(flags, "rpm");
   if (flags["max-parallel"] !== undefined) body.max_parallel = numberFlag(flags, "max-parallel");
   if (flags.expires !== undefined) body.expires_at = expiresAt(flags.expires, now);
   return body;
+}
+
+/** `a, b,` → ["a", "b"]. */
+function listFlag(text: string): string[] {
+  return text.split(",").map((item) => item.trim()).filter((item) => item !== "");
 }
 
 function numberFlag(flags: KeyFlags, flag: "budget-tokens" | "budget-credits" | "rpm" | "max-parallel"): number | undefined {

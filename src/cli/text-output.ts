@@ -28,20 +28,21 @@ export function table(headers: readonly string[], rows: readonly string[][], num
 
 export function keysTable(keys: readonly KeyView[]): string {
   return table(
-    ["ID", "NAME", "OWNER", "STATUS", "MODELS", "BUDGET", "RPM", "PARALLEL", "EXPIRES", "HINT"],
+    ["ID", "NAME", "OWNER", "STATUS", "MODELS", "MCP SERVERS", "BUDGET", "RPM", "PARALLEL", "EXPIRES", "HINT"],
     keys.map((key) => [
       key.id,
       key.name,
       key.owner || "-",
       key.status,
       key.models ? key.models.join(",") : "any",
+      mcpServersText(key.mcp_servers, ","),
       budgetText(key.budget),
       key.rpm_limit === null ? "-" : String(key.rpm_limit),
       key.max_parallel === null ? "-" : String(key.max_parallel),
       key.expires_at ?? "never",
       key.hint,
     ]),
-    [false, false, false, false, false, false, true, true],
+    [false, false, false, false, false, false, false, true, true],
   );
 }
 
@@ -53,6 +54,7 @@ export function keyDetailsText(key: KeyView | KeyDetails): string {
     ["status", key.status],
     ["hint", key.hint],
     ["models", key.models ? key.models.join(", ") : "any"],
+    ["mcp servers", mcpServersText(key.mcp_servers, ", ")],
     ["budget", budgetText(key.budget)],
   ];
   if ("spent" in key && key.spent) {
@@ -68,6 +70,11 @@ export function keyDetailsText(key: KeyView | KeyDetails): string {
   );
   const width = Math.max(...lines.map(([label]) => label.length));
   return lines.map(([label, value]) => `${label.padEnd(width)}  ${printable(value)}`).join("\n");
+}
+
+function mcpServersText(names: readonly string[], separator: string): string {
+  if (names.length === 0) return "none";
+  return names.includes("*") ? "all (*)" : names.join(separator);
 }
 
 function budgetText(budget: KeyView["budget"]): string {

@@ -50,6 +50,8 @@ function columnsOf(key: KeySettings) {
     name: key.name,
     owner: key.owner,
     models: key.models === null ? null : JSON.stringify(key.models),
+    // None is one value, null, whether the key never had a grant or had its grants cleared.
+    mcp_servers: key.mcpServers.length === 0 ? null : JSON.stringify(key.mcpServers),
     budget_period: key.budget?.period ?? null,
     budget_tokens: key.budget?.tokens ?? null,
     budget_nano_aiu: key.budget?.nanoAiu ?? null,
@@ -69,6 +71,7 @@ function keyOf(row: Selectable<ApiKeysTable>): VirtualKey {
     owner: row.owner,
     hint: row.hint,
     models: row.models === null ? null : (JSON.parse(row.models) as string[]),
+    mcpServers: row.mcp_servers === null ? [] : (JSON.parse(row.mcp_servers) as string[]),
     budget: row.budget_period === null ? null : { period: row.budget_period, tokens: budgetTokens, nanoAiu: budgetNanoAiu },
     rpmLimit: row.rpm_limit,
     maxParallel: row.max_parallel,

@@ -36,6 +36,8 @@ export interface ApiKeysTable {
   hint: string;
   /** JSON array of model ids; null: every model. */
   models: string | null;
+  /** JSON array of the MCP server names it is granted (`["*"]`: all); null: none. */
+  mcp_servers: string | null;
   budget_period: "day" | "month" | null;
   budget_tokens: BigCount | null;
   budget_nano_aiu: BigCount | null;

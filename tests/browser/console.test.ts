@@ -226,10 +226,11 @@ describe("the web console in Chromium", () => {
     await expect.poll(() => page.locator('[data-figure="turns-in-flight"]').textContent()).toBe("1");
     running.abort();
 
-    // A key with a budget: made, used, shown with what is left, limited further, revoked.
+    // A key with a budget and MCP servers: made, used, shown with what is left, limited further, revoked.
     const form = page.getByRole("form", { name: "New key" });
     await form.getByLabel("Name").fill("data team");
     await form.getByLabel("Owner (person or team)").fill("alice");
+    await form.getByLabel("MCP servers (comma list; *: all; empty: none)").fill("github, docs");
     await form.getByLabel("Budget period").selectOption("day");
     await form.getByLabel("Budget: tokens").fill("1000");
     await form.getByRole("button", { name: "Create key" }).click();
@@ -255,6 +256,7 @@ describe("the web console in Chromium", () => {
     await page.getByRole("button", { name: "Save changes" }).click();
     const keys = page.getByRole("region", { name: "Keys" });
     await expect.poll(() => keys.getByRole("row", { name: /data team/ }).textContent()).toContain("30/min");
+    expect(await keys.getByRole("row", { name: /data team/ }).textContent()).toContain("MCP servers: github, docs");
     await page.screenshot({ path: join(ARTIFACTS, "console-usage.png"), fullPage: true });
 
     expect(await accessibilityViolations(page)).toEqual([]);
@@ -263,7 +265,7 @@ describe("the web console in Chromium", () => {
     await page.getByRole("button", { name: "Confirm: revoke data team for good" }).click();
     await expect.poll(() => keys.getByRole("row", { name: /data team/ }).textContent()).toContain("revoked");
     const stored = (await target.gateway.keys.list()).find((key) => key.name === "data team");
-    expect(stored).toMatchObject({ owner: "alice", status: "revoked", rpm_limit: 30, budget: { period: "day", tokens: 1000 } });
+    expect(stored).toMatchObject({ owner: "alice", status: "revoked", rpm_limit: 30, budget: { period: "day", tokens: 1000 }, mcp_servers: ["github", "docs"] });
     await page.context().close();
   });
 });

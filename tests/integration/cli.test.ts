@@ -77,7 +77,7 @@ describe.each(DATABASE_KINDS)("the CLI on %s", (kind: DatabaseKind) => {
     "creates, lists, updates and revokes a key; the gateway's store recognises its secret",
     async () => {
       const created = json(
-        await run("keys", "create", "--name", "ci bot", "--owner", "alice", "--models", "gpt-4.1, gpt-5", "--budget-period", "day", "--budget-tokens", "100000", "--budget-credits", "2.5", "--rpm", "60", "--expires", "2030-01-01", "--json"),
+        await run("keys", "create", "--name", "ci bot", "--owner", "alice", "--models", "gpt-4.1, gpt-5", "--mcp-servers", "github, docs", "--budget-period", "day", "--budget-tokens", "100000", "--budget-credits", "2.5", "--rpm", "60", "--expires", "2030-01-01", "--json"),
       );
       const secret = created.key as string;
       expect(secret).toMatch(/^sk-cgw-/);
@@ -87,6 +87,7 @@ describe.each(DATABASE_KINDS)("the CLI on %s", (kind: DatabaseKind) => {
         owner: "alice",
         status: "active",
         models: ["gpt-4.1", "gpt-5"],
+        mcp_servers: ["github", "docs"],
         budget: { period: "day", tokens: 100000, credits: 2.5 },
         rpm_limit: 60,
         max_parallel: null,
@@ -99,17 +100,18 @@ describe.each(DATABASE_KINDS)("the CLI on %s", (kind: DatabaseKind) => {
       expect(json(listed)).toMatchObject({ object: "list", data: [{ id: created.id, name: "ci bot", budget: { period: "day" } }] });
       expect(listed.stdout).not.toContain(secret);
       expect(table.code).toBe(0);
-      expect(table.stdout).toMatch(/^ID\s+NAME\s+OWNER\s+STATUS/);
+      expect(table.stdout).toMatch(/^ID\s+NAME\s+OWNER\s+STATUS\s+MODELS\s+MCP SERVERS/);
+      expect(table.stdout).toContain("github,docs");
       expect(table.stdout).toContain(created.id);
       expect(table.stdout).toContain("ci bot");
       expect(table.stdout).not.toContain(secret);
 
       // Budget flags change what they name: the period and credits stay.
-      const updated = json(await run("keys", "update", created.id, "--budget-tokens", "5000", "--rpm", "30", "--max-parallel", "2", "--disable", "--json"));
-      expect(updated).toMatchObject({ id: created.id, status: "disabled", budget: { period: "day", tokens: 5000, credits: 2.5 }, rpm_limit: 30, max_parallel: 2, spent: { tokens: 0 } });
+      const updated = json(await run("keys", "update", created.id, "--budget-tokens", "5000", "--rpm", "30", "--max-parallel", "2", "--mcp-servers", "*", "--disable", "--json"));
+      expect(updated).toMatchObject({ id: created.id, status: "disabled", mcp_servers: ["*"], budget: { period: "day", tokens: 5000, credits: 2.5 }, rpm_limit: 30, max_parallel: 2, spent: { tokens: 0 } });
 
-      const lifted = json(await run("keys", "update", created.id, "--no-budget", "--all-models", "--no-rpm", "--no-max-parallel", "--no-expiry", "--enable", "--json"));
-      expect(lifted).toMatchObject({ status: "active", budget: null, models: null, rpm_limit: null, max_parallel: null, expires_at: null, spent: null });
+      const lifted = json(await run("keys", "update", created.id, "--no-budget", "--all-models", "--no-rpm", "--no-max-parallel", "--no-expiry", "--no-mcp-servers", "--enable", "--json"));
+      expect(lifted).toMatchObject({ status: "active", budget: null, models: null, mcp_servers: [], rpm_limit: null, max_parallel: null, expires_at: null, spent: null });
 
       const revoked = await run("keys", "revoke", created.id);
       expect(revoked.code).toBe(0);
@@ -125,6 +127,12 @@ describe.each(DATABASE_KINDS)("the CLI on %s", (kind: DatabaseKind) => {
       const shown = await run("keys", "show", created.id);
       expect(shown.code).toBe(0);
       expect(shown.stdout).toMatch(/^id\s+key_/);
+      expect(shown.stdout).toMatch(/^mcp servers\s+none$/m);
+      // "" is the empty list: granted none, as --no-mcp-servers.
+      const granted = await run("keys", "create", "--name", "tools", "--mcp-servers", "docs");
+      expect(granted.stdout).toMatch(/^mcp servers\s+docs$/m);
+      const id = /^id\s+(key_\w+)$/m.exec(granted.stdout)![1]!;
+      expect(json(await run("keys", "update", id, "--mcp-servers", "", "--json")).mcp_servers).toEqual([]);
       expect(shown.stdout).not.toContain(secret);
     },
     SLOW,
@@ -230,11 +238,14 @@ describe("the CLI's command line", () => {
         [["keys", "create", "--name", "k", "--budget-tokens", "5"], /--budget-period is required/],
         [["keys", "create", "--name", "k", "--budget-period", "day"], /--budget-tokens or --budget-credits/],
         [["keys", "create", "--name", "k", "--models", ","], /--models: /],
+        [["keys", "create", "--name", "k", "--mcp-servers", "docs, my server"], /--mcp-servers: must be a server name .*"docs, my server"/],
+        [["keys", "create", "--name", "k", "--mcp-servers", "*,docs"], /--mcp-servers: "\*" grants every server and must be the only entry/],
         [["keys", "create", "--name", "k", "--expires", "soon"], /--expires must be/],
         [["keys", "create", "--name", "k", "--colour", "red"], /--colour/],
         [["keys", "create", "--name"], /--name/],
         [["keys", "update", "key_x"], /nothing to change/],
         [["keys", "update", "key_x", "--rpm", "5", "--no-rpm"], /--rpm and --no-rpm cannot be used together/],
+        [["keys", "update", "key_x", "--mcp-servers", "docs", "--no-mcp-servers"], /--mcp-servers and --no-mcp-servers cannot be used together/],
         [["keys", "update", "key_x", "--enable", "--disable"], /--enable and --disable cannot be used together/],
         [["keys", "update", "--name", "x"], /key id is required/],
         [["keys", "show", "key_x", "key_y"], /unexpected argument "key_y"/],

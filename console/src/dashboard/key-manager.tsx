@@ -102,6 +102,7 @@ export function KeyManager({ keys, onChanged }: { keys: readonly KeyView[]; onCh
 function limitsOf(key: KeyView): string {
   const limits: string[] = [];
   if (key.models) limits.push(`models: ${key.models.join(", ")}`);
+  if (key.mcp_servers.length > 0) limits.push(`MCP servers: ${key.mcp_servers.join(", ")}`);
   if (key.budget) {
     const amounts = [key.budget.tokens !== null ? `${key.budget.tokens} tokens` : "", key.budget.credits !== null ? `${key.budget.credits} credits` : ""].filter(Boolean);
     limits.push(`${amounts.join(" and ")} per ${key.budget.period}`);

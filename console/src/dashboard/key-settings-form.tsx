@@ -8,6 +8,7 @@ interface Fields {
   name: string;
   owner: string;
   models: string;
+  mcpServers: string;
   period: "" | "day" | "month";
   tokens: string;
   credits: string;
@@ -21,6 +22,7 @@ function fieldsOf(key: KeyView | undefined): Fields {
     name: key?.name ?? "",
     owner: key?.owner ?? "",
     models: key?.models?.join(", ") ?? "",
+    mcpServers: key?.mcp_servers.join(", ") ?? "",
     period: key?.budget?.period ?? "",
     tokens: key?.budget?.tokens?.toString() ?? "",
     credits: key?.budget?.credits?.toString() ?? "",
@@ -32,11 +34,15 @@ function fieldsOf(key: KeyView | undefined): Fields {
 
 function settingsOf(fields: Fields, editing: boolean): KeySettings {
   const number = (text: string) => (text.trim() === "" ? null : Number(text));
-  const models = fields.models.split(",").map((model) => model.trim()).filter(Boolean);
+  const list = (text: string) => text.split(",").map((item) => item.trim()).filter(Boolean);
+  const models = list(fields.models);
+  const mcpServers = list(fields.mcpServers);
   const settings: KeySettings = {
     name: fields.name.trim(),
     owner: fields.owner.trim(),
     models: models.length > 0 ? models : null,
+    // Empty is none: a new key is granted no server unless one is named.
+    mcp_servers: mcpServers.length > 0 ? mcpServers : null,
     budget: fields.period ? { period: fields.period, tokens: number(fields.tokens), credits: number(fields.credits) } : null,
     rpm_limit: number(fields.rpm),
     max_parallel: number(fields.parallel),
@@ -87,6 +93,7 @@ export function KeySettingsForm({ existing, onSubmit, onCancel }: KeySettingsFor
         {field("name", "Name", { required: true, maxLength: 200 })}
         {field("owner", "Owner (person or team)")}
         {field("models", "Models (comma list; empty: all)")}
+        {field("mcpServers", "MCP servers (comma list; *: all; empty: none)", { spellcheck: false })}
         <div class="field">
           <label for={`${prefix}-period`}>Budget period</label>
           <select id={`${prefix}-period`} value={fields.period} onChange={(event) => setFields({ ...fields, period: event.currentTarget.value as Fields["period"] })}>

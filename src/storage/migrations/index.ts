@@ -4,10 +4,12 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as storedResponses from "./0001-stored-responses.js";
 import * as keysAndUsage from "./0002-keys-and-usage.js";
+import * as keyMcpServers from "./0003-key-mcp-servers.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "0001-stored-responses": storedResponses,
   "0002-keys-and-usage": keysAndUsage,
+  "0003-key-mcp-servers": keyMcpServers,
 };
 
 export const migrationProvider: MigrationProvider = {
