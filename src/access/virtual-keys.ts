@@ -89,9 +89,9 @@ const budgetInput = z
   .refine((budget) => budget.tokens != null || budget.credits != null, { message: "a budget needs tokens or credits (or both)" });
 
 /** Grants name servers as the operator's configuration names them; `*` grants all, so it stands alone. */
-const MCP_SERVER_NAME = /^(?:\*|[A-Za-z0-9_.-]{1,64})$/;
+const MCP_SERVER_NAME = /^(?:\*|[A-Za-z0-9_-]{1,64})$/;
 const mcpServersInput = z
-  .array(z.string().regex(MCP_SERVER_NAME, { message: 'must be a server name (1 to 64 of A-Z, a-z, 0-9, "_", "." and "-") or "*"' }))
+  .array(z.string().regex(MCP_SERVER_NAME, { message: 'must be a server name (1 to 64 of A-Z, a-z, 0-9, "_" and "-") or "*"' }))
   .max(100)
   .refine((names) => !names.includes("*") || names.length === 1, { message: '"*" grants every server and must be the only entry' });
 

@@ -42,15 +42,15 @@ describe.each(DATABASE_KINDS)("a key's MCP servers on %s", (kind) => {
     (await database.db.selectFrom("api_keys").select("mcp_servers").where("id", "=", id).executeTakeFirstOrThrow()).mcp_servers;
 
   it("keeps the servers a key is granted, and shows them on create, list and get", async () => {
-    const created = await send("POST", "/keys", { name: "docs bot", mcp_servers: ["github", "docs.search", "docs.search"] });
+    const created = await send("POST", "/keys", { name: "docs bot", mcp_servers: ["github", "docs-search", "docs-search"] });
     expect(created.status).toBe(201);
     // A name given twice is one grant.
-    expect(created.json.mcp_servers).toEqual(["github", "docs.search"]);
-    expect(JSON.parse((await storedColumn(created.json.id))!)).toEqual(["github", "docs.search"]);
+    expect(created.json.mcp_servers).toEqual(["github", "docs-search"]);
+    expect(JSON.parse((await storedColumn(created.json.id))!)).toEqual(["github", "docs-search"]);
 
     const listed = await send("GET", "/keys");
-    expect(listed.json.data).toEqual([expect.objectContaining({ id: created.json.id, mcp_servers: ["github", "docs.search"] })]);
-    expect((await send("GET", `/keys/${created.json.id}`)).json.mcp_servers).toEqual(["github", "docs.search"]);
+    expect(listed.json.data).toEqual([expect.objectContaining({ id: created.json.id, mcp_servers: ["github", "docs-search"] })]);
+    expect((await send("GET", `/keys/${created.json.id}`)).json.mcp_servers).toEqual(["github", "docs-search"]);
 
     const all = await send("POST", "/keys", { name: "ops", mcp_servers: ["*"] });
     expect(all.json.mcp_servers).toEqual(["*"]);
@@ -88,6 +88,7 @@ describe.each(DATABASE_KINDS)("a key's MCP servers on %s", (kind) => {
     ["a string, not a list", "github", "mcp_servers", "invalid_type"],
     ["an empty name", ["github", ""], "mcp_servers[1]", "invalid_value"],
     ["a name with a space", ["my server"], "mcp_servers[0]", "invalid_value"],
+    ["a name with a dot, which no configured server can have", ["docs.search"], "mcp_servers[0]", "invalid_value"],
     ["a name of 65 characters", ["a".repeat(65)], "mcp_servers[0]", "invalid_value"],
     ["a name that is not a string", [7], "mcp_servers[0]", "invalid_type"],
     ['"*" beside a name', ["*", "github"], "mcp_servers", "invalid_value"],
@@ -105,8 +106,8 @@ describe.each(DATABASE_KINDS)("a key's MCP servers on %s", (kind) => {
     expect((await send("GET", `/keys/${key.id}`)).json.mcp_servers).toEqual(["github"]);
   });
 
-  it("accepts 100 names of 64 characters, of letters, digits, _ . and -", async () => {
-    const names = Array.from({ length: 100 }, (_, index) => `Srv_${index}.v-2`.padEnd(64, "x"));
+  it("accepts 100 names of 64 characters, of letters, digits, _ and -", async () => {
+    const names = Array.from({ length: 100 }, (_, index) => `Srv_${index}_v-2`.padEnd(64, "x"));
     const created = await send("POST", "/keys", { name: "many", mcp_servers: names });
     expect(created.status).toBe(201);
     expect(created.json.mcp_servers).toEqual(names);
