@@ -17,6 +17,18 @@ export function everythingServer(extra: Partial<McpServerConfig> = {}): McpServe
 /** A server whose process exits at once, before the MCP handshake: its tools never exist. */
 export const EXITING_SERVER: McpServerConfig = { command: process.execPath, args: ["-e", "process.exit(3)"] };
 
+/**
+ * server-everything behind a wrapper that dies (exit 7) when the first tool
+ * call reaches it: a server that crashes in the middle of a call.
+ */
+export function crashingOnCallServer(): McpServerConfig {
+  const wrapper = [
+    `const child = require("node:child_process").spawn(process.execPath, [${JSON.stringify(EVERYTHING_BIN)}], { stdio: ["pipe", "inherit", "inherit"] });`,
+    `process.stdin.on("data", (chunk) => { if (chunk.includes('"tools/call"')) { child.kill(); process.exit(7); } child.stdin.write(chunk); });`,
+  ].join("\n");
+  return { command: process.execPath, args: ["-e", wrapper] };
+}
+
 export function servers(entries: Record<string, McpServerConfig>): McpServers {
   return new Map(Object.entries(entries));
 }
