@@ -4,7 +4,7 @@
 // own machinery a gateway does not need.
 import type { SessionSpec } from "./runtime.js";
 import type { ProviderSettings } from "./runtime-settings.js";
-import { serverToolPatterns, toolPermissions } from "./tool-permissions.js";
+import { serverToolPatterns, shadowedServerTools, toolPermissions } from "./tool-permissions.js";
 
 export interface SessionOptionsContext {
   /** BYOK: the provider, and where its calls go instead (the relay) once it runs. */
@@ -30,7 +30,7 @@ export function sessionOptions(spec: SessionSpec, workingDirectory: string, cont
     // nothing built in (shell, files, web) is offered, nor ever approved.
     availableTools: [...spec.tools.map((tool) => tool.name), ...serverToolPatterns(servers)],
     onPermissionRequest: toolPermissions(spec),
-    ...(servers ? { mcpServers: servers } : {}),
+    ...(servers ? { mcpServers: servers, excludedTools: shadowedServerTools(spec) } : {}),
     // The client holds the conversation: the runtime must not compact it
     // behind its back (a too-long one is the provider's context error, as
     // with the provider's own API), and its checkpoint files cost ~10 % of a session's CPU.

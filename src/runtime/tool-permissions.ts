@@ -19,6 +19,16 @@ export function serverToolPatterns(servers: Readonly<Record<string, MCPServerCon
 }
 
 /**
+ * The `excludedTools` patterns that keep a client's tool from being shadowed
+ * by a server tool of the same name (`mcp:<name>`): left alone, the runtime
+ * runs the server's under the client's name (seen with runtime 1.0.85).
+ * As with built-ins, the client's tool wins.
+ */
+export function shadowedServerTools(spec: Pick<SessionSpec, "tools" | "mcpServers">): string[] {
+  return spec.mcpServers && Object.keys(spec.mcpServers).length > 0 ? spec.tools.map((tool) => `mcp:${tool.name}`) : [];
+}
+
+/**
  * Approves exactly the client's declared tools (`custom-tool`) and the
  * granted servers' allowed tools (`mcp`); rejects every other request with
  * feedback the model reads. Read-only MCP tools never ask: the runtime runs

@@ -85,4 +85,14 @@ describe("a granted MCP server", () => {
     expect(toolResultSent(sent, "call_mixed_echo")).toBe("Echo: x");
     expect(toolResultSent(sent, "call_mixed_weather")).toBe("sunny");
   });
+
+  it("gives a client tool named like a server tool to the client: the client's declaration wins", async () => {
+    const clientEcho = { type: "function" as const, function: { name: "everything-echo", description: "The client's own echo", parameters: { type: "object", properties: { message: { type: "string" } } } } };
+    gw.upstream.respondInOrder(toolCallScript("call_clash", "everything-echo", { message: "mine" }));
+    const completion = await client.chat.completions.create({ model: TEST_MODEL, messages: [{ role: "user", content: "whose echo?" }], tools: [clientEcho] });
+    expect(completion.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(completion.choices[0]!.message.tool_calls?.map((call) => call.id)).toEqual(["call_clash"]);
+    const offered = gw.upstream.calls[0]!.request.tools!.filter((tool) => tool.function.name === "everything-echo");
+    expect(offered.map((tool) => tool.function.description)).toEqual(["The client's own echo"]);
+  });
 });

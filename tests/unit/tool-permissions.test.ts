@@ -2,7 +2,7 @@
 // its permission requests answered (shapes as runtime 1.0.85 sent them).
 import type { PermissionRequest } from "@github/copilot-sdk";
 import { describe, expect, it } from "vitest";
-import { serverToolPatterns, toolPermissions } from "../../src/runtime/tool-permissions.js";
+import { serverToolPatterns, shadowedServerTools, toolPermissions } from "../../src/runtime/tool-permissions.js";
 import { grantsOf } from "../../src/tools/grants.js";
 import { sessionServers, type McpServerConfig, type McpServers } from "../../src/tools/mcp-servers.js";
 
@@ -18,6 +18,13 @@ describe("serverToolPatterns", () => {
   it("offers every tool of a server without an allowlist, and only the listed ones of one with", () => {
     expect(serverToolPatterns({ a: stdio, b: { ...stdio, tools: ["echo", "get-sum"] }, c: { ...stdio, tools: ["*"] }, d: { ...stdio, tools: [] } })).toEqual(["a/*", "b/echo", "b/get-sum", "c/*"]);
     expect(serverToolPatterns(undefined)).toEqual([]);
+  });
+});
+
+describe("shadowedServerTools", () => {
+  it("excludes a server tool named like a client's tool, so the client's wins; nothing without servers", () => {
+    expect(shadowedServerTools({ tools: [{ name: "everything-echo" }, { name: "get_weather" }], mcpServers: { everything: stdio } })).toEqual(["mcp:everything-echo", "mcp:get_weather"]);
+    expect(shadowedServerTools({ tools: [{ name: "get_weather" }] })).toEqual([]);
   });
 });
 
