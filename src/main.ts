@@ -117,7 +117,9 @@ async function main(): Promise<void> {
   const inflight = new InflightRequests();
   const keyless = config.auth === "none";
   const loopback = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(config.host);
-  const turns = createConversationService(runtime, config, logger);
+  // The operator's servers, and who gets them: nobody but those granted them.
+  const appConfig = { ...config, mcpServers, defaultMcpGrants: config.mcpDefaultServers, loopbackHostsOnly: keyless && loopback };
+  const turns = createConversationService(runtime, appConfig, logger);
   const sweeper = setInterval(() => {
     turns.sweep();
     responses.sweep().catch((error: unknown) => logger.warn("sweeping kept responses failed", { error: error instanceof Error ? error.message : String(error) }));
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
   if (!consoleAssets) logger.warn("the web console is not built, so / serves nothing: run npm run build");
   const app = createApp({
     runtime,
-    config: { ...config, loopbackHostsOnly: keyless && loopback },
+    config: appConfig,
     logger,
     inflight,
     turns,

@@ -11,7 +11,7 @@ import type { Caller } from "./caller.js";
  * anonymous caller (auth none) and GitHub users. A key caller whose key was
  * not read gets none.
  */
-export function mcpGrantsOf(caller: Caller, defaults: readonly string[]): readonly string[] {
+export function mcpGrantsOf(caller: Partial<Pick<Caller, "kind" | "key">>, defaults: readonly string[]): readonly string[] {
   if (caller.kind === "key") return caller.key?.mcpServers ?? [];
   return defaults;
 }

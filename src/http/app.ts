@@ -32,6 +32,7 @@ import type { KeyStore } from "../access/virtual-keys.js";
 import type { AuthMode, GitHubIdentities } from "../access/caller.js";
 import type { RequestLimits } from "../core/request-limits.js";
 import { ConversationService } from "../sessions/conversation-service.js";
+import type { McpServers } from "../tools/mcp-servers.js";
 
 export interface AppConfig {
   /** Default: keys when static keys are given, none otherwise. */
@@ -62,6 +63,11 @@ export interface AppConfig {
   modelAliases?: ReadonlyMap<string, string>;
   /** Serve only requests addressed to a loopback host name (set for a keyless gateway on loopback). */
   loopbackHostsOnly?: boolean;
+  /** The operator's MCP servers and the grants of callers without their own, the cap on server-side tool calls per turn and their timeout (sessions/conversation-service.ts). */
+  mcpServers?: McpServers;
+  defaultMcpGrants?: readonly string[];
+  mcpMaxCallsPerTurn?: number;
+  mcpCallTimeoutMs?: number;
 }
 
 export interface AppDeps {
@@ -209,5 +215,9 @@ export function createConversationService(runtime: Runtime, config: AppConfig, l
     ...(config.warmSessions !== undefined ? { warmSessions: config.warmSessions } : {}),
     ...(config.liveSessions !== undefined ? { liveSessions: config.liveSessions } : {}),
     ...(config.modelAliases ? { modelAliases: config.modelAliases } : {}),
+    ...(config.mcpServers ? { mcpServers: config.mcpServers } : {}),
+    ...(config.defaultMcpGrants ? { defaultMcpGrants: config.defaultMcpGrants } : {}),
+    ...(config.mcpMaxCallsPerTurn !== undefined ? { mcpMaxCallsPerTurn: config.mcpMaxCallsPerTurn } : {}),
+    ...(config.mcpCallTimeoutMs !== undefined ? { mcpCallTimeoutMs: config.mcpCallTimeoutMs } : {}),
   });
 }

@@ -2,7 +2,7 @@
 // spec a session is opened with, a seeded session's history, a served model.
 // Types only: the pool that fulfils them is runtime-pool.ts, so everything in
 // this folder can depend on the contract without depending on the pool.
-import type { CopilotSession } from "@github/copilot-sdk";
+import type { CopilotSession, MCPServerConfig } from "@github/copilot-sdk";
 import type { ReasoningEffort, ToolDefinition } from "../core/turn.js";
 
 export interface ModelEntry {
@@ -18,6 +18,12 @@ export interface SessionSpec {
   reasoningEffort?: ReasoningEffort;
   /** The caller's own GitHub token (github mode): the session runs on their seat. */
   gitHubToken?: string;
+  /**
+   * The operator's MCP servers this session may use, by name, in the SDK's
+   * shape (`tools`: the server's allowlist; `timeout`: per call). The runtime
+   * runs them and their tools itself; absent or empty: none.
+   */
+  mcpServers?: Record<string, MCPServerConfig>;
 }
 
 /** Builds a seeded session's events (the SDK's SessionEvent shapes), in order, for the session it will be. */

@@ -1,9 +1,10 @@
 // What a Copilot session is opened with: the client's model, system prompt and
-// tools, the permission policy that lets only those tools run, and none of the
-// runtime's own machinery a gateway does not need.
-import type { PermissionHandler } from "@github/copilot-sdk";
+// tools, the MCP servers the caller was granted, the permission policy that
+// lets only those tools run (tool-permissions.ts), and none of the runtime's
+// own machinery a gateway does not need.
 import type { SessionSpec } from "./runtime.js";
 import type { ProviderSettings } from "./runtime-settings.js";
+import { serverToolPatterns, shadowedServerTools, toolPermissions } from "./tool-permissions.js";
 
 export interface SessionOptionsContext {
   /** BYOK: the provider, and where its calls go instead (the relay) once it runs. */
@@ -12,13 +13,7 @@ export interface SessionOptionsContext {
 }
 
 export function sessionOptions(spec: SessionSpec, workingDirectory: string, context: SessionOptionsContext) {
-  const declared = new Set(spec.tools.map((tool) => tool.name));
-  // The client runs its own tools; the runtime may only ask for those the
-  // client declared, and nothing built in (shell, files, web) ever runs here.
-  const onPermissionRequest: PermissionHandler = (request) =>
-    request.kind === "custom-tool" && declared.has(String((request as { toolName?: unknown }).toolName))
-      ? { kind: "approve-once" }
-      : { kind: "reject", feedback: "Only tools declared by the API client may run." };
+  const servers = spec.mcpServers && Object.keys(spec.mcpServers).length > 0 ? spec.mcpServers : undefined;
   return {
     model: spec.model,
     streaming: true,
@@ -31,8 +26,11 @@ export function sessionOptions(spec: SessionSpec, workingDirectory: string, cont
       // Clients may name their tools like built-ins (`bash`, `edit`); theirs win.
       overridesBuiltInTool: true,
     })),
-    availableTools: spec.tools.map((tool) => tool.name),
-    onPermissionRequest,
+    // The client runs its own tools, the runtime the granted servers' tools;
+    // nothing built in (shell, files, web) is offered, nor ever approved.
+    availableTools: [...spec.tools.map((tool) => tool.name), ...serverToolPatterns(servers)],
+    onPermissionRequest: toolPermissions(spec),
+    ...(servers ? { mcpServers: servers, excludedTools: shadowedServerTools(spec) } : {}),
     // The client holds the conversation: the runtime must not compact it
     // behind its back (a too-long one is the provider's context error, as
     // with the provider's own API), and its checkpoint files cost ~10 % of a session's CPU.

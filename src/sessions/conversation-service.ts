@@ -5,10 +5,13 @@
 // (live-sessions.ts), the sessions opened ahead for new conversations
 // (warm-sessions.ts), the ledger itself and the model catalogue.
 import type { Caller } from "../access/caller.js";
+import { mcpGrantsOf } from "../access/mcp-grants.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { TurnEvent, TurnRequest } from "../core/turn.js";
 import type { Runtime } from "../runtime/runtime.js";
+import { sessionServers, type McpServers } from "../tools/mcp-servers.js";
 import type { TurnOutcome } from "../turns/run-turn.js";
+import { DEFAULT_MAX_SERVER_TOOL_CALLS, DEFAULT_SERVER_TOOL_TIMEOUT_MS, type ServerToolLimits } from "../turns/server-tool-calls.js";
 import { checkedOutput, structuredOutputCheck } from "../turns/structured-output.js";
 import { requireToolCall, requiresToolCall } from "../turns/tool-choice.js";
 import { conversationOf } from "./conversation.js";
@@ -31,6 +34,14 @@ export interface ConversationServiceOptions {
   warmSessions?: number;
   /** Idle conversations whose session stays live, the most recently used (default 128). */
   liveSessions?: number;
+  /** The operator's MCP servers, which the runtime runs for the sessions granted them (none when absent). */
+  mcpServers?: McpServers;
+  /** The servers granted to callers without grants of their own (all but virtual keys): names, or `*`; none when absent. */
+  defaultMcpGrants?: readonly string[];
+  /** Server-side tool calls one turn may make (default 25); over it the turn fails. */
+  mcpMaxCallsPerTurn?: number;
+  /** How long one server-side tool call may run (default 60 s), unless its server sets its own `timeout`. */
+  mcpCallTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -53,11 +64,16 @@ export class ConversationService {
   private readonly live: LiveSessions;
   private readonly recorder: TurnRecorder;
   private readonly sources: SessionSources;
+  private readonly serverTools: ServerToolLimits;
 
-  constructor(runtime: Runtime, options: ConversationServiceOptions) {
+  constructor(
+    runtime: Runtime,
+    private readonly options: ConversationServiceOptions,
+  ) {
     const live = new LiveSessions(runtime, options.liveSessions ?? 128);
     const ledger = new ConversationLedger<HeldSession>({ maxSessions: options.maxSessions, idleTtlMs: options.sessionTtlMs, close: (held) => live.close(held) });
-    const recorder = new TurnRecorder(ledger, live, options.deadlineMs);
+    this.serverTools = { maxCalls: options.mcpMaxCallsPerTurn ?? DEFAULT_MAX_SERVER_TOOL_CALLS, callTimeoutMs: options.mcpCallTimeoutMs ?? DEFAULT_SERVER_TOOL_TIMEOUT_MS };
+    const recorder = new TurnRecorder(ledger, live, options.deadlineMs, this.serverTools);
     const warm = new WarmSessions(runtime, { max: options.warmSessions ?? 4, idleMs: WARM_IDLE_MS, hasRoom: () => recorder.turnsRunning < WARM_WHILE_TURNS_BELOW && (runtime.hasRoom?.() ?? true) });
     this.models = new ModelCatalog(runtime, options.modelAliases);
     this.live = live;
@@ -107,14 +123,22 @@ export class ConversationService {
   }
 
   /**
-   * `caller` says who is asking; sessions are never shared across callers.
-   * `servedModel` is the request's model as the catalogue resolved it, when
-   * the caller (admission) has done so already.
+   * `caller` says who is asking (and so which MCP servers its session gets);
+   * sessions are never shared across callers. `servedModel` is the
+   * request's model as the catalogue resolved it, when the caller
+   * (admission) has done so already.
    */
-  async start(request: TurnRequest, signal: AbortSignal, caller: Pick<Caller, "partition" | "gitHubToken">, servedModel?: string): Promise<StartedTurn> {
+  async start(
+    request: TurnRequest,
+    signal: AbortSignal,
+    caller: Pick<Caller, "partition" | "gitHubToken"> & Partial<Pick<Caller, "kind" | "key">>,
+    servedModel?: string,
+  ): Promise<StartedTurn> {
     const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
     const model = servedModel ?? (await this.models.resolveModel(request.model, caller));
-    const { entry, session, turn, origin } = await this.sources.startTurn(conversationOf(request, signal, caller, model));
+    const { mcpServers, defaultMcpGrants } = this.options;
+    const servers = mcpServers ? sessionServers(mcpServers, mcpGrantsOf(caller, defaultMcpGrants ?? []), this.serverTools.callTimeoutMs) : {};
+    const { entry, session, turn, origin } = await this.sources.startTurn(conversationOf(request, signal, caller, model, servers));
     let events: AsyncIterable<TurnEvent> = turn;
     if (check) events = checkedOutput(events, check);
     if (requiresToolCall(request)) events = requireToolCall(events);

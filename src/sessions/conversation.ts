@@ -1,5 +1,6 @@
 // One request's view of its conversation: the session configuration it needs,
 // the partition its sessions are kept in, and its dialogue.
+import type { MCPServerConfig } from "@github/copilot-sdk";
 import type { Caller } from "../access/caller.js";
 import type { TurnRequest } from "../core/turn.js";
 import type { SessionSpec } from "../runtime/runtime.js";
@@ -16,20 +17,27 @@ export interface Conversation {
   dialogue: DialogueMessage[];
 }
 
-/** `model`: the request's model as the catalogue resolved it. */
-export function conversationOf(request: TurnRequest, signal: AbortSignal, caller: Pick<Caller, "partition" | "gitHubToken">, model: string): Conversation {
+/** `model`: the request's model as the catalogue resolved it; `servers`: the MCP servers the caller was granted. */
+export function conversationOf(
+  request: TurnRequest,
+  signal: AbortSignal,
+  caller: Pick<Caller, "partition" | "gitHubToken">,
+  model: string,
+  servers: Record<string, MCPServerConfig> = {},
+): Conversation {
   const spec: SessionSpec = {
     model,
     systemMessage: systemPromptOf(request.messages),
     tools: offeredTools(request),
     ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
     ...(caller.gitHubToken ? { gitHubToken: caller.gitHubToken } : {}),
+    ...(Object.keys(servers).length > 0 ? { mcpServers: servers } : {}),
   };
   return {
     request,
     signal,
     spec,
-    // A session cannot change its model, system prompt or tools, and is never shared across callers.
+    // A session cannot change its model, system prompt, tools or servers, and is never shared across callers.
     partition: hash(JSON.stringify([caller.partition, spec])),
     dialogue: request.messages.filter((message): message is DialogueMessage => message.role !== "system"),
   };

@@ -8,6 +8,7 @@
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { TurnEvent } from "../core/turn.js";
 import { runTurn, type Turn, type TurnOutcome } from "../turns/run-turn.js";
+import type { ServerToolLimits } from "../turns/server-tool-calls.js";
 import type { Conversation } from "./conversation.js";
 import type { ConversationLedger, DialogueMessage, ForkMark, LedgerEntry } from "./ledger.js";
 import type { HeldSession, LiveSessions } from "./live-sessions.js";
@@ -20,6 +21,7 @@ export class TurnRecorder {
     private readonly ledger: ConversationLedger<HeldSession>,
     private readonly live: LiveSessions,
     private readonly deadlineMs: number,
+    private readonly serverTools: ServerToolLimits,
   ) {}
 
   /** Turns started and not yet over. */
@@ -37,6 +39,9 @@ export class TurnRecorder {
       deadlineMs: this.deadlineMs,
       stop: request.stop,
       parallelToolCalls: request.parallelToolCalls,
+      // The session's other tools (its MCP servers') are the runtime's to run.
+      clientTools: new Set(conversation.spec.tools.map((tool) => tool.name)),
+      serverTools: this.serverTools,
       ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
     });
     this.running++;

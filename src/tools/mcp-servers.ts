@@ -30,3 +30,15 @@ export function grantedServers(servers: McpServers, grants: readonly string[]): 
 export function unknownServers(servers: McpServers, grants: readonly string[]): string[] {
   return grants.filter((name) => name !== ALL_SERVERS && !servers.has(name));
 }
+
+/**
+ * What a session of a caller with `grants` is opened with: the granted
+ * servers, each call bounded by the server's own `timeout` or else
+ * `callTimeoutMs` (the runtime fails a call that runs longer, and the model
+ * reads the failure). Empty when nothing is granted.
+ */
+export function sessionServers(servers: McpServers, grants: readonly string[], callTimeoutMs: number): Record<string, McpServerConfig> {
+  const granted = grantedServers(servers, grants);
+  for (const [name, config] of Object.entries(granted)) granted[name] = { ...config, timeout: config.timeout ?? callTimeoutMs };
+  return granted;
+}

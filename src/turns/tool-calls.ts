@@ -3,9 +3,12 @@
 // arguments stream as deltas, and once the runtime has asked for every call
 // of the assistant message (`external_tool.requested`), the turn can hand
 // them to the client. With parallel tool calls off, the client sees only the
-// first call; the others are for the turn to decline.
+// first call; the others are for the turn to decline. Calls of tools the
+// client did not declare are the runtime's (server-tool-calls.ts): the
+// client never sees them, and the turn does not wait for them.
 import type { SessionEvent } from "@github/copilot-sdk";
 import type { ToolCall, TurnEvent } from "../core/turn.js";
+import { isClientTool, type ClientTools } from "./server-tool-calls.js";
 import type { PendingToolCall } from "./turn-outcome.js";
 
 export type ToolRequest = NonNullable<Extract<SessionEvent, { type: "assistant.message" }>["data"]["toolRequests"]>[number];
@@ -22,22 +25,33 @@ export class ToolCallBook {
   private readonly indexById = new Map<string, number>();
   private readonly shownCalls = new Map<string, ToolCall>();
   private readonly argumentsSeen = new Set<string>();
+  /** Calls whose deltas the client is not shown: the runtime's, or (unnamed when first seen) undecided until the assistant message. */
+  private readonly hidden = new Set<string>();
   /** Calls of the assistant message still to reach `external_tool.requested`. */
   private awaited: Set<string> | undefined;
   private readonly pending: PendingToolCall[] = [];
 
-  /** `parallel` false: only the first call of the turn reaches the client. */
-  constructor(private readonly parallel: boolean) {}
+  /** `parallel` false: only the first call of the turn reaches the client. `clientTools`: the names the client declared. */
+  constructor(
+    private readonly parallel: boolean,
+    private readonly clientTools?: ClientTools,
+  ) {}
 
   /**
    * A piece of a call's arguments as the model streams them. Returns what the
    * client sees: the call's `tool_call_start` the first time it is seen, then
-   * the delta (none for an empty one); nothing for a call it is not shown.
+   * the delta (none for an empty one); nothing for a call it is not shown,
+   * nor for one of a tool the client did not declare.
    */
   delta(toolCallId: string, toolName: string | undefined, argumentsDelta: string): TurnEvent[] {
     const events: TurnEvent[] = [];
     let index = this.indexById.get(toolCallId);
     if (index === undefined) {
+      if (this.hidden.has(toolCallId)) return events;
+      if (!isClientTool(this.clientTools, toolName)) {
+        this.hidden.add(toolCallId);
+        return events;
+      }
       if (!this.parallel && this.indexById.size > 0) return events;
       index = this.indexById.size;
       this.indexById.set(toolCallId, index);
@@ -53,21 +67,26 @@ export class ToolCallBook {
   }
 
   /**
-   * The assistant message's tool requests (an empty list changes nothing).
-   * A shown call whose arguments never streamed gets them now, as one delta;
-   * from here the book waits for the runtime to request every call.
+   * The assistant message's tool requests; only the client's count (none
+   * changes nothing). A shown call whose arguments never streamed gets them
+   * now, as one delta; from here the book waits for the runtime to request
+   * every client call.
    */
   assistantMessage(requests: readonly ToolRequest[]): TurnEvent[] {
-    if (requests.length === 0) return [];
+    // The runtime marks the calls of MCP tools; the client's are the names it declared.
+    const clients = requests.filter((request) => request.mcpServerName === undefined && isClientTool(this.clientTools, request.name));
+    if (clients.length === 0) return [];
     const events: TurnEvent[] = [];
-    const passedOn = this.parallel ? requests : requests.slice(0, 1);
+    const passedOn = this.parallel ? clients : clients.slice(0, 1);
     for (const request of passedOn) {
+      // Its first delta had no name: its arguments are given whole, now.
+      this.hidden.delete(request.toolCallId);
       // A call with no arguments streams no deltas; clients still need "{}".
       if (!this.argumentsSeen.has(request.toolCallId)) {
         events.push(...this.delta(request.toolCallId, request.name, request.arguments === undefined ? "{}" : JSON.stringify(request.arguments)));
       }
     }
-    this.awaited = new Set(requests.map((request) => request.toolCallId));
+    this.awaited = new Set(clients.map((request) => request.toolCallId));
     return events;
   }
 

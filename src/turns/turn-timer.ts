@@ -2,6 +2,9 @@
 // answering within the turn's deadline, the runtime's retries included; once
 // output flows, only silence longer than the stall limit fails the turn (the
 // client gets keep-alives meanwhile), so a long answer is never cut for time.
+// A server-side tool call the runtime runs is progress too: while one runs
+// the clock allows its timeout on top, and after it the model's next call
+// gets the deadline afresh, so a slow tool fails its call, not the turn.
 import type { GatewayError } from "../core/gateway-error.js";
 import { upstreamStalled, upstreamTimeout, type UpstreamFailure } from "./upstream-errors.js";
 
@@ -39,8 +42,7 @@ export class TurnTimer {
 
   /** Starts the deadline. */
   start(): void {
-    const { deadlineMs, lastFailure, expired } = this.settings;
-    this.restart(deadlineMs, () => expired(upstreamTimeout(Math.round(deadlineMs / 1000), lastFailure())));
+    this.restartDeadline(0);
   }
 
   /** The client got output: from now on the stall limit runs instead of the deadline. Later calls change nothing. */
@@ -59,6 +61,16 @@ export class TurnTimer {
     if (this.outputSent && PROGRESS_EVENTS.has(eventType)) this.extendStallLimit();
   }
 
+  /**
+   * A server-side tool call started or ended; `running` run now, each for
+   * at most `callTimeoutMs` (the runtime fails it then).
+   */
+  serverToolProgress(running: number, callTimeoutMs: number): void {
+    const extra = running > 0 ? callTimeoutMs : 0;
+    if (this.outputSent) this.extendStallLimit(extra);
+    else this.restartDeadline(extra);
+  }
+
   /** Whether the client got output yet. */
   get answering(): boolean {
     return this.outputSent;
@@ -68,8 +80,13 @@ export class TurnTimer {
     clearTimeout(this.timer);
   }
 
-  private extendStallLimit(): void {
-    this.restart(STALL_LIMIT_MS, () => this.settings.expired(upstreamStalled(Math.round(STALL_LIMIT_MS / 1000))));
+  private restartDeadline(extraMs: number): void {
+    const { deadlineMs, lastFailure, expired } = this.settings;
+    this.restart(deadlineMs + extraMs, () => expired(upstreamTimeout(Math.round(deadlineMs / 1000), lastFailure())));
+  }
+
+  private extendStallLimit(extraMs = 0): void {
+    this.restart(STALL_LIMIT_MS + extraMs, () => this.settings.expired(upstreamStalled(Math.round(STALL_LIMIT_MS / 1000))));
   }
 
   private restart(ms: number, onExpiry: () => void): void {

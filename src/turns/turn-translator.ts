@@ -5,8 +5,10 @@
 // events as on a live session.
 //
 // The turn ends on the first of: the session going idle (finish "stop"), every
-// tool call of the assistant message waiting on the client (finish
-// "tool_calls"), the model stopping for length or content filter, a stop
+// client tool call of the assistant message waiting on the client (finish
+// "tool_calls"; the runtime runs server-side tools itself and goes on, so
+// one turn may hold several model calls), more server-side tool calls than
+// the turn's cap, the model stopping for length or content filter, a stop
 // sequence, the output budget, an upstream 429 (passed on at once: clients own
 // their retry policy), a session error, the deadline or a stall, or the client
 // going away.
@@ -14,6 +16,7 @@ import type { SessionEvent } from "@github/copilot-sdk";
 import { GatewayError } from "../core/gateway-error.js";
 import type { FinishReason, TurnEvent } from "../core/turn.js";
 import { OutputLimits } from "./output-limits.js";
+import { DEFAULT_MAX_SERVER_TOOL_CALLS, DEFAULT_SERVER_TOOL_TIMEOUT_MS, ServerToolCalls, type ServerToolLimits } from "./server-tool-calls.js";
 import { ToolCallBook } from "./tool-calls.js";
 import type { AssistantAnswer, PendingToolCall, TurnOutcome } from "./turn-outcome.js";
 import { TurnTimer } from "./turn-timer.js";
@@ -32,6 +35,14 @@ export interface TranslationSettings {
   maxOutputTokens?: number;
   /** False: only the first tool call of an assistant message is passed on. */
   parallelToolCalls: boolean;
+  /**
+   * The tools the client declared: a call of any other is the runtime's to
+   * run, never shown to the client. Absent: every call is taken for the
+   * client's (but those the runtime marks as MCP calls).
+   */
+  clientTools?: ReadonlySet<string>;
+  /** Server-side tool calls: the most one turn may make, and how long one may run (defaults: 25, 60 s). */
+  serverTools?: ServerToolLimits;
 }
 
 /** Where the translation goes. */
@@ -48,6 +59,7 @@ export class TurnTranslator {
   private over = false;
   private readonly limits: OutputLimits;
   private readonly toolCalls: ToolCallBook;
+  private readonly serverTools: ServerToolCalls;
   private readonly usage = new UsageTally();
   private readonly timer: TurnTimer;
   private lastFailure: UpstreamFailure | undefined;
@@ -58,7 +70,8 @@ export class TurnTranslator {
     private readonly sink: TranslationSink,
   ) {
     this.limits = new OutputLimits(settings);
-    this.toolCalls = new ToolCallBook(settings.parallelToolCalls);
+    this.toolCalls = new ToolCallBook(settings.parallelToolCalls, settings.clientTools);
+    this.serverTools = new ServerToolCalls(settings.clientTools, settings.serverTools ?? { maxCalls: DEFAULT_MAX_SERVER_TOOL_CALLS, callTimeoutMs: DEFAULT_SERVER_TOOL_TIMEOUT_MS });
     this.timer = new TurnTimer({ deadlineMs: settings.deadlineMs, lastFailure: () => this.lastFailure, expired: (error) => this.fail(error) });
   }
 
@@ -95,6 +108,11 @@ export class TurnTranslator {
         return;
       case "assistant.message":
         return this.showToolEvents(this.toolCalls.assistantMessage(event.data.toolRequests ?? []));
+      case "tool.execution_start":
+        return this.toolStarted(event.data.toolCallId, event.data.toolName, event.data.mcpServerName);
+      case "tool.execution_complete":
+        if (this.serverTools.completed(event.data.toolCallId)) this.timer.serverToolProgress(this.serverTools.runningNow, this.serverTools.limits.callTimeoutMs);
+        return;
       case "external_tool.requested":
         return this.toolCallRequested({ toolCallId: event.data.toolCallId, requestId: event.data.requestId });
       case "session.error":
@@ -149,6 +167,13 @@ export class TurnTranslator {
       if (event.type === "tool_call_delta") this.limits.countToolArguments(event.argumentsDelta.length);
       this.sink.emit(event);
     }
+  }
+
+  /** A call the runtime runs: a server-side one counts against the cap, and holds the clock while it runs. */
+  private toolStarted(toolCallId: string, toolName: string, mcpServerName: string | undefined): void {
+    const { server, overCap } = this.serverTools.started(toolCallId, toolName, mcpServerName);
+    if (overCap) return this.fail(overCap);
+    if (server) this.timer.serverToolProgress(this.serverTools.runningNow, this.serverTools.limits.callTimeoutMs);
   }
 
   private toolCallRequested(call: PendingToolCall): void {

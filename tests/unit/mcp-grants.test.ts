@@ -46,6 +46,7 @@ describe("mcpGrantsOf", () => {
   });
 
   it("grants a key caller whose key was not read nothing, whatever the defaults", () => {
-    expect(mcpGrantsOf({ kind: "key", id: "key_1", partition: "key:key_1" }, ["*"])).toEqual([]);
+    const unread: Caller = { kind: "key", id: "key_1", partition: "key:key_1" };
+    expect(mcpGrantsOf(unread, ["*"])).toEqual([]);
   });
 });

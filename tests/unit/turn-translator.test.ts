@@ -1,80 +1,11 @@
 // runTurn's event translation, on recorded turns: the TurnEvents a client sees
 // and the outcome its owner gets, for every way a turn was seen to go —
 // and every translation well-formed (core/turn.ts), whatever the limits.
-import type { SessionEvent } from "@github/copilot-sdk";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { GatewayError } from "../../src/core/gateway-error.js";
-import type { TurnEvent } from "../../src/core/turn.js";
-import type { PendingToolCall, TurnOutcome } from "../../src/turns/turn-outcome.js";
-import { TurnTranslator, type TranslationSettings } from "../../src/turns/turn-translator.js";
-import { eventsOf, RECORDED_TURNS, recordedTurn, type RecordedTurnName } from "../fixtures/recorded-turns.js";
-
-const PROMPT_CHARS = 40;
-const DEADLINE_MS = 30_000;
-
-function translator(settings: Partial<TranslationSettings> = {}) {
-  const events: TurnEvent[] = [];
-  const declined: PendingToolCall[] = [];
-  const outcomes: TurnOutcome[] = [];
-  const translation = new TurnTranslator(
-    { promptChars: PROMPT_CHARS, deadlineMs: DEADLINE_MS, stop: [], parallelToolCalls: true, ...settings },
-    { emit: (event) => events.push(event), end: (outcome) => outcomes.push(outcome), decline: (call) => declined.push(call) },
-  );
-  translation.start();
-  return { translation, events, declined, outcomes };
-}
-
-/** Feeds a recorded turn's events (or the first `count`) through a fresh translation. */
-function translate(name: RecordedTurnName, settings: Partial<TranslationSettings> = {}, count?: number) {
-  const run = translator(settings);
-  for (const event of recordedTurn(name).events.slice(0, count)) run.translation.handle(event);
-  return { ...run, outcome: run.outcomes[0] };
-}
-
-/** How many events of a recorded turn come before the first of this type. */
-function eventsBefore(name: RecordedTurnName, type: SessionEvent["type"]): number {
-  return recordedTurn(name).events.findIndex((event) => event.type === type);
-}
-
-const userMessageId = (name: RecordedTurnName) => eventsOf(recordedTurn(name), "user.message")[0]!.id;
-const requestIdOf = (name: RecordedTurnName, toolCallId: string) =>
-  eventsOf(recordedTurn(name), "external_tool.requested").find((event) => event.data.toolCallId === toolCallId)!.data.requestId;
-const reported = (promptTokens: number, completionTokens: number) => ({ promptTokens, completionTokens, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, cost: 0 });
-
-/**
- * The contract of core/turn.ts: content events, then `usage` at most once,
- * then one `finish` — or an `error`, always last; a call's deltas follow its
- * start and end before the next call starts. A turn the client left ends
- * with neither; the outcome says the same as the last event.
- */
-function expectWellFormed(events: readonly TurnEvent[], outcomes: readonly TurnOutcome[]): void {
-  expect(outcomes).toHaveLength(1);
-  const outcome = outcomes[0]!;
-  let phase: "content" | "usage" | "over" = "content";
-  let streamingCall: number | undefined;
-  const startedCalls = new Set<number>();
-  for (const [at, event] of events.entries()) {
-    const where = `event ${at} (${event.type})`;
-    expect(phase, `${where} after the end`).not.toBe("over");
-    if (event.type === "finish" || event.type === "error") phase = "over";
-    else if (event.type === "usage") {
-      expect(phase, `${where}: a second usage`).toBe("content");
-      phase = "usage";
-    } else {
-      expect(phase, `${where} after usage`).toBe("content");
-      if (event.type === "tool_call_start") {
-        expect(startedCalls.has(event.index), `${where}: call ${event.index} started twice`).toBe(false);
-        startedCalls.add(event.index);
-        streamingCall = event.index;
-      }
-      if (event.type === "tool_call_delta") expect(event.index, `${where}: not the call streaming now`).toBe(streamingCall);
-    }
-  }
-  const last = events.at(-1);
-  if (outcome.kind === "client_aborted") expect(phase).not.toBe("over");
-  else if (outcome.kind === "failed") expect(last).toEqual({ type: "error", error: outcome.error });
-  else expect(last?.type).toBe("finish");
-}
+import type { TranslationSettings } from "../../src/turns/turn-translator.js";
+import { eventsOf, RECORDED_TURNS, recordedTurn } from "../fixtures/recorded-turns.js";
+import { DEADLINE_MS, eventsBefore, expectWellFormed, PROMPT_CHARS, reported, requestIdOf, translate, userMessageId } from "../support/turn-translation.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

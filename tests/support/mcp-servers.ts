@@ -1,0 +1,55 @@
+// Real MCP servers for the server-side tools tests: the reference server
+// @modelcontextprotocol/server-everything, started by the Copilot runtime
+// over stdio as an operator's configured server would be, and scripts for
+// the scripted model that call its tools.
+import { fileURLToPath } from "node:url";
+import type { McpServerConfig, McpServers } from "../../src/tools/mcp-servers.js";
+import type { Script, UpstreamRequest } from "./upstream.js";
+
+/** server-everything's entry point; with no argument it speaks stdio. */
+export const EVERYTHING_BIN = fileURLToPath(new URL("../../node_modules/@modelcontextprotocol/server-everything/dist/index.js", import.meta.url));
+
+/** server-everything as a stdio server, with `extra` settings (a `tools` allowlist, a `timeout`). */
+export function everythingServer(extra: Partial<McpServerConfig> = {}): McpServerConfig {
+  return { command: process.execPath, args: [EVERYTHING_BIN], ...extra } as McpServerConfig;
+}
+
+/** A server whose process exits at once, before the MCP handshake: its tools never exist. */
+export const EXITING_SERVER: McpServerConfig = { command: process.execPath, args: ["-e", "process.exit(3)"] };
+
+/**
+ * server-everything behind a wrapper that dies (exit 7) when the first tool
+ * call reaches it: a server that crashes in the middle of a call.
+ */
+export function crashingOnCallServer(): McpServerConfig {
+  const wrapper = [
+    `const child = require("node:child_process").spawn(process.execPath, [${JSON.stringify(EVERYTHING_BIN)}], { stdio: ["pipe", "inherit", "inherit"] });`,
+    `process.stdin.on("data", (chunk) => { if (chunk.includes('"tools/call"')) { child.kill(); process.exit(7); } child.stdin.write(chunk); });`,
+  ].join("\n");
+  return { command: process.execPath, args: ["-e", wrapper] };
+}
+
+export function servers(entries: Record<string, McpServerConfig>): McpServers {
+  return new Map(Object.entries(entries));
+}
+
+/** A model call that calls one tool (the model's name for it, e.g. `everything-echo`). */
+export function toolCallScript(id: string, name: string, args: Record<string, unknown>): Script {
+  return { steps: [{ toolCall: { id, name, arguments: JSON.stringify(args) } }], usage: { prompt_tokens: 10, completion_tokens: 5 } };
+}
+
+/** A model call that answers in text. */
+export function answerScript(text: string): Script {
+  return { steps: [{ text }], usage: { prompt_tokens: 20, completion_tokens: 2 } };
+}
+
+/** The tool names the model was offered in one call. */
+export function offeredTools(request: UpstreamRequest): string[] {
+  return (request.tools ?? []).map((tool) => tool.function.name);
+}
+
+/** The `tool` message the runtime sent the model for a call, if any. */
+export function toolResultSent(request: UpstreamRequest, toolCallId: string): string | undefined {
+  const message = request.messages.find((m) => m.role === "tool" && m.tool_call_id === toolCallId);
+  return typeof message?.content === "string" ? message.content : undefined;
+}
