@@ -17,6 +17,7 @@ import { openDatabase, type GatewayDatabase } from "./storage/database.js";
 import { KeyRepository } from "./storage/key-repository.js";
 import { ResponseRepository } from "./storage/response-repository.js";
 import { UsageRepository } from "./storage/usage-repository.js";
+import { ToolCallRepository } from "./storage/tool-call-repository.js";
 import { GitHubUsers } from "./node/github-users.js";
 import { PrometheusMetrics } from "./observability/prometheus.js";
 import { answerFramingErrorsAsJson } from "./node/framing-errors.js";
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
   const responses = new ResponseRepository(database.db);
   const keys = new KeyRepository(database.db);
   const usage = new UsageRepository(database.db);
+  const toolCalls = new ToolCallRepository(database.db);
   const runtime = new CopilotRuntime({
     connection: config.runtime,
     processes: config.runtimes,
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
   const sweeper = setInterval(() => {
     turns.sweep();
     responses.sweep().catch((error: unknown) => logger.warn("sweeping kept responses failed", { error: error instanceof Error ? error.message : String(error) }));
+    toolCalls.sweep().catch((error: unknown) => logger.warn("sweeping old tool-call records failed", { error: error instanceof Error ? error.message : String(error) }));
   }, 60_000).unref();
   const github = config.auth === "github" ? new GitHubUsers({ apiUrl: config.githubApiUrl }) : undefined;
   const metrics = new PrometheusMetrics();
@@ -138,6 +141,7 @@ async function main(): Promise<void> {
     responses,
     keys,
     usage,
+    toolCalls,
     metrics,
     ...(github ? { github } : {}),
     ...(consoleAssets ? { console: consoleAssets } : {}),

@@ -89,7 +89,8 @@ export function usageCsv(groupBy: readonly UsageGroup[], rows: readonly UsageRow
   return lines.map((cells) => `${cells.join(",")}\r\n`).join("");
 }
 
-function csvCell(text: string): string {
+/** One RFC 4180 field; a cell a spreadsheet would run as a formula is made inert. */
+export function csvCell(text: string): string {
   // Key names and callers are chosen by people: a spreadsheet must not run one as a formula (CSV injection).
   const inert = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;

@@ -1,14 +1,15 @@
-// The operator commands of the `copilot-gateway` binary — `keys …` and
-// `usage …` — run instead of the server when argv starts with one of them.
+// The operator commands of the `copilot-gateway` binary — `keys …`,
+// `usage …` and `tool-calls …` — run instead of the server when argv starts with one of them.
 // They work on the database directly, so they need no running gateway.
 import { CliError } from "./cli-error.js";
 import type { CliEnv, CliIo } from "./command-line.js";
 import { runKeysCommand } from "./keys-command.js";
+import { runToolCallsCommand } from "./tool-calls-command.js";
 import { runUsageCommand } from "./usage-command.js";
 
 export type { CliEnv, CliIo } from "./command-line.js";
 
-const COMMANDS = ["keys", "usage"] as const;
+const COMMANDS = ["keys", "usage", "tool-calls"] as const;
 
 /** True when argv (without node and the script) names a CLI command rather than server options. */
 export function isCliCommand(argv: readonly string[]): boolean {
@@ -26,6 +27,7 @@ export async function runCli(argv: readonly string[], env: CliEnv, io: CliIo): P
   try {
     if (command === "keys") return await runKeysCommand(args, env, io);
     if (command === "usage") return await runUsageCommand(args, env, io);
+    if (command === "tool-calls") return await runToolCallsCommand(args, env, io);
     throw new CliError(`unknown command ${JSON.stringify(command ?? "")}; use one of ${COMMANDS.join(", ")}`, 2);
   } catch (error) {
     const code = error instanceof CliError ? error.exitCode : 1;

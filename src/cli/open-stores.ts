@@ -9,7 +9,9 @@ import { ConfigError } from "../config/config.js";
 import { loadConfig } from "../config/load-config.js";
 import { openDatabase } from "../storage/database.js";
 import { KeyRepository } from "../storage/key-repository.js";
+import { ToolCallRepository } from "../storage/tool-call-repository.js";
 import { UsageRepository } from "../storage/usage-repository.js";
+import type { ToolCallStore } from "../tools/tool-call-log.js";
 import { CliError } from "./cli-error.js";
 
 export interface DatabaseFlags {
@@ -20,6 +22,7 @@ export interface DatabaseFlags {
 export interface CliStores {
   admin: KeyAdmin;
   usage: UsageStore;
+  toolCalls: ToolCallStore;
   /** Where the data is, without secrets, for messages such as "no keys in …". */
   description: string;
   close(): Promise<void>;
@@ -63,6 +66,7 @@ export async function openStores(flags: DatabaseFlags, env: Readonly<Record<stri
   return {
     admin: new KeyAdmin(new KeyRepository(database.db), usage),
     usage,
+    toolCalls: new ToolCallRepository(database.db),
     description: database.description,
     close: () => database.close(),
   };

@@ -1,8 +1,9 @@
-// How the CLI shows keys and usage to a person: aligned tables and labelled
+// How the CLI shows keys, usage and tool calls to a person: aligned tables and labelled
 // lines. Scripts use --json, which prints the admin API's JSON instead.
 import type { KeyDetails, KeyView } from "../access/key-admin.js";
 import type { UsageQuery, UsageRow } from "../access/usage.js";
 import { USAGE_TOTAL_COLUMNS } from "../access/usage-report.js";
+import type { ToolCallRecord } from "../tools/tool-call-log.js";
 
 /**
  * Names and owners are typed by whoever holds the admin key; a terminal must
@@ -113,6 +114,27 @@ export function usageTable(query: UsageQuery, rows: readonly UsageRow[]): string
     [...query.groupBy.map(() => false), ...USAGE_TOTAL_COLUMNS.map(() => true)],
   );
   return `${title}\n\n${body}`;
+}
+
+/** The newest first, as listed; the arguments only in --json and --csv (they may be long). */
+export function toolCallsTable(calls: readonly ToolCallRecord[]): string {
+  if (calls.length === 0) return "No tool calls recorded.";
+  return table(
+    ["TIME", "CALLER", "MODEL", "SERVER", "TOOL", "OUTCOME", "DURATION MS", "ARGS BYTES", "RESULT BYTES", "REQUEST"],
+    calls.map((call) => [
+      new Date(call.at).toISOString(),
+      call.caller,
+      call.model,
+      call.server,
+      call.tool,
+      call.outcome,
+      String(call.durationMs),
+      String(call.argumentsBytes),
+      String(call.resultBytes),
+      call.requestId,
+    ]),
+    [false, false, false, false, false, false, true, true, true],
+  );
 }
 
 /** Up to six decimals, no trailing zeros: credits are fractions of one. */

@@ -1,6 +1,6 @@
-// The admin API's wire shapes (/admin/keys, /admin/usage, /admin/status), for
-// the routes that answer with them and the web console that reads them
-// (console/src/api/admin-api.ts). Types only, taken from the code that makes
+// The admin API's wire shapes (/admin/keys, /admin/usage, /admin/tool-calls,
+// /admin/status), for the routes that answer with them and the web console
+// that reads them (console/src/api/admin-api.ts). Types only, taken from the code that makes
 // the bodies: the console imports them with `import type`, so its bundle gets
 // nothing from here, and a change on the server fails the console's typecheck.
 import type { z } from "zod";
@@ -8,8 +8,9 @@ import type { KeyAdmin, KeyDetails, KeyView } from "../access/key-admin.js";
 import type { UsageGroup, UsageRow } from "../access/usage.js";
 import type { usageReport } from "../access/usage-report.js";
 import type { createKeyInput, updateKeyInput } from "../access/virtual-keys.js";
+import type { ToolCallView } from "../tools/tool-call-report.js";
 
-export type { UsageGroup, UsageRow };
+export type { UsageGroup, UsageRow, ToolCallView };
 
 /** A key as GET /admin/keys lists it: never its secret. */
 export type ApiKey = KeyView;
@@ -34,6 +35,12 @@ export type UpdateKeyRequest = z.input<typeof updateKeyInput>;
 
 /** GET /admin/usage (JSON). */
 export type UsageReport = ReturnType<typeof usageReport>;
+
+/** GET /admin/tool-calls (JSON): the server-side tool calls the gateway ran, newest first. */
+export interface ToolCallList {
+  object: "list";
+  data: ToolCallView[];
+}
 
 /** GET /admin/status: what this process is doing now (other processes have their own). */
 export interface GatewayStatus {

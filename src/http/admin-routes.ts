@@ -1,10 +1,9 @@
-// The admin API, mounted at /admin: virtual keys, usage reports and the live
-// status, for operators holding GATEWAY_ADMIN_KEY. Every route goes through KeyAdmin and
+// The admin API, mounted at /admin: virtual keys, usage reports, the tool-call
+// audit and the live status, for operators holding GATEWAY_ADMIN_KEY. Every route goes through KeyAdmin and
 // UsageStore, the same calls `copilot-gateway keys|usage` makes; the bodies'
 // types are in admin-api.ts. Errors are in OpenAI's shape whether it is
 // mounted in the app or runs on its own.
 import { Hono, type Context } from "hono";
-import { accepts } from "hono/accepts";
 import type { z } from "zod";
 import type { KeyAdmin } from "../access/key-admin.js";
 import type { UsageQuery, UsageStore } from "../access/usage.js";
@@ -16,6 +15,9 @@ import type { AppEnv } from "../pipeline/app-env.js";
 import { badRequest, GatewayError } from "../core/gateway-error.js";
 import { answerErrorsAsOpenAI } from "./openai-errors.js";
 import { readJsonBody } from "./json-body.js";
+import { csvResponse, wantsCsv } from "./report-format.js";
+import { toolCallsRoute } from "./tool-calls-route.js";
+import type { ToolCallStore } from "../tools/tool-call-log.js";
 import type { ApiKeyList, GatewayStatus } from "./admin-api.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 
@@ -26,6 +28,8 @@ export interface AdminRoutesDeps {
   adminKey: string | undefined;
   /** Where unexpected failures (a database down) are logged; the app passes its own. */
   logger?: Logger;
+  /** The tool-call audit, for GET /admin/tool-calls; that route is a 404 without it. */
+  toolCalls?: ToolCallStore;
   /** What is running now, for GET /admin/status; that route is a 404 without it. */
   status?: () => LiveStatus;
 }
@@ -54,19 +58,13 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
   app.delete("/keys/:id", async (c) => c.json(found(await admin.revoke(c.req.param("id")), c.req.param("id"))));
 
   app.get("/usage", async (c) => {
-    const format = c.req.query("format");
-    if (format !== undefined && format !== "json" && format !== "csv") {
-      throw badRequest(`Invalid 'format': expected json or csv, got ${JSON.stringify(format.slice(0, 40))}.`, "format", "invalid_value");
-    }
+    const csv = wantsCsv(c);
     const query = usageQueryFrom({ groupBy: c.req.query("group_by"), from: c.req.query("from"), to: c.req.query("to") });
     const rows = await usage.report(query);
-    const wantsCsv = format === "csv" || (format === undefined && accepts(c, { header: "Accept", supports: ["application/json", "text/csv"], default: "application/json" }) === "text/csv");
-    if (!wantsCsv) return c.json(usageReport(query, rows));
-    return c.body(usageCsv(query.groupBy, rows), 200, {
-      "content-type": "text/csv; charset=utf-8",
-      "content-disposition": 'attachment; filename="copilot-gateway-usage.csv"',
-    });
+    return csv ? csvResponse(c, usageCsv(query.groupBy, rows), "copilot-gateway-usage.csv") : c.json(usageReport(query, rows));
   });
+
+  if (deps.toolCalls) app.route("/tool-calls", toolCallsRoute(deps.toolCalls));
 
   const status = deps.status;
   if (status) {

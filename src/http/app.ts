@@ -29,6 +29,7 @@ import { TurnGate } from "../access/turn-gate.js";
 import { TurnSlots } from "../access/turn-slots.js";
 import type { UsageStore } from "../access/usage.js";
 import type { KeyStore } from "../access/virtual-keys.js";
+import type { ToolCallStore } from "../tools/tool-call-log.js";
 import type { AuthMode, GitHubIdentities } from "../access/caller.js";
 import type { RequestLimits } from "../core/request-limits.js";
 import { ConversationService } from "../sessions/conversation-service.js";
@@ -84,6 +85,8 @@ export interface AppDeps {
   keys?: KeyStore;
   /** Usage records, budgets and per-minute counts; turns are not recorded without it. */
   usage?: UsageStore;
+  /** The server-side tool calls' audit, read at GET /admin/tool-calls. */
+  toolCalls?: ToolCallStore;
   /** GitHub token → login, for github mode. */
   github?: GitHubIdentities;
   /** What the gateway counts, served at /metrics; nothing is counted without it. */
@@ -186,7 +189,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/metrics", metricsRoute(metrics, authMode === "none" ? "open" : { adminKey: config.adminKey }));
   if (deps.keys && deps.usage) {
     const status = () => ({ turns: { inFlight: slots.inFlight, waiting: slots.waiting }, sessions: turns.sessionCounts(), streams: inflight.size });
-    app.route("/admin", adminRoutes({ admin: new KeyAdmin(deps.keys, deps.usage), usage: deps.usage, adminKey: config.adminKey, logger, status }));
+    app.route("/admin", adminRoutes({ admin: new KeyAdmin(deps.keys, deps.usage), usage: deps.usage, adminKey: config.adminKey, logger, status, ...(deps.toolCalls ? { toolCalls: deps.toolCalls } : {}) }));
   }
   // Clients differ on whether the base URL ends in /v1 (contract B.11 #65).
   app.route("/v1", api);

@@ -1,7 +1,8 @@
-// What the gateway counts, as the HTTP and access layers report it. The
+// What the gateway counts, as the HTTP, access and turn layers report it. The
 // process gives the Prometheus implementation (prometheus.ts); without one,
 // nothing is counted. Web-standard only.
 import type { UsageRecord } from "../access/usage.js";
+import type { ToolCallRecord } from "../tools/tool-call-log.js";
 
 /** Values read when the metrics are scraped. */
 export interface GaugeSources {
@@ -15,6 +16,8 @@ export interface GatewayMetrics {
   requestAnswered(labels: { route: string; dialect: string; model: string; status: number }): void;
   /** Every turn, once its answer is over; `origin` is where its session came from. */
   turnFinished(record: UsageRecord, origin: string | undefined, upstreamStatus: number | undefined): void;
+  /** Every tool call the runtime ran on the server side (an MCP server's tool), once it ended. */
+  toolCallFinished(record: ToolCallRecord): void;
   runtimeLost(): void;
   /** A runtime was replaced for holding on to memory. */
   runtimeRecycled(): void;
@@ -26,6 +29,7 @@ export interface GatewayMetrics {
 export const noMetrics: GatewayMetrics = {
   requestAnswered: () => {},
   turnFinished: () => {},
+  toolCallFinished: () => {},
   runtimeLost: () => {},
   runtimeRecycled: () => {},
   watch: () => {},
@@ -39,7 +43,7 @@ export function routeLabel(path: string): string {
   if (/^\/models\/.+$/.test(route)) return "/v1/models/{id}";
   if (/^\/admin\/keys\/[^/]+$/.test(route)) return "/admin/keys/{id}";
   if (["/chat/completions", "/responses", "/messages", "/messages/count_tokens", "/models"].includes(route)) return `/v1${route}`;
-  if (["/", "/healthz", "/readyz", "/metrics", "/admin/keys", "/admin/usage", "/admin/status", "/console"].includes(route)) return route;
+  if (["/", "/healthz", "/readyz", "/metrics", "/admin/keys", "/admin/usage", "/admin/tool-calls", "/admin/status", "/console"].includes(route)) return route;
   if (/^\/console\/.+$/.test(route)) return "/console/{asset}";
   return "other";
 }

@@ -1,15 +1,19 @@
 // The gateway's metrics in Prometheus' format, through prom-client: requests,
 // time to first output and duration, tokens and AI credits, streams and
-// sessions, session origins, runtime restarts, upstream failures, the queue.
+// sessions, session origins, runtime restarts, upstream failures, the queue,
+// and the server-side tool calls (MCP servers) with their durations.
 // Node-only (prom-client reads process and event-loop figures).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { UsageRecord } from "../access/usage.js";
 import { NANO_AIU_PER_CREDIT } from "../access/virtual-keys.js";
+import type { ToolCallRecord } from "../tools/tool-call-log.js";
 import type { GatewayMetrics, GaugeSources } from "./metrics.js";
 
 const PREFIX = "copilot_gateway_";
 /** Seconds: from a fast cached answer to a model thinking for minutes. */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+/** Seconds: from a local lookup in milliseconds to a slow remote server the runtime times out. */
+const TOOL_CALL_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export class PrometheusMetrics implements GatewayMetrics {
   readonly registry = new Registry();
@@ -21,6 +25,9 @@ export class PrometheusMetrics implements GatewayMetrics {
   private readonly tokens = new Counter({ name: `${PREFIX}tokens_total`, help: "Tokens the runtime reported (or the gateway estimated), by model and kind.", labelNames: ["model", "kind"], registers: [this.registry] });
   private readonly credits = new Counter({ name: `${PREFIX}ai_credits_total`, help: "AI credits the runtime reported (1 credit = 10^9 nano-AIU), by model.", labelNames: ["model"], registers: [this.registry] });
   private readonly upstreamFailures = new Counter({ name: `${PREFIX}upstream_failures_total`, help: "Turns the model provider failed, by the HTTP status they were answered with.", labelNames: ["status"], registers: [this.registry] });
+  // Server and tool names come from the operator's MCP configuration, not from clients: a bounded set.
+  private readonly toolCalls = new Counter({ name: `${PREFIX}tool_calls_total`, help: "Tool calls the runtime ran on the server side, by MCP server, tool and outcome (ok, error, refused, timeout).", labelNames: ["server", "tool", "outcome"], registers: [this.registry] });
+  private readonly toolCallDuration = new Histogram({ name: `${PREFIX}tool_call_duration_seconds`, help: "How long a server-side tool call took, by MCP server.", labelNames: ["server"], buckets: TOOL_CALL_BUCKETS, registers: [this.registry] });
   private readonly restarts = new Counter({ name: `${PREFIX}runtime_restarts_total`, help: "Times the Copilot runtime was lost and replaced.", registers: [this.registry] });
   private readonly recycles = new Counter({ name: `${PREFIX}runtime_recycles_total`, help: "Times a Copilot runtime was replaced between turns for holding on to memory.", registers: [this.registry] });
 
@@ -77,6 +84,11 @@ export class PrometheusMetrics implements GatewayMetrics {
     for (const [kind, count] of Object.entries(kinds)) if (count > 0) this.tokens.inc({ model, kind }, count);
     if (record.nanoAiu) this.credits.inc({ model }, record.nanoAiu / NANO_AIU_PER_CREDIT);
     if (upstreamStatus !== undefined) this.upstreamFailures.inc({ status: String(upstreamStatus) });
+  }
+
+  toolCallFinished(record: ToolCallRecord): void {
+    this.toolCalls.inc({ server: record.server, tool: record.tool, outcome: record.outcome });
+    this.toolCallDuration.observe({ server: record.server }, record.durationMs / 1000);
   }
 
   runtimeLost(): void {

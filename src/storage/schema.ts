@@ -82,10 +82,31 @@ export interface RequestWindowsTable {
   requests: number;
 }
 
+/** One tool call the runtime ran on the server side for a caller: the audit (tools/tool-call-log.ts). */
+export interface ToolCallsTable {
+  /** Made by the repository: a record has no id of its own. */
+  id: string;
+  at: Millis;
+  request_id: string;
+  /** As usage records name the caller: never a secret. */
+  caller: string;
+  key_id: string | null;
+  model: string;
+  server: string;
+  tool: string;
+  duration_ms: number;
+  outcome: "ok" | "error" | "refused" | "timeout";
+  arguments_bytes: number;
+  result_bytes: number;
+  /** The arguments' JSON text; null unless the operator has the gateway keep them. */
+  arguments: string | null;
+}
+
 export interface DatabaseSchema {
   stored_responses: StoredResponsesTable;
   response_items: ResponseItemsTable;
   api_keys: ApiKeysTable;
   usage_records: UsageRecordsTable;
   request_windows: RequestWindowsTable;
+  tool_calls: ToolCallsTable;
 }

@@ -14,7 +14,7 @@ export const LAYERS: readonly Layer[] = [
     folders: {
       "main.ts": "the process entry: config → stores → runtimes → serve → drain on SIGTERM",
       node: "Node-only server code the entry wires in: direct socket writes, framing errors, stray rejections, the console's files, GitHub user lookups",
-      cli: "the operator's CLI: `copilot-gateway keys|usage`, commands on the database",
+      cli: "the operator's CLI: `copilot-gateway keys|usage|tool-calls`, commands on the database",
     },
   },
   { folders: { config: "flags and environment variables → one typed Config, and the start-up text" } },

@@ -3,7 +3,7 @@
 // page loads without a key and asks for one; a streamed answer appears as it
 // arrives; a tool loop completes from the page; Stop aborts at the upstream;
 // the conversation survives a reload; the dashboard shows the usage these
-// tests made and manages keys; keyboard-only use works; axe-core finds no
+// tests made, the latest tool calls, and manages keys; keyboard-only use works; axe-core finds no
 // WCAG 2 A/AA violation. Screenshots of both pages go to test-artifacts/.
 import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
@@ -11,6 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AppConfig } from "../../src/http/app.js";
 import { TEST_MODEL } from "../support/gateway.js";
+import { toolCall } from "../support/tool-calls.js";
 import { ARTIFACTS, launchChromium } from "./support/chromium.js";
 import { startConsoleGateway, type ConsoleGateway } from "./support/console-gateway.js";
 
@@ -197,7 +198,9 @@ describe("the web console in Chromium", () => {
     await page.context().close();
   });
 
-  it("shows an admin the usage these tests made: charts over time, top spenders, errors, live turns; keys made, limited and revoked", SLOW, async () => {
+  it("shows an admin the usage these tests made: charts over time, top spenders, errors, tool calls, live turns; keys made, limited and revoked", SLOW, async () => {
+    // Written as a turn's execution writes it: a server-side call a minute ago.
+    await target.gateway.toolCalls.record(toolCall({ at: Date.now() - 60_000, caller: "octocat", keyId: null, model: TEST_MODEL, server: "tickets", tool: "search_issues", outcome: "timeout", durationMs: 2_345 }));
     const page = await newPage({ viewport: { width: 1200, height: 900 } });
     await page.goto(`${target.origin}/console#/usage`);
     await page.getByLabel("Admin key", { exact: true }).fill(ADMIN_KEY);
@@ -211,6 +214,9 @@ describe("the web console in Chromium", () => {
     expect(await spenders.getByRole("row", { name: new RegExp(mine!.group.key!) }).getByRole("cell").first().textContent()).toBe(String(mine!.requests));
     const errors = page.getByRole("region", { name: "Errors by kind" });
     expect(await errors.getByRole("row", { name: /stopped by the client/ }).textContent()).toContain("cancelled");
+    const toolCalls = page.getByRole("region", { name: "Tool calls" });
+    const cells = await toolCalls.getByRole("row", { name: /octocat/ }).locator("td, th").allTextContents();
+    expect(cells.slice(1)).toEqual(["octocat", TEST_MODEL, "tickets", "search_issues", "timeout", "2345 ms"]);
 
     // A turn running now shows as one, within the status's refresh.
     upstream().respondInOrder({ steps: [{ text: "busy" }, { delayMs: 20_000 }] });

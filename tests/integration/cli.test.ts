@@ -1,4 +1,4 @@
-// `copilot-gateway keys …` and `copilot-gateway usage …` as an operator runs
+// `copilot-gateway keys …`, `usage …` and `tool-calls …` as an operator runs
 // them: the real process (src/main.ts), on the same database the gateway
 // uses — an SQLite file under the data directory, or PostgreSQL by URL.
 import { spawn } from "node:child_process";
@@ -12,9 +12,11 @@ import type { UsageRecord } from "../../src/access/usage.js";
 import { hashSecret } from "../../src/access/virtual-keys.js";
 import { openDatabase, SQLITE_FILE, type GatewayDatabase } from "../../src/storage/database.js";
 import { KeyRepository } from "../../src/storage/key-repository.js";
+import { ToolCallRepository } from "../../src/storage/tool-call-repository.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from "../support/databases.js";
 import { ENTRY } from "../support/gateway-process.js";
+import { TOOL_CALL_T0, toolCall } from "../support/tool-calls.js";
 
 // Every command is a fresh Node process compiling TypeScript through tsx: seconds each on a busy machine.
 const SLOW = 180_000;
@@ -212,6 +214,36 @@ describe.each(DATABASE_KINDS)("the CLI on %s", (kind: DatabaseKind) => {
   );
 
   it(
+    "lists tool calls newest first as a table, as CSV and as the admin API's JSON, filtered",
+    async () => {
+      const toolCalls = new ToolCallRepository(database.db);
+      await toolCalls.record(toolCall({ at: TOOL_CALL_T0, requestId: "req_old", server: "wiki", tool: "read" }));
+      await toolCalls.record(toolCall({ at: TOOL_CALL_T0 + 60_000, requestId: "req_new", caller: "octocat", keyId: null, outcome: "refused", arguments: '{"q":"a,b"}' }));
+
+      const [table, csv, listed, empty] = await Promise.all([
+        run("tool-calls"),
+        run("tool-calls", "--server", "tickets", "--csv"),
+        run("tool-calls", "--from", "2026-01-10", "--to", String(TOOL_CALL_T0 + 60_000), "--caller", "key_mona", "--limit", "5", "--json"),
+        run("tool-calls", "--caller", "nobody"),
+      ]);
+      expect(table.code).toBe(0);
+      const lines = table.stdout.trimEnd().split("\n");
+      expect(lines[0]).toMatch(/^TIME\s+CALLER\s+MODEL\s+SERVER\s+TOOL\s+OUTCOME\s+DURATION MS\s+ARGS BYTES\s+RESULT BYTES\s+REQUEST$/);
+      expect(lines[1]).toMatch(/^2026-01-10T12:01:00\.000Z\s+octocat\s+gpt-4\.1\s+tickets\s+search\s+refused\s+120\s+42\s+1024\s+req_new$/);
+      expect(lines[2]).toMatch(/^2026-01-10T12:00:00\.000Z\s+key_mona\s+.*wiki\s+read\s+ok\s.*req_old$/);
+      expect(csv.code).toBe(0);
+      expect(csv.stdout).toBe(
+        "at,request_id,caller,key_id,model,server,tool,duration_ms,outcome,arguments_bytes,result_bytes,arguments\r\n" +
+          '2026-01-10T12:01:00.000Z,req_new,octocat,,gpt-4.1,tickets,search,120,refused,42,1024,"{""q"":""a,b""}"\r\n',
+      );
+      expect(json(listed)).toEqual({ object: "list", data: [expect.objectContaining({ request_id: "req_old", at: "2026-01-10T12:00:00.000Z", key_id: "key_mona" })] });
+      expect(empty.code).toBe(0);
+      expect(empty.stdout).toBe("No tool calls recorded.\n");
+    },
+    SLOW,
+  );
+
+  it(
     "exits 1 for a key that does not exist",
     async () => {
       const runs = await Promise.all([run("keys", "show", "key_missing"), run("keys", "revoke", "key_missing"), run("keys", "update", "key_missing", "--name", "x")]);
@@ -254,6 +286,12 @@ describe("the CLI's command line", () => {
         [["usage", "--from", "yesterday"], /--from: /],
         [["usage", "--from", "2026-01-02", "--to", "2026-01-01"], /--to: must be later than from/],
         [["usage", "--csv", "--json"], /--csv and --json cannot be used together/],
+        [["tool-calls", "--from", "yesterday"], /--from: expected an ISO datetime/],
+        [["tool-calls", "--from", "2026-01-02", "--to", "2026-01-01"], /--to: must be later than from/],
+        [["tool-calls", "--limit", "5000"], /--limit: expected a whole number from 1 to 1000/],
+        [["tool-calls", "--caller", ""], /--caller: must not be empty/],
+        [["tool-calls", "--csv", "--json"], /--csv and --json cannot be used together/],
+        [["tool-calls", "wiki"], /unexpected argument "wiki"/],
       ];
       try {
         const runs = await Promise.all(cases.map(([args]) => cli([...args, "--data-dir", dataDir])));
@@ -296,10 +334,11 @@ describe("the CLI's database settings", () => {
   it(
     "rejects a bad database URL (exit 2) and reports a database that does not open (exit 1), never showing the password",
     async () => {
-      const [notPostgres, unreachable, help] = await Promise.all([
+      const [notPostgres, unreachable, help, toolCallsHelp] = await Promise.all([
         cli(["keys", "list", "--database-url", "mysql://admin:hunter2@db.internal/gateway"]),
         cli(["keys", "list"], { DATABASE_URL: "postgres://admin:hunter2@127.0.0.1:1/gateway" }),
         cli(["usage", "--help"]),
+        cli(["tool-calls", "--help"]),
       ]);
       expect(notPostgres.code).toBe(2);
       expect(notPostgres.stderr).toMatch(/--database-url must be a postgres:\/\/ or postgresql:\/\/ URL/);
@@ -309,6 +348,8 @@ describe("the CLI's database settings", () => {
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/^Usage: copilot-gateway usage/);
       expect(help.stdout).toContain("--database-url");
+      expect(toolCallsHelp.code).toBe(0);
+      expect(toolCallsHelp.stdout).toMatch(/^Usage: copilot-gateway tool-calls/);
     },
     SLOW,
   );

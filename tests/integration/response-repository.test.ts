@@ -3,12 +3,11 @@
 // sweep, and what is written down. On SQLite always; on PostgreSQL when
 // TEST_DATABASE_URL is set.
 import { migrationProvider } from "../../src/storage/migrations/index.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { OutputItem, ResponseObject } from "../../src/dialects/responses/response-object.js";
 import type { StoredResponse } from "../../src/dialects/responses/response-store.js";
-import { openDatabase, type GatewayDatabase } from "../../src/storage/database.js";
 import { ResponseRepository } from "../../src/storage/response-repository.js";
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/databases.js";
+import { DATABASE_KINDS, databasesDisposedAfterEach } from "../support/databases.js";
 
 const message = (id: string): OutputItem => ({ id, type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text: id, annotations: [], logprobs: [] }] });
 
@@ -23,22 +22,7 @@ function stored(id: string, caller: string, output: OutputItem[] = [message(`msg
   };
 }
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function fresh(kind: (typeof DATABASE_KINDS)[number]): Promise<TestDatabase> {
-  const target = await createTestDatabase(kind);
-  cleanups.push(target.dispose);
-  return target;
-}
-
-async function open(target: TestDatabase): Promise<GatewayDatabase> {
-  const database = await openDatabase(target.options);
-  cleanups.push(database.close);
-  return database;
-}
+const { fresh, open } = databasesDisposedAfterEach();
 
 describe.each(DATABASE_KINDS)("ResponseRepository on %s", (kind) => {
   it("opens the right database and applies the migrations once, however often it is opened", async () => {

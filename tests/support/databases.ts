@@ -7,7 +7,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import type { DatabaseOptions } from "../../src/storage/database.js";
+import { afterEach } from "vitest";
+import { openDatabase, type DatabaseOptions, type GatewayDatabase } from "../../src/storage/database.js";
 
 export type DatabaseKind = "sqlite" | "postgres";
 
@@ -42,6 +43,29 @@ export async function createTestDatabase(kind: DatabaseKind, dataDir?: string): 
     async dispose() {
       await admin(serverUrl, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await removeDir();
+    },
+  };
+}
+
+/**
+ * `fresh(kind)` makes a test database and `open(target)` opens it (as often as
+ * a test likes); both are closed and dropped after each test, last first.
+ */
+export function databasesDisposedAfterEach(): { fresh(kind: DatabaseKind): Promise<TestDatabase>; open(target: TestDatabase): Promise<GatewayDatabase> } {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    async fresh(kind) {
+      const target = await createTestDatabase(kind);
+      cleanups.push(target.dispose);
+      return target;
+    },
+    async open(target) {
+      const database = await openDatabase(target.options);
+      cleanups.push(database.close);
+      return database;
     },
   };
 }

@@ -21,6 +21,7 @@ import { openDatabase, type DatabaseOptions, type GatewayDatabase } from "../../
 import { KeyRepository } from "../../src/storage/key-repository.js";
 import { ResponseRepository } from "../../src/storage/response-repository.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";
+import { ToolCallRepository } from "../../src/storage/tool-call-repository.js";
 import { KeyAdmin } from "../../src/access/key-admin.js";
 import { GitHubUsers } from "../../src/node/github-users.js";
 import { PrometheusMetrics } from "../../src/observability/prometheus.js";
@@ -50,6 +51,8 @@ export interface TestGateway<R extends GatewayRuntime = CopilotRuntime> {
   /** Virtual keys on that database, as the CLI and admin API manage them. */
   keys: KeyAdmin;
   usage: UsageRepository;
+  /** The tool-call audit on that database, read at GET /admin/tool-calls. */
+  toolCalls: ToolCallRepository;
   /** Serves the app on 127.0.0.1 and returns its base URL (…/v1). */
   listen(): Promise<string>;
   /** The HTTP server `listen()` started, if it did. */
@@ -150,6 +153,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
   const responses = new ResponseRepository(database.db);
   const keyStore = new KeyRepository(database.db);
   const usage = new UsageRepository(database.db);
+  const toolCalls = new ToolCallRepository(database.db);
   const metrics = new PrometheusMetrics();
   const github = config.auth === "github" && copilot?.github ? new GitHubUsers({ apiUrl: copilot.github.url }) : undefined;
   const app = createApp({
@@ -160,6 +164,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     responses,
     keys: keyStore,
     usage,
+    toolCalls,
     metrics,
     logger,
     ...(github ? { github } : {}),
@@ -178,6 +183,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     database,
     keys: new KeyAdmin(keyStore, usage),
     usage,
+    toolCalls,
     async listen() {
       server = await new Promise<ServerType>((resolve) => {
         const started: ServerType = serve({ fetch: withDirectResponses(app.fetch), hostname: "127.0.0.1", port: 0 }, () => resolve(started));

@@ -1,8 +1,8 @@
 // The usage dashboard, for the holder of GATEWAY_ADMIN_KEY: requests, tokens
 // and AI credits over time by person, key or model; top spenders; budgets;
-// errors by kind; what runs now; and the keys themselves. Admin API only.
+// errors by kind; the latest tool calls; what runs now; and the keys themselves. Admin API only.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { listKeys, showKey, usageReport, type KeyView, type UsageGroup, type UsageRow } from "../api/admin-api.js";
+import { latestToolCalls, listKeys, showKey, usageReport, type KeyView, type ToolCallView, type UsageGroup, type UsageRow } from "../api/admin-api.js";
 import { ApiError } from "../api/api-error.js";
 import { forgetCredential, readCredential } from "../api/credentials.js";
 import { KeyForm } from "../shared/key-form.js";
@@ -11,10 +11,14 @@ import { ErrorsTable } from "./errors-table.js";
 import { KeyManager } from "./key-manager.js";
 import { LiveStatus } from "./live-status.js";
 import { SpendersTable } from "./spenders-table.js";
+import { ToolCallsTable } from "./tool-calls-table.js";
 import { bucketStarts, RANGES, type RangeName } from "./time-range.js";
 import { UsageChart } from "./usage-chart.js";
 import { METRICS, pivotUsage, seriesColours, type Metric } from "./usage-series.js";
 import { Alert } from "../shared/alert.js";
+
+/** How many of the period's tool calls the panel shows, the latest first. */
+const TOOL_CALLS_SHOWN = 50;
 
 const SPLITS = { owner: "person", key: "key", model: "model" } as const satisfies Partial<Record<UsageGroup, string>>;
 type Split = keyof typeof SPLITS;
@@ -27,6 +31,8 @@ interface Figures {
   series: UsageRow[];
   callers: UsageRow[];
   outcomes: UsageRow[];
+  /** Undefined: the gateway keeps no audit. */
+  toolCalls: ToolCallView[] | undefined;
   keys: KeyView[];
 }
 
@@ -46,10 +52,10 @@ export function Dashboard() {
     const starts = bucketStarts(range, Date.now());
     const from = starts[0]!;
     const bucket = RANGES[range].bucket;
-    Promise.all([usageReport([bucket, split], from), usageReport(["key"], from), usageReport(["status", "error"], from), keysWithSpend()])
-      .then(([series, callers, outcomes, keys]) => {
+    Promise.all([usageReport([bucket, split], from), usageReport(["key"], from), usageReport(["status", "error"], from), latestToolCalls(from, TOOL_CALLS_SHOWN), keysWithSpend()])
+      .then(([series, callers, outcomes, toolCalls, keys]) => {
         if (!current) return;
-        setFigures({ bucket, split, starts, series: series.data, callers: callers.data, outcomes: outcomes.data, keys });
+        setFigures({ bucket, split, starts, series: series.data, callers: callers.data, outcomes: outcomes.data, toolCalls, keys });
         setProblem(undefined);
       })
       .catch((error: unknown) => {
@@ -147,6 +153,7 @@ export function Dashboard() {
             <BudgetsTable keys={figures.keys} />
             <ErrorsTable rows={figures.outcomes} />
           </div>
+          <ToolCallsTable calls={figures.toolCalls} labelOf={labelOf} />
           <KeyManager keys={figures.keys} onChanged={() => setVersion(version + 1)} />
         </>
       )}

@@ -5,11 +5,13 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as storedResponses from "./0001-stored-responses.js";
 import * as keysAndUsage from "./0002-keys-and-usage.js";
 import * as keyMcpServers from "./0003-key-mcp-servers.js";
+import * as toolCalls from "./0004-tool-calls.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "0001-stored-responses": storedResponses,
   "0002-keys-and-usage": keysAndUsage,
   "0003-key-mcp-servers": keyMcpServers,
+  "0004-tool-calls": toolCalls,
 };
 
 export const migrationProvider: MigrationProvider = {
