@@ -47,13 +47,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<GatewayDat
  */
 export async function migrate(db: Kysely<DatabaseSchema>, schema?: string): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error === undefined) return;
     const failed = results?.find((result) => result.status === "Error")?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);
+    // Before it migrates, Kysely looks for its tables in every schema of the
+    // server; a schema someone else drops meanwhile fails that look with
+    // "schema … does not exist" (seen when another process on the server
+    // dropped its own schema). Nothing was migrated yet: look again.
+    if (!failed && attempt < MIGRATION_ATTEMPTS && /does not exist/.test(reason)) continue;
     throw new Error(failed ? `migration ${failed} failed: ${reason}` : `migrations failed: ${reason}`);
   }
 }
+
+const MIGRATION_ATTEMPTS = 3;
 
 /** The schema unqualified names resolve to (the first of the search_path that exists). */
 async function currentSchema(db: Kysely<DatabaseSchema>): Promise<string> {
