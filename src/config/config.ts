@@ -62,6 +62,8 @@ export interface Config {
   mcpDefaultServers: string[];
   mcpMaxCallsPerTurn: number;
   mcpCallTimeoutMs: number;
+  /** Keep server-side tool calls' arguments in the audit (sizes are always kept). */
+  mcpAuditArguments: boolean;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
   logLevel: LogLevel;

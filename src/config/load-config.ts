@@ -193,7 +193,7 @@ function parseProvider(raw: GivenValue): { provider?: ProviderConfig } {
 /** A server name as the MCP file may give it, or `*`. */
 const SERVER_NAME = /^(\*|[A-Za-z0-9_-]{1,64})$/;
 
-function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpConfigPath" | "mcpDefaultServers" | "mcpMaxCallsPerTurn" | "mcpCallTimeoutMs"> {
+function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpConfigPath" | "mcpDefaultServers" | "mcpMaxCallsPerTurn" | "mcpCallTimeoutMs" | "mcpAuditArguments"> {
   const file = raw("mcpConfig");
   const defaults = raw("mcpDefaultServers");
   const servers = parseList(defaults);
@@ -205,5 +205,6 @@ function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpC
     mcpDefaultServers: servers,
     mcpMaxCallsPerTurn: parse(value("mcpMaxCallsPerTurn"), integerText.pipe(z.number().min(1).max(1000)), "an integer from 1 to 1000"),
     mcpCallTimeoutMs: seconds(value("mcpCallTimeout"), "positive"),
+    mcpAuditArguments: parse(value("mcpAuditArguments"), z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),
   };
 }

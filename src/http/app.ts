@@ -69,6 +69,8 @@ export interface AppConfig {
   defaultMcpGrants?: readonly string[];
   mcpMaxCallsPerTurn?: number;
   mcpCallTimeoutMs?: number;
+  /** Keep server-side tool calls' arguments in their audit records (default false: sizes only). */
+  mcpAuditArguments?: boolean;
 }
 
 export interface AppDeps {
@@ -85,7 +87,7 @@ export interface AppDeps {
   keys?: KeyStore;
   /** Usage records, budgets and per-minute counts; turns are not recorded without it. */
   usage?: UsageStore;
-  /** The server-side tool calls' audit, read at GET /admin/tool-calls. */
+  /** The server-side tool calls' audit: every turn's calls are written to it, and GET /admin/tool-calls reads it. */
   toolCalls?: ToolCallStore;
   /** GitHub token → login, for github mode. */
   github?: GitHubIdentities;
@@ -108,8 +110,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = deps.metrics ?? noMetrics;
   const authMode = config.auth ?? (config.apiKeys.length > 0 ? "keys" : "none");
   const slots = new TurnSlots({ maxTurns: config.maxTurns ?? 100, maxQueue: config.turnQueue ?? 100, maxWaitMs: config.queueWaitMs ?? 30_000 });
-  const admission = new TurnAdmission(new TurnGate(slots, deps.usage), deps.usage, logger, runtime.description);
+  const audit = { keepArguments: config.mcpAuditArguments ?? false, ...(deps.toolCalls ? { store: deps.toolCalls } : {}) };
+  const admission = new TurnAdmission(new TurnGate(slots, deps.usage), deps.usage, logger, runtime.description, audit);
   admission.onTurnFinished((record, origin, upstreamStatus) => metrics.turnFinished(record, origin, upstreamStatus));
+  admission.onToolCallFinished((record) => metrics.toolCallFinished(record));
   metrics.watch({ streamsInFlight: () => inflight.size, sessions: () => turns.sessionCounts(), turnSlots: () => ({ inFlight: slots.inFlight, waiting: slots.waiting }) });
   const app = new Hono<AppEnv>({ strict: false });
   // A runtime that dies takes its turns and sessions with it: end the turns now

@@ -95,7 +95,8 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
       c.set("turn", { dialect: answer.dialect, model: servedModel });
     }
     // The caller partitions sessions: they are never shared across callers.
-    const started = await deps.turns.start(answer.request, abort.signal, caller, servedModel);
+    const audited = admitted;
+    const started = await deps.turns.start(answer.request, abort.signal, caller, servedModel, audited ? { onServerToolCall: (call) => audited.toolCall(call) } : {});
     sessionId = started.sessionId;
     admitted?.started(started.origin);
     const turn = admitted ? admitted.watch(started) : started;

@@ -11,6 +11,7 @@ import type { TurnEvent, TurnRequest } from "../core/turn.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { sessionServers, type McpServers } from "../tools/mcp-servers.js";
 import type { TurnOutcome } from "../turns/run-turn.js";
+import type { ServerToolCallListener } from "../turns/server-tool-audit.js";
 import { DEFAULT_MAX_SERVER_TOOL_CALLS, DEFAULT_SERVER_TOOL_TIMEOUT_MS, type ServerToolLimits } from "../turns/server-tool-calls.js";
 import { checkedOutput, structuredOutputCheck } from "../turns/structured-output.js";
 import { requireToolCall, requiresToolCall } from "../turns/tool-choice.js";
@@ -49,6 +50,12 @@ export interface ConversationServiceOptions {
 const WARM_IDLE_MS = 5 * 60_000;
 /** Ready sessions are opened only while fewer turns than this run and no session is being opened: never at the expense of a waiting request. */
 const WARM_WHILE_TURNS_BELOW = 4;
+
+/** What a turn's caller may ask of it besides the request. */
+export interface TurnStartOptions {
+  /** Told of each server-side tool call the runtime ran in the turn (the audit). */
+  onServerToolCall?: ServerToolCallListener;
+}
 
 export interface StartedTurn extends AsyncIterable<TurnEvent> {
   readonly sessionId: string;
@@ -126,19 +133,23 @@ export class ConversationService {
    * `caller` says who is asking (and so which MCP servers its session gets);
    * sessions are never shared across callers. `servedModel` is the
    * request's model as the catalogue resolved it, when the caller
-   * (admission) has done so already.
+   * (admission) has done so already; `options.onServerToolCall` hears of
+   * the turn's server-side tool calls.
    */
   async start(
     request: TurnRequest,
     signal: AbortSignal,
     caller: Pick<Caller, "partition" | "gitHubToken"> & Partial<Pick<Caller, "kind" | "key">>,
     servedModel?: string,
+    options: TurnStartOptions = {},
   ): Promise<StartedTurn> {
     const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
     const model = servedModel ?? (await this.models.resolveModel(request.model, caller));
     const { mcpServers, defaultMcpGrants } = this.options;
     const servers = mcpServers ? sessionServers(mcpServers, mcpGrantsOf(caller, defaultMcpGrants ?? []), this.serverTools.callTimeoutMs) : {};
-    const { entry, session, turn, origin } = await this.sources.startTurn(conversationOf(request, signal, caller, model, servers));
+    const conversation = conversationOf(request, signal, caller, model, servers);
+    if (options.onServerToolCall) conversation.onServerToolCall = options.onServerToolCall;
+    const { entry, session, turn, origin } = await this.sources.startTurn(conversation);
     let events: AsyncIterable<TurnEvent> = turn;
     if (check) events = checkedOutput(events, check);
     if (requiresToolCall(request)) events = requireToolCall(events);

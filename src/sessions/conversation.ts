@@ -4,6 +4,7 @@ import type { MCPServerConfig } from "@github/copilot-sdk";
 import type { Caller } from "../access/caller.js";
 import type { TurnRequest } from "../core/turn.js";
 import type { SessionSpec } from "../runtime/runtime.js";
+import type { ServerToolCallListener } from "../turns/server-tool-audit.js";
 import { systemPromptOf } from "../turns/prompt.js";
 import { offeredTools } from "../turns/tool-choice.js";
 import { hash } from "./fingerprint.js";
@@ -15,6 +16,8 @@ export interface Conversation {
   partition: string;
   spec: SessionSpec;
   dialogue: DialogueMessage[];
+  /** Told of each server-side tool call the turn's runtime ran (the audit). */
+  onServerToolCall?: ServerToolCallListener;
 }
 
 /** `model`: the request's model as the catalogue resolved it; `servers`: the MCP servers the caller was granted. */

@@ -42,6 +42,7 @@ export class TurnRecorder {
       // The session's other tools (its MCP servers') are the runtime's to run.
       clientTools: new Set(conversation.spec.tools.map((tool) => tool.name)),
       serverTools: this.serverTools,
+      ...(conversation.onServerToolCall ? { onServerToolCall: conversation.onServerToolCall } : {}),
       ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
     });
     this.running++;

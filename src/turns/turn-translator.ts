@@ -16,6 +16,7 @@ import type { SessionEvent } from "@github/copilot-sdk";
 import { GatewayError } from "../core/gateway-error.js";
 import type { FinishReason, TurnEvent } from "../core/turn.js";
 import { OutputLimits } from "./output-limits.js";
+import { ServerToolAudit, type ServerToolCallListener } from "./server-tool-audit.js";
 import { DEFAULT_MAX_SERVER_TOOL_CALLS, DEFAULT_SERVER_TOOL_TIMEOUT_MS, ServerToolCalls, type ServerToolLimits } from "./server-tool-calls.js";
 import { ToolCallBook } from "./tool-calls.js";
 import type { AssistantAnswer, PendingToolCall, TurnOutcome } from "./turn-outcome.js";
@@ -43,6 +44,8 @@ export interface TranslationSettings {
   clientTools?: ReadonlySet<string>;
   /** Server-side tool calls: the most one turn may make, and how long one may run (defaults: 25, 60 s). */
   serverTools?: ServerToolLimits;
+  /** Told of each MCP server's tool call the runtime ran, once it ended (or the turn did). */
+  onServerToolCall?: ServerToolCallListener;
 }
 
 /** Where the translation goes. */
@@ -60,6 +63,7 @@ export class TurnTranslator {
   private readonly limits: OutputLimits;
   private readonly toolCalls: ToolCallBook;
   private readonly serverTools: ServerToolCalls;
+  private readonly audit: ServerToolAudit | undefined;
   private readonly usage = new UsageTally();
   private readonly timer: TurnTimer;
   private lastFailure: UpstreamFailure | undefined;
@@ -72,6 +76,7 @@ export class TurnTranslator {
     this.limits = new OutputLimits(settings);
     this.toolCalls = new ToolCallBook(settings.parallelToolCalls, settings.clientTools);
     this.serverTools = new ServerToolCalls(settings.clientTools, settings.serverTools ?? { maxCalls: DEFAULT_MAX_SERVER_TOOL_CALLS, callTimeoutMs: DEFAULT_SERVER_TOOL_TIMEOUT_MS });
+    this.audit = settings.onServerToolCall ? new ServerToolAudit(settings.onServerToolCall) : undefined;
     this.timer = new TurnTimer({ deadlineMs: settings.deadlineMs, lastFailure: () => this.lastFailure, expired: (error) => this.fail(error) });
   }
 
@@ -109,8 +114,10 @@ export class TurnTranslator {
       case "assistant.message":
         return this.showToolEvents(this.toolCalls.assistantMessage(event.data.toolRequests ?? []));
       case "tool.execution_start":
+        this.audit?.started(event.data, event.timestamp);
         return this.toolStarted(event.data.toolCallId, event.data.toolName, event.data.mcpServerName);
       case "tool.execution_complete":
+        this.audit?.completed(event.data, event.timestamp);
         if (this.serverTools.completed(event.data.toolCallId)) this.timer.serverToolProgress(this.serverTools.runningNow, this.serverTools.limits.callTimeoutMs);
         return;
       case "external_tool.requested":
@@ -209,6 +216,7 @@ export class TurnTranslator {
   private end(outcome: TurnOutcome): void {
     this.over = true;
     this.timer.stop();
+    this.audit?.turnEnded();
     this.sink.end(outcome);
   }
 }

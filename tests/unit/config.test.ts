@@ -53,6 +53,7 @@ describe("loadConfig defaults", () => {
       mcpDefaultServers: [],
       mcpMaxCallsPerTurn: 25,
       mcpCallTimeoutMs: 60_000,
+      mcpAuditArguments: false,
       bodyLimitBytes: 32 * 1024 * 1024,
       strictOpenAI: false,
       logLevel: "info",
@@ -96,6 +97,7 @@ const SETTING_CASES: Array<[env: string, flag: string, raw: string, expected: Pa
   ["GATEWAY_MODEL_ALIASES", "--model-aliases", "claude-3-5-haiku=gpt-4.1-mini, opus=claude-opus-4.1", { modelAliases: new Map([["claude-3-5-haiku", "gpt-4.1-mini"], ["opus", "claude-opus-4.1"]]) }],
   ["GATEWAY_BODY_LIMIT_MB", "--body-limit-mb", "1", { bodyLimitBytes: 1024 * 1024 }],
   ["GATEWAY_STRICT_OPENAI", "--strict-openai", "yes", { strictOpenAI: true }],
+  ["GATEWAY_MCP_AUDIT_ARGUMENTS", "--mcp-audit-arguments", "on", { mcpAuditArguments: true }],
   ["GATEWAY_LOG_LEVEL", "--log-level", "debug", { logLevel: "debug" }],
   ["COPILOT_PROVIDER_BASE_URL", "--provider-base-url", "https://llm.example/v1", { provider: { type: "openai", baseUrl: "https://llm.example/v1" } }],
 ];
