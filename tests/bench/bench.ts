@@ -23,7 +23,7 @@
 import { cpus } from "node:os";
 import { benchAgentLoop } from "./agent-loop.js";
 import { codeVersion, loadLine, machineLine, overheadTargets, ownShareTarget, printBreakdown, printPool, printRows, printTargets, ratioTarget, type Results } from "./report.js";
-import { agentStepRow, answer, continuingChatRow, endlessToolLoop, newConversationRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
+import { agentStepRow, answer, clientToolCallRow, continuingChatRow, echoThenAnswer, endlessToolLoop, mcpGranted, newConversationRow, serverToolCallRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
 import { fingerprintCost } from "./fingerprints.js";
 import { OldOptionsRuntime } from "./old-options-runtime.js";
 import { benchSeeding } from "./seeding.js";
@@ -132,6 +132,12 @@ async function main(): Promise<number> {
     const chat = await server({}, {}, answer);
     const agent = await server({}, {}, endlessToolLoop());
     const pool = await server({}, { processes: POOL }, answer);
+    // One stdio MCP server granted (the runtime starts a server-everything for each session it opens), no tool called.
+    const coldMcp = await server({ ...mcpGranted(), warmSessions: 0 }, {}, answer);
+    const warmMcp = await server(mcpGranted(), {}, answer);
+    // The same echo call, run by the runtime on the server, or handed to the client.
+    const serverTool = await server(mcpGranted(), {}, echoThenAnswer("everything-echo"));
+    const clientTool = await server({}, {}, echoThenAnswer("echo"));
 
     const rows = {
       direct: raw.direct,
@@ -143,12 +149,17 @@ async function main(): Promise<number> {
       agent: agentStepRow("gateway, agent step", agent),
       old: newConversationRow("gateway, new conv., old session options", old),
       pool: newConversationRow(`gateway, new conversation, warm, ${POOL} runtimes`, pool),
+      coldMcp: newConversationRow("gateway, new conv., MCP granted, cold", coldMcp),
+      warmMcp: newConversationRow("gateway, new conv., MCP granted, warm", warmMcp),
+      serverTool: serverToolCallRow("gateway, tool call run on the server (1 req)", serverTool),
+      clientTool: clientToolCallRow("gateway, tool call run by the client (2 req)", clientTool),
     };
-    const common = [rows.direct, rows.rawNew, rows.rawReused, rows.cold, rows.warm, rows.chat, rows.agent, rows.old];
+    const common = [rows.direct, rows.rawNew, rows.rawReused, rows.cold, rows.warm, rows.coldMcp, rows.warmMcp, rows.chat, rows.agent, rows.old];
 
     console.log(`bench: concurrency 1 — ${PLAN.blocks} blocks of ${PLAN.block} per row after ${PLAN.warmup} warm-ups, rows alternating …`);
     const { results: c1, measured: c1Measured } = await phase(
-      common,
+      // The tool call rows at c=1 only: what they compare is one loop's latency.
+      [...common, rows.serverTool, rows.clientTool],
       PLAN.blocks,
       (row) => sequential(row, PLAN.warmup),
       (row, into) => sequential(row, PLAN.block, into),
@@ -200,6 +211,8 @@ async function main(): Promise<number> {
       ...overheadTargets("gateway continuing chat / raw SDK reused session", pair(c1, rows.chat, rows.rawReused), pair(cN, rows.chat, rows.rawReused), n),
       ownShareTarget("new conversation, cold", coldBreakdown),
       ownShareTarget("continuing chat", chatBreakdown),
+      ratioTarget("c=1  new conversation, warm, MCP server granted / none, TTFT p50", get(c1, rows.warmMcp).ttftP50, get(c1, rows.warm).ttftP50, 1.2),
+      ratioTarget(`c=${n} new conversation, warm, MCP server granted / none, TTFT p50`, get(cN, rows.warmMcp).ttftP50, get(cN, rows.warm).ttftP50, 1.2),
       ratioTarget("c=1  runtime CPU per new conversation, warm (new) / old session options", get(c1, rows.warm).runtimeCpuMsPerRequest, get(c1, rows.old).runtimeCpuMsPerRequest, 0.5),
       ratioTarget(`c=${n} runtime CPU per new conversation, warm (new) / old session options`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.old).runtimeCpuMsPerRequest, 0.5),
     ]);

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { AppConfig } from "../../src/http/app.js";
 import { startGateway, TEST_MODEL, type GatewayOptions, type GatewayRuntime, type TestGateway } from "../support/gateway.js";
-import { ScriptedUpstream, type Responder, type Script, type Step } from "../support/upstream.js";
+import { everythingServer, servers } from "../support/mcp-servers.js";
+import { ScriptedUpstream, type Responder, type Script, type Step, type UpstreamRequest } from "../support/upstream.js";
 import { probeGateway, type GatewayProbe } from "./gateway-probe.js";
 import { directRequest, gatewayChat, type ChatSample } from "./paths.js";
 import { RawSdk } from "./raw-sdk.js";
@@ -54,6 +55,33 @@ export function endlessToolLoop(): Responder {
     return { steps: [{ toolCall: { id: `call_${++calls}`, name: "lookup", arguments: JSON.stringify({ step }), chunks: 3 } }] };
   };
 }
+
+/** One stdio MCP server (the real server-everything), granted to every caller: its tools are offered as `everything-<tool>`. */
+export function mcpGranted(): Partial<AppConfig> {
+  return { mcpServers: servers({ everything: everythingServer() }), defaultMcpGrants: ["everything"] };
+}
+
+/** The client's own echo, declared in the client-side tool call row. */
+const ECHO_TOOL = { type: "function", function: { name: "echo", description: "Echoes the message back", parameters: { type: "object", properties: { message: { type: "string" } }, required: ["message"] } } };
+const ECHO_MESSAGE = "bench";
+/** What server-everything's echo answers, and so what the client-side row's client answers too. */
+const ECHO_RESULT = `Echo: ${ECHO_MESSAGE}`;
+
+/**
+ * A model that calls the echo tool `name` once (`everything-echo`: the
+ * runtime runs it on the server; `echo`: the client's) and, once it has the
+ * result, answers as every other row does. Ids unique per upstream.
+ */
+export function echoThenAnswer(name: string): Responder {
+  let calls = 0;
+  return (request) =>
+    request.messages.some((message) => message.role === "tool")
+      ? ANSWER
+      : { steps: [{ toolCall: { id: `call_echo_${++calls}`, name, arguments: JSON.stringify({ message: ECHO_MESSAGE }) } }], usage: { prompt_tokens: 10, completion_tokens: 5 } };
+}
+
+/** The tool result the model was sent in an upstream request, if any. */
+const toolResultIn = (request: UpstreamRequest): unknown => request.messages.find((message) => message.role === "tool")?.content;
 
 let counter = 0;
 const nextPrompt = () => `Benchmark request ${String(counter++).padStart(5, "0")}: write one short sentence.`;
@@ -138,6 +166,44 @@ function gatewayRow(label: string, server: GatewayServer, run: Row["run"], prepa
 /** Each request a brand-new conversation: one user message, no system prompt, no tools — the same session configuration every time. */
 export function newConversationRow(label: string, server: GatewayServer): Row {
   return gatewayRow(label, server, () => gatewayChat(server.url, { model: TEST_MODEL, messages: [userMessage()] }));
+}
+
+/**
+ * A new conversation whose model calls `everything-echo`, which the runtime
+ * runs on server-everything, then answers: one request; its first token is
+ * the answer's (the client never sees the call). Checks the tool really ran.
+ */
+export function serverToolCallRow(label: string, server: GatewayServer): Row {
+  return gatewayRow(label, server, async () => {
+    const sample = await gatewayChat(server.url, { model: TEST_MODEL, messages: [userMessage()] });
+    if (sample.toolCalls.length > 0) throw new Error(`bench: the client was handed the server-side call ${sample.toolCalls[0]!.name}`);
+    const results = server.gateway.upstream.calls.map((call) => toolResultIn(call.request)).filter((content) => content !== undefined);
+    if (!results.includes(ECHO_RESULT)) throw new Error(`bench: the model never got the server's echo (results sent: ${JSON.stringify(results)})`);
+    return { ttftMs: sample.ttftMs, totalMs: sample.totalMs };
+  });
+}
+
+/**
+ * The same loop made by the client: a new conversation declaring its own
+ * `echo`, whose model calls it; the client answers with the same result in a
+ * second request (which goes on the first one's session, as an agent step
+ * does). Timed from the first request's start: TTFT at the answer's first
+ * token, total at its end — comparable with the server-side row.
+ */
+export function clientToolCallRow(label: string, server: GatewayServer): Row {
+  return gatewayRow(label, server, async () => {
+    const messages: unknown[] = [userMessage()];
+    const started = performance.now();
+    const first = await gatewayChat(server.url, { model: TEST_MODEL, messages, tools: [ECHO_TOOL] });
+    const call = first.toolCalls[0];
+    if (!call || call.name !== "echo") throw new Error(`bench: the client-side row got no echo call: ${first.text}`);
+    messages.push({ role: "assistant", content: null, tool_calls: [{ id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } }] });
+    messages.push({ role: "tool", tool_call_id: call.id, content: `Echo: ${(JSON.parse(call.arguments) as { message: string }).message}` });
+    const secondAt = performance.now() - started;
+    const second = await gatewayChat(server.url, { model: TEST_MODEL, messages, tools: [ECHO_TOOL] });
+    if (second.toolCalls.length > 0 || second.text === "") throw new Error(`bench: the client-side row's second request did not answer`);
+    return { ttftMs: secondAt + second.ttftMs, totalMs: secondAt + second.totalMs };
+  });
 }
 
 /**
