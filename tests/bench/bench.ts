@@ -11,8 +11,13 @@
 //     and a new conversation on the old session options (the gateway on a
 //     runtime of the bench's own that opens sessions as the gateway once did,
 //     old-options-runtime.ts), beside the new, for the runtime's CPU;
+//   a new conversation with one stdio MCP server granted (server-everything),
+//     cold and warm, beside those without;
+//   at concurrency 1 only, the echo tool call run on the server (one request)
+//     against the same call run by the client (two requests on one session);
 //   at concurrency 50 also the default gateway on N runtimes (1 against N);
-// then the ratios against the targets, where the gateway's TTFT goes,
+// then the ratios against the targets, where the gateway's TTFT goes, the
+// tool call loops and the gateway's share of a server-side call's round trip,
 // what fingerprinting a 200-message conversation costs, and — unless
 // BENCH_QUICK — the agent loop and seeding.
 //
@@ -22,7 +27,21 @@
 // Not a vitest file (vitest only picks up tests/**/*.test.ts).
 import { cpus } from "node:os";
 import { benchAgentLoop } from "./agent-loop.js";
-import { codeVersion, loadLine, machineLine, overheadTargets, ownShareTarget, printBreakdown, printPool, printRows, printTargets, ratioTarget, type Results } from "./report.js";
+import {
+  codeVersion,
+  loadLine,
+  machineLine,
+  overheadTargets,
+  ownShareTarget,
+  printBreakdown,
+  printPool,
+  printRows,
+  printTargets,
+  printToolCall,
+  ratioTarget,
+  toolShareTarget,
+  type Results,
+} from "./report.js";
 import { agentStepRow, answer, clientToolCallRow, continuingChatRow, echoThenAnswer, endlessToolLoop, mcpGranted, newConversationRow, serverToolCallRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
 import { fingerprintCost } from "./fingerprints.js";
 import { OldOptionsRuntime } from "./old-options-runtime.js";
@@ -165,11 +184,12 @@ async function main(): Promise<number> {
       (row, into) => sequential(row, PLAN.block, into),
     );
 
-    console.log(`bench: where the gateway's TTFT goes — ${PLAN.breakdown} instrumented requests at concurrency 1 on two rows …`);
+    console.log(`bench: where the gateway's TTFT goes — ${PLAN.breakdown} instrumented requests at concurrency 1 on two rows, and on the server-side tool call …`);
     const instrumented = (server: GatewayServer, row: Row) => server.probe.breakdown({ prepare: () => row.prepare(1), run: () => row.run(0) }, PLAN.breakdown);
     const coldBreakdown = await instrumented(cold, rows.cold);
     const coldSessions = { open: cold.probe.openSessions(), live: cold.probe.liveSessions() };
     const chatBreakdown = await instrumented(chat, rows.chat);
+    const toolRoundTrip = await serverTool.probe.toolRoundTrip({ prepare: () => rows.serverTool.prepare(1), run: () => rows.serverTool.run(0) }, PLAN.breakdown);
 
     console.log(`bench: concurrency ${PLAN.concurrency} — ${PLAN.rounds} rounds per row after one warm-up round, rows alternating …`);
     const { results: cN } = await phase(
@@ -213,6 +233,7 @@ async function main(): Promise<number> {
       ownShareTarget("continuing chat", chatBreakdown),
       ratioTarget("c=1  new conversation, warm, MCP server granted / none, TTFT p50", get(c1, rows.warmMcp).ttftP50, get(c1, rows.warm).ttftP50, 1.2),
       ratioTarget(`c=${n} new conversation, warm, MCP server granted / none, TTFT p50`, get(cN, rows.warmMcp).ttftP50, get(cN, rows.warm).ttftP50, 1.2),
+      toolShareTarget(toolRoundTrip),
       ratioTarget("c=1  runtime CPU per new conversation, warm (new) / old session options", get(c1, rows.warm).runtimeCpuMsPerRequest, get(c1, rows.old).runtimeCpuMsPerRequest, 0.5),
       ratioTarget(`c=${n} runtime CPU per new conversation, warm (new) / old session options`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.old).runtimeCpuMsPerRequest, 0.5),
     ]);
@@ -220,6 +241,8 @@ async function main(): Promise<number> {
     console.log(`(runtime CPU per new conversation, cold with the new session options / old session options, without warm sessions on either: c=1 ${coldOverOld(c1)}×, c=${n} ${coldOverOld(cN)}×)`);
 
     printPool(n, get(cN, rows.warm), get(cN, rows.pool), POOL, { start: loadAtStart, end: loadAtEnd });
+
+    printToolCall(get(c1, rows.serverTool), get(c1, rows.clientTool), toolRoundTrip);
 
     const rawNewSamples = c1Measured.get(rows.rawNew)!.samples;
     printBreakdown(

@@ -3,7 +3,7 @@
 // first token goes: the HTTP client and transport, the gateway's own work
 // before and after the runtime, or the runtime.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CopilotSession } from "@github/copilot-sdk";
+import type { CopilotSession, SessionEvent } from "@github/copilot-sdk";
 import type { GatewayRuntime, TestGateway } from "../support/gateway.js";
 import { percentile, type Sample } from "./stats.js";
 
@@ -26,6 +26,23 @@ export interface Breakdown {
   ttftMs: number;
 }
 
+/**
+ * A server-side tool call's round trip, as the gateway saw it: from the
+ * model's tool request (the `assistant.message` carrying it) to the runtime's
+ * `tool.execution_complete`, medians per request.
+ */
+export interface ToolRoundTrip {
+  n: number;
+  /** `tool.execution_start` → `tool.execution_complete`, as the session delivered them: the runtime running the call (the MCP server's part included). */
+  runMs: number;
+  /** The gateway's own work in the round trip: its session listeners on the round trip's events, and its permission handler. */
+  ownMs: number;
+  /** Of that, the permission handler (0 when the runtime asked nothing). */
+  permissionMs: number;
+  /** Permission requests the runtime made per request. */
+  permissionRequests: number;
+}
+
 export interface GatewayProbe {
   /** Resolves once no session open, suspend or close is in flight (a warm session's refill, a ledger eviction). */
   settle(): Promise<void>;
@@ -37,7 +54,22 @@ export interface GatewayProbe {
   liveSessions(): number;
   /** Runs `prepare` then one timed request, `count` times; medians of the per-request stage durations. */
   breakdown(request: { prepare(): Promise<void>; run(): Promise<Sample> }, count: number): Promise<Breakdown>;
+  /** Runs `prepare` then one request whose turn runs one server-side tool call, `count` times; what the gateway did in the round trip. */
+  toolRoundTrip(request: { prepare(): Promise<void>; run(): Promise<Sample> }, count: number): Promise<ToolRoundTrip>;
 }
+
+interface ToolMarks {
+  /** Inside the round trip: after the model's tool request, before the call's completion was handled. */
+  open: boolean;
+  started?: number;
+  completed?: number;
+  listenerMs: number;
+  permissionMs: number;
+  permissionRequests: number;
+}
+
+type Listener = (event: SessionEvent) => void;
+type PermissionHandlerField = { permissionHandler?: (...args: unknown[]) => unknown };
 
 interface Marks {
   start: number;
@@ -74,17 +106,66 @@ export function probeGateway(gateway: TestGateway<GatewayRuntime>): GatewayProbe
   let closed = 0;
   let suspended = 0;
   let current: Marks | undefined;
+  let tool: ToolMarks | undefined;
+
+  /**
+   * Times a gateway listener on the events of a tool round trip (the
+   * round trip opens on the model's tool request and closes once the call's
+   * completion has been handled by every listener the gateway registered).
+   */
+  const timed =
+    (listener: Listener): Listener =>
+    (event) => {
+      const marks = tool;
+      if (!marks?.open) return listener(event);
+      const started = performance.now();
+      try {
+        listener(event);
+      } finally {
+        marks.listenerMs += performance.now() - started;
+      }
+    };
 
   /** Marks, while measuring, the first send and the first content delta of any session the gateway holds. */
   const instrument = (session: CopilotSession): CopilotSession => {
+    // The probe's listeners come first, on the session's own `on`: they see each event before the gateway's do.
+    const on = session.on.bind(session) as (listener: Listener) => () => void;
+    on((event) => {
+      if (event.type === "assistant.message_delta" && current?.send !== undefined) current.firstDelta ??= performance.now();
+      if (!tool) return;
+      if (event.type === "assistant.message" && (event.data.toolRequests?.length ?? 0) > 0) tool.open = true;
+      else if (event.type === "tool.execution_start") tool.started ??= performance.now();
+      else if (event.type === "tool.execution_complete") {
+        tool.completed ??= performance.now();
+        // The round trip closes once every listener has handled the completion (the SDK calls them in one go).
+        const marks = tool;
+        queueMicrotask(() => (marks.open = false));
+      }
+    });
+    // Every listener the gateway registers is timed while a tool round trip is open.
+    session.on = ((...args: unknown[]) => (on as (...a: unknown[]) => () => void)(...args.map((arg) => (typeof arg === "function" ? timed(arg as Listener) : arg)))) as CopilotSession["on"];
+    // The SDK calls the permission handler the gateway gave createSession for each `permission.requested` (a field of the session's, private in its types).
+    const withHandler = session as unknown as PermissionHandlerField;
+    const handler = withHandler.permissionHandler;
+    if (handler) {
+      withHandler.permissionHandler = async (...args: unknown[]) => {
+        const marks = tool;
+        const started = performance.now();
+        try {
+          return await handler(...args);
+        } finally {
+          if (marks) {
+            marks.permissionMs += performance.now() - started;
+            marks.permissionRequests++;
+          }
+        }
+      };
+    }
     const send = session.send.bind(session) as (...args: unknown[]) => Promise<string>;
     session.send = ((...args: unknown[]) => {
       if (current) current.send ??= performance.now();
       return send(...args);
     }) as CopilotSession["send"];
-    session.on((event) => {
-      if (event.type === "assistant.message_delta" && current?.send !== undefined) current.firstDelta ??= performance.now();
-    });
     return session;
   };
   gateway.httpServer()?.prependListener("request", (_request: IncomingMessage, response: ServerResponse) => {
@@ -156,6 +237,28 @@ export function probeGateway(gateway: TestGateway<GatewayRuntime>): GatewayProbe
         ownMs: median("ownMs"),
         notRuntimeMs: median("notRuntimeMs"),
         ttftMs: median("ttftMs"),
+      };
+    },
+    async toolRoundTrip(request, count) {
+      const rows: ToolMarks[] = [];
+      for (let i = 0; i < count; i++) {
+        await request.prepare();
+        await settle();
+        const marks: ToolMarks = { open: false, listenerMs: 0, permissionMs: 0, permissionRequests: 0 };
+        tool = marks;
+        await request.run();
+        tool = undefined;
+        await settle();
+        if (marks.started === undefined || marks.completed === undefined) throw new Error("gateway probe: a request ran no server-side tool call");
+        rows.push(marks);
+      }
+      const median = (of: (marks: ToolMarks) => number) => percentile(rows.map(of), 50);
+      return {
+        n: rows.length,
+        runMs: median((marks) => marks.completed! - marks.started!),
+        ownMs: median((marks) => marks.listenerMs + marks.permissionMs),
+        permissionMs: median((marks) => marks.permissionMs),
+        permissionRequests: median((marks) => marks.permissionRequests),
       };
     },
   };

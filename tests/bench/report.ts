@@ -3,7 +3,7 @@
 // 1 against N runtimes, and where the gateway's time to first token goes.
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
-import type { Breakdown } from "./gateway-probe.js";
+import type { Breakdown, ToolRoundTrip } from "./gateway-probe.js";
 import { mib, ms, table, type Summary } from "./stats.js";
 
 /** The summaries of one concurrency, by row label, in the order they are printed. */
@@ -154,4 +154,30 @@ function signedMs(value: number): string {
 
 function ratio(a: number, b: number): string {
   return `${(a / b).toFixed(3)}×`;
+}
+
+/** The gateway's own work in a server-side tool call's round trip, measured on the server at c=1: the target is under 1 ms. */
+export function toolShareTarget(roundTrip: ToolRoundTrip): Target {
+  return { what: "c=1  gateway's own share of a server-side tool call's round trip (server side, instrumented)", value: `${ms(roundTrip.ownMs)} ms`, target: "< 1 ms", pass: roundTrip.ownMs < 1 };
+}
+
+/** The same echo call run on the server (one request) and by the client (two), per loop, and what the gateway did in the server's round trip. */
+export function printToolCall(server: Summary, client: Summary, roundTrip: ToolRoundTrip): void {
+  console.log("");
+  console.log("a tool call run on the server against the same call run by the client (c=1, from the rows above; p50 ms from the loop's start):");
+  console.log(
+    table(
+      ["loop", "n", "answer's first token", "loop total", "runtime cpu ms/loop"],
+      [
+        ["on the server: 1 request, the runtime runs everything-echo on server-everything", String(server.n), ms(server.ttftP50), ms(server.totalP50), server.runtimeCpuMsPerRequest.toFixed(1)],
+        ["by the client: the call handed over, its result in a 2nd request on the same session", String(client.n), ms(client.ttftP50), ms(client.totalP50), client.runtimeCpuMsPerRequest.toFixed(1)],
+      ],
+    ),
+  );
+  console.log(`server / client loop total: ${ratio(server.totalP50, client.totalP50)}`);
+  console.log(
+    `the server's round trip (${roundTrip.n} instrumented requests, medians): the model's tool request → tool.execution_complete; the runtime ran the call (execution_start → complete) in ${ms(roundTrip.runMs)} ms;` +
+      ` the gateway's own work in it (its session listeners on those events, audit record included, and its permission handler) ${ms(roundTrip.ownMs)} ms,` +
+      ` of which the permission handler ${ms(roundTrip.permissionMs)} ms (${roundTrip.permissionRequests} request(s) per call).`,
+  );
 }
