@@ -1,4 +1,4 @@
-// Issue 3's bench: a 5-step agent loop through the gateway, per-step TTFT and
+// The agent-loop bench: a 5-step agent loop through the gateway, per-step TTFT and
 // the loop's total time, with the conversation ledger (one native session for
 // the whole loop) against a new session per request (the same gateway, but
 // every request under another API key, so the ledger never matches and each

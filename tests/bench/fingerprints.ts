@@ -1,4 +1,4 @@
-// Issue 11 part 4: what fingerprinting a long conversation costs the ledger
+// What fingerprinting a long conversation costs the ledger
 // per request — the chain over a 200-message agent history (user turns,
 // assistant tool calls, tool results of a few hundred characters), as the
 // ledger computes it to find the session a request continues.

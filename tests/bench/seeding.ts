@@ -1,4 +1,4 @@
-// Issue 7's bench: a new conversation that arrives with 10 or 200 earlier
+// The seeding bench: a new conversation that arrives with 10 or 200 earlier
 // messages (a restart, a second gateway process, an evicted session), seeded
 // as the session's own history against flattened into one transcript prompt,
 // TTFT side by side in one run. Flattened is the same gateway with seeding
