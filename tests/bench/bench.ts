@@ -151,12 +151,6 @@ async function main(): Promise<number> {
     const chat = await server({}, {}, answer);
     const agent = await server({}, {}, endlessToolLoop());
     const pool = await server({}, { processes: POOL }, answer);
-    // One stdio MCP server granted (the runtime starts a server-everything for each session it opens), no tool called.
-    const coldMcp = await server({ ...mcpGranted(), warmSessions: 0 }, {}, answer);
-    const warmMcp = await server(mcpGranted(), {}, answer);
-    // The same echo call, run by the runtime on the server, or handed to the client.
-    const serverTool = await server(mcpGranted(), {}, echoThenAnswer("everything-echo"));
-    const clientTool = await server({}, {}, echoThenAnswer("echo"));
 
     const rows = {
       direct: raw.direct,
@@ -168,28 +162,22 @@ async function main(): Promise<number> {
       agent: agentStepRow("gateway, agent step", agent),
       old: newConversationRow("gateway, new conv., old session options", old),
       pool: newConversationRow(`gateway, new conversation, warm, ${POOL} runtimes`, pool),
-      coldMcp: newConversationRow("gateway, new conv., MCP granted, cold", coldMcp),
-      warmMcp: newConversationRow("gateway, new conv., MCP granted, warm", warmMcp),
-      serverTool: serverToolCallRow("gateway, tool call run on the server (1 req)", serverTool),
-      clientTool: clientToolCallRow("gateway, tool call run by the client (2 req)", clientTool),
     };
-    const common = [rows.direct, rows.rawNew, rows.rawReused, rows.cold, rows.warm, rows.coldMcp, rows.warmMcp, rows.chat, rows.agent, rows.old];
+    const common = [rows.direct, rows.rawNew, rows.rawReused, rows.cold, rows.warm, rows.chat, rows.agent, rows.old];
 
     console.log(`bench: concurrency 1 — ${PLAN.blocks} blocks of ${PLAN.block} per row after ${PLAN.warmup} warm-ups, rows alternating …`);
     const { results: c1, measured: c1Measured } = await phase(
-      // The tool call rows at c=1 only: what they compare is one loop's latency.
-      [...common, rows.serverTool, rows.clientTool],
+      common,
       PLAN.blocks,
       (row) => sequential(row, PLAN.warmup),
       (row, into) => sequential(row, PLAN.block, into),
     );
 
-    console.log(`bench: where the gateway's TTFT goes — ${PLAN.breakdown} instrumented requests at concurrency 1 on two rows, and on the server-side tool call …`);
+    console.log(`bench: where the gateway's TTFT goes — ${PLAN.breakdown} instrumented requests at concurrency 1 on two rows …`);
     const instrumented = (server: GatewayServer, row: Row) => server.probe.breakdown({ prepare: () => row.prepare(1), run: () => row.run(0) }, PLAN.breakdown);
     const coldBreakdown = await instrumented(cold, rows.cold);
     const coldSessions = { open: cold.probe.openSessions(), live: cold.probe.liveSessions() };
     const chatBreakdown = await instrumented(chat, rows.chat);
-    const toolRoundTrip = await serverTool.probe.toolRoundTrip({ prepare: () => rows.serverTool.prepare(1), run: () => rows.serverTool.run(0) }, PLAN.breakdown);
 
     console.log(`bench: concurrency ${PLAN.concurrency} — ${PLAN.rounds} rounds per row after one warm-up round, rows alternating …`);
     const { results: cN } = await phase(
@@ -199,9 +187,41 @@ async function main(): Promise<number> {
       (row, into) => concurrentRound(row, into),
     );
     const loadAtEnd = loadLine();
-
+    // What disturbed the rows above; the MCP section's own server processes count as other processes, so it is read before them.
     const benchMs = performance.now() - benchStarted;
     const otherShare = otherCpuBetween(othersAtStart, otherProcessesCpuMs()) / (benchMs * cpus().length);
+
+    // Last, beside the warm row again: a granted stdio server keeps a process
+    // per live session (server-everything, ~50 MB each), which would disturb
+    // every row measured after them.
+    console.log(`bench: server-side tools (MCP) — the same plan, beside the warm new conversation …`);
+    // One stdio MCP server granted (the runtime starts a server-everything for each session it opens), no tool called.
+    const coldMcp = await server({ ...mcpGranted(), warmSessions: 0 }, {}, answer);
+    const warmMcp = await server(mcpGranted(), {}, answer);
+    // The same echo call, run by the runtime on the server, or handed to the client.
+    const serverTool = await server(mcpGranted(), {}, echoThenAnswer("everything-echo"));
+    const clientTool = await server({}, {}, echoThenAnswer("echo"));
+    const mcpRows = {
+      coldMcp: newConversationRow("gateway, new conv., MCP granted, cold", coldMcp),
+      warmMcp: newConversationRow("gateway, new conv., MCP granted, warm", warmMcp),
+      serverTool: serverToolCallRow("gateway, tool call run on the server (1 req)", serverTool),
+      clientTool: clientToolCallRow("gateway, tool call run by the client (2 req)", clientTool),
+    };
+    const { results: mcp1 } = await phase(
+      // The tool call rows at c=1 only: what they compare is one loop's latency.
+      [rows.warm, mcpRows.coldMcp, mcpRows.warmMcp, mcpRows.serverTool, mcpRows.clientTool],
+      PLAN.blocks,
+      (row) => sequential(row, PLAN.warmup),
+      (row, into) => sequential(row, PLAN.block, into),
+    );
+    const toolRoundTrip = await serverTool.probe.toolRoundTrip({ prepare: () => mcpRows.serverTool.prepare(1), run: () => mcpRows.serverTool.run(0) }, PLAN.breakdown);
+    const { results: mcpN } = await phase(
+      [rows.warm, mcpRows.coldMcp, mcpRows.warmMcp],
+      PLAN.rounds,
+      (row) => concurrentRound(row),
+      (row, into) => concurrentRound(row, into),
+    );
+
     console.log("");
     console.log(`code: ${codeVersion()}`);
     console.log(
@@ -209,6 +229,9 @@ async function main(): Promise<number> {
     );
     printRows(1, c1, rows.rawReused.label);
     printRows(PLAN.concurrency, cN, rows.rawReused.label);
+    console.log("server-side tools (MCP), measured after the rows above, against the warm new conversation measured beside them:");
+    printRows(1, mcp1, rows.warm.label);
+    printRows(PLAN.concurrency, mcpN, rows.warm.label);
     console.log(
       [
         `c=1: each request starts once the row has no session open, suspend or close in flight (a warm refill, an idle session suspended or closed); c=${PLAN.concurrency}: rounds of ${PLAN.concurrency} at once. Wall time, req/s and CPU include that background work.`,
@@ -231,8 +254,8 @@ async function main(): Promise<number> {
       ...overheadTargets("gateway continuing chat / raw SDK reused session", pair(c1, rows.chat, rows.rawReused), pair(cN, rows.chat, rows.rawReused), n),
       ownShareTarget("new conversation, cold", coldBreakdown),
       ownShareTarget("continuing chat", chatBreakdown),
-      ratioTarget("c=1  new conversation, warm, MCP server granted / none, TTFT p50", get(c1, rows.warmMcp).ttftP50, get(c1, rows.warm).ttftP50, 1.2),
-      ratioTarget(`c=${n} new conversation, warm, MCP server granted / none, TTFT p50`, get(cN, rows.warmMcp).ttftP50, get(cN, rows.warm).ttftP50, 1.2),
+      ratioTarget("c=1  new conversation, warm, MCP server granted / none, TTFT p50", get(mcp1, mcpRows.warmMcp).ttftP50, get(mcp1, rows.warm).ttftP50, 1.2),
+      ratioTarget(`c=${n} new conversation, warm, MCP server granted / none, TTFT p50`, get(mcpN, mcpRows.warmMcp).ttftP50, get(mcpN, rows.warm).ttftP50, 1.2),
       toolShareTarget(toolRoundTrip),
       ratioTarget("c=1  runtime CPU per new conversation, warm (new) / old session options", get(c1, rows.warm).runtimeCpuMsPerRequest, get(c1, rows.old).runtimeCpuMsPerRequest, 0.5),
       ratioTarget(`c=${n} runtime CPU per new conversation, warm (new) / old session options`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.old).runtimeCpuMsPerRequest, 0.5),
@@ -242,7 +265,7 @@ async function main(): Promise<number> {
 
     printPool(n, get(cN, rows.warm), get(cN, rows.pool), POOL, { start: loadAtStart, end: loadAtEnd });
 
-    printToolCall(get(c1, rows.serverTool), get(c1, rows.clientTool), toolRoundTrip);
+    printToolCall(get(mcp1, mcpRows.serverTool), get(mcp1, mcpRows.clientTool), toolRoundTrip);
 
     const rawNewSamples = c1Measured.get(rows.rawNew)!.samples;
     printBreakdown(
