@@ -3,6 +3,7 @@
 // defaults from it, --help prints it and docs/configuration.md is generated
 // from it (npm run docs:config), so all three say what the gateway does.
 import { DEFAULT_LIMITS } from "../core/request-limits.js";
+import { DEFAULT_MAX_SERVER_TOOL_CALLS, DEFAULT_SERVER_TOOL_TIMEOUT_MS } from "../turns/server-tool-calls.js";
 
 /**
  * What settings are for: the configuration page has a section for each, in this
@@ -93,9 +94,9 @@ export const SETTINGS = {
   modelAliases: { group: "models", flag: "model-aliases", env: ["GATEWAY_MODEL_ALIASES"], valueHint: "<from=to,...>", defaultText: "none (Claude Code names map by rule)", meaning: "Client model names → served model ids, e.g. claude-3-5-haiku-latest=gpt-4.1-mini." },
   mcpConfig: { group: "tools", flag: "mcp-config", env: ["GATEWAY_MCP_CONFIG"], valueHint: "<file>", defaultText: "none (no server-side tools)", meaning: "The operator's MCP servers: a JSON file with `mcpServers` (or VS Code's `servers`); strings may say ${env:NAME}. Checked at start." },
   mcpDefaultServers: { group: "tools", flag: "mcp-default-servers", env: ["GATEWAY_MCP_DEFAULT_SERVERS"], valueHint: "<a,b,...|*>", defaultText: "none", meaning: "The servers granted to static keys, to everyone with --auth none, and to GitHub users; a virtual key has its own list." },
-  mcpMaxCallsPerTurn: { group: "tools", flag: "mcp-max-calls-per-turn", env: ["GATEWAY_MCP_MAX_CALLS_PER_TURN"], valueHint: "<n>", defaultValue: "25", meaning: "Server-side tool calls one turn may make; the turn ends with an error past it." },
+  mcpMaxCallsPerTurn: { group: "tools", flag: "mcp-max-calls-per-turn", env: ["GATEWAY_MCP_MAX_CALLS_PER_TURN"], valueHint: "<n>", defaultValue: String(DEFAULT_MAX_SERVER_TOOL_CALLS), meaning: "Server-side tool calls one turn may make; the turn ends with an error past it." },
   mcpAuditArguments: { group: "tools", flag: "mcp-audit-arguments", env: ["GATEWAY_MCP_AUDIT_ARGUMENTS"], valueHint: "[true|false]", defaultValue: "false", meaning: "Keep each server-side tool call's arguments in its audit record (they may hold what a person typed); sizes are always kept.", isBoolean: true },
-  mcpCallTimeout: { group: "tools", flag: "mcp-call-timeout-seconds", env: ["GATEWAY_MCP_CALL_TIMEOUT_SECONDS"], valueHint: "<s>", defaultValue: "60", meaning: "How long one server-side tool call may take before it fails (the model is told it failed)." },
+  mcpCallTimeout: { group: "tools", flag: "mcp-call-timeout-seconds", env: ["GATEWAY_MCP_CALL_TIMEOUT_SECONDS"], valueHint: "<s>", defaultValue: String(DEFAULT_SERVER_TOOL_TIMEOUT_MS / 1000), meaning: "How long one server-side tool call may take before it fails (the model is told it failed)." },
   bodyLimit: { group: "limits", flag: "body-limit-mb", env: ["GATEWAY_BODY_LIMIT_MB"], valueHint: "<MB>", defaultValue: "32", meaning: "Largest request body (1 MB = 1,048,576 bytes); larger is a 413." },
   strictOpenAI: { group: "models", flag: "strict-openai", env: ["GATEWAY_STRICT_OPENAI"], valueHint: "[true|false]", defaultValue: "false", meaning: "Send no non-standard response fields (reasoning_content, ...).", isBoolean: true },
   logLevel: { group: "server", flag: "log-level", env: ["GATEWAY_LOG_LEVEL"], valueHint: "error|warn|info|debug", defaultValue: "info", meaning: "Log verbosity." },
