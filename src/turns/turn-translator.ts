@@ -118,7 +118,7 @@ export class TurnTranslator {
         return this.toolStarted(event.data.toolCallId, event.data.toolName, event.data.mcpServerName);
       case "tool.execution_complete":
         this.audit?.completed(event.data, event.timestamp);
-        if (this.serverTools.completed(event.data.toolCallId)) this.timer.serverToolProgress(this.serverTools.runningNow, this.serverTools.limits.callTimeoutMs);
+        if (this.serverTools.completed(event.data.toolCallId)) this.serverToolsChanged();
         return;
       case "external_tool.requested":
         return this.toolCallRequested({ toolCallId: event.data.toolCallId, requestId: event.data.requestId });
@@ -180,7 +180,12 @@ export class TurnTranslator {
   private toolStarted(toolCallId: string, toolName: string, mcpServerName: string | undefined): void {
     const { server, overCap } = this.serverTools.started(toolCallId, toolName, mcpServerName);
     if (overCap) return this.fail(overCap);
-    if (server) this.timer.serverToolProgress(this.serverTools.runningNow, this.serverTools.limits.callTimeoutMs);
+    if (server) this.serverToolsChanged();
+  }
+
+  /** While server-side calls run, the turn's clock allows them their timeout. */
+  private serverToolsChanged(): void {
+    this.timer.serverToolProgress(this.serverTools.runningNow, this.serverTools.limits.callTimeoutMs);
   }
 
   private toolCallRequested(call: PendingToolCall): void {
