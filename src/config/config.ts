@@ -60,6 +60,8 @@ export interface Config {
   mcpConfigPath?: string;
   /** Servers granted to every caller but a virtual key (which has its own list); `*` is all. */
   mcpDefaultServers: string[];
+  /** URL prefixes a request may name its own remote MCP server under; none by default. */
+  mcpAllowedUrls: string[];
   mcpMaxCallsPerTurn: number;
   mcpCallTimeoutMs: number;
   /** Keep server-side tool calls' arguments in the audit (sizes are always kept). */

@@ -193,7 +193,22 @@ function parseProvider(raw: GivenValue): { provider?: ProviderConfig } {
 /** A server name as the MCP file may give it, or `*`. */
 const SERVER_NAME = /^(\*|[A-Za-z0-9_-]{1,64})$/;
 
-function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpConfigPath" | "mcpDefaultServers" | "mcpMaxCallsPerTurn" | "mcpCallTimeoutMs" | "mcpAuditArguments"> {
+/** URL prefixes: each an http(s) URL, so a typo cannot allow more than meant. */
+function allowedUrls(given: ReturnType<GivenValue>): string[] {
+  const prefixes = parseList(given);
+  for (const prefix of prefixes) {
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(prefix).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    if (protocol !== "https:" && protocol !== "http:") throw new ConfigError(`${given!.source} must be http(s) URL prefixes separated by commas, not "${prefix}"`);
+  }
+  return prefixes;
+}
+
+function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpConfigPath" | "mcpDefaultServers" | "mcpAllowedUrls" | "mcpMaxCallsPerTurn" | "mcpCallTimeoutMs" | "mcpAuditArguments"> {
   const file = raw("mcpConfig");
   const defaults = raw("mcpDefaultServers");
   const servers = parseList(defaults);
@@ -203,6 +218,7 @@ function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpC
   return {
     ...(file ? { mcpConfigPath: nonEmpty(file) } : {}),
     mcpDefaultServers: servers,
+    mcpAllowedUrls: allowedUrls(raw("mcpAllowedUrls")),
     mcpMaxCallsPerTurn: parse(value("mcpMaxCallsPerTurn"), integerText.pipe(z.number().min(1).max(1000)), "an integer from 1 to 1000"),
     mcpCallTimeoutMs: seconds(value("mcpCallTimeout"), "positive"),
     mcpAuditArguments: parse(value("mcpAuditArguments"), z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),

@@ -67,6 +67,8 @@ export interface AppConfig {
   /** The operator's MCP servers and the grants of callers without their own, the cap on server-side tool calls per turn and their timeout (sessions/conversation-service.ts). */
   mcpServers?: McpServers;
   defaultMcpGrants?: readonly string[];
+  /** URL prefixes under which a request may name a remote MCP server of its own. */
+  mcpAllowedUrls?: readonly string[];
   mcpMaxCallsPerTurn?: number;
   mcpCallTimeoutMs?: number;
   /** Keep server-side tool calls' arguments in their audit records (default false: sizes only). */
@@ -224,6 +226,7 @@ export function createConversationService(runtime: Runtime, config: AppConfig, l
     ...(config.modelAliases ? { modelAliases: config.modelAliases } : {}),
     ...(config.mcpServers ? { mcpServers: config.mcpServers } : {}),
     ...(config.defaultMcpGrants ? { defaultMcpGrants: config.defaultMcpGrants } : {}),
+    ...(config.mcpAllowedUrls ? { mcpAllowedUrls: config.mcpAllowedUrls } : {}),
     ...(config.mcpMaxCallsPerTurn !== undefined ? { mcpMaxCallsPerTurn: config.mcpMaxCallsPerTurn } : {}),
     ...(config.mcpCallTimeoutMs !== undefined ? { mcpCallTimeoutMs: config.mcpCallTimeoutMs } : {}),
   });

@@ -13,7 +13,7 @@ import { GatewayError } from "../core/gateway-error.js";
 import type { Logger } from "../core/logger.js";
 import { readJsonBody } from "./json-body.js";
 import { answerTurn, type TurnRouteDeps } from "../pipeline/answer-turn.js";
-import type { ConversationMessage, ToolCall } from "../core/turn.js";
+import type { ApprovalRequest, ConversationMessage, ToolCall } from "../core/turn.js";
 import { argumentsFromInput } from "../dialects/responses/custom-tools.js";
 import type { RequestLimits } from "../core/request-limits.js";
 import { collectResponse } from "../dialects/responses/json.js";
@@ -141,11 +141,13 @@ async function previousConversation(store: ResponseStore, id: string | undefined
 function answerOf(response: ResponseObject, routes: ToolRoutes): ConversationMessage {
   let text = "";
   const toolCalls: ToolCall[] = [];
+  const approvals: ApprovalRequest[] = [];
   for (const item of response.output) {
     if (item.type === "message") text += item.content.map((part) => part.text).join("");
     else if (item.type === "function_call") toolCalls.push({ id: item.call_id, name: routes.offeredName(item.name, item.namespace), arguments: item.arguments });
     else if (item.type === "custom_tool_call") toolCalls.push({ id: item.call_id, name: routes.offeredName(item.name, item.namespace), arguments: argumentsFromInput(item.input) });
     else if (item.type === "tool_search_call") toolCalls.push({ id: item.call_id, name: routes.offeredName("tool_search"), arguments: JSON.stringify(item.arguments) });
+    else if (item.type === "mcp_approval_request") approvals.push({ id: item.id, server: item.server_label, tool: item.name, arguments: item.arguments });
   }
-  return { role: "assistant", text, toolCalls };
+  return { role: "assistant", text, toolCalls, ...(approvals.length > 0 ? { approvals } : {}) };
 }

@@ -13,6 +13,7 @@ import { ProviderRelay } from "./provider-relay.js";
 import type { ModelEntry, Runtime, SessionHistory, SessionSpec } from "./runtime.js";
 import { RuntimeProcess } from "./runtime-process.js";
 import { RuntimeRecycler } from "./runtime-recycler.js";
+import { ToolGates } from "./tool-gates.js";
 import type { ProcessSettings, RuntimeSettings } from "./runtime-settings.js";
 
 export class CopilotRuntime implements Runtime {
@@ -30,6 +31,8 @@ export class CopilotRuntime implements Runtime {
   /** BYOK only: what the runtime calls instead of the provider (see provider-relay.ts). */
   private relay: Promise<ProviderRelay> | undefined;
   private relayBaseUrl: string | undefined;
+  /** Where calls the client must approve wait, by session (tool-gates.ts). */
+  readonly toolGates = new ToolGates();
 
   constructor(private readonly settings: RuntimeSettings) {
     const { connection } = settings;
@@ -193,7 +196,7 @@ export class CopilotRuntime implements Runtime {
 
   private createMember(connection: ProcessSettings["connection"]): RuntimeProcess {
     const { connection: _all, processes: _processes, recycle: _recycle, ...common } = this.settings;
-    const member = new RuntimeProcess({ ...common, connection, providerBaseUrl: () => this.relayBaseUrl });
+    const member = new RuntimeProcess({ ...common, connection, providerBaseUrl: () => this.relayBaseUrl, toolGates: this.toolGates });
     member.onLost((reason) => {
       const sessionIds = new Set(member.sessionIds());
       for (const listener of this.lostListeners) listener(reason, sessionIds);

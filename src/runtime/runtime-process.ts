@@ -250,7 +250,8 @@ export class RuntimeProcess {
   private sessionOptions(spec: SessionSpec, via: "direct" | "relay" = "direct") {
     const { provider } = this.settings;
     const providerBaseUrl = via === "relay" ? this.settings.providerBaseUrl?.() : undefined;
-    return sessionOptions(spec, this.workingDirectory, { ...(provider ? { provider } : {}), ...(providerBaseUrl ? { providerBaseUrl } : {}) });
+    const { toolGates } = this.settings;
+    return sessionOptions(spec, this.workingDirectory, { ...(provider ? { provider } : {}), ...(providerBaseUrl ? { providerBaseUrl } : {}), ...(toolGates ? { toolGates } : {}) });
   }
 
   /** What sessions are resumed with (without a resume event in their history): their history comes from disk, so through the relay. */

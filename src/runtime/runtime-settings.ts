@@ -2,6 +2,7 @@
 // config), the BYOK provider, when a runtime is recycled, and what each
 // runtime process is handed. Types only, so the pool, its processes and
 // their supervision all read them without importing one another.
+import type { ToolGates } from "./tool-gates.js";
 
 export interface ProviderSettings {
   type: "openai" | "azure" | "anthropic";
@@ -55,6 +56,8 @@ export interface RuntimeSettings {
 
 /** One runtime process's settings: the pool's, for one connection. */
 export interface ProcessSettings extends Omit<RuntimeSettings, "connection" | "processes" | "recycle"> {
+  /** Shared by the pool's runtimes: a session's gate is found by its id (tool-gates.ts). */
+  toolGates?: ToolGates;
   connection: { kind: "embedded" } | { kind: "external"; url: string; token?: string };
   /** BYOK: where sessions send model calls (the relay's address, once it runs). */
   providerBaseUrl?: () => string | undefined;

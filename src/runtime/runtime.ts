@@ -3,7 +3,8 @@
 // Types only: the pool that fulfils them is runtime-pool.ts, so everything in
 // this folder can depend on the contract without depending on the pool.
 import type { CopilotSession, MCPServerConfig } from "@github/copilot-sdk";
-import type { ReasoningEffort, ToolDefinition } from "../core/turn.js";
+import type { ApprovalRule, ReasoningEffort, ToolDefinition } from "../core/turn.js";
+import type { ToolGates } from "./tool-gates.js";
 
 export interface ModelEntry {
   id: string;
@@ -24,6 +25,11 @@ export interface SessionSpec {
    * runs them and their tools itself; absent or empty: none.
    */
   mcpServers?: Record<string, MCPServerConfig>;
+  /**
+   * The servers whose calls the client approves first, by name: each call
+   * the rule asks for waits on the session's tool gate (tool-gates.ts).
+   */
+  mcpApprovals?: Record<string, ApprovalRule>;
 }
 
 /** Builds a seeded session's events (the SDK's SessionEvent shapes), in order, for the session it will be. */
@@ -62,4 +68,6 @@ export interface Runtime {
   seedSession(spec: SessionSpec, history: SessionHistory, signal?: AbortSignal): Promise<CopilotSession>;
   forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession>;
   closeSession(session: CopilotSession | string): Promise<void>;
+  /** Where calls of sessions opened with approval rules wait (absent: such calls are run without asking). */
+  readonly toolGates?: ToolGates;
 }

@@ -1,12 +1,16 @@
 // What a Copilot session is opened with: the client's model, system prompt and
 // tools, the MCP servers the caller was granted, the permission policy that
-// lets only those tools run (tool-permissions.ts), and none of the runtime's
+// lets only those tools run (tool-permissions.ts), the gate calls the client
+// must approve wait at (tool-gates.ts), and none of the runtime's
 // own machinery a gateway does not need.
 import type { SessionSpec } from "./runtime.js";
 import type { ProviderSettings } from "./runtime-settings.js";
 import { serverToolPatterns, shadowedServerTools, toolPermissions } from "./tool-permissions.js";
+import type { ToolGates } from "./tool-gates.js";
 
 export interface SessionOptionsContext {
+  /** Where calls of a session with approval rules wait for their answer. */
+  toolGates?: ToolGates;
   /** BYOK: the provider, and where its calls go instead (the relay) once it runs. */
   provider?: ProviderSettings;
   providerBaseUrl?: string;
@@ -30,6 +34,7 @@ export function sessionOptions(spec: SessionSpec, workingDirectory: string, cont
     // nothing built in (shell, files, web) is offered, nor ever approved.
     availableTools: [...spec.tools.map((tool) => tool.name), ...serverToolPatterns(servers)],
     onPermissionRequest: toolPermissions(spec),
+    ...(spec.mcpApprovals && context.toolGates ? { hooks: approvalHooks(context.toolGates) } : {}),
     ...(servers ? { mcpServers: servers, excludedTools: shadowedServerTools(spec) } : {}),
     // The client holds the conversation: the runtime must not compact it
     // behind its back (a too-long one is the provider's context error, as
@@ -38,6 +43,14 @@ export function sessionOptions(spec: SessionSpec, workingDirectory: string, cont
     ...(spec.reasoningEffort ? { reasoningEffort: spec.reasoningEffort } : {}),
     ...(spec.gitHubToken ? { gitHubToken: spec.gitHubToken } : {}),
     ...(context.provider ? providerOptions(context.provider, context.providerBaseUrl) : {}),
+  };
+}
+
+/** The runtime asks before every tool call; the session's gate answers (or makes it wait). */
+function approvalHooks(gates: ToolGates) {
+  return {
+    onPreToolUse: (input: { toolName: string; toolArgs: unknown }, invocation: { sessionId: string }) =>
+      gates.decide(invocation.sessionId, { toolName: input.toolName, arguments: input.toolArgs }),
   };
 }
 

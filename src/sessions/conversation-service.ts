@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import type { TurnEvent, TurnRequest } from "../core/turn.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { sessionServers, type McpServers } from "../tools/mcp-servers.js";
+import { resolveRequestedServers, type ResolvedServers } from "../tools/requested-servers.js";
 import type { TurnOutcome } from "../turns/run-turn.js";
 import type { ServerToolCallListener } from "../turns/server-tool-audit.js";
 import { DEFAULT_MAX_SERVER_TOOL_CALLS, DEFAULT_SERVER_TOOL_TIMEOUT_MS, type ServerToolLimits } from "../turns/server-tool-calls.js";
@@ -39,6 +40,8 @@ export interface ConversationServiceOptions {
   mcpServers?: McpServers;
   /** The servers granted to callers without grants of their own (all but virtual keys): names, or `*`; none when absent. */
   defaultMcpGrants?: readonly string[];
+  /** URL prefixes under which a request may name a remote MCP server of its own (none when absent). */
+  mcpAllowedUrls?: readonly string[];
   /** Server-side tool calls one turn may make (default 25); over it the turn fails. */
   mcpMaxCallsPerTurn?: number;
   /** How long one server-side tool call may run (default 60 s), unless its server sets its own `timeout`. */
@@ -145,9 +148,7 @@ export class ConversationService {
   ): Promise<StartedTurn> {
     const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
     const model = servedModel ?? (await this.models.resolveModel(request.model, caller));
-    const { mcpServers, defaultMcpGrants } = this.options;
-    const servers = mcpServers ? sessionServers(mcpServers, mcpGrantsOf(caller, defaultMcpGrants ?? []), this.serverTools.callTimeoutMs) : {};
-    const conversation = conversationOf(request, signal, caller, model, servers);
+    const conversation = conversationOf(request, signal, caller, model, this.serversFor(request, caller));
     if (options.onServerToolCall) conversation.onServerToolCall = options.onServerToolCall;
     const { entry, session, turn, origin } = await this.sources.startTurn(conversation);
     let events: AsyncIterable<TurnEvent> = turn;
@@ -160,5 +161,19 @@ export class ConversationService {
       outcome: turn.outcome,
       [Symbol.asyncIterator]: () => events[Symbol.asyncIterator](),
     };
+  }
+
+  /**
+   * The caller's granted servers, and those the request names (403 for one
+   * not granted, 400 for a URL the operator does not allow).
+   */
+  private serversFor(request: TurnRequest, caller: Partial<Pick<Caller, "kind" | "key">>): ResolvedServers {
+    const { mcpServers, defaultMcpGrants, mcpAllowedUrls } = this.options;
+    const grants = mcpGrantsOf(caller, defaultMcpGrants ?? []);
+    const { callTimeoutMs } = this.serverTools;
+    const servers = mcpServers ? sessionServers(mcpServers, grants, callTimeoutMs) : {};
+    if (!request.servers?.length) return { servers, approvals: {} };
+    const requested = resolveRequestedServers(request.servers, { configured: mcpServers ?? new Map(), grants, allowedUrls: mcpAllowedUrls ?? [], callTimeoutMs });
+    return { servers: { ...servers, ...requested.servers }, approvals: requested.approvals };
   }
 }

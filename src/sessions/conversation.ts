@@ -1,9 +1,9 @@
 // One request's view of its conversation: the session configuration it needs,
 // the partition its sessions are kept in, and its dialogue.
-import type { MCPServerConfig } from "@github/copilot-sdk";
 import type { Caller } from "../access/caller.js";
 import type { TurnRequest } from "../core/turn.js";
 import type { SessionSpec } from "../runtime/runtime.js";
+import type { ResolvedServers } from "../tools/requested-servers.js";
 import type { ServerToolCallListener } from "../turns/server-tool-audit.js";
 import { systemPromptOf } from "../turns/prompt.js";
 import { offeredTools } from "../turns/tool-choice.js";
@@ -20,13 +20,13 @@ export interface Conversation {
   onServerToolCall?: ServerToolCallListener;
 }
 
-/** `model`: the request's model as the catalogue resolved it; `servers`: the MCP servers the caller was granted. */
+/** `model`: the request's model as the catalogue resolved it; `servers`: the MCP servers the caller was granted or the request named. */
 export function conversationOf(
   request: TurnRequest,
   signal: AbortSignal,
   caller: Pick<Caller, "partition" | "gitHubToken">,
   model: string,
-  servers: Record<string, MCPServerConfig> = {},
+  { servers, approvals }: ResolvedServers = { servers: {}, approvals: {} },
 ): Conversation {
   const spec: SessionSpec = {
     model,
@@ -35,6 +35,7 @@ export function conversationOf(
     ...(request.reasoningEffort ? { reasoningEffort: request.reasoningEffort } : {}),
     ...(caller.gitHubToken ? { gitHubToken: caller.gitHubToken } : {}),
     ...(Object.keys(servers).length > 0 ? { mcpServers: servers } : {}),
+    ...(Object.keys(approvals).length > 0 ? { mcpApprovals: approvals } : {}),
   };
   return {
     request,

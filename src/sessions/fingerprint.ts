@@ -17,9 +17,12 @@ export function messageFingerprint(message: DialogueMessage): string {
     case "user":
       return `u:${message.content.map((part) => (part.type === "text" ? `t${part.text.trim()}` : `i${part.mimeType}:${hash(part.data)}`)).join("\u0000")}`;
     case "assistant":
+      if (message.approvals?.length) return `a:approvals:${message.approvals.map((request) => request.id).join(",")}`;
       return message.toolCalls.length > 0 ? `a:calls:${message.toolCalls.map((call) => call.id).join(",")}` : `a:${message.text.trim()}`;
     case "tool":
       return `t:${message.toolCallId}:${message.text.trim()}`;
+    case "approval":
+      return `p:${message.requestId}:${message.approve}`;
   }
 }
 

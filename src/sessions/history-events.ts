@@ -105,6 +105,9 @@ export function historyEvents(history: readonly DialogueMessage[], context: Seed
         );
         return;
       }
+      // Approvals were a live session's business; the calls they let run are not replayed.
+      case "approval":
+        return;
     }
   });
   closeOpenCalls();

@@ -5,22 +5,26 @@
 // transcript the client now holds (its messages plus the answer it was shown).
 // A request is matched to the session whose transcript is the longest prefix
 // of its messages, provided the rest is something the session can take:
-// results for exactly the tool calls it waits on, or new user messages when
-// it is idle. Sessions are partitioned (by caller, model, system prompt and
+// results for exactly the tool calls it waits on, decisions on exactly the
+// calls it holds for approval, or new user messages when it is idle. Sessions are partitioned (by caller, model, system prompt and
 // tools, which a session cannot change), leased to one request at a time,
 // bounded by count (least recently used go first) and idle time.
 import type { ConversationMessage } from "../core/turn.js";
 import type { PendingToolCall } from "../turns/run-turn.js";
+import type { PendingApproval } from "../turns/tool-approvals.js";
 import { fingerprintChain } from "./fingerprint.js";
 
 export type DialogueMessage = Exclude<ConversationMessage, { role: "system" }>;
 export type UserMessage = Extract<ConversationMessage, { role: "user" }>;
 export type ToolMessage = Extract<ConversationMessage, { role: "tool" }>;
+export type ApprovalMessage = Extract<ConversationMessage, { role: "approval" }>;
 
 export type Continuation =
   | { kind: "send"; messages: UserMessage[] }
   /** `followUp`: user messages sent after the results, in the same request (Claude Code's reminders, a note typed meanwhile). */
-  | { kind: "answer_tools"; pending: PendingToolCall[]; results: Map<string, ToolMessage>; followUp: UserMessage[] };
+  | { kind: "answer_tools"; pending: PendingToolCall[]; results: Map<string, ToolMessage>; followUp: UserMessage[] }
+  /** The client's decision on every call the session waits to have approved. */
+  | { kind: "answer_approvals"; approvals: PendingApproval[]; decisions: Map<string, ApprovalMessage> };
 
 export interface LedgerEntry<S> {
   readonly session: S;
@@ -28,6 +32,8 @@ export interface LedgerEntry<S> {
   /** Fingerprint of the whole recorded transcript; "" while no turn finished. */
   key: string;
   pending: PendingToolCall[];
+  /** Server-side calls the session holds until the client approves or declines them. */
+  approvals: PendingApproval[];
   lastUsed: number;
 }
 
@@ -104,7 +110,7 @@ export class ConversationLedger<S> {
     const chain = fingerprintChain(dialogue);
     for (let length = dialogue.length - 1; length >= 1; length--) {
       const point = this.forkPoints.get(indexKey(partition, chain[length - 1]!));
-      if (!point || this.idle.get(point.entry.key) !== point.entry || point.entry.pending.length > 0) continue;
+      if (!point || this.idle.get(point.entry.key) !== point.entry || point.entry.pending.length > 0 || point.entry.approvals.length > 0) continue;
       const rest = dialogue.slice(length);
       if (!rest.every((message): message is UserMessage => message.role === "user")) continue;
       this.idle.delete(point.entry.key);
@@ -116,7 +122,7 @@ export class ConversationLedger<S> {
 
   /** Takes in a session opened for a new conversation, leased to the request that opened it. */
   adopt(partition: string, session: S): LedgerEntry<S> {
-    const entry: LedgerEntry<S> = { session, partition, key: "", pending: [], lastUsed: this.now() };
+    const entry: LedgerEntry<S> = { session, partition, key: "", pending: [], approvals: [], lastUsed: this.now() };
     this.leased.add(entry);
     this.evictOverCap();
     return entry;
@@ -128,7 +134,7 @@ export class ConversationLedger<S> {
    * holds natively (their index in the transcript and their session event):
    * the one this turn sent, and those a seeded history carried.
    */
-  record(entry: LedgerEntry<S>, transcript: readonly DialogueMessage[], pending: PendingToolCall[], forkAt: readonly ForkMark[] = []): void {
+  record(entry: LedgerEntry<S>, transcript: readonly DialogueMessage[], pending: PendingToolCall[], forkAt: readonly ForkMark[] = [], approvals: PendingApproval[] = []): void {
     if (!this.leased.delete(entry)) return;
     const chain = fingerprintChain(transcript);
     entry.key = indexKey(entry.partition, chain.at(-1) ?? "");
@@ -141,6 +147,7 @@ export class ConversationLedger<S> {
       else this.forkKeys.set(entry, [key]);
     }
     entry.pending = pending;
+    entry.approvals = approvals;
     entry.lastUsed = this.now();
     const previous = this.idle.get(entry.key);
     // The same transcript twice (two identical conversations): keep the newer.
@@ -258,6 +265,7 @@ function indexKey(partition: string, fingerprint: string): string {
 
 function continuationFor<S>(entry: LedgerEntry<S>, rest: readonly DialogueMessage[]): Continuation | undefined {
   if (rest.length === 0) return undefined;
+  if (entry.approvals.length > 0) return approvalsContinuation(entry.approvals, rest);
   if (entry.pending.length > 0) {
     const toolCount = rest.findIndex((message) => message.role !== "tool");
     const tools = (toolCount < 0 ? rest : rest.slice(0, toolCount)) as ToolMessage[];
@@ -270,4 +278,12 @@ function continuationFor<S>(entry: LedgerEntry<S>, rest: readonly DialogueMessag
   }
   if (!rest.every((message): message is UserMessage => message.role === "user")) return undefined;
   return { kind: "send", messages: [...rest] };
+}
+
+/** Exactly one decision per waiting approval, and nothing else. */
+function approvalsContinuation(approvals: PendingApproval[], rest: readonly DialogueMessage[]): Continuation | undefined {
+  if (!rest.every((message): message is ApprovalMessage => message.role === "approval")) return undefined;
+  const decisions = new Map(rest.map((message) => [message.requestId, message]));
+  const covers = rest.length === approvals.length && decisions.size === approvals.length && approvals.every((approval) => decisions.has(approval.id));
+  return covers ? { kind: "answer_approvals", approvals, decisions } : undefined;
 }

@@ -12,6 +12,8 @@
 // chats cost the runtime 37 ms of CPU per turn against 20).
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { Runtime, SessionSpec } from "../runtime/runtime.js";
+import type { ToolGates } from "../runtime/tool-gates.js";
+import { SessionApprovals } from "../turns/tool-approvals.js";
 
 /** A conversation's Copilot session: live while a turn runs or tool calls wait, suspended otherwise. */
 export interface HeldSession {
@@ -19,11 +21,20 @@ export interface HeldSession {
   readonly spec: SessionSpec;
   live: CopilotSession | undefined;
   suspending: Promise<void> | undefined;
+  /** A session opened with approval rules: its calls waiting on the client (tool-approvals.ts). */
+  readonly approvals?: SessionApprovals;
 }
 
-/** A session just opened for a conversation: live, as its first turn is about to run. */
-export function heldSession(session: CopilotSession, spec: SessionSpec): HeldSession {
-  return { sessionId: session.sessionId, spec, live: session, suspending: undefined };
+/**
+ * A session just opened for a conversation: live, as its first turn is
+ * about to run. One with approval rules gets the gate its calls wait at.
+ */
+export function heldSession(session: CopilotSession, spec: SessionSpec, gates?: ToolGates): HeldSession {
+  const held: HeldSession = { sessionId: session.sessionId, spec, live: session, suspending: undefined };
+  if (!spec.mcpApprovals || !gates) return held;
+  const approvals = new SessionApprovals(spec.mcpApprovals);
+  gates.set(session.sessionId, approvals.gate);
+  return { ...held, approvals };
 }
 
 export class LiveSessions {
@@ -31,7 +42,7 @@ export class LiveSessions {
   private readonly idle = new Set<HeldSession>();
 
   constructor(
-    private readonly runtime: Pick<Runtime, "suspendSession" | "closeSession" | "isRetiring">,
+    private readonly runtime: Pick<Runtime, "suspendSession" | "closeSession" | "isRetiring" | "toolGates">,
     /** Idle sessions kept live at most. */
     private readonly limit: number,
   ) {}
@@ -70,14 +81,23 @@ export class LiveSessions {
   /** Lets go of a session whose runtime died, without waiting: its state is closed by id once a runtime answers. */
   forget(held: HeldSession): void {
     this.idle.delete(held);
+    this.releaseApprovals(held);
     void this.runtime.closeSession(held.sessionId);
   }
 
   /** Closes a session leaving the ledger, once any suspension of it is done. */
   async close(held: HeldSession): Promise<void> {
     this.idle.delete(held);
+    this.releaseApprovals(held);
     await held.suspending;
     await this.runtime.closeSession(held.live ?? held.sessionId);
+  }
+
+  /** Calls still waiting on the client are declined: nobody can approve them any more. */
+  private releaseApprovals(held: HeldSession): void {
+    if (!held.approvals) return;
+    held.approvals.close();
+    this.runtime.toolGates?.delete(held.sessionId);
   }
 
   private suspend(held: HeldSession): void {

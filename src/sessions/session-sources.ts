@@ -25,9 +25,9 @@ import type { Turn } from "../turns/run-turn.js";
 import { runtimeCallError } from "../turns/upstream-errors.js";
 import type { Conversation } from "./conversation.js";
 import { historyEvents, type SeededHistory } from "./history-events.js";
-import type { ConversationLedger, DialogueMessage, LedgerEntry, UserMessage } from "./ledger.js";
+import type { ApprovalMessage, ConversationLedger, DialogueMessage, LedgerEntry, UserMessage } from "./ledger.js";
 import { heldSession, type HeldSession, type LiveSessions } from "./live-sessions.js";
-import { toolAnswersDelivery, trailingUserMessages, userMessagesDelivery, type TurnDelivery } from "./turn-delivery.js";
+import { approvalsDelivery, toolAnswersDelivery, trailingUserMessages, userMessagesDelivery, type TurnDelivery } from "./turn-delivery.js";
 import type { TurnRecorder } from "./turn-recording.js";
 import type { WarmSessions } from "./warm-sessions.js";
 
@@ -87,7 +87,9 @@ export class SessionSources {
     const delivery =
       continuation.kind === "answer_tools"
         ? toolAnswersDelivery(session, continuation.pending, continuation.results, continuation.followUp)
-        : sendingDelivery(session, conversation, continuation.messages);
+        : continuation.kind === "answer_approvals"
+          ? approvalsDelivery(continuation.approvals, continuation.decisions)
+          : sendingDelivery(session, conversation, continuation.messages);
     return this.startOrDiscard(entry, session, conversation, delivery, "continued");
   }
 
@@ -125,6 +127,7 @@ export class SessionSources {
    */
   private async opened(conversation: Conversation): Promise<RunningTurn> {
     const { dialogue } = conversation;
+    if (dialogue.at(-1)?.role === "approval") throw approvalNotPending(dialogue.at(-1) as ApprovalMessage);
     const history = dialogue.slice(0, dialogue.length - trailingUserMessages(dialogue).length);
     if (history.length > 0) {
       const seeded = await this.seeded(conversation, history);
@@ -216,7 +219,7 @@ export class SessionSources {
   }
 
   private adopt(conversation: Conversation, session: CopilotSession): LedgerEntry<HeldSession> {
-    return this.parts.ledger.adopt(conversation.partition, heldSession(session, conversation.spec));
+    return this.parts.ledger.adopt(conversation.partition, heldSession(session, conversation.spec, this.parts.runtime.toolGates));
   }
 
   /** Starts the turn; undefined (session dropped) when the session cannot take it, so the caller tries another way. */
@@ -239,6 +242,20 @@ export class SessionSources {
       return undefined;
     }
   }
+}
+
+/**
+ * A decision on an approval no session holds: the conversation's session
+ * expired, was evicted or is on another gateway process, or the request
+ * was answered already. Its call cannot run any more; a 400 says so.
+ */
+function approvalNotPending(message: ApprovalMessage): GatewayError {
+  return new GatewayError({
+    status: 400,
+    param: "input",
+    code: "approval_request_not_pending",
+    message: `The approval request '${message.requestId}' is not waiting on this gateway any more (its conversation expired or was answered already), so its call cannot run. Send the request again without the approval response to let the model call the tool anew.`,
+  });
 }
 
 /** Sends the request's last `messages` (each its own message) on the session. */

@@ -6,7 +6,8 @@ import { answerToolCalls, sendMessages, type OutgoingMessage, type ToolResultTex
 import type { ResponseFormat } from "../core/turn.js";
 import { renderParts, type BlobAttachment } from "../turns/prompt.js";
 import type { PendingToolCall } from "../turns/run-turn.js";
-import type { DialogueMessage, ForkMark, ToolMessage, UserMessage } from "./ledger.js";
+import type { PendingApproval } from "../turns/tool-approvals.js";
+import type { ApprovalMessage, DialogueMessage, ForkMark, ToolMessage, UserMessage } from "./ledger.js";
 
 /** How a turn begins on its session, and what the ledger learns from it. */
 export interface TurnDelivery {
@@ -40,6 +41,20 @@ export function toolAnswersDelivery(
   followUp: readonly UserMessage[],
 ): TurnDelivery {
   return { begin: answerToolCalls(session, pending, withFollowUp(pending, results, followUp)), promptChars: 0 };
+}
+
+/** Lets the calls the session holds run, or declines them, as the client decided; the turn goes on from there. */
+export function approvalsDelivery(approvals: readonly PendingApproval[], decisions: ReadonlyMap<string, ApprovalMessage>): TurnDelivery {
+  return {
+    begin: () => {
+      for (const approval of approvals) {
+        const decision = decisions.get(approval.id);
+        approval.decide(decision?.approve ?? false, decision?.reason);
+      }
+      return Promise.resolve();
+    },
+    promptChars: 0,
+  };
 }
 
 /** The user messages the dialogue ends with: what a turn sends; everything before them is history. */

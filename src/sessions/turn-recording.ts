@@ -7,7 +7,8 @@
 // the conversation's session.
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { TurnEvent } from "../core/turn.js";
-import { runTurn, type Turn, type TurnOutcome } from "../turns/run-turn.js";
+import { runTurn, type Turn, type TurnOptions, type TurnOutcome } from "../turns/run-turn.js";
+import { endedNaturally } from "../turns/turn-outcome.js";
 import type { ServerToolLimits } from "../turns/server-tool-calls.js";
 import type { Conversation } from "./conversation.js";
 import type { ConversationLedger, DialogueMessage, ForkMark, LedgerEntry } from "./ledger.js";
@@ -43,6 +44,7 @@ export class TurnRecorder {
       clientTools: new Set(conversation.spec.tools.map((tool) => tool.name)),
       serverTools: this.serverTools,
       ...(conversation.onServerToolCall ? { onServerToolCall: conversation.onServerToolCall } : {}),
+      ...requestedServersView(conversation, entry.session),
       ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
     });
     this.running++;
@@ -66,13 +68,33 @@ export class TurnRecorder {
   }
 
   private record(entry: LedgerEntry<HeldSession>, dialogue: readonly DialogueMessage[], delivery: TurnDelivery, outcome: TurnOutcome): void {
-    if (outcome.kind !== "completed" && outcome.kind !== "tool_calls_pending") return this.ledger.discard(entry);
+    if (!endedNaturally(outcome)) return this.ledger.discard(entry);
     if (!this.live.staysOn(entry.session)) return this.ledger.discard(entry);
-    const answer: DialogueMessage = { role: "assistant", text: outcome.answer.text, toolCalls: outcome.answer.toolCalls };
+    const { text, toolCalls, approvals: shownApprovals } = outcome.answer;
+    const answer: DialogueMessage = { role: "assistant", text, toolCalls, ...(shownApprovals ? { approvals: shownApprovals } : {}) };
     const pending = outcome.kind === "tool_calls_pending" ? outcome.pending : [];
-    if (pending.length === 0) this.live.keepIdle(entry.session);
-    this.ledger.record(entry, [...dialogue, answer], pending, forkMarks(delivery, outcome.answer.userMessageEventId));
+    const approvals = outcome.kind === "approvals_pending" ? outcome.approvals : [];
+    // A session waiting on the client (its tools, or an approval) stays live: it is never suspended.
+    if (pending.length === 0 && approvals.length === 0) this.live.keepIdle(entry.session);
+    this.ledger.record(entry, [...dialogue, answer], pending, forkMarks(delivery, outcome.answer.userMessageEventId), approvals);
   }
+}
+
+/**
+ * What the turn shows of the servers the request named: their calls, the
+ * tools of those the client has not been shown yet, and the session's
+ * calls waiting on approval.
+ */
+function requestedServersView(conversation: Conversation, held: HeldSession): Pick<TurnOptions, "shownServers" | "listServers" | "approvals"> {
+  const requested = conversation.request.servers ?? [];
+  if (requested.length === 0) return held.approvals ? { approvals: held.approvals } : {};
+  const servers = conversation.spec.mcpServers ?? {};
+  const listServers = requested.filter((server) => !server.listed).map((server) => ({ server: server.label, ...(servers[server.label]?.tools ? { allowedTools: servers[server.label]!.tools } : {}) }));
+  return {
+    shownServers: new Set(requested.map((server) => server.label)),
+    ...(listServers.length > 0 ? { listServers } : {}),
+    ...(held.approvals ? { approvals: held.approvals } : {}),
+  };
 }
 
 /** The user messages the session now holds natively: a seeded history's, and the first one this turn sent. */

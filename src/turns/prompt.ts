@@ -49,7 +49,7 @@ export function renderSessionPrompt(messages: readonly ConversationMessage[]): S
 
   const sections: string[] = [];
   if (history.length > 0) {
-    const lines = history.map((message) => renderMessage(message, attachments));
+    const lines = history.map((message) => renderMessage(message, attachments)).filter(Boolean);
     sections.push(
       [
         "<conversation_history>",
@@ -80,6 +80,9 @@ function renderMessage(message: Exclude<ConversationMessage, { role: "system" }>
     }
     case "tool":
       return `[tool result for ${message.toolCallId}]\n${toolResultForModel(message.text, message.isError)}`;
+    // The approved call ran (or not) in a session that is gone; what it returned is in the answers after it.
+    case "approval":
+      return "";
   }
 }
 

@@ -8,6 +8,7 @@ import type { TurnEvent } from "../core/turn.js";
 import { EventQueue } from "./event-queue.js";
 import { endedNaturally, type PendingToolCall, type TurnOutcome } from "./turn-outcome.js";
 import { TurnTranslator, type TranslationSettings } from "./turn-translator.js";
+import { listServerTools, type ServerToList } from "./server-tool-listing.js";
 import { runtimeCallError } from "./upstream-errors.js";
 
 export type { AssistantAnswer, PendingToolCall, TurnOutcome } from "./turn-outcome.js";
@@ -17,6 +18,8 @@ export interface TurnOptions extends TranslationSettings {
   begin: () => Promise<unknown>;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** Requested servers whose tools the client is shown before the turn is sent. */
+  listServers?: readonly ServerToList[];
 }
 
 export interface Turn extends AsyncIterable<TurnEvent> {
@@ -51,7 +54,12 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
   });
   const onClientAbort = () => translator.clientAborted(options.signal.reason);
 
-  const unsubscribe = session.on((event) => translator.handle(event));
+  const unlistenApprovals = options.approvals?.listen((pending) => translator.approvalRequested(pending));
+  const stopListening = session.on((event) => translator.handle(event));
+  const unsubscribe = () => {
+    stopListening();
+    unlistenApprovals?.();
+  };
   options.signal.addEventListener("abort", onClientAbort, { once: true });
   let started: Promise<void>;
   if (options.signal.aborted) {
@@ -59,7 +67,7 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
     started = Promise.reject(new Error("the client went away before the turn started"));
   } else {
     translator.start();
-    started = sendInput(options.begin, translator, outcome);
+    started = sendInput(withListing(session, options, translator), translator, outcome);
   }
   // Owners that do not wait for `started` learn of the failure from the events.
   started.catch(() => undefined);
@@ -68,6 +76,16 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
     started,
     outcome,
     [Symbol.asyncIterator]: () => queue,
+  };
+}
+
+/** `begin`, after the requested servers' tools are shown. */
+function withListing(session: CopilotSession, options: TurnOptions, translator: TurnTranslator): () => Promise<unknown> {
+  const servers = options.listServers;
+  if (!servers?.length) return options.begin;
+  return async () => {
+    for (const listed of await listServerTools(session, servers)) translator.showEvent(listed);
+    return options.begin();
   };
 }
 

@@ -29,7 +29,9 @@ export type ServerToolCallListener = (call: ServerToolCall) => void;
 type StartData = Extract<SessionEvent, { type: "tool.execution_start" }>["data"];
 type CompleteData = Extract<SessionEvent, { type: "tool.execution_complete" }>["data"];
 
-interface Running {
+/** A call the audit follows until it ends; one running when a turn ends on an approval is carried to the next turn. */
+export interface AuditedCall {
+  toolCallId: string;
   server: string;
   tool: string;
   startedAt: number;
@@ -40,12 +42,15 @@ const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text).length;
 
 export class ServerToolAudit {
-  private readonly running = new Map<string, Running>();
+  private readonly running = new Map<string, AuditedCall>();
 
   constructor(
     private readonly listener: ServerToolCallListener,
     private readonly now: () => number = Date.now,
-  ) {}
+    carried: readonly AuditedCall[] = [],
+  ) {
+    for (const call of carried) this.running.set(call.toolCallId, call);
+  }
 
   /** A call the runtime started; only an MCP server's call (one naming its server) is followed. */
   started(data: StartData, timestamp: string): void {
@@ -53,7 +58,7 @@ export class ServerToolAudit {
     if (server === undefined) return;
     const prefix = `${server}-`;
     const tool = data.mcpToolName ?? (data.toolName.startsWith(prefix) ? data.toolName.slice(prefix.length) : data.toolName);
-    this.running.set(data.toolCallId, { server, tool, startedAt: this.at(timestamp), argumentsText: JSON.stringify(data.arguments ?? {}) });
+    this.running.set(data.toolCallId, { toolCallId: data.toolCallId, server, tool, startedAt: this.at(timestamp), argumentsText: JSON.stringify(data.arguments ?? {}) });
   }
 
   /** A call ended; reported if it was one followed. */
@@ -65,6 +70,13 @@ export class ServerToolAudit {
     this.report(call, this.at(timestamp), data.success ? "ok" : failureOutcome(data.error), bytes(resultText));
   }
 
+  /** The turn ends waiting on an approval: its calls still running go on in the next turn, which reports them. */
+  handOver(): AuditedCall[] {
+    const calls = [...this.running.values()];
+    this.running.clear();
+    return calls;
+  }
+
   /** The turn is over: calls that never completed are reported as errors with no result. */
   turnEnded(): void {
     const now = this.now();
@@ -72,7 +84,7 @@ export class ServerToolAudit {
     this.running.clear();
   }
 
-  private report(call: Running, endedAt: number, outcome: ServerToolCallOutcome, resultBytes: number): void {
+  private report(call: AuditedCall, endedAt: number, outcome: ServerToolCallOutcome, resultBytes: number): void {
     this.listener({
       server: call.server,
       tool: call.tool,

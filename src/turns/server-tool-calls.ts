@@ -45,6 +45,16 @@ export class ServerToolCalls {
     return { server: true, overCap: overCap(this.limits.maxCalls) };
   }
 
+  /** Calls an earlier turn of the session started, which run on in this one (they counted there). */
+  carriedOver(toolCallIds: readonly string[]): void {
+    for (const id of toolCallIds) this.running.add(id);
+  }
+
+  /** Calls running now, for the next turn to take over. */
+  runningIds(): string[] {
+    return [...this.running];
+  }
+
   /** A call ended (`tool.execution_complete`); whether it was a server-side one. */
   completed(toolCallId: string): boolean {
     return this.running.delete(toolCallId);

@@ -2,7 +2,8 @@
 // whether the session can take the next turn, what the client was shown of
 // the answer, and which client tool calls the session now waits on.
 import type { GatewayError } from "../core/gateway-error.js";
-import type { ToolCall } from "../core/turn.js";
+import type { ApprovalRequest, ToolCall } from "../core/turn.js";
+import type { PendingApproval } from "./tool-approvals.js";
 
 /** A client tool call the session waits on: the runtime's request, answered by the next turn. */
 export interface PendingToolCall {
@@ -16,16 +17,20 @@ export interface AssistantAnswer {
   toolCalls: ToolCall[];
   /** Session event id of the user message this turn sent, if it sent one: where the conversation can be forked. */
   userMessageEventId?: string;
+  /** Server-side calls the client was asked to approve. */
+  approvals?: ApprovalRequest[];
 }
 
 export type TurnOutcome =
   | { kind: "completed"; answer: AssistantAnswer }
   | { kind: "tool_calls_pending"; answer: AssistantAnswer; pending: PendingToolCall[] }
+  /** Server-side calls wait inside the session on the client's decision, which the next turn delivers. */
+  | { kind: "approvals_pending"; answer: AssistantAnswer; approvals: PendingApproval[] }
   | { kind: "ended_early" }
   | { kind: "failed"; error: GatewayError }
   | { kind: "client_aborted" };
 
 /** Idle, or waiting on the client's tools: the session holds the answer the client saw and can go on. */
-export function endedNaturally(outcome: TurnOutcome): boolean {
-  return outcome.kind === "completed" || outcome.kind === "tool_calls_pending";
+export function endedNaturally(outcome: TurnOutcome): outcome is Extract<TurnOutcome, { answer: AssistantAnswer }> {
+  return outcome.kind === "completed" || outcome.kind === "tool_calls_pending" || outcome.kind === "approvals_pending";
 }

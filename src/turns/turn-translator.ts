@@ -7,17 +7,21 @@
 // The turn ends on the first of: the session going idle (finish "stop"), every
 // client tool call of the assistant message waiting on the client (finish
 // "tool_calls"; the runtime runs server-side tools itself and goes on, so
-// one turn may hold several model calls), more server-side tool calls than
+// one turn may hold several model calls), a server-side call held for the
+// client's approval (finish "stop"; the session waits, tool-approvals.ts),
+// more server-side tool calls than
 // the turn's cap, the model stopping for length or content filter, a stop
 // sequence, the output budget, an upstream 429 (passed on at once: clients own
 // their retry policy), a session error, the deadline or a stall, or the client
 // going away.
 import type { SessionEvent } from "@github/copilot-sdk";
 import { GatewayError } from "../core/gateway-error.js";
-import type { FinishReason, TurnEvent } from "../core/turn.js";
+import type { ApprovalRequest, FinishReason, TurnEvent } from "../core/turn.js";
 import { OutputLimits } from "./output-limits.js";
 import { ServerToolAudit, type ServerToolCallListener } from "./server-tool-audit.js";
 import { DEFAULT_MAX_SERVER_TOOL_CALLS, DEFAULT_SERVER_TOOL_TIMEOUT_MS, ServerToolCalls, type ServerToolLimits } from "./server-tool-calls.js";
+import { ShownServerCalls } from "./shown-server-calls.js";
+import type { PendingApproval, SessionApprovals } from "./tool-approvals.js";
 import { ToolCallBook } from "./tool-calls.js";
 import type { AssistantAnswer, PendingToolCall, TurnOutcome } from "./turn-outcome.js";
 import { TurnTimer } from "./turn-timer.js";
@@ -46,6 +50,10 @@ export interface TranslationSettings {
   serverTools?: ServerToolLimits;
   /** Told of each MCP server's tool call the runtime ran, once it ended (or the turn did). */
   onServerToolCall?: ServerToolCallListener;
+  /** The servers the request named: their calls are shown to the client (shown-server-calls.ts). */
+  shownServers?: ReadonlySet<string>;
+  /** The session's calls waiting on the client's approval, and what its last turn left running. */
+  approvals?: SessionApprovals;
 }
 
 /** Where the translation goes. */
@@ -64,6 +72,7 @@ export class TurnTranslator {
   private readonly toolCalls: ToolCallBook;
   private readonly serverTools: ServerToolCalls;
   private readonly audit: ServerToolAudit | undefined;
+  private readonly shown: ShownServerCalls;
   private readonly usage = new UsageTally();
   private readonly timer: TurnTimer;
   private lastFailure: UpstreamFailure | undefined;
@@ -75,8 +84,11 @@ export class TurnTranslator {
   ) {
     this.limits = new OutputLimits(settings);
     this.toolCalls = new ToolCallBook(settings.parallelToolCalls, settings.clientTools);
+    const carried = settings.approvals?.takeCarried();
     this.serverTools = new ServerToolCalls(settings.clientTools, settings.serverTools ?? { maxCalls: DEFAULT_MAX_SERVER_TOOL_CALLS, callTimeoutMs: DEFAULT_SERVER_TOOL_TIMEOUT_MS });
-    this.audit = settings.onServerToolCall ? new ServerToolAudit(settings.onServerToolCall) : undefined;
+    this.serverTools.carriedOver(carried?.running ?? []);
+    this.audit = settings.onServerToolCall ? new ServerToolAudit(settings.onServerToolCall, Date.now, carried?.audited) : undefined;
+    this.shown = new ShownServerCalls(settings.shownServers ?? new Set(), carried?.shown);
     this.timer = new TurnTimer({ deadlineMs: settings.deadlineMs, lastFailure: () => this.lastFailure, expired: (error) => this.fail(error) });
   }
 
@@ -115,11 +127,10 @@ export class TurnTranslator {
         return this.showToolEvents(this.toolCalls.assistantMessage(event.data.toolRequests ?? []));
       case "tool.execution_start":
         this.audit?.started(event.data, event.timestamp);
+        this.shown.started(event.data);
         return this.toolStarted(event.data.toolCallId, event.data.toolName, event.data.mcpServerName);
       case "tool.execution_complete":
-        this.audit?.completed(event.data, event.timestamp);
-        if (this.serverTools.completed(event.data.toolCallId)) this.serverToolsChanged();
-        return;
+        return this.toolCompleted(event.data, event.timestamp);
       case "external_tool.requested":
         return this.toolCallRequested({ toolCallId: event.data.toolCallId, requestId: event.data.requestId });
       case "session.error":
@@ -130,6 +141,24 @@ export class TurnTranslator {
       default:
         return;
     }
+  }
+
+  /** Shows the client the server tools a turn starts with (`server_tools_listed`). */
+  showEvent(event: TurnEvent): void {
+    if (!this.over) this.sink.emit(event);
+  }
+
+  /**
+   * The runtime holds a call until the client approves it: the client is
+   * shown the request and the turn ends, leaving the session waiting
+   * (tool-approvals.ts).
+   */
+  approvalRequested(pending: PendingApproval): void {
+    if (this.over) return;
+    this.shown.awaitingApproval(pending);
+    const request: ApprovalRequest = { id: pending.id, server: pending.server, tool: pending.tool, arguments: pending.arguments };
+    this.sink.emit({ type: "approval_request", ...request });
+    this.finish("stop", () => ({ kind: "approvals_pending", answer: { ...this.answer(), approvals: [request] }, approvals: [pending] }));
   }
 
   /** Ends the turn with this error as its last event (unless it is over already). */
@@ -183,6 +212,13 @@ export class TurnTranslator {
     if (server) this.serverToolsChanged();
   }
 
+  private toolCompleted(data: Extract<SessionEvent, { type: "tool.execution_complete" }>["data"], timestamp: string): void {
+    this.audit?.completed(data, timestamp);
+    const shown = this.shown.completed(data);
+    if (shown) this.sink.emit(shown);
+    if (this.serverTools.completed(data.toolCallId)) this.serverToolsChanged();
+  }
+
   /** While server-side calls run, the turn's clock allows them their timeout. */
   private serverToolsChanged(): void {
     this.timer.serverToolProgress(this.serverTools.runningNow, this.serverTools.limits.callTimeoutMs);
@@ -221,6 +257,10 @@ export class TurnTranslator {
   private end(outcome: TurnOutcome): void {
     this.over = true;
     this.timer.stop();
+    // Calls still running go on in the session's next turn, which reports them.
+    if (outcome.kind === "approvals_pending") {
+      this.settings.approvals?.carry({ shown: this.shown.unfinished(), audited: this.audit?.handOver() ?? [], running: this.serverTools.runningIds() });
+    }
     this.audit?.turnEnded();
     this.sink.end(outcome);
   }

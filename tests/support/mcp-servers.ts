@@ -2,6 +2,8 @@
 // @modelcontextprotocol/server-everything, started by the Copilot runtime
 // over stdio as an operator's configured server would be, and scripts for
 // the scripted model that call its tools.
+import { spawn } from "node:child_process";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { McpServerConfig, McpServers } from "../../src/tools/mcp-servers.js";
 import type { Script, UpstreamRequest } from "./upstream.js";
@@ -52,4 +54,38 @@ export function offeredTools(request: UpstreamRequest): string[] {
 export function toolResultSent(request: UpstreamRequest, toolCallId: string): string | undefined {
   const message = request.messages.find((m) => m.role === "tool" && m.tool_call_id === toolCallId);
   return typeof message?.content === "string" ? message.content : undefined;
+}
+
+/** server-everything over its streamable HTTP transport, in its own process: `url` is its MCP endpoint. */
+export async function startHttpEverything(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [EVERYTHING_BIN, "streamableHttp"], { env: { ...process.env, PORT: String(port) }, stdio: ["ignore", "ignore", "pipe"] });
+  await new Promise<void>((resolve, reject) => {
+    let said = "";
+    child.stderr!.on("data", (chunk: Buffer) => {
+      said += chunk.toString();
+      if (said.includes("listening on port")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`server-everything (streamable HTTP) exited with ${code}: ${said}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill();
+      await exited;
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -51,6 +51,7 @@ describe("loadConfig defaults", () => {
       liveSessions: 128,
       modelAliases: new Map(),
       mcpDefaultServers: [],
+      mcpAllowedUrls: [],
       mcpMaxCallsPerTurn: 25,
       mcpCallTimeoutMs: 60_000,
       mcpAuditArguments: false,

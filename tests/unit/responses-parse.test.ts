@@ -323,7 +323,6 @@ describe("parseResponsesRequest: 400s", () => {
     ["computer_use_preview", { type: "computer_use_preview", display_width: 1, display_height: 1, environment: "linux" }],
     ["code_interpreter", { type: "code_interpreter", container: { type: "auto" } }],
     ["image_generation", { type: "image_generation" }],
-    ["mcp", { type: "mcp", server_label: "x", server_url: "https://example.com" }],
     ["local_shell", { type: "local_shell" }],
     ["shell", { type: "shell" }],
     ["apply_patch", { type: "apply_patch" }],
@@ -331,6 +330,59 @@ describe("parseResponsesRequest: 400s", () => {
     const error = rejection({ model: "m", input: "x", tools: [weather, tool] });
     expect(error).toMatchObject({ status: 400, type: "invalid_request_error", param: "tools[1].type", code: "unsupported_value" });
     expect(error.message).toContain(`'${type}'`);
+  });
+
+  it("reads an mcp tool as a requested server, asking approval by default, and echoes it without headers", () => {
+    const parsed = parseResponsesRequest({
+      model: "m",
+      input: "x",
+      tools: [weather, { type: "mcp", server_label: "logs", server_url: "https://mcp.internal/", authorization: "tok", headers: { "X-Team": "a" }, allowed_tools: { tool_names: ["search"] } }],
+    });
+    expect(parsed.turn.servers).toEqual([
+      {
+        param: "tools[1]",
+        labelField: "server_label",
+        label: "logs",
+        url: "https://mcp.internal/",
+        headers: { "X-Team": "a", Authorization: "Bearer tok" },
+        allowedTools: ["search"],
+        approval: { default: "always", always: [], never: [] },
+        listed: false,
+      },
+    ]);
+    expect(parsed.turn.tools.map((tool) => tool.name)).toEqual(["get_weather"]);
+    expect(parsed.echo.tools[1]).toEqual({ type: "mcp", server_label: "logs", server_url: "https://mcp.internal/", allowed_tools: ["search"], require_approval: "always", headers: null });
+  });
+
+  it.each([
+    [{ type: "mcp", server_label: "a b" }, "tools[0].server_label"],
+    [{ type: "mcp", server_label: "x", connector_id: "connector_gmail" }, "tools[0].connector_id"],
+    [{ type: "mcp", server_label: "x", require_approval: "sometimes" }, "tools[0].require_approval"],
+    [{ type: "mcp" }, "tools[0].server_label"],
+  ])("rejects a malformed mcp tool %j naming %s", (tool, param) => {
+    expect(rejection({ model: "m", input: "x", tools: [tool] })).toMatchObject({ status: 400, param });
+  });
+
+  it("rejects two mcp tools with one label", () => {
+    const tool = { type: "mcp", server_label: "x" };
+    expect(rejection({ model: "m", input: "x", tools: [tool, tool] })).toMatchObject({ status: 400, param: "tools[1].server_label" });
+  });
+
+  it("reads approval items: the request joins the assistant turn, the response is the client's decision", () => {
+    const parsed = parseResponsesRequest({
+      model: "m",
+      input: [
+        { role: "user", content: "go" },
+        { type: "mcp_list_tools", id: "mcpl_1", server_label: "logs", tools: [] },
+        { type: "mcp_approval_request", id: "mcpr_1", server_label: "logs", name: "search", arguments: '{"q":1}' },
+        { type: "mcp_approval_response", approval_request_id: "mcpr_1", approve: true },
+      ],
+    });
+    expect(parsed.turn.messages).toEqual([
+      { role: "user", content: [{ type: "text", text: "go" }] },
+      { role: "assistant", text: "", toolCalls: [], approvals: [{ id: "mcpr_1", server: "logs", tool: "search", arguments: '{"q":1}' }] },
+      { role: "approval", requestId: "mcpr_1", approve: true },
+    ]);
   });
 
   it("tells Codex users how to turn its web_search tool off", () => {

@@ -106,6 +106,11 @@ export class BlockSequencer {
         if (event.argumentsDelta === "" || open?.type !== "tool_use" || open.toolIndex !== event.index) return [];
         return [{ kind: "block_delta", index: open.index, delta: { type: "input_json_delta", partial_json: event.argumentsDelta } }];
       }
+      // The Messages API names no servers yet (so none are shown), and has no approvals.
+      case "server_tools_listed":
+      case "server_tool_call":
+      case "approval_request":
+        return [];
     }
   }
 

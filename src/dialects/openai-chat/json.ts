@@ -65,6 +65,8 @@ export async function collectChatCompletion(
     else if (event.type === "finish") finishReason = event.reason;
     else if (event.type === "text") text += event.delta;
     else if (event.type === "reasoning") reasoning += event.delta;
+    // Chat Completions has no item for a server-side call: its result shows only in the answer.
+    else if (event.type === "server_tools_listed" || event.type === "server_tool_call" || event.type === "approval_request") continue;
     else if (event.type === "tool_call_start") {
       toolCalls.set(event.index, { id: event.id, type: "function", function: { name: event.name, arguments: "" } });
     } else {

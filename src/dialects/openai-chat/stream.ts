@@ -110,6 +110,11 @@ export function createChatStreamEncoder(meta: ChatResponseMeta): ChatStreamEncod
         if (openCall?.index === event.index) openCall.hasArguments = true;
         // `function` on every delta: Vercel's chunk schema requires it (B.3 #17).
         return start() + toolCallChunk({ index: event.index, function: { arguments: event.argumentsDelta } });
+      // Chat Completions has no item for a server-side call: its result shows only in the answer.
+      case "server_tools_listed":
+      case "server_tool_call":
+      case "approval_request":
+        return "";
     }
   };
 

@@ -6,6 +6,7 @@ import type { ConversationMessage, ToolCall } from "../../core/turn.js";
 import { formatParam } from "../shared/issue-to-error.js";
 import { toPlainText, toUserContent, validate, type Path } from "./content.js";
 import { argumentsFromInput } from "./custom-tools.js";
+import { listedServerLabel, mcpApprovalRequestItemSchema, mcpApprovalResponseItemSchema } from "./mcp-tools.js";
 import type { ToolRoutes } from "./tool-routes.js";
 import { addTools, toTools, type ParsedTools } from "./tools.js";
 import {
@@ -112,10 +113,30 @@ function addItem(messages: ConversationMessage[], item: ItemEnvelope, path: Path
       }
       return;
     }
+    // A server's tools the client holds: the server need not be listed again.
+    case "mcp_list_tools": {
+      const label = listedServerLabel(item, path);
+      for (const server of tools.servers) if (server.label === label) server.listed = true;
+      return;
+    }
+    // The session that ran the call holds it; a seeded one reads the answer that followed.
+    case "mcp_call":
+      return;
+    case "mcp_approval_request": {
+      const request = validate(mcpApprovalRequestItemSchema, item, path);
+      const turn = assistantTurn(messages);
+      (turn.approvals ??= []).push({ id: request.id, server: request.server_label, tool: request.name, arguments: argumentsString(request.arguments) });
+      return;
+    }
+    case "mcp_approval_response": {
+      const response = validate(mcpApprovalResponseItemSchema, item, path);
+      messages.push({ role: "approval", requestId: response.approval_request_id, approve: response.approve, ...(response.reason ? { reason: response.reason } : {}) });
+      return;
+    }
     default: {
       const param = formatParam([...path, "type"]);
       throw badRequest(
-        `Invalid '${param}': input items of type '${item.type}' are not supported by this gateway; send 'message', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output', 'tool_search_call', 'tool_search_output' and 'reasoning' items.`,
+        `Invalid '${param}': input items of type '${item.type}' are not supported by this gateway; send 'message', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output', 'tool_search_call', 'tool_search_output', 'reasoning' and MCP ('mcp_list_tools', 'mcp_call', 'mcp_approval_request', 'mcp_approval_response') items.`,
         param,
         "unsupported_value",
       );

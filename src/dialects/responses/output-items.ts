@@ -21,6 +21,7 @@
 //   per reasoning (when asked for): output_item.added, reasoning_summary_part.added,
 //                 reasoning_summary_text.delta…, reasoning_summary_text.done,
 //                 reasoning_summary_part.done, output_item.done
+//   per MCP item (mcp-items.ts): the item whole, with its own events
 //   then response.completed | response.incomplete (with usage), or response.failed.
 //
 // Codex reads `output_item.done` items, `output_text.delta`, reasoning summary
@@ -45,6 +46,7 @@ import {
   type ResponseStatus,
   type ToolSearchCallItem,
 } from "./response-object.js";
+import { mcpItemEvents, type McpTurnEvent } from "./mcp-items.js";
 import type { ItemRef, ResponseStreamEvent, SummaryText } from "./stream-events.js";
 
 type OpenItem =
@@ -108,11 +110,23 @@ export class OutputSequencer {
         return [...this.closeOpen(), ...this.openCall(event.id, event.name)];
       case "tool_call_delta":
         return this.appendArguments(event.argumentsDelta);
+      case "server_tools_listed":
+      case "server_tool_call":
+      case "approval_request":
+        return this.addMcpItem(event);
     }
   }
 
   end(): ResponseStreamEvent[] {
     return this.settled ? [] : this.fail(incompleteTurnError());
+  }
+
+  /** An MCP item comes whole: whatever is open closes first. */
+  private addMcpItem(event: McpTurnEvent): ResponseStreamEvent[] {
+    const closing = this.closeOpen();
+    const { item, events } = mcpItemEvents(event, this.output.length, this.meta.itemId);
+    this.output.push(item);
+    return [...closing, ...events];
   }
 
   private appendText(delta: string): ResponseStreamEvent[] {

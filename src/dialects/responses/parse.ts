@@ -73,6 +73,11 @@ function mapResponsesRequest(request: ResponsesRequestBody, limits: RequestLimit
     reasoningEffort: toReasoningEffort(request.reasoning?.effort, "reasoning.effort"),
     responseFormat: toResponseFormat(request.text?.format, limits),
   });
+  if (tools.servers.length > 0) {
+    // A chained request's first response listed the servers' tools already, as OpenAI's does.
+    if (request.previous_response_id) for (const server of tools.servers) server.listed = true;
+    turn.servers = tools.servers;
+  }
 
   const summary = request.reasoning?.summary ?? stringOrNull(request.reasoning?.generate_summary);
   const store = request.store ?? true;

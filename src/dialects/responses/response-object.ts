@@ -65,7 +65,40 @@ export interface ToolSearchCallItem {
   arguments: unknown;
 }
 
-export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ToolSearchCallItem | ReasoningItem;
+/** The tools of a server the request named (the spec's `MCPListTools`). */
+export interface McpListToolsItem {
+  type: "mcp_list_tools";
+  id: string;
+  server_label: string;
+  tools: Array<{ name: string; description: string | null; input_schema: Record<string, unknown>; annotations: Record<string, unknown> | null }>;
+  error: string | null;
+}
+
+/** A call the gateway's runtime ran on such a server (the spec's `MCPToolCall`). */
+export interface McpCallItem {
+  type: "mcp_call";
+  id: string;
+  server_label: string;
+  name: string;
+  arguments: string;
+  output: string | null;
+  error: { type: "mcp_tool_execution_error"; content: Array<{ type: "text"; text: string }> } | null;
+  status: "completed" | "failed";
+  approval_request_id: string | null;
+}
+
+/** A call waiting on the client's decision (the spec's `MCPApprovalRequest`). */
+export interface McpApprovalRequestItem {
+  type: "mcp_approval_request";
+  id: string;
+  server_label: string;
+  name: string;
+  arguments: string;
+}
+
+export type McpItem = McpListToolsItem | McpCallItem | McpApprovalRequestItem;
+
+export type OutputItem = MessageItem | FunctionCallItem | CustomToolCallItem | ToolSearchCallItem | ReasoningItem | McpItem;
 
 export type ResponseStatus = "in_progress" | "completed" | "incomplete" | "failed";
 
@@ -117,6 +150,9 @@ export interface ResponseObject {
   metadata: Record<string, unknown>;
 }
 
+/** The id prefixes of output items, one per kind (mcpl: an MCP tool list, mcp: an MCP call). */
+export type ItemIdPrefix = "msg" | "fc" | "ctc" | "tsc" | "rs" | "mcpl" | "mcp";
+
 export interface ResponseMeta {
   /** `resp_…`. */
   id: string;
@@ -131,7 +167,7 @@ export interface ResponseMeta {
   /** The declared tool behind each offered name: custom tools' calls become `custom_tool_call` items, namespace members' carry their `namespace`. */
   toolRoutes?: ToolRoutes;
   /** Mints an output item id with this prefix; injectable so tests are deterministic. */
-  itemId: (prefix: "msg" | "fc" | "ctc" | "tsc" | "rs") => string;
+  itemId: (prefix: ItemIdPrefix) => string;
   /** Unix seconds, for `completed_at`; defaults to the wall clock. */
   now?: () => number;
 }

@@ -23,4 +23,8 @@ export type ResponseStreamEvent =
   | ({ type: "response.function_call_arguments.delta" } & ItemRef & { delta: string })
   | ({ type: "response.function_call_arguments.done" } & ItemRef & { name: string; arguments: string })
   | ({ type: "response.custom_tool_call_input.delta" } & ItemRef & { delta: string })
-  | ({ type: "response.custom_tool_call_input.done" } & ItemRef & { input: string });
+  | ({ type: "response.custom_tool_call_input.done" } & ItemRef & { input: string })
+  | ({ type: "response.mcp_list_tools.in_progress" | "response.mcp_list_tools.completed" | "response.mcp_list_tools.failed" } & ItemRef)
+  | ({ type: "response.mcp_call.in_progress" | "response.mcp_call.completed" | "response.mcp_call.failed" } & ItemRef)
+  | ({ type: "response.mcp_call_arguments.delta" } & ItemRef & { delta: string })
+  | ({ type: "response.mcp_call_arguments.done" } & ItemRef & { arguments: string });

@@ -1,19 +1,22 @@
 // `tools` and `tool_choice` → the tool definitions and choice a turn offers the
-// model. Only tools the client runs itself can be offered: `function` tools,
-// `custom` (freeform) tools mapped onto functions (custom-tools.ts),
-// `namespace` groups of those (tool-routes.ts), and a client-executed
-// `tool_search`, whose results load more of them. Hosted tools (web search, file search, code interpreter, computer use,
-// MCP, image generation, local shell…) run on OpenAI's side; silently
+// model, and the MCP servers (`mcp` tools) whose tools the gateway's runtime
+// runs (mcp-tools.ts). Otherwise only tools the client runs itself can be
+// offered: `function` tools, `custom` (freeform) tools mapped onto functions
+// (custom-tools.ts), `namespace` groups of those (tool-routes.ts), and a
+// client-executed `tool_search`, whose results load more of them. Hosted
+// tools (web search, file search, code interpreter, computer use, image
+// generation, local shell…) run on OpenAI's side; silently
 // dropping one would leave the model without a tool the client believes it
 // has, so each is a 400 naming it.
 import { badRequest } from "../../core/gateway-error.js";
-import type { ToolChoice, ToolDefinition } from "../../core/turn.js";
+import type { RequestedServer, ToolChoice, ToolDefinition } from "../../core/turn.js";
 import { formatParam } from "../shared/issue-to-error.js";
 import { DEFAULT_LIMITS, type RequestLimits } from "../../core/request-limits.js";
 import { checkTool, checkToolCount, checkToolName } from "../shared/request-guard.js";
 import { validate } from "./content.js";
 import { customToolDefinition } from "./custom-tools.js";
 import { customToolSchema, functionToolSchema, namespaceToolSchema, nestedFunctionToolSchema, toolSearchToolSchema, type ResponsesRequestBody, type ToolEnvelope } from "./schema.js";
+import { toRequestedServer, type EchoedMcpTool } from "./mcp-tools.js";
 import { ToolRoutes } from "./tool-routes.js";
 
 /** A function tool as the response object echoes it (openai-node's `FunctionTool`). */
@@ -49,7 +52,7 @@ export interface EchoedToolSearch {
   parameters: Record<string, unknown> | null;
 }
 
-export type EchoedTool = EchoedFunctionTool | EchoedCustomTool | EchoedNamespaceTool | EchoedToolSearch;
+export type EchoedTool = EchoedFunctionTool | EchoedCustomTool | EchoedNamespaceTool | EchoedToolSearch | EchoedMcpTool;
 
 /**
  * Codex offers a tool search (with `execution: "client"`) to models it knows:
@@ -65,12 +68,14 @@ export interface ParsedTools {
   definitions: ToolDefinition[];
   echoed: EchoedTool[];
   routes: ToolRoutes;
+  /** The MCP servers the request's `mcp` tools name: the runtime runs their tools. */
+  servers: RequestedServer[];
   /** Every tool added is checked against these (name shape, description and schema size, how many). */
   limits: RequestLimits;
 }
 
 export function toTools(tools: readonly ToolEnvelope[] | null | undefined, limits: RequestLimits = DEFAULT_LIMITS): ParsedTools {
-  const parsed: ParsedTools = { definitions: [], echoed: [], routes: new ToolRoutes(), limits };
+  const parsed: ParsedTools = { definitions: [], echoed: [], routes: new ToolRoutes(), servers: [], limits };
   parsed.echoed.push(...addTools(parsed, tools ?? [], ["tools"]));
   return parsed;
 }
@@ -87,6 +92,10 @@ export function addTools(parsed: ParsedTools, tools: readonly ToolEnvelope[], at
   // Top-level tools first, so they keep their own names whatever the namespaces hold.
   for (const { tool, path } of list) {
     if (tool.type === "namespace") continue;
+    if (tool.type === "mcp") {
+      echoed.push(addServer(parsed, tool, path));
+      continue;
+    }
     const added = tool.type === "tool_search" ? addToolSearch(parsed, tool, path) : addTool(parsed, tool, path, undefined);
     if (added) echoed.push(added);
   }
@@ -105,6 +114,17 @@ export function addTools(parsed: ParsedTools, tools: readonly ToolEnvelope[], at
   }
   // Counted once offered, so namespace members and a tool search's results count too.
   checkToolCount(parsed.definitions.length, formatParam(at) ?? "tools", parsed.limits);
+  return echoed;
+}
+
+/** An `mcp` tool: a server the runtime runs, not a tool the client runs (only at the top level of `tools`). */
+function addServer(parsed: ParsedTools, tool: ToolEnvelope, path: (string | number)[]): EchoedMcpTool {
+  if (path.length !== 2) throw unsupportedTool("mcp' tools here (only in the request's 'tools'", path);
+  const { server, echoed } = toRequestedServer(tool, path);
+  if (parsed.servers.some((other) => other.label === server.label)) {
+    throw badRequest(`Invalid '${server.param}.server_label': another 'mcp' tool has the label '${server.label}'.`, `${server.param}.server_label`, "invalid_value");
+  }
+  parsed.servers.push(server);
   return echoed;
 }
 
@@ -171,7 +191,7 @@ function unsupportedTool(type: string, path: (string | number)[], inside?: "name
   const offerable =
     inside === "namespace"
       ? "only 'function' and 'custom' tools can be members of a namespace"
-      : "only 'function', 'custom' and 'namespace' tools and a 'tool_search' with execution 'client', which the client runs itself, can be offered to the model";
+      : "only 'function', 'custom' and 'namespace' tools and a 'tool_search' with execution 'client', which the client runs itself, and 'mcp' servers the gateway runs can be offered to the model";
   return badRequest(
     `Invalid '${param}': tools of type '${type}' are not supported by this gateway; ${offerable}. Remove this tool${hint}.`,
     param,

@@ -196,7 +196,7 @@ function promptChars(turn: Pick<TurnRequest, "messages" | "tools">): number {
   for (const message of turn.messages) {
     if (message.role === "user") {
       for (const part of message.content) if (part.type === "text") chars += part.text.length;
-    } else {
+    } else if (message.role !== "approval") {
       chars += message.text.length;
       if (message.role === "assistant") for (const call of message.toolCalls) chars += call.name.length + call.arguments.length;
     }
