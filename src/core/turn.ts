@@ -72,8 +72,9 @@ export interface ApprovalRule {
 export interface RequestedServer {
   /** Where the request names it, for errors: `tools[2]`, `mcp_servers[0]`. */
   param: string;
-  /** Also the field that names it in errors: `server_label` or `name`. */
+  /** The fields that name it and give its URL, for errors: `server_label` and `server_url`, or `name` and `url`. */
   labelField: string;
+  urlField: string;
   label: string;
   url?: string;
   /** Sent to a remote server with every request (its authorization, for one). */

@@ -52,7 +52,7 @@ function grantedServer(server: RequestedServer, granted: Record<string, McpServe
 }
 
 function remoteServer(server: RequestedServer, allowedUrls: readonly string[]): McpServerConfig {
-  const field = `${server.param}.server_url`;
+  const field = `${server.param}.${server.urlField}`;
   if (server.url === undefined) {
     throw badRequest(
       `Invalid '${server.param}.${server.labelField}': no MCP server named '${server.label}' is configured on this gateway, and no server URL was given.`,

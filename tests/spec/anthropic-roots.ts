@@ -6,6 +6,7 @@
 // then wrapped as {source, definitions} without the AnthropicRoots entry.
 // spec-conformance.ts reads a field whose type admits null as one the API may omit.
 import type { Message, MessageTokensCount, RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages/messages";
+import type { BetaMessage, BetaRawMessageStreamEvent } from "@anthropic-ai/sdk/resources/beta/messages/messages";
 import type { ErrorResponse } from "@anthropic-ai/sdk/resources/shared";
 
 export interface AnthropicRoots {
@@ -13,4 +14,7 @@ export interface AnthropicRoots {
   RawMessageStreamEvent: RawMessageStreamEvent;
   MessageTokensCount: MessageTokensCount;
   ErrorResponse: ErrorResponse;
+  /** What the MCP connector's answers are checked against (the request sent `anthropic-beta: mcp-client-…`). */
+  BetaMessage: BetaMessage;
+  BetaRawMessageStreamEvent: BetaRawMessageStreamEvent;
 }

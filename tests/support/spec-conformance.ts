@@ -3,7 +3,8 @@
 // - OpenAI routes: the schemas of OpenAI's OpenAPI document
 //   (tests/spec/openai.schemas.json; source repository and commit inside);
 // - Anthropic routes: JSON Schema derived from the official Anthropic SDK's
-//   TypeScript types (tests/spec/anthropic.schemas.json; how, inside).
+//   TypeScript types (tests/spec/anthropic.schemas.json; how, inside), the
+//   Beta types for requests under the MCP connector's beta header.
 // startGateway() wraps the app with `observeConformance`, which watches each
 // response as the test reads it; tests/support/conformance-setup.ts fails the
 // test that produced a violation. Deliberate, explained differences are
@@ -99,6 +100,8 @@ interface Route {
   name: string;
   status: number;
   stream: boolean;
+  /** An Anthropic request under the MCP connector's beta (`anthropic-beta: mcp-client-…`): checked against the SDK's Beta types. */
+  beta?: boolean;
 }
 
 /** A pending check, counted by takeViolations; call what it returns once the body is over. */
@@ -147,7 +150,10 @@ function routeOf(request: Request, status: number, headers: Headers): Route | un
   const stream = (headers.get("content-type") ?? "").startsWith("text/event-stream");
   const json = (headers.get("content-type") ?? "").startsWith("application/json");
   if (!stream && !json) return undefined;
-  if (path.startsWith("/messages")) return { dialect: "anthropic", name: `${request.method} ${path}`, status, stream };
+  if (path.startsWith("/messages")) {
+    const beta = (request.headers.get("anthropic-beta") ?? "").includes("mcp-client-");
+    return { dialect: "anthropic", name: `${request.method} ${path}`, status, stream, beta };
+  }
   if (path === "/healthz" || (path === "/readyz" && status < 400)) return undefined;
   return { dialect: "openai", name: `${request.method} ${path.replace(/^\/(models|responses)\/.+$/, "/$1/{id}")}`, status, stream };
 }
@@ -190,7 +196,8 @@ function checkJson(route: Route, where: string, text: string): void {
 function schemaForBody(route: Route): string {
   if (route.dialect === "anthropic") {
     if (route.status >= 400) return "anthropic ErrorResponse";
-    return route.name.endsWith("/count_tokens") ? "anthropic MessageTokensCount" : "anthropic Message";
+    if (route.name.endsWith("/count_tokens")) return "anthropic MessageTokensCount";
+    return route.beta ? "anthropic BetaMessage" : "anthropic Message";
   }
   if (route.status >= 400) return "openai ErrorResponse";
   const byRoute: Record<string, string> = {
@@ -206,7 +213,11 @@ function schemaForBody(route: Route): string {
 function schemaForEvent(route: Route, data: unknown): string {
   const v = (validators ??= loadValidators());
   const type = String((data as { type?: unknown }).type);
-  if (route.dialect === "anthropic") return type === "error" ? "anthropic ErrorResponse" : type === "ping" ? "anthropic ping" : "anthropic RawMessageStreamEvent";
+  if (route.dialect === "anthropic") {
+    if (type === "error") return "anthropic ErrorResponse";
+    if (type === "ping") return "anthropic ping";
+    return route.beta ? "anthropic BetaRawMessageStreamEvent" : "anthropic RawMessageStreamEvent";
+  }
   if (route.name === "POST /responses") return v.responseEvents.get(type) ?? `openai <no stream event of type ${type}>`;
   return (data as { error?: unknown }).error !== undefined ? "openai ErrorResponse" : "openai CreateChatCompletionStreamResponse";
 }
@@ -314,7 +325,7 @@ function anthropicAsTheApiSends(definitions: Record<string, JsonSchema>): Record
     if (Array.isArray(value)) return value.map(visit);
     if (value === null || typeof value !== "object") return value;
     const schema = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, visit(item)])) as JsonSchema;
-    if (schema.required && schema.properties) schema.required = schema.required.filter((name) => !admitsNull(schema.properties![name] ?? {}));
+    if (Array.isArray(schema.required) && schema.properties) schema.required = schema.required.filter((name) => !admitsNull(schema.properties![name] ?? {}));
     if (schema.anyOf && schema.anyOf.length > 1 && schema.anyOf.every(constType)) {
       schema.oneOf = schema.anyOf;
       delete schema.anyOf;

@@ -32,7 +32,7 @@ describe("urlAllowed", () => {
 
 const never = { default: "never" as const, always: [], never: [] };
 const always = { default: "always" as const, always: [], never: [] };
-const requested = (extra: Partial<RequestedServer>): RequestedServer => ({ param: "tools[0]", labelField: "server_label", label: "logs", approval: never, listed: false, ...extra });
+const requested = (extra: Partial<RequestedServer>): RequestedServer => ({ param: "tools[0]", labelField: "server_label", urlField: "server_url", label: "logs", approval: never, listed: false, ...extra });
 
 describe("resolveRequestedServers", () => {
   const configured = new Map([["logs", { command: "node", args: ["logs.js"], tools: ["search", "tail"] }]]);

@@ -342,6 +342,7 @@ describe("parseResponsesRequest: 400s", () => {
       {
         param: "tools[1]",
         labelField: "server_label",
+        urlField: "server_url",
         label: "logs",
         url: "https://mcp.internal/",
         headers: { "X-Team": "a", Authorization: "Bearer tok" },

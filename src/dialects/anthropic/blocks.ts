@@ -17,7 +17,10 @@ export type ContentBlockStart =
   | { type: "thinking"; thinking: ""; signature: "" }
   /** id and name on the block itself, as the SDK and Claude Code read them (B.13 #73). */
   // `caller` direct: the model itself called the tool (the SDK's ToolUseBlock requires it).
-  | { type: "tool_use"; id: string; name: string; input: Record<string, never>; caller: { type: "direct" } };
+  | { type: "tool_use"; id: string; name: string; input: Record<string, never>; caller: { type: "direct" } }
+  /** A call the gateway's runtime ran on an MCP server the request named (the connector's blocks); its input streams as JSON. */
+  | { type: "mcp_tool_use"; id: string; name: string; server_name: string; input: Record<string, never> }
+  | { type: "mcp_tool_result"; tool_use_id: string; is_error: boolean; content: Array<{ type: "text"; text: string }> };
 
 export type ContentBlockDelta =
   | { type: "text_delta"; text: string }
@@ -106,9 +109,10 @@ export class BlockSequencer {
         if (event.argumentsDelta === "" || open?.type !== "tool_use" || open.toolIndex !== event.index) return [];
         return [{ kind: "block_delta", index: open.index, delta: { type: "input_json_delta", partial_json: event.argumentsDelta } }];
       }
-      // The Messages API names no servers yet (so none are shown), and has no approvals.
-      case "server_tools_listed":
       case "server_tool_call":
+        return this.serverCall(event);
+      // The connector shows no tool listing, and has no approvals.
+      case "server_tools_listed":
       case "approval_request":
         return [];
     }
@@ -118,6 +122,22 @@ export class BlockSequencer {
     if (this.closed) return [];
     this.closed = true;
     return [{ kind: "error", error: incompleteTurnError() }];
+  }
+
+  /** A server call comes whole: its use block (the input as one JSON delta), then its result block. */
+  private serverCall(call: Extract<TurnEvent, { type: "server_tool_call" }>): BlockStep[] {
+    const steps = this.stopOpen();
+    const use = this.nextIndex++;
+    const result = this.nextIndex++;
+    const text = call.error ?? call.output ?? "";
+    return [
+      ...steps,
+      { kind: "block_start", index: use, block: { type: "mcp_tool_use", id: call.id, name: call.tool, server_name: call.server, input: {} } },
+      { kind: "block_delta", index: use, delta: { type: "input_json_delta", partial_json: call.arguments } },
+      { kind: "block_stop", index: use },
+      { kind: "block_start", index: result, block: { type: "mcp_tool_result", tool_use_id: call.id, is_error: call.error !== undefined, content: [{ type: "text", text }] } },
+      { kind: "block_stop", index: result },
+    ];
   }
 
   private ensureOpen(type: "text" | "thinking"): BlockStep[] {

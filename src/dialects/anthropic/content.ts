@@ -19,7 +19,8 @@ import {
 export type Path = readonly (string | number)[];
 
 /** Claude Code sends earlier thinking back with its signature (B.13 #81): accepted and dropped, never a 400. */
-export const DROPPED_BLOCKS: ReadonlySet<string> = new Set(["thinking", "redacted_thinking"]);
+// MCP connector blocks sent back are the session's: it ran the calls, and a seeded one reads the answer that followed.
+export const DROPPED_BLOCKS: ReadonlySet<string> = new Set(["thinking", "redacted_thinking", "mcp_tool_use", "mcp_tool_result"]);
 
 /** What stands in for an image in a tool result: a tool message carries text only. */
 export const TOOL_RESULT_IMAGE_PLACEHOLDER = "[image omitted: this gateway passes tool results to the model as text]";

@@ -10,7 +10,9 @@ import { toAnthropicUsage, type AnthropicUsage } from "./usage.js";
 export type MessageContentBlock =
   | { type: "text"; text: string }
   | { type: "thinking"; thinking: string; signature: string }
-  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown>; caller: { type: "direct" } };
+  | { type: "tool_use"; id: string; name: string; input: Record<string, unknown>; caller: { type: "direct" } }
+  | { type: "mcp_tool_use"; id: string; name: string; server_name: string; input: Record<string, unknown> }
+  | { type: "mcp_tool_result"; tool_use_id: string; is_error: boolean; content: Array<{ type: "text"; text: string }> };
 
 export interface AnthropicMessage {
   id: string;
@@ -73,7 +75,7 @@ export async function collectMessage(events: AsyncIterable<TurnEvent>, meta: Mes
 
   for (const [index, json] of toolJson) {
     const block = content[index];
-    if (block?.type === "tool_use") block.input = toolInput(json, block.name);
+    if (block?.type === "tool_use" || block?.type === "mcp_tool_use") block.input = toolInput(json, block.name);
   }
 
   const body: AnthropicMessage = {

@@ -5,6 +5,7 @@ import { fastSafeParse } from "../shared/fast-accept.js";
 import { parseRequest, toTurnRequest, type ParseOptions } from "../shared/parse-request.js";
 import { checkSchema } from "../shared/request-guard.js";
 import { toConversation } from "./messages.js";
+import { toRequestedServers } from "./mcp-servers.js";
 import { toReasoningSettings } from "./reasoning.js";
 import { messagesRequestSchema, type MessagesRequestBody } from "./schema.js";
 import { toToolChoice, toToolDefinitions } from "./tools.js";
@@ -31,7 +32,8 @@ export function parseMessagesRequest(body: unknown, options: ParseOptions = {}):
 }
 
 function mapMessagesRequest(request: MessagesRequestBody, limits: RequestLimits): ParsedMessagesRequest {
-  const tools = toToolDefinitions(request.tools, limits);
+  const { definitions: tools, toolsets } = toToolDefinitions(request.tools, limits);
+  const servers = toRequestedServers(request.mcp_servers, toolsets);
   const { toolChoice, parallelToolCalls } = toToolChoice(request.tool_choice, tools);
   const { reasoningEffort, thinkingBlocks } = toReasoningSettings(request);
   const turn = toTurnRequest({
@@ -46,6 +48,7 @@ function mapMessagesRequest(request: MessagesRequestBody, limits: RequestLimits)
     reasoningEffort,
     responseFormat: toResponseFormat(request.output_config?.format, limits),
   });
+  if (servers.length > 0) turn.servers = servers;
   return { turn, stream: request.stream ?? false, thinking: thinkingBlocks };
 }
 

@@ -10,6 +10,7 @@
 // Every schema carries an "expected …" message; the shared `issue-to-error.ts`
 // prefixes it with the parameter path (`messages[2].content[1]`).
 import { z } from "zod";
+import { mcpServerSchema } from "./mcp-servers.js";
 
 /** Zod 4 applies a schema's `error` to its checks too (`.min`, `.int`), so one message covers each field. */
 const expecting = (what: string) => ({ error: `expected ${what}` });
@@ -101,9 +102,10 @@ export const systemSchema = z.union(
 
 export const toolSchema = z.looseObject(
   {
-    /** Absent or "custom" for a client tool; anything else is a server tool (web_search_…, bash_…), checked in tools.ts. */
+    /** Absent or "custom" for a client tool, "mcp_toolset" for an MCP server's; anything else is a server tool (web_search_…, bash_…), checked in tools.ts. */
     type: z.string(expecting("a string")).nullish(),
-    name: z.string(expecting("a non-empty string")).min(1),
+    /** Required of a client tool (tools.ts); an `mcp_toolset` has none. */
+    name: z.string(expecting("a non-empty string")).min(1).nullish(),
     description: z.string(expecting("a string")).nullish(),
     input_schema: jsonObject("a JSON Schema object").nullish(),
   },
@@ -167,6 +169,8 @@ export const messagesRequestSchema = z.looseObject({
   stream: z.boolean(expecting("a boolean")).nullish(),
   tools: z.array(toolSchema, expecting("an array of tools")).nullish(),
   tool_choice: toolChoiceSchema.nullish(),
+  /** The MCP connector's servers (mcp-servers.ts). */
+  mcp_servers: z.array(mcpServerSchema, expecting("an array of MCP servers")).nullish(),
   thinking: thinkingSchema.nullish(),
   output_config: outputConfigSchema.nullish(),
 });

@@ -3,6 +3,7 @@ import { badRequest } from "../../core/gateway-error.js";
 import type { ToolChoice, ToolDefinition } from "../../core/turn.js";
 import type { RequestLimits } from "../../core/request-limits.js";
 import { checkTool, checkToolCount } from "../shared/request-guard.js";
+import { mcpToolsetSchema, type McpToolsetBody } from "./mcp-servers.js";
 import type { MessagesRequestBody, ToolBody } from "./schema.js";
 
 /**
@@ -10,9 +11,15 @@ import type { MessagesRequestBody, ToolBody } from "./schema.js";
  * `code_execution_…`) run on Anthropic's side; the gateway cannot run them, so
  * they are a 400 rather than a tool the model is offered and nobody answers.
  */
-export function toToolDefinitions(tools: MessagesRequestBody["tools"], limits: RequestLimits): ToolDefinition[] {
+export function toToolDefinitions(tools: MessagesRequestBody["tools"], limits: RequestLimits): ParsedTools {
   checkToolCount(tools?.length ?? 0, "tools", limits);
-  return (tools ?? []).map((tool, i) => {
+  const toolsets = new Map<number, McpToolsetBody>();
+  const definitions = (tools ?? []).flatMap((tool, i) => {
+    // An MCP server's tools, run by the gateway's runtime (mcp-servers.ts).
+    if (tool.type === "mcp_toolset") {
+      toolsets.set(i, validateToolset(tool, i));
+      return [];
+    }
     if (tool.type !== null && tool.type !== undefined && tool.type !== "custom") {
       throw badRequest(
         `Invalid 'tools[${i}].type': server tools such as '${tool.type}' are not supported by this gateway; declare client tools with {"name", "description", "input_schema"}.`,
@@ -20,13 +27,29 @@ export function toToolDefinitions(tools: MessagesRequestBody["tools"], limits: R
         "unsupported_value",
       );
     }
-    checkTool({ ...tool, parameters: tool.input_schema }, { name: `tools[${i}].name`, description: `tools[${i}].description`, parameters: `tools[${i}].input_schema` }, limits);
-    return toToolDefinition(tool);
+    if (typeof tool.name !== "string") throw badRequest(`Invalid 'tools[${i}].name': expected a non-empty string.`, `tools[${i}].name`, "invalid_type");
+    checkTool({ ...tool, name: tool.name, parameters: tool.input_schema }, { name: `tools[${i}].name`, description: `tools[${i}].description`, parameters: `tools[${i}].input_schema` }, limits);
+    return [toToolDefinition(tool, tool.name)];
   });
+  return { definitions, toolsets };
 }
 
-function toToolDefinition(tool: ToolBody): ToolDefinition {
-  const definition: ToolDefinition = { name: tool.name };
+export interface ParsedTools {
+  definitions: ToolDefinition[];
+  /** The request's `mcp_toolset`s, by their index in `tools`. */
+  toolsets: Map<number, McpToolsetBody>;
+}
+
+function validateToolset(tool: ToolBody, i: number): McpToolsetBody {
+  const result = mcpToolsetSchema.safeParse(tool);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const param = [`tools[${i}]`, ...issue.path.map(String)].join(".");
+  throw badRequest(`Invalid '${param}': ${issue.message}.`, param, "invalid_value");
+}
+
+function toToolDefinition(tool: ToolBody, name: string): ToolDefinition {
+  const definition: ToolDefinition = { name };
   if (tool.description !== null && tool.description !== undefined) definition.description = tool.description;
   if (tool.input_schema !== null && tool.input_schema !== undefined) definition.parameters = tool.input_schema;
   return definition;

@@ -81,6 +81,7 @@ export function toRequestedServer(tool: unknown, path: Path): { server: Requeste
   const server: RequestedServer = {
     param,
     labelField: "server_label",
+    urlField: "server_url",
     label: mcp.server_label,
     ...(mcp.server_url ? { url: mcp.server_url } : {}),
     ...(Object.keys(headers).length > 0 ? { headers } : {}),
