@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
 import type { ResponseCreateParamsNonStreaming, ResponseInputItem, Tool } from "openai/resources/responses/responses";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { answerScript, everythingServer, offeredTools, servers, startHttpEverything, toolCallScript, toolResultSent } from "../support/mcp-servers.js";
 
@@ -127,6 +127,7 @@ describe.each([false, true])("approval across two requests (stream: %s)", (strea
   const create = (body: Body) => (stream ? openai.responses.stream(body).finalResponse() : openai.responses.create(body));
 
   it("holds the call until the client approves it, then runs it in the same session", async () => {
+    const auditedBefore = (await gw.toolCalls.list({})).length;
     const tools = [mcpTool({ require_approval: "always" })];
     const first = await create(request(tools));
     expect(first.output.map((item) => item.type)).toEqual(["mcp_list_tools", "mcp_approval_request"]);
@@ -142,9 +143,17 @@ describe.each([false, true])("approval across two requests (stream: %s)", (strea
     expect(second.output_text).toBe(ANSWER);
     expect(gw.upstream.calls).toHaveLength(2);
     expect(toolResultSent(gw.upstream.calls[1]!.request, "call_echo_r")).toBe("Echo: hi");
+    // Audited once, when it ran, though it started in the first request.
+    const audited = await vi.waitFor(async () => {
+      const records = await gw.toolCalls.list({});
+      expect(records.length).toBe(auditedBefore + 1);
+      return records;
+    });
+    expect(audited.find((record) => record.tool === "echo" && record.outcome === "ok")).toBeDefined();
   });
 
   it("tells the model the call was declined, and shows no call", async () => {
+    const auditedBefore = (await gw.toolCalls.list({})).length;
     const tools = [mcpTool({ require_approval: { always: { tool_names: ["echo"] } } })];
     const first = await create(request(tools));
     const approval = first.output.find((item) => item.type === "mcp_approval_request");
@@ -157,6 +166,12 @@ describe.each([false, true])("approval across two requests (stream: %s)", (strea
     });
     expect(second.output.map((item) => item.type)).toEqual(["message"]);
     expect(toolResultSent(gw.upstream.calls[1]!.request, "call_echo_r")).toContain("not today");
+    const audited = await vi.waitFor(async () => {
+      const records = await gw.toolCalls.list({});
+      expect(records.length).toBe(auditedBefore + 1);
+      return records;
+    });
+    expect(audited.map((record) => record.outcome)).toContain("refused");
   });
 });
 
@@ -175,4 +190,41 @@ it("answers an approval response no session holds with a 400", async () => {
     .catch((thrown: unknown) => thrown);
   expect(error).toBeInstanceOf(OpenAI.BadRequestError);
   expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: "approval_request_not_pending" });
+});
+
+it("answers a new message sent instead of the approval, without waiting on the held call", async () => {
+  const tools = [mcpTool({ require_approval: "always" })];
+  const first = await openai.responses.create(request(tools));
+  expect(first.output.map((item) => item.type)).toContain("mcp_approval_request");
+  gw.upstream.respondInOrder(answerScript("Something else, then."));
+  const second = await openai.responses.create({ model: TEST_MODEL, previous_response_id: first.id, tools, input: "never mind that" });
+  expect(second.output_text).toBe("Something else, then.");
+});
+
+describe("an approval that comes after its session was closed", () => {
+  let shortLived: TestGateway;
+  let client: OpenAI;
+  beforeAll(async () => {
+    shortLived = await startGateway({ mcpServers: servers({ everything: everythingServer() }), defaultMcpGrants: ["everything"], sessionTtlMs: 300 });
+    client = new OpenAI({ baseURL: await shortLived.listen(), apiKey: "k", maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await shortLived.close();
+  });
+
+  it("is a 400, and the held call was declined, never run", async () => {
+    shortLived.upstream.respondInOrder(toolCallScript("call_late", "everything-echo", { message: "late" }), answerScript("unused"));
+    const tools = [mcpTool({ require_approval: "always" })];
+    const first = await client.responses.create(request(tools));
+    const approval = first.output.find((item) => item.type === "mcp_approval_request");
+    if (approval?.type !== "mcp_approval_request") throw new Error("no approval request");
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const error = await client.responses
+      .create({ model: TEST_MODEL, previous_response_id: first.id, tools, input: [{ type: "mcp_approval_response", approval_request_id: approval.id, approve: true }] })
+      .catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: "approval_request_not_pending" });
+    // The runtime was let go of the call: no model call carried its result.
+    expect(shortLived.upstream.calls.some((call) => toolResultSent(call.request, "call_late") === "Echo: late")).toBe(false);
+  });
 });
