@@ -299,13 +299,13 @@ export interface ToolPlan {
 
 export interface LoopState {
   /** Tool call ids the scripted model issued → what for. */
-  issued: Map<string, "write" | "shell">;
+  issued: Map<string, "write" | "shell" | "server">;
   /** Upstream calls that offered the agent's tools (the loop). */
   loopCalls: number;
   writeTool?: string;
   shellTool?: string;
   /** The tool result text the model received for each step (the latest, for a repeated step). */
-  results: { write?: string; shell?: string };
+  results: { write?: string; shell?: string; server?: string };
   shellCalls: number;
   notes: string[];
 }
@@ -371,12 +371,13 @@ export function loopResponder(id: string, plan: ToolPlan, task: LoopTask, state:
     state.loopCalls++;
     collectResults(request.messages, state);
     const filePath = join(task.workDir, task.fileName);
-    const call = (purpose: "write" | "shell", tool: OfferedTool, args: Record<string, unknown>): Script => {
+    const call = (purpose: "write" | "shell" | "server", tool: OfferedTool, args: Record<string, unknown>): Script => {
       const callId = `call_${id.replace(/[^a-z0-9]/gi, "")}_${purpose}_${++counter}`;
       state.issued.set(callId, purpose);
       if (purpose === "write") state.writeTool = tool.name;
-      else state.shellTool = tool.name;
-      return { steps: [{ text: purpose === "write" ? `I'll create ${task.fileName}.` : `Now I'll run \`${task.command}\`.` }, { toolCall: { id: callId, name: tool.name, arguments: JSON.stringify(args) } }] };
+      else if (purpose === "shell") state.shellTool = tool.name;
+      const said = { write: `I'll create ${task.fileName}.`, shell: `Now I'll run \`${task.command}\`.`, server: "Let me log that with the company's tool." }[purpose];
+      return { steps: [{ text: said }, { toolCall: { id: callId, name: tool.name, arguments: JSON.stringify(args) } }] };
     };
     if (state.loopCalls > 8) {
       state.notes.push("loop cut after 8 model calls");
@@ -397,8 +398,18 @@ export function loopResponder(id: string, plan: ToolPlan, task: LoopTask, state:
       state.shellCalls++;
       return call("shell", shell, plan.shellArgs?.(shell, task) ?? fillArgs(shell, { command: task.command }));
     }
+    // Last, a tool of the gateway's own MCP server: the runtime runs it inside the turn, the agent never sees the call.
+    const server = tools.find((tool) => tool.name === SERVER_TOOL);
+    if (server && state.results.server === undefined && state.loopCalls <= 8) return call("server", server, { message: serverToolMessage(id) });
     return { steps: [{ text: task.finalText }] };
   };
+}
+
+/** The gateway's MCP server tool the loop calls last (server-everything's echo, granted to every caller in the matrix). */
+export const SERVER_TOOL = "everything-echo";
+
+export function serverToolMessage(agentId: string): string {
+  return `${agentId} finished its loop`;
 }
 
 function collectResults(messages: UpstreamMessage[], state: LoopState): void {
@@ -418,6 +429,8 @@ export interface AgentOutcome {
   dialects: Dialect[];
   fileWritten: boolean;
   commandRun: boolean;
+  /** The gateway's MCP server ran the loop's last call, and its result reached the model. */
+  serverToolRan: boolean;
   turns: number;
   pass: boolean;
   seconds: number;
@@ -427,13 +440,14 @@ export interface AgentOutcome {
 
 export function renderMatrix(outcomes: AgentOutcome[], date: string, markdown: boolean): string {
   const yes = (v: boolean) => (v ? "yes" : "no");
-  const head = ["Agent", "Version", "Dialect", "File written", "Command run", "Turns", "Result", "Tools used", "Notes"];
+  const head = ["Agent", "Version", "Dialect", "File written", "Command run", "Server tool ran", "Turns", "Result", "Tools used", "Notes"];
   const rows = outcomes.map((o) => [
     o.label,
     o.version,
     o.dialects.join(", ") || "-",
     yes(o.fileWritten),
     yes(o.commandRun),
+    yes(o.serverToolRan),
     String(o.turns),
     o.pass ? "PASS" : "FAIL",
     o.tools || "-",
