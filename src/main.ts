@@ -32,9 +32,13 @@ import type { McpServers } from "./tools/mcp-servers.js";
  * A client sending its headers a byte at a time (slowloris) holds a socket:
  * Node cuts it at headersTimeout, checked every connectionsCheckingInterval
  * (60 s and 30 s by default, so up to 90 s). Real clients send their headers
- * in milliseconds.
+ * in milliseconds. The body gets `requestTimeout` (GATEWAY_BODY_TIMEOUT_SECONDS;
+ * Node's default of 300 s let 300 unfinished bodies hold 300 sockets for five
+ * minutes); it covers the request's arrival only, never the streamed answer.
  */
-const SERVER_TIMEOUTS = { headersTimeout: 20_000, connectionsCheckingInterval: 5_000 };
+function serverTimeouts(config: Config) {
+  return { headersTimeout: Math.min(20_000, config.bodyTimeoutMs), requestTimeout: config.bodyTimeoutMs, connectionsCheckingInterval: Math.min(5_000, config.bodyTimeoutMs) };
+}
 
 function readConfig(): Config {
   try {
@@ -146,7 +150,7 @@ async function main(): Promise<void> {
     ...(github ? { github } : {}),
     ...(consoleAssets ? { console: consoleAssets } : {}),
   });
-  const server = serve({ fetch: withDirectResponses(app.fetch), hostname: config.host, port: config.port, serverOptions: SERVER_TIMEOUTS }, (info) => {
+  const server = serve({ fetch: withDirectResponses(app.fetch), hostname: config.host, port: config.port, serverOptions: serverTimeouts(config) }, (info) => {
     const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
     process.stdout.write(`${describeStartup(config, `http://${host}:${info.port}`)}\n`);
   });

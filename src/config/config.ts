@@ -48,6 +48,8 @@ export interface Config {
   limits: RequestLimits;
   keepAliveMs: number;
   clientStallMs: number;
+  /** How long a request may take to arrive whole (headers and body). */
+  bodyTimeoutMs: number;
   turnTimeoutMs: number;
   shutdownGraceMs: number;
   modelsTtlMs: number;

@@ -89,6 +89,7 @@ export function loadConfig(
     limits: requestLimits(value),
     keepAliveMs: seconds(value("keepAlive"), "positive"),
     clientStallMs: seconds(value("clientStall"), "positive"),
+    bodyTimeoutMs: seconds(value("bodyTimeout"), "positive"),
     turnTimeoutMs: seconds(value("turnTimeout"), "positive"),
     shutdownGraceMs: seconds(value("shutdownGrace"), "nonnegative"),
     modelsTtlMs: seconds(value("modelsTtl"), "nonnegative"),

@@ -1,8 +1,8 @@
 // The Hono application, built from injected dependencies so tests can run it
 // through app.request() with a real runtime and no socket. Web-standard only.
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import { anthropicErrors } from "./anthropic-errors.js";
+import { crossOrigin, noStore } from "./browser-policy.js";
 import { messagesRoute } from "./messages-route.js";
 import { chatCompletionsRoute } from "./chat-completions-route.js";
 import { responsesRoute } from "./responses-route.js";
@@ -101,8 +101,6 @@ export interface AppDeps {
 
 
 /** Headers browsers may read from responses (contract B.12 #66). */
-const EXPOSED_HEADERS = ["retry-after", "retry-after-ms", "x-request-id", "x-should-retry", "x-gateway-usage-estimated", "x-gateway-quota-reset"];
-
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { runtime, config } = deps;
   const logger = deps.logger ?? silentLogger;
@@ -138,19 +136,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // 403, auth's 401, the body limit's 413 — reaches Anthropic clients in Anthropic's shape.
   for (const prefix of ["/v1/messages/*", "/messages/*"]) app.use(prefix, anthropicErrors());
   if (config.loopbackHostsOnly) app.use(loopbackHostsOnly());
-  if (config.corsOrigins.length > 0) {
-    const anyOrigin = config.corsOrigins.includes("*");
-    app.use(
-      cors({
-        origin: anyOrigin ? "*" : config.corsOrigins,
-        allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-        // allowHeaders left empty: the preflight's requested headers are
-        // reflected, which covers openai-node's x-stainless-* in browsers.
-        exposeHeaders: EXPOSED_HEADERS,
-        maxAge: 600,
-      }),
-    );
-  }
+  app.use(noStore());
+  if (config.corsOrigins.length > 0) app.use(crossOrigin(config.corsOrigins));
 
   app.route("/", healthRoutes(runtime));
   // Before the API's catch-all mount at "/": the page loads without a key, and asks for one when the API wants it.

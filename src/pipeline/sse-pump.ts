@@ -25,7 +25,9 @@ export interface SseOptions {
 
 export const SSE_HEADERS: Record<string, string> = {
   "content-type": "text/event-stream; charset=utf-8",
-  "cache-control": "no-cache",
+  // A stream carries prompts' answers: nothing may keep it.
+  "cache-control": "no-store",
+  "x-content-type-options": "nosniff",
   // Tells nginx-style proxies not to buffer the stream.
   "x-accel-buffering": "no",
 };

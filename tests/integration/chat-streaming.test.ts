@@ -46,7 +46,7 @@ describe.each(transports)("streamed chat completion, %s", (_transport, post) => 
     const response = await post("/v1/chat/completions", chatBody("hello world", { stream: true, stream_options: { include_usage: true } }), { origin: ORIGIN });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("x-accel-buffering")).toBe("no");
     expect(response.headers.get("content-encoding")).toBeNull();
     // One request id (the middleware's and the answer's are the same header), and the CORS middleware's headers.

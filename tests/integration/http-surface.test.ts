@@ -195,10 +195,61 @@ describe("with API keys and CORS", () => {
     expect(preflight.headers.get("access-control-allow-headers")).toContain("x-stainless-retry-count");
   });
 
+  it("keeps every answer out of caches and type sniffing: JSON, errors, streams", async () => {
+    const answers = [
+      await gw.post("/v1/chat/completions", chatBody("hi"), { authorization: "Bearer key-one" }),
+      await gw.post("/v1/chat/completions", chatBody("hi"), { authorization: "Bearer key-three" }),
+      await gw.post("/v1/chat/completions", chatBody("hi", { stream: true }), { authorization: "Bearer key-one" }),
+      await gw.app.request("/healthz"),
+    ];
+    for (const answer of answers) {
+      expect(answer.headers.get("cache-control")).toBe("no-store");
+      expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
+      await answer.body?.cancel();
+    }
+  });
+
+  it("answers no admin preflight for an origin that '*' stands for", async () => {
+    const preflight = await gw.app.request("/admin/keys", {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
+    });
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
+    expect(preflight.headers.get("access-control-allow-methods")).toBeNull();
+  });
+
   it("exposes retry and request-id headers to browsers", async () => {
     const response = await gw.post("/v1/chat/completions", chatBody("hi"), { authorization: "Bearer key-one", origin: "https://app.example" });
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
     const exposed = response.headers.get("access-control-expose-headers") ?? "";
     for (const header of ["retry-after", "retry-after-ms", "x-request-id"]) expect(exposed).toContain(header);
+  });
+});
+
+describe("with an admin origin named in CORS", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ apiKeys: ["key-one"], adminKey: "admin-secret-key", corsOrigins: ["https://ops.example"] });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it("answers the named origin's admin preflight, and no other's", async () => {
+    const ask = (origin: string) =>
+      gw.app.request("/admin/keys", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization" } });
+    expect((await ask("https://ops.example")).headers.get("access-control-allow-origin")).toBe("https://ops.example");
+    expect((await ask("https://other.example")).headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("keeps a new key's one-time secret out of every cache", async () => {
+    const created = await gw.app.request("/admin/keys", {
+      method: "POST",
+      headers: { authorization: "Bearer admin-secret-key", "content-type": "application/json" },
+      body: JSON.stringify({ name: "ci bot" }),
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get("cache-control")).toBe("no-store");
+    expect(created.headers.get("x-content-type-options")).toBe("nosniff");
   });
 });

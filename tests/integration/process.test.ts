@@ -1,6 +1,7 @@
 // The gateway as an operator runs it: a real process started from src/main.ts,
 // configured by environment, stopped by signals.
 import { spawnSync } from "node:child_process";
+import { connect } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -143,5 +144,29 @@ describe("a running gateway process", { timeout: 60_000 }, () => {
     gateway.child.kill("SIGKILL");
     await gateway.exited;
     expect(await waitUntil(() => runtimePids.every((pid) => !isAlive(pid)), 5_000)).toBe(true);
+  });
+
+  it("answers a request whose body stops arriving with 408 and closes it, while a slow answer streams on", async () => {
+    const gateway = await startGatewayProcess({ GATEWAY_BODY_TIMEOUT_SECONDS: "2" });
+    const { port, hostname } = new URL(gateway.origin);
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+    const closed = new Promise<number>((resolve) => socket.once("close", () => resolve(Date.now())));
+    await new Promise<void>((resolve) => socket.once("connect", resolve));
+    const began = Date.now();
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n{"model":`);
+    // The deadline (2 s) plus Node's check interval (at most 2 s here), with room to spare; Node's own default would be 300 s.
+    const at = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 15_000))]);
+    expect(at).toBeGreaterThan(0);
+    expect(at - began).toBeGreaterThanOrEqual(1_900);
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+
+    // The deadline covers the request's arrival only: an answer longer than it streams to the end.
+    upstream.respondInOrder({ steps: [{ text: "slow" }, { delayMs: 3_000 }, { text: " but whole" }] });
+    const response = await fetch(`${gateway.baseUrl}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(chatBody("hi", { stream: true })) });
+    const frames = await readSseData(response);
+    expect(frames.at(-1)).toBe("[DONE]");
+    expect(frames.join("")).toContain(" but whole");
   });
 });

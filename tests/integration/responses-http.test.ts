@@ -37,7 +37,7 @@ describe("streamed responses", () => {
     const response = await gw.post("/v1/responses", { model: TEST_MODEL, input: "hello world", stream: true });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("x-accel-buffering")).toBe("no");
     expect(response.headers.get("x-request-id")).toMatch(/.+/);
     expect(response.headers.get("x-copilot-session-id")).toMatch(/.+/);

@@ -117,7 +117,7 @@ describe("messages route: success paths", () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
-    expect(response.headers.get("cache-control")).toBe("no-cache");
+    expect(response.headers.get("cache-control")).toBe("no-store");
     const text = await response.text();
     expect([...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1])).toEqual([
       "message_start",

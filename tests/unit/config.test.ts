@@ -42,6 +42,7 @@ describe("loadConfig defaults", () => {
       limits: { maxTools: 512, maxPromptChars: 4_000_000, maxToolDescriptionChars: 100_000, maxSchemaChars: 100_000, maxSchemaDepth: 64, maxJsonDepth: 128 },
       keepAliveMs: 15_000,
       clientStallMs: 60_000,
+      bodyTimeoutMs: 30_000,
       turnTimeoutMs: 30_000,
       shutdownGraceMs: 10_000,
       modelsTtlMs: 300_000,
