@@ -24,6 +24,7 @@ import { answerFramingErrorsAsJson } from "./node/framing-errors.js";
 import { loadConsoleAssets } from "./node/console-assets.js";
 import { withDirectResponses } from "./node/direct-responses.js";
 import { letLostRuntimeWritesGo } from "./node/stray-rejections.js";
+import { claimDataDirectory } from "./node/data-directory-claim.js";
 import { loadMcpServers } from "./node/mcp-config-file.js";
 import { McpConfigError } from "./tools/mcp-config.js";
 import type { McpServers } from "./tools/mcp-servers.js";
@@ -90,6 +91,9 @@ async function main(): Promise<void> {
   const keys = new KeyRepository(database.db);
   const usage = new UsageRepository(database.db);
   const toolCalls = new ToolCallRepository(database.db);
+  // An embedded runtime's sessions live in the data directory: what a crashed predecessor left there goes now.
+  const claim = config.runtime.kind === "embedded" ? await claimDataDirectory(config.dataDir) : undefined;
+  if (claim && claim.removed > 0) logger.info("session state left by a gateway that did not stop", { removed: claim.removed, kept_for_live_gateways: claim.kept });
   const runtime = new CopilotRuntime({
     connection: config.runtime,
     processes: config.runtimes,
@@ -181,6 +185,7 @@ async function main(): Promise<void> {
     await turns.close();
     await runtime.stop();
     await database.close();
+    await claim?.release();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
