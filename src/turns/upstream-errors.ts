@@ -40,6 +40,7 @@ export function forClients(message: string): string {
 
 export function upstreamError(failure: UpstreamFailure): GatewayError {
   const raw = failure.message?.trim() ?? "";
+  if (STORAGE_FAILURE.test(raw)) return storageUnavailable(raw);
   const detail = forClients(raw) || "no detail";
   const status = failure.statusCode;
   if (status === 429 || failure.errorType === "rate_limit") {
@@ -119,7 +120,27 @@ export function runtimeCallError(error: unknown, action: string): GatewayError {
   if (error instanceof Error && error.name === "RuntimeUnavailableError") {
     return new GatewayError({ status: 503, code: "runtime_unavailable", message: `The Copilot runtime is restarting; retry in a moment. (${message})`, retryAfterSeconds: 2 });
   }
+  if (STORAGE_FAILURE.test(message)) return storageUnavailable(message);
   return new GatewayError({ status: 502, code: "runtime_error", message: `The Copilot runtime failed to ${action}: ${forClients(message) || "no detail"}`, detail: message });
+}
+
+/**
+ * The runtime could not write its session files: the disk under the data
+ * directory is full, read-only or over quota. The runtime reports it as a
+ * failed model call (seen: "Failed to append to JSONL file <path>: No space
+ * left on device"), but it is the gateway's own trouble: a 503 the client
+ * may retry, naming no path (the log has the whole message).
+ */
+const STORAGE_FAILURE = /no space left on device|ENOSPC|read-only file system|EROFS|disk quota exceeded|EDQUOT/i;
+
+function storageUnavailable(detail: string): GatewayError {
+  return new GatewayError({
+    status: 503,
+    code: "storage_unavailable",
+    message: "The gateway cannot write its session state: its disk is full or not writable. Retry later; the operator has been told.",
+    retryAfterSeconds: 30,
+    detail,
+  });
 }
 
 /** The runtime took longer than the turn's deadline to open a session or take the turn: it is stuck, not slow. */

@@ -90,6 +90,8 @@ export interface GatewayOptions<R extends GatewayRuntime = CopilotRuntime> {
   /** The headless runtime's COPILOT_HOME, shared with the gateway for seeding. */
   runtimeHome?: string;
   logger?: Logger;
+  /** The runtime's data directory, owned by the test (a full disk's, say); a temporary one of the gateway's own when absent. */
+  dataDir?: string;
   /** The database for kept Responses (owned by the test); an SQLite file in the gateway's temp data dir when absent. */
   database?: DatabaseOptions;
   /** How the runtime's heartbeat notices a hung runtime; the production default when absent. */
@@ -118,7 +120,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
 ): Promise<TestGateway<R | CopilotRuntime> | CopilotTestGateway<R | CopilotRuntime>> {
   const copilot = options.copilot;
   const upstream = copilot ? undefined : await new ScriptedUpstream(options.models ?? [TEST_MODEL, "other-model"]).start();
-  const dataDir = await mkdtemp(join(tmpdir(), "cgw-test-"));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "cgw-test-")));
   const settings: RuntimeSettings = {
     connection: options.externalRuntimeUrl
       ? { kind: "external", urls: [options.externalRuntimeUrl].flat(), ...(options.externalRuntimeToken ? { token: options.externalRuntimeToken } : {}) }
@@ -211,7 +213,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
         await runtime.stop();
         await upstream?.stop();
         await database.close();
-        await rm(dataDir, { recursive: true, force: true });
+        if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
       })();
       return closing;
     },
