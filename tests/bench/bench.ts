@@ -19,7 +19,8 @@
 // then the ratios against the targets, where the gateway's TTFT goes, the
 // tool call loops and the gateway's share of a server-side call's round trip,
 // what fingerprinting a 200-message conversation costs, and — unless
-// BENCH_QUICK — the agent loop and seeding.
+// BENCH_QUICK — the agent loop, seeding, and one conversation across two
+// replicas, sticky against bounced.
 //
 // It reports; it does not fail: the exit code is 0 when targets are missed,
 // and non-zero only when a request failed or the bench itself broke.
@@ -45,6 +46,7 @@ import {
 import { agentStepRow, answer, clientToolCallRow, continuingChatRow, echoThenAnswer, endlessToolLoop, mcpGranted, newConversationRow, serverToolCallRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
 import { fingerprintCost } from "./fingerprints.js";
 import { OldOptionsRuntime } from "./old-options-runtime.js";
+import { benchReplicas } from "./replicas.js";
 import { benchSeeding } from "./seeding.js";
 import { otherCpuBetween, otherProcessesCpuMs, percentile, processCpuMs, residentBytes, summarize, type Measurement, type Sample } from "./stats.js";
 
@@ -303,6 +305,7 @@ async function all(): Promise<number> {
   }
   await benchAgentLoop();
   await benchSeeding();
+  await benchReplicas();
   console.log("");
   console.log(`bench took ${((performance.now() - started) / 1000).toFixed(1)} s in all; load average at the end ${loadLine()}`);
   return 0;

@@ -88,7 +88,7 @@ const nextPrompt = () => `Benchmark request ${String(counter++).padStart(5, "0")
 const userMessage = () => ({ role: "user", content: nextPrompt() });
 
 /** A runtime's child processes started by `start`: the Copilot runtimes it spawned (tsx's esbuild is a child too). */
-async function spawnedRuntimes<T>(start: () => Promise<T>): Promise<{ value: T; pids: number[] }> {
+export async function spawnedRuntimes<T>(start: () => Promise<T>): Promise<{ value: T; pids: number[] }> {
   const before = new Set(childProcesses().map((child) => child.pid));
   const value = await start();
   const pids = childProcesses()
