@@ -1,5 +1,6 @@
 // Usage records: one per turn, with the runtime's exact numbers when it gave
 // them, and the queries budgets and reports make. The database is behind UsageStore.
+import type { BudgetHolds, Spend } from "./budget-holds.js";
 import type { CallerKind } from "./caller.js";
 
 export type TurnStatus = "ok" | "error" | "cancelled";
@@ -32,10 +33,7 @@ export interface UsageRecord {
   estimated: boolean;
 }
 
-export interface Spend {
-  tokens: number;
-  nanoAiu: number;
-}
+export type { Spend } from "./budget-holds.js";
 
 export const USAGE_GROUPS = ["key", "owner", "model", "dialect", "status", "error", "day", "hour"] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
@@ -76,5 +74,9 @@ export interface UsageStore {
   spent(keyId: string, from: number): Promise<Spend>;
   /** Counts one request of a key in the minute starting at `windowStart`; the count so far, this one included. */
   countRequest(keyId: string, windowStart: number): Promise<number>;
+  /** Takes back a request `countRequest` counted that was not admitted after all: per-minute limits count admitted turns. */
+  uncountRequest?(keyId: string, windowStart: number): Promise<void>;
+  /** Budget holds of running turns (budget-holds.ts); without them budgets are checked against recorded spend only. */
+  readonly holds?: BudgetHolds;
   report(query: UsageQuery): Promise<UsageRow[]>;
 }

@@ -33,6 +33,8 @@ export interface ToolCallAudit {
 export interface AdmissionRequest extends MeteredTurn {
   method: string;
   path: string;
+  /** What the turn may spend, held against its key's budget while it runs (access/budget-holds.ts). */
+  estimatedTokens?: number;
 }
 
 /** Codes of failures that came from the model provider (a 429 here is the provider's: the gate's own come before admission). */
@@ -65,7 +67,7 @@ export class TurnAdmission {
   }
 
   async admit(turn: AdmissionRequest, signal: AbortSignal): Promise<AdmittedTurn> {
-    const release = await this.gate.admit(turn.caller, turn.model, signal);
+    const admitted = await this.gate.admit(turn.caller, turn.model, signal, turn.estimatedTokens);
     const meter = new TurnMeter(turn);
     let origin: string | undefined;
     let closed = false;
@@ -75,15 +77,22 @@ export class TurnAdmission {
       close: (ending) => {
         if (closed) return;
         closed = true;
-        release();
+        admitted.releaseSlot();
         const record = meter.record(ending);
         const failure = ending.error;
         const upstreamStatus = failure && UPSTREAM_CODES.has(failure.code ?? "") ? failure.status : undefined;
         for (const listener of this.finishedListeners) listener(record, origin, upstreamStatus);
         this.logLine(turn, record, origin, ending);
-        this.usage?.record(record).catch((error: unknown) => {
+        const recorded = this.usage?.record(record).catch((error: unknown) => {
           this.logger.warn("usage not recorded: the store failed", { id: turn.requestId, reason: error instanceof Error ? error.message : String(error) });
         });
+        // The hold goes only once the spend it stood for is recorded: never a moment when a concurrent turn sees neither.
+        if (admitted.releaseHold) {
+          const releaseHold = admitted.releaseHold;
+          void Promise.resolve(recorded)
+            .then(() => releaseHold())
+            .catch((error: unknown) => this.logger.warn("a budget hold was not removed (it expires)", { id: turn.requestId, reason: error instanceof Error ? error.message : String(error) }));
+        }
       },
       toolCall: (call) => this.toolCallFinished(turn, call),
     };

@@ -5,6 +5,7 @@
 //
 // The request counts as in flight until its last byte; it is aborted when
 // the client goes away or the process shuts down.
+import { estimatedTokens } from "../access/budget-holds.js";
 import type { Context } from "hono";
 import { ANONYMOUS } from "../access/caller.js";
 import type { AdmittedTurn, TurnAdmission } from "./admission.js";
@@ -90,7 +91,10 @@ export async function answerTurn<Body>(c: Context<AppEnv>, deps: TurnRouteDeps, 
     let servedModel: string | undefined;
     if (deps.admission) {
       servedModel = await deps.turns.models.resolveModel(answer.request.model, caller);
-      admitted = await deps.admission.admit({ caller, model: servedModel, dialect: answer.dialect, requestId: c.get("requestId"), method: c.req.method, path: c.req.path }, abort.signal);
+      admitted = await deps.admission.admit(
+        { caller, model: servedModel, dialect: answer.dialect, requestId: c.get("requestId"), method: c.req.method, path: c.req.path, estimatedTokens: estimatedTokens(answer.request) },
+        abort.signal,
+      );
       // From here the request's log line is the turn's, written when its answer is over.
       c.set("turn", { dialect: answer.dialect, model: servedModel });
     }

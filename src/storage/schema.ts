@@ -102,6 +102,15 @@ export interface ToolCallsTable {
   arguments: string | null;
 }
 
+/** What one admitted turn of a key with a budget is expected to spend, until its usage is recorded. */
+export interface BudgetHoldsTable {
+  id: string;
+  key_id: string;
+  tokens: number;
+  nano_aiu: number;
+  expires_at: Millis;
+}
+
 export interface DatabaseSchema {
   stored_responses: StoredResponsesTable;
   response_items: ResponseItemsTable;
@@ -109,4 +118,5 @@ export interface DatabaseSchema {
   usage_records: UsageRecordsTable;
   request_windows: RequestWindowsTable;
   tool_calls: ToolCallsTable;
+  budget_holds: BudgetHoldsTable;
 }

@@ -3,13 +3,18 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { Spend, UsageGroup, UsageQuery, UsageRecord, UsageRow, UsageStore } from "../access/usage.js";
 import { NANO_AIU_PER_CREDIT } from "../access/virtual-keys.js";
+import { BudgetHoldRepository } from "./budget-hold-repository.js";
 import type { DatabaseSchema } from "./schema.js";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 export class UsageRepository implements UsageStore {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  readonly holds: BudgetHoldRepository;
+
+  constructor(private readonly db: Kysely<DatabaseSchema>) {
+    this.holds = new BudgetHoldRepository(db);
+  }
 
   async record(record: UsageRecord): Promise<void> {
     await this.db
@@ -50,6 +55,16 @@ export class UsageRepository implements UsageStore {
       .where("started_at", ">=", from)
       .executeTakeFirstOrThrow();
     return { tokens: Number(row.tokens), nanoAiu: Number(row.nano_aiu) };
+  }
+
+  async uncountRequest(keyId: string, windowStart: number): Promise<void> {
+    await this.db
+      .updateTable("request_windows")
+      .set((eb) => ({ requests: eb("requests", "-", 1) }))
+      .where("key_id", "=", keyId)
+      .where("window_start", "=", windowStart)
+      .where("requests", ">", 0)
+      .execute();
   }
 
   async countRequest(keyId: string, windowStart: number): Promise<number> {

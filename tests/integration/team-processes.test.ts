@@ -1,6 +1,7 @@
 // Several gateway processes, one truth: two real gateway processes on one
 // database (PostgreSQL, and SQLite sharing a data directory) enforce one
-// budget and one per-minute limit spent through both, refuse a key revoked
+// budget and one per-minute limit spent through both (a budget even against
+// 20 concurrent requests), refuse a key revoked
 // through the other on the very next request, and report usage from both.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from "../support/databases.js";
@@ -71,6 +72,37 @@ describe.each(DATABASE_KINDS)("two gateway processes on one %s database", (kind)
     }
     const shown = await admin(second, "GET", `/keys/${id}`);
     expect(shown.json.spent.tokens).toBe(54);
+  });
+
+  it("holds a budget against 20 concurrent requests through both processes: one turn's overshoot at most", async () => {
+    // Every echo turn costs 18 tokens, the whole budget and more: only one may run.
+    const { json } = await admin(first, "POST", "/keys", { name: "ten tokens", budget: { period: "day", tokens: 10 } });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => chat(i % 2 === 0 ? first : second, json.key)));
+    const statuses = answers.map((answer) => answer.status);
+    await Promise.all(answers.map((answer) => answer.text()));
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(19);
+    await recorded(second, json.id, 1);
+    const shown = await admin(second, "GET", `/keys/${json.id}`);
+    expect(shown.json.spent.tokens).toBe(18);
+  });
+
+  it("lets turns run side by side while their estimates fit, then one at a time for the last of the budget", async () => {
+    // Each turn holds its prompt (~2 tokens) and max_tokens 20: 22; each costs 18. 100 tokens: four at once
+    // (88 held), a fifth once they are recorded (72 + 22), a sixth alone for the last of it (90 spent), then none.
+    const { json } = await admin(first, "POST", "/keys", { name: "a hundred tokens", budget: { period: "day", tokens: 100 } });
+    const capped = (gateway: GatewayProcess) =>
+      fetch(`${gateway.baseUrl}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${json.key}` },
+        body: JSON.stringify({ model: TEST_MODEL, max_tokens: 20, messages: [{ role: "user", content: "hello" }] }),
+      });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => capped(i % 2 === 0 ? first : second)));
+    const statuses = answers.map((answer) => answer.status);
+    await Promise.all(answers.map((answer) => answer.text()));
+    expect(statuses.filter((status) => status === 200)).toHaveLength(6);
+    await recorded(second, json.id, 6);
+    expect((await admin(second, "GET", `/keys/${json.id}`)).json.spent.tokens).toBe(108);
   });
 
   it("refuses a key revoked through one process on the other's next request", async () => {

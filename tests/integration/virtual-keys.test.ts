@@ -148,6 +148,25 @@ describe.each(DATABASE_KINDS)("virtual keys on %s", (kind) => {
     gw.upstream.respond(echoResponder);
     expect((await chat(key)).status).toBe(200);
   });
+
+  it("counts only admitted turns in the requests per minute: one refused for parallelism does not use the minute up", async () => {
+    const left = 60_000 - (Date.now() % 60_000);
+    if (left < 15_000) await sleep(left + 50);
+    const { key } = await gw.keys.create({ name: "five a minute, one at a time", rpm_limit: 5, max_parallel: 1 });
+    gw.upstream.respond(() => ({ steps: [{ delayMs: 1_500 }, { text: "slow" }] }));
+    const callsBefore = gw.upstream.calls.length;
+    const slow = chat(key);
+    await waitFor(() => gw.upstream.calls.length === callsBefore + 1, 15_000);
+    // Refused for parallelism, four times: none of them counts.
+    for (let i = 0; i < 4; i++) expect((await chat(key)).status).toBe(429);
+    expect((await slow).status).toBe(200);
+    gw.upstream.respond(echoResponder);
+    // Four more are admitted (five in all), the sixth meets the limit.
+    for (let i = 0; i < 4; i++) expect((await chat(key)).status).toBe(200);
+    const limited = await chat(key);
+    expect(limited.status).toBe(429);
+    expect((await limited.json()).error.code).toBe("rate_limit_exceeded");
+  });
 });
 
 describe("one key flooding the gateway", () => {

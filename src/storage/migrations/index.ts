@@ -6,12 +6,14 @@ import * as storedResponses from "./0001-stored-responses.js";
 import * as keysAndUsage from "./0002-keys-and-usage.js";
 import * as keyMcpServers from "./0003-key-mcp-servers.js";
 import * as toolCalls from "./0004-tool-calls.js";
+import * as budgetHolds from "./0005-budget-holds.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "0001-stored-responses": storedResponses,
   "0002-keys-and-usage": keysAndUsage,
   "0003-key-mcp-servers": keyMcpServers,
   "0004-tool-calls": toolCalls,
+  "0005-budget-holds": budgetHolds,
 };
 
 export const migrationProvider: MigrationProvider = {
