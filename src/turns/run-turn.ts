@@ -48,13 +48,14 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
       queue.close();
       // Anything but a natural end leaves a model call or an unwanted continuation running upstream: cancel it.
       if (!endedNaturally(result)) void session.abort().catch(() => undefined);
+      if (result.kind === "approvals_pending") options.approvals?.bufferBetweenTurns((listener) => session.on(listener));
       settle(result);
     },
     decline: (call) => declineHiddenCall(session, call),
   });
   const onClientAbort = () => translator.clientAborted(options.signal.reason);
 
-  const unlistenApprovals = options.approvals?.listen((pending) => translator.approvalRequested(pending));
+  let unlistenApprovals: (() => void) | undefined;
   const stopListening = session.on((event) => translator.handle(event));
   const unsubscribe = () => {
     stopListening();
@@ -67,7 +68,11 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
     started = Promise.reject(new Error("the client went away before the turn started"));
   } else {
     translator.start();
+    // What the runtime did while no turn listened comes first.
+    for (const event of options.approvals?.takeBuffered() ?? []) translator.handle(event);
     started = sendInput(withListing(session, options, translator), translator, outcome);
+    // After the input went in (the client's decisions among it): an approval asked meanwhile ends this turn, not the last.
+    unlistenApprovals = options.approvals?.listen((pending) => translator.approvalRequested(pending));
   }
   // Owners that do not wait for `started` learn of the failure from the events.
   started.catch(() => undefined);

@@ -6,6 +6,7 @@
 // session closes (its conversation expired or was evicted: the call is
 // declined). Requests come one at a time per call; one that comes while no
 // turn listens waits for the next turn.
+import type { SessionEvent } from "@github/copilot-sdk";
 import type { ApprovalRequest, ApprovalRule } from "../core/turn.js";
 import type { GateDecision, GatedToolCall, ToolGate } from "../runtime/tool-gates.js";
 import type { AuditedCall } from "./server-tool-audit.js";
@@ -18,7 +19,8 @@ export interface PendingApproval extends ApprovalRequest {
   decide(approve: boolean, reason?: string): void;
 }
 
-export type ApprovalListener = (pending: PendingApproval) => void;
+/** Returns whether the turn took the request (one that is over takes none: the request waits for the next turn). */
+export type ApprovalListener = (pending: PendingApproval) => boolean;
 
 /** What one turn's trackers knew of calls still running when it ended on an approval. */
 export interface CarriedCalls {
@@ -37,6 +39,9 @@ export class SessionApprovals {
   private readonly waiting = new Map<PendingApproval, (decision: GateDecision) => void>();
   private closed = false;
   private carried: CarriedCalls = { shown: [], audited: [], running: [] };
+  /** Tool events the session sent while no turn listened (a call approved in one request runs on as the next approval is asked). */
+  private buffered: SessionEvent[] = [];
+  private stopBuffering: (() => void) | undefined;
 
   constructor(
     private readonly rules: Readonly<Record<string, ApprovalRule>>,
@@ -58,15 +63,19 @@ export class SessionApprovals {
         decide: (approve, reason) => this.settle(pending, approve ? { allow: true } : { allow: false, reason: declined(reason) }),
       };
       this.waiting.set(pending, resolve);
-      if (this.listener) this.listener(pending);
-      else this.queued.push(pending);
+      if (!this.listener?.(pending)) this.queued.push(pending);
     });
   };
 
   /** The running turn hears of each approval request; those that came between turns first. Returns the unsubscribe. */
   listen(listener: ApprovalListener): () => void {
     this.listener = listener;
-    for (const pending of this.queued.splice(0)) listener(pending);
+    const queued = this.queued.splice(0);
+    for (const [index, pending] of queued.entries()) {
+      if (listener(pending)) continue;
+      this.queued.push(...queued.slice(index));
+      break;
+    }
     return () => {
       if (this.listener === listener) this.listener = undefined;
     };
@@ -75,6 +84,26 @@ export class SessionApprovals {
   /** A turn ended on an approval while these calls ran: the next turn takes them over. */
   carry(calls: CarriedCalls): void {
     this.carried = calls;
+  }
+
+  /**
+   * Between a turn that ended on an approval and the next, the runtime may
+   * still finish calls (the runtime asks for parallel calls' approvals one
+   * after another, and runs an approved one meanwhile): their events are
+   * kept for the next turn. `subscribe` is the session's `on`.
+   */
+  bufferBetweenTurns(subscribe: (listener: (event: SessionEvent) => void) => () => void): void {
+    this.stopBuffering?.();
+    this.stopBuffering = subscribe((event) => {
+      if (event.type === "tool.execution_start" || event.type === "tool.execution_complete") this.buffered.push(event);
+    });
+  }
+
+  /** The events kept since the last turn ended, for the next one to read first. */
+  takeBuffered(): SessionEvent[] {
+    this.stopBuffering?.();
+    this.stopBuffering = undefined;
+    return this.buffered.splice(0);
   }
 
   takeCarried(): CarriedCalls {
@@ -86,6 +115,7 @@ export class SessionApprovals {
   /** The session is closing: every waiting call is declined, and later ones too. */
   close(): void {
     this.closed = true;
+    this.takeBuffered();
     this.queued.length = 0;
     for (const pending of [...this.waiting.keys()]) this.settle(pending, CLOSED);
   }

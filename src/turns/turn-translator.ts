@@ -153,12 +153,13 @@ export class TurnTranslator {
    * shown the request and the turn ends, leaving the session waiting
    * (tool-approvals.ts).
    */
-  approvalRequested(pending: PendingApproval): void {
-    if (this.over) return;
+  approvalRequested(pending: PendingApproval): boolean {
+    if (this.over) return false;
     this.shown.awaitingApproval(pending);
     const request: ApprovalRequest = { id: pending.id, server: pending.server, tool: pending.tool, arguments: pending.arguments };
     this.sink.emit({ type: "approval_request", ...request });
     this.finish("stop", () => ({ kind: "approvals_pending", answer: { ...this.answer(), approvals: [request] }, approvals: [pending] }));
+    return true;
   }
 
   /** Ends the turn with this error as its last event (unless it is over already). */

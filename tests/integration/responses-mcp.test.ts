@@ -175,6 +175,30 @@ describe.each([false, true])("approval across two requests (stream: %s)", (strea
   });
 });
 
+it("asks for two parallel calls one after the other, and runs both once both are approved", async () => {
+  gw.upstream.reset();
+  gw.upstream.respondInOrder(
+    { steps: [{ toolCall: { id: "call_par_echo", name: "everything-echo", arguments: '{"message":"one"}' } }, { toolCall: { id: "call_par_sum", name: "everything-get-sum", arguments: '{"a":1,"b":2}' } }] },
+    answerScript(ANSWER),
+  );
+  const tools = [mcpTool({ require_approval: "always" })];
+  const approve = (previous: { id: string; output: Array<{ type: string; id?: string }> }) => {
+    const request = previous.output.find((item) => item.type === "mcp_approval_request");
+    if (!request?.id) throw new Error(`no approval request in ${JSON.stringify(previous.output.map((item) => item.type))}`);
+    return openai.responses.create({ model: TEST_MODEL, previous_response_id: previous.id, tools, input: [{ type: "mcp_approval_response", approval_request_id: request.id, approve: true }] });
+  };
+  const first = await openai.responses.create(request(tools));
+  expect(first.output.filter((item) => item.type === "mcp_approval_request").map((item) => (item as { name: string }).name)).toEqual(["echo"]);
+  const second = await approve(first);
+  expect(second.output.filter((item) => item.type === "mcp_approval_request").map((item) => (item as { name: string }).name)).toEqual(["get-sum"]);
+  const third = await approve(second);
+  const calls = [...second.output, ...third.output].filter((item) => item.type === "mcp_call").map((item) => (item as { name: string; output: string }).output);
+  expect(calls.sort()).toEqual(["Echo: one", "The sum of 1 and 2 is 3."]);
+  expect(third.output_text).toBe(ANSWER);
+  expect(toolResultSent(gw.upstream.calls[1]!.request, "call_par_echo")).toBe("Echo: one");
+  expect(toolResultSent(gw.upstream.calls[1]!.request, "call_par_sum")).toBe("The sum of 1 and 2 is 3.");
+});
+
 it("answers an approval response no session holds with a 400", async () => {
   const tools = [mcpTool({ require_approval: "always" })];
   const error = await openai.responses

@@ -70,7 +70,7 @@ describe("SessionApprovals", () => {
     expect(await approvals.gate({ toolName: "logs-search", arguments: {} })).toEqual({ allow: true });
     expect(await approvals.gate({ toolName: "client_tool", arguments: {} })).toEqual({ allow: true });
     const seen: PendingApproval[] = [];
-    approvals.listen((pending) => seen.push(pending));
+    approvals.listen((pending) => seen.push(pending) > 0);
     const decision = approvals.gate({ toolName: "logs-delete", arguments: { id: 3 } });
     expect(seen).toMatchObject([{ id: "mcpr_1", server: "logs", tool: "delete", arguments: '{"id":3}' }]);
     seen[0]!.decide(false, "no");
@@ -81,7 +81,7 @@ describe("SessionApprovals", () => {
     const approvals = new SessionApprovals(rules, () => "mcpr_2");
     const decision = approvals.gate({ toolName: "logs-archive-list", arguments: {} });
     const seen: PendingApproval[] = [];
-    approvals.listen((pending) => seen.push(pending));
+    approvals.listen((pending) => seen.push(pending) > 0);
     expect(seen).toMatchObject([{ server: "logs-archive", tool: "list" }]);
     seen[0]!.decide(true);
     expect(await decision).toEqual({ allow: true });
@@ -93,5 +93,31 @@ describe("SessionApprovals", () => {
     approvals.close();
     expect(await waiting).toMatchObject({ allow: false });
     expect(await approvals.gate({ toolName: "logs-delete", arguments: {} })).toMatchObject({ allow: false });
+  });
+});
+
+describe("SessionApprovals between turns", () => {
+  it("keeps a request for the next turn when the listening turn is over", async () => {
+    const approvals = new SessionApprovals({ logs: always }, () => "mcpr_3");
+    approvals.listen(() => false);
+    const decision = approvals.gate({ toolName: "logs-search", arguments: {} });
+    const seen: PendingApproval[] = [];
+    approvals.listen((pending) => seen.push(pending) > 0);
+    expect(seen.map((pending) => pending.id)).toEqual(["mcpr_3"]);
+    seen[0]!.decide(true);
+    expect(await decision).toEqual({ allow: true });
+  });
+
+  it("hands the next turn the tool events the session sent while no turn listened", () => {
+    const approvals = new SessionApprovals({ logs: always });
+    let listener: ((event: never) => void) | undefined;
+    approvals.bufferBetweenTurns((l) => {
+      listener = l as never;
+      return () => (listener = undefined);
+    });
+    listener!({ type: "tool.execution_complete", data: { toolCallId: "c1" } } as never);
+    listener!({ type: "assistant.message_delta", data: {} } as never);
+    expect(approvals.takeBuffered().map((event) => event.type)).toEqual(["tool.execution_complete"]);
+    expect(listener).toBeUndefined();
   });
 });
