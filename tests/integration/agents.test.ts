@@ -195,6 +195,22 @@ describe("agents in the other dialects", () => {
     expect(systemPromptSent(sent)).toContain("You triage incidents.");
   });
 
+  it("take a server a Responses request names beside the agent's own, its calls held for approval across two requests", async () => {
+    const { key } = await gw.keys.create({ name: "metrics approver", mcp_servers: ["metrics"] });
+    const client = new OpenAI({ baseURL, apiKey: key, maxRetries: 0 });
+    gw.upstream.respondInOrder(toolCallScript("call_metrics_echo", "metrics-echo", { message: "hi" }), answerScript("Approved and echoed."));
+    const tools = [{ type: "mcp", server_label: "metrics", require_approval: "always" }] as OpenAI.Responses.Tool[];
+    const first = await client.responses.create({ model: "triage", input: "echo hi on metrics", tools });
+    expect(offeredTools(gw.upstream.calls[0]!.request).sort()).toEqual(["everything-echo", "metrics-echo", "metrics-get-sum"]);
+    const approval = first.output.find((item) => item.type === "mcp_approval_request");
+    if (approval?.type !== "mcp_approval_request") throw new Error(`no approval request: ${first.output.map((item) => item.type).join(", ")}`);
+    expect(approval).toMatchObject({ server_label: "metrics", name: "echo" });
+    const second = await client.responses.create({ model: "triage", previous_response_id: first.id, tools, input: [{ type: "mcp_approval_response", approval_request_id: approval.id, approve: true }] });
+    expect(second.output_text).toBe("Approved and echoed.");
+    expect(toolResultSent(gw.upstream.calls[1]!.request, "call_metrics_echo")).toBe("Echo: hi");
+    expect(systemPromptSent(gw.upstream.calls[1]!.request)).toContain("You triage incidents.");
+  });
+
   it("answer Codex's Responses requests by the agent's id", async () => {
     const response = await openai.responses.create({ model: "triage", instructions: "Codex's prompt.", input: "from codex" });
     expect(response.model).toBe("triage");
