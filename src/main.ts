@@ -28,6 +28,9 @@ import { claimDataDirectory } from "./node/data-directory-claim.js";
 import { loadMcpServers } from "./node/mcp-config-file.js";
 import { McpConfigError } from "./tools/mcp-config.js";
 import type { McpServers } from "./tools/mcp-servers.js";
+import { readAgentsDir, reloadAgentsOnHangup, servedModelProblem, type AgentsSetup } from "./node/agents-dir.js";
+import { AgentFileError } from "./tools/agent-file.js";
+import { AgentDirectory, type Agent } from "./tools/agents.js";
 
 /**
  * A client sending its headers a byte at a time (slowloris) holds a socket:
@@ -69,6 +72,17 @@ async function readMcpServers(config: Config): Promise<McpServers> {
   }
 }
 
+/** The operator's agents; a mistake in their files is a start-up error, like a bad setting. */
+async function readAgents(setup: AgentsSetup): Promise<Agent[]> {
+  try {
+    return await readAgentsDir(setup);
+  } catch (error) {
+    if (!(error instanceof AgentFileError)) throw error;
+    process.stderr.write(`copilot-gateway: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
   // `copilot-gateway keys …` and `usage …` are operator commands on the database, not a server start.
   const args = process.argv.slice(2);
@@ -78,6 +92,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, (line) => process.stderr.write(`${line}\n`));
   letLostRuntimeWritesGo(logger);
   if (mcpServers.size > 0) logger.info("MCP servers configured", { servers: [...mcpServers.keys()], default_grants: config.mcpDefaultServers });
+  const agentsSetup: AgentsSetup = { config, env: process.env, servers: mcpServers, logger };
+  const agentList = await readAgents(agentsSetup);
   let database: GatewayDatabase;
   try {
     database = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
@@ -114,6 +130,20 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
+  // An agent named like a model, or running on one not served, would only fail at request time: stop now.
+  const agentProblem = await servedModelProblem(agentList, () => runtime.listModels(), agentsSetup);
+  if (agentProblem) {
+    process.stderr.write(`copilot-gateway: ${agentProblem}\n`);
+    await runtime.stop();
+    await database.close();
+    process.exit(2);
+  }
+  const agents = new AgentDirectory(agentList);
+  if (config.agentsDir) {
+    logger.info("agents served as models", { agents: agentList.map((agent) => agent.id) });
+    reloadAgentsOnHangup(agents, agentsSetup, () => runtime.listModels());
+  }
+
   // An alias pointing at a model the runtime does not serve would only fail at request time: say so now.
   void runtime
     .listModels()
@@ -128,7 +158,7 @@ async function main(): Promise<void> {
   const keyless = config.auth === "none";
   const loopback = /^(localhost|127(?:\.\d{1,3}){3}|::1)$/i.test(config.host);
   // The operator's servers, and who gets them: nobody but those granted them.
-  const appConfig = { ...config, mcpServers, defaultMcpGrants: config.mcpDefaultServers, loopbackHostsOnly: keyless && loopback };
+  const appConfig = { ...config, mcpServers, defaultMcpGrants: config.mcpDefaultServers, agents, loopbackHostsOnly: keyless && loopback };
   const turns = createConversationService(runtime, appConfig, logger);
   const sweeper = setInterval(() => {
     turns.sweep();

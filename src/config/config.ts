@@ -68,6 +68,10 @@ export interface Config {
   mcpCallTimeoutMs: number;
   /** Keep server-side tool calls' arguments in the audit (sizes are always kept). */
   mcpAuditArguments: boolean;
+  /** The operator's agent files (`*.agent.md`), each served as a model; no agents without it. */
+  agentsDir?: string;
+  /** The model agents whose file names none run on; the first model served when absent. */
+  agentsDefaultModel?: string;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
   logLevel: LogLevel;

@@ -99,6 +99,7 @@ export function loadConfig(
     liveSessions: parse(value("liveSessions"), integerText.pipe(z.number().max(100_000)), "an integer, 0 or more"),
     modelAliases: parseModelAliases(raw("modelAliases")),
     ...mcpSettings(raw, value),
+    ...agentSettings(raw),
     bodyLimitBytes: Math.round(parse(value("bodyLimit"), decimalText.pipe(z.number().positive()), "a number greater than 0") * 1024 * 1024),
     strictOpenAI: parse(value("strictOpenAI"), z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),
     logLevel: parse(value("logLevel"), z.enum(["error", "warn", "info", "debug"]), "one of error|warn|info|debug"),
@@ -223,5 +224,15 @@ function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpC
     mcpMaxCallsPerTurn: parse(value("mcpMaxCallsPerTurn"), integerText.pipe(z.number().min(1).max(1000)), "an integer from 1 to 1000"),
     mcpCallTimeoutMs: seconds(value("mcpCallTimeout"), "positive"),
     mcpAuditArguments: parse(value("mcpAuditArguments"), z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),
+  };
+}
+
+function agentSettings(raw: GivenValue): Pick<Config, "agentsDir" | "agentsDefaultModel"> {
+  const dir = raw("agentsDir");
+  const defaultModel = raw("agentsDefaultModel");
+  if (defaultModel && !dir) throw new ConfigError(`${defaultModel.source} names the agents' model, but no agents directory is given (GATEWAY_AGENTS_DIR or --agents-dir)`);
+  return {
+    ...(dir ? { agentsDir: nonEmpty(dir) } : {}),
+    ...(defaultModel ? { agentsDefaultModel: nonEmpty(defaultModel) } : {}),
   };
 }

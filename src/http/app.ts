@@ -34,6 +34,7 @@ import type { AuthMode, GitHubIdentities } from "../access/caller.js";
 import type { RequestLimits } from "../core/request-limits.js";
 import { ConversationService } from "../sessions/conversation-service.js";
 import type { McpServers } from "../tools/mcp-servers.js";
+import type { AgentDirectory } from "../tools/agents.js";
 
 export interface AppConfig {
   /** Default: keys when static keys are given, none otherwise. */
@@ -73,6 +74,9 @@ export interface AppConfig {
   mcpCallTimeoutMs?: number;
   /** Keep server-side tool calls' arguments in their audit records (default false: sizes only). */
   mcpAuditArguments?: boolean;
+  /** The operator's agents, served as models, and the model those without one of their own run on (the first served when absent). */
+  agents?: AgentDirectory;
+  agentsDefaultModel?: string;
 }
 
 export interface AppDeps {
@@ -216,5 +220,7 @@ export function createConversationService(runtime: Runtime, config: AppConfig, l
     ...(config.mcpAllowedUrls ? { mcpAllowedUrls: config.mcpAllowedUrls } : {}),
     ...(config.mcpMaxCallsPerTurn !== undefined ? { mcpMaxCallsPerTurn: config.mcpMaxCallsPerTurn } : {}),
     ...(config.mcpCallTimeoutMs !== undefined ? { mcpCallTimeoutMs: config.mcpCallTimeoutMs } : {}),
+    ...(config.agents ? { agents: config.agents } : {}),
+    ...(config.agentsDefaultModel ? { agentsDefaultModel: config.agentsDefaultModel } : {}),
   });
 }

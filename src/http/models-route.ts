@@ -5,7 +5,7 @@
 import { Hono, type Context } from "hono";
 import { ANONYMOUS } from "../access/caller.js";
 import { keyAllowsModel } from "../access/turn-gate.js";
-import type { ModelCatalog } from "../sessions/model-catalog.js";
+import type { ModelCatalog, ServedModel } from "../sessions/model-catalog.js";
 import type { AppEnv } from "../pipeline/app-env.js";
 import { GatewayError } from "../core/gateway-error.js";
 
@@ -13,14 +13,16 @@ export function modelsRoute(catalog: ModelCatalog): Hono<AppEnv> {
   // OpenAI's `created` is a Unix time; the runtime gives none, so the gateway's start stands in.
   const created = Math.floor(Date.now() / 1000);
   const createdAt = new Date(created * 1000).toISOString();
-  const toOpenAI = (entry: { id: string; ownedBy: string }) => ({
+  const toOpenAI = (entry: ServedModel) => ({
     id: entry.id,
     object: "model" as const,
     created,
     owned_by: entry.ownedBy,
     type: "model" as const,
-    display_name: entry.id,
+    display_name: entry.displayName ?? entry.id,
     created_at: createdAt,
+    // An agent says what it does; clients show it beside the id (OpenAI's and Anthropic's parsers let it through).
+    ...(entry.description ? { description: entry.description } : {}),
   });
   // What this caller may use: a GitHub user's own models, a key limited to some models only those.
   const visible = async (c: Context<AppEnv>) => {

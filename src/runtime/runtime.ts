@@ -30,6 +30,21 @@ export interface SessionSpec {
    * the rule asks for waits on the session's tool gate (tool-gates.ts).
    */
   mcpApprovals?: Record<string, ApprovalRule>;
+  /** The custom agent the session runs as; absent: none, the client's system prompt alone. */
+  agent?: SessionAgent;
+}
+
+/**
+ * An operator's agent as the session runs it (the SDK's `customAgents` and
+ * `agent`): the runtime puts its prompt after the system message, and it
+ * gets the session's tools, the client's and the servers' (`mcpServers`).
+ */
+export interface SessionAgent {
+  /** Its id: the model name clients ask for. */
+  name: string;
+  displayName?: string;
+  description?: string;
+  prompt: string;
 }
 
 /** Builds a seeded session's events (the SDK's SessionEvent shapes), in order, for the session it will be. */

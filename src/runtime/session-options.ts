@@ -7,6 +7,7 @@ import type { SessionSpec } from "./runtime.js";
 import type { ProviderSettings } from "./runtime-settings.js";
 import { serverToolPatterns, shadowedServerTools, toolPermissions } from "./tool-permissions.js";
 import type { ToolGates } from "./tool-gates.js";
+import { agentOptions } from "./agent-options.js";
 
 export interface SessionOptionsContext {
   /** Where calls of a session with approval rules wait for their answer. */
@@ -18,6 +19,7 @@ export interface SessionOptionsContext {
 
 export function sessionOptions(spec: SessionSpec, workingDirectory: string, context: SessionOptionsContext) {
   const servers = spec.mcpServers && Object.keys(spec.mcpServers).length > 0 ? spec.mcpServers : undefined;
+  const availableTools = [...spec.tools.map((tool) => tool.name), ...serverToolPatterns(servers)];
   return {
     model: spec.model,
     streaming: true,
@@ -32,7 +34,8 @@ export function sessionOptions(spec: SessionSpec, workingDirectory: string, cont
     })),
     // The client runs its own tools, the runtime the granted servers' tools;
     // nothing built in (shell, files, web) is offered, nor ever approved.
-    availableTools: [...spec.tools.map((tool) => tool.name), ...serverToolPatterns(servers)],
+    availableTools,
+    ...agentOptions(spec.agent, availableTools),
     onPermissionRequest: toolPermissions(spec),
     ...(spec.mcpApprovals && context.toolGates ? { hooks: approvalHooks(context.toolGates) } : {}),
     ...(servers ? { mcpServers: servers, excludedTools: shadowedServerTools(spec) } : {}),

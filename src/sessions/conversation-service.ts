@@ -9,14 +9,15 @@ import { mcpGrantsOf } from "../access/mcp-grants.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { TurnEvent, TurnRequest } from "../core/turn.js";
 import type { Runtime } from "../runtime/runtime.js";
-import { sessionServers, type McpServers } from "../tools/mcp-servers.js";
+import { agentServers, type Agent, type AgentDirectory } from "../tools/agents.js";
+import { grantedServers, withCallTimeout, type McpServers } from "../tools/mcp-servers.js";
 import { resolveRequestedServers, type ResolvedServers } from "../tools/requested-servers.js";
 import type { TurnOutcome } from "../turns/run-turn.js";
 import type { ServerToolCallListener } from "../turns/server-tool-audit.js";
 import { DEFAULT_MAX_SERVER_TOOL_CALLS, DEFAULT_SERVER_TOOL_TIMEOUT_MS, type ServerToolLimits } from "../turns/server-tool-calls.js";
 import { checkedOutput, structuredOutputCheck } from "../turns/structured-output.js";
 import { requireToolCall, requiresToolCall } from "../turns/tool-choice.js";
-import { conversationOf } from "./conversation.js";
+import { conversationOf, type Conversation } from "./conversation.js";
 import { ConversationLedger } from "./ledger.js";
 import { LiveSessions, type HeldSession } from "./live-sessions.js";
 import { ModelCatalog } from "./model-catalog.js";
@@ -46,6 +47,10 @@ export interface ConversationServiceOptions {
   mcpMaxCallsPerTurn?: number;
   /** How long one server-side tool call may run (default 60 s), unless its server sets its own `timeout`. */
   mcpCallTimeoutMs?: number;
+  /** The operator's agents, served as models (none when absent); the entry reloads them in place. */
+  agents?: AgentDirectory;
+  /** The model an agent without one of its own runs on, as clients name models; the first model served when absent. */
+  agentsDefaultModel?: string;
   logger?: Logger;
 }
 
@@ -85,7 +90,8 @@ export class ConversationService {
     this.serverTools = { maxCalls: options.mcpMaxCallsPerTurn ?? DEFAULT_MAX_SERVER_TOOL_CALLS, callTimeoutMs: options.mcpCallTimeoutMs ?? DEFAULT_SERVER_TOOL_TIMEOUT_MS };
     const recorder = new TurnRecorder(ledger, live, options.deadlineMs, this.serverTools);
     const warm = new WarmSessions(runtime, { max: options.warmSessions ?? 4, idleMs: WARM_IDLE_MS, hasRoom: () => recorder.turnsRunning < WARM_WHILE_TURNS_BELOW && (runtime.hasRoom?.() ?? true) });
-    this.models = new ModelCatalog(runtime, options.modelAliases);
+    const agents = options.agents ? { directory: options.agents, ...(options.agentsDefaultModel ? { defaultModel: options.agentsDefaultModel } : {}) } : undefined;
+    this.models = new ModelCatalog(runtime, options.modelAliases, agents);
     this.live = live;
     this.ledger = ledger;
     this.recorder = recorder;
@@ -148,7 +154,8 @@ export class ConversationService {
   ): Promise<StartedTurn> {
     const check = request.responseFormat ? structuredOutputCheck(request.responseFormat) : undefined;
     const model = servedModel ?? (await this.models.resolveModel(request.model, caller));
-    const conversation = conversationOf(request, signal, caller, model, this.serversFor(request, caller));
+    const agent = this.models.agent(model);
+    const conversation = agent ? await this.agentConversation(request, signal, caller, agent) : conversationOf(request, signal, caller, model, this.serversFor(request, caller));
     if (options.onServerToolCall) conversation.onServerToolCall = options.onServerToolCall;
     const { entry, session, turn, origin } = await this.sources.startTurn(conversation);
     let events: AsyncIterable<TurnEvent> = turn;
@@ -164,16 +171,30 @@ export class ConversationService {
   }
 
   /**
-   * The caller's granted servers, and those the request names (403 for one
-   * not granted, 400 for a URL the operator does not allow).
+   * The caller's granted servers (for an agent: the servers it names, and
+   * the caller's too only for an agent of every tool), and those the request
+   * names (403 for one not granted, 400 for a URL the operator does not allow).
    */
-  private serversFor(request: TurnRequest, caller: Partial<Pick<Caller, "kind" | "key">>): ResolvedServers {
+  private serversFor(request: TurnRequest, caller: Partial<Pick<Caller, "kind" | "key">>, agent?: Agent): ResolvedServers {
     const { mcpServers, defaultMcpGrants, mcpAllowedUrls } = this.options;
     const grants = mcpGrantsOf(caller, defaultMcpGrants ?? []);
     const { callTimeoutMs } = this.serverTools;
-    const servers = mcpServers ? sessionServers(mcpServers, grants, callTimeoutMs) : {};
+    const granted = mcpServers ? grantedServers(mcpServers, grants) : {};
+    const servers = withCallTimeout(agent ? agentServers(agent, granted) : granted, callTimeoutMs);
     if (!request.servers?.length) return { servers, approvals: {} };
     const requested = resolveRequestedServers(request.servers, { configured: mcpServers ?? new Map(), grants, allowedUrls: mcpAllowedUrls ?? [], callTimeoutMs });
     return { servers: { ...servers, ...requested.servers }, approvals: requested.approvals };
+  }
+
+  /**
+   * A conversation with one of the operator's agents: its session runs as
+   * the agent, on the agent's model, with the servers the agent names
+   * (granted to whoever may use the agent) and, for an agent of every tool,
+   * the caller's own.
+   */
+  private async agentConversation(request: TurnRequest, signal: AbortSignal, caller: Pick<Caller, "partition" | "gitHubToken"> & Partial<Pick<Caller, "kind" | "key">>, agent: Agent): Promise<Conversation> {
+    const model = await this.models.agentModel(agent, caller);
+    const { id, displayName, description, prompt } = agent;
+    return conversationOf(request, signal, caller, model, this.serversFor(request, caller, agent), { name: id, ...(displayName ? { displayName } : {}), description, prompt });
   }
 }

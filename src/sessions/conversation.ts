@@ -2,7 +2,7 @@
 // the partition its sessions are kept in, and its dialogue.
 import type { Caller } from "../access/caller.js";
 import type { TurnRequest } from "../core/turn.js";
-import type { SessionSpec } from "../runtime/runtime.js";
+import type { SessionAgent, SessionSpec } from "../runtime/runtime.js";
 import type { ResolvedServers } from "../tools/requested-servers.js";
 import type { ServerToolCallListener } from "../turns/server-tool-audit.js";
 import { systemPromptOf } from "../turns/prompt.js";
@@ -20,13 +20,19 @@ export interface Conversation {
   onServerToolCall?: ServerToolCallListener;
 }
 
-/** `model`: the request's model as the catalogue resolved it; `servers`: the MCP servers the caller was granted or the request named. */
+/**
+ * `model`: the model the session runs on, as the catalogue resolved it;
+ * `servers`: the MCP servers the caller was granted, the agent brings or the
+ * request named; `agent`: the operator's agent the session runs as, if the
+ * request asked for one.
+ */
 export function conversationOf(
   request: TurnRequest,
   signal: AbortSignal,
   caller: Pick<Caller, "partition" | "gitHubToken">,
   model: string,
   { servers, approvals }: ResolvedServers = { servers: {}, approvals: {} },
+  agent?: SessionAgent,
 ): Conversation {
   const spec: SessionSpec = {
     model,
@@ -36,12 +42,13 @@ export function conversationOf(
     ...(caller.gitHubToken ? { gitHubToken: caller.gitHubToken } : {}),
     ...(Object.keys(servers).length > 0 ? { mcpServers: servers } : {}),
     ...(Object.keys(approvals).length > 0 ? { mcpApprovals: approvals } : {}),
+    ...(agent ? { agent } : {}),
   };
   return {
     request,
     signal,
     spec,
-    // A session cannot change its model, system prompt, tools or servers, and is never shared across callers.
+    // A session cannot change its model, system prompt, tools, servers or agent, and is never shared across callers.
     partition: hash(JSON.stringify([caller.partition, spec])),
     dialogue: request.messages.filter((message): message is DialogueMessage => message.role !== "system"),
   };

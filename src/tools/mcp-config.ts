@@ -17,7 +17,7 @@ const SERVER_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Tool names as MCP servers give them; `*` is every tool of the server. */
 const TOOL_NAME = /^(\*|[A-Za-z0-9_.\-/]{1,128})$/;
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 /**
  * Parses the file's text. `source` names it in errors (its path); `env` fills
@@ -37,9 +37,41 @@ export function parseMcpConfig(text: string, env: Readonly<Record<string, string
   const listed = document.mcpServers ?? document.servers;
   if (listed === undefined) throw new McpConfigError(`${source} has no "mcpServers" (or VS Code's "servers") object.`);
   if (!isObject(listed)) throw new McpConfigError(`${source}: "mcpServers" must be an object of servers by name.`);
+  return parseServers(listed, source, environmentReferences(env));
+}
+
+/**
+ * Fills a string's references to the environment, or throws an Error whose
+ * message says what is wrong with the string (the caller names the field).
+ */
+export type ReferenceFiller = (value: string) => string;
+
+/** The MCP file's one form, `${env:NAME}`; anything else in `${…}` is refused (the gateway asks no one for input). */
+export function environmentReferences(env: Readonly<Record<string, string | undefined>>): ReferenceFiller {
+  return (value) =>
+    value.replace(/\$\{([^}]*)\}/g, (whole, reference: string) => {
+      const name = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(reference)?.[1];
+      if (!name) throw new Error(`says ${whole}: only \${env:NAME} can be filled in (the gateway asks no one for input)`);
+      return environmentValue(env, name);
+    });
+}
+
+/** A variable's value; one that is not set is an error, never an empty secret. */
+export function environmentValue(env: Readonly<Record<string, string | undefined>>, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === "") throw new Error(`needs the environment variable ${name}, which is not set`);
+  return value;
+}
+
+/**
+ * Servers by name, in the field's usual shape, as the MCP file and an agent
+ * file's `mcp-servers` both give them; `source` names where they came from
+ * in errors, `fill` fills their strings' references to the environment.
+ */
+export function parseServers(listed: Json, source: string, fill: ReferenceFiller): Map<string, McpServerConfig> {
   const servers = new Map<string, McpServerConfig>();
   for (const [name, server] of Object.entries(listed)) {
-    const at = new FieldPath(source, name, env);
+    const at = new FieldPath(source, name, fill);
     if (!SERVER_NAME.test(name)) throw at.error("", "a server's name must be 1 to 64 letters, digits, '_' or '-' (it prefixes its tools' names)");
     if (!isObject(server)) throw at.error("", "must be an object");
     servers.set(name, parseServer(server, at));
@@ -86,7 +118,7 @@ class FieldPath {
   constructor(
     private readonly source: string,
     private readonly server: string,
-    private readonly env: Readonly<Record<string, string | undefined>>,
+    private readonly fill: ReferenceFiller,
   ) {}
 
   error(field: string, problem: string): McpConfigError {
@@ -120,18 +152,16 @@ class FieldPath {
     return value;
   }
 
-  /** `${env:NAME}` → the variable's value; a variable that is not set is an error, never an empty secret. */
+  /** The string with its references to the environment filled in; one that cannot be is an error naming the field. */
   private withEnv(field: string, value: string): string {
-    return value.replace(/\$\{([^}]*)\}/g, (whole, reference: string) => {
-      const name = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(reference)?.[1];
-      if (!name) throw this.error(field, `says ${whole}: only \${env:NAME} can be filled in (the gateway asks no one for input)`);
-      const filled = this.env[name];
-      if (filled === undefined || filled === "") throw this.error(field, `needs the environment variable ${name}, which is not set`);
-      return filled;
-    });
+    try {
+      return this.fill(value);
+    } catch (error) {
+      throw this.error(field, error instanceof Error ? error.message : String(error));
+    }
   }
 }
 
-function isObject(value: unknown): value is Json {
+export function isObject(value: unknown): value is Json {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

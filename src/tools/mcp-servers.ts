@@ -38,7 +38,10 @@ export function unknownServers(servers: McpServers, grants: readonly string[]): 
  * reads the failure). Empty when nothing is granted.
  */
 export function sessionServers(servers: McpServers, grants: readonly string[], callTimeoutMs: number): Record<string, McpServerConfig> {
-  const granted = grantedServers(servers, grants);
-  for (const [name, config] of Object.entries(granted)) granted[name] = { ...config, timeout: config.timeout ?? callTimeoutMs };
-  return granted;
+  return withCallTimeout(grantedServers(servers, grants), callTimeoutMs);
+}
+
+/** The servers, each call bounded by the server's own `timeout` or else `callTimeoutMs`. */
+export function withCallTimeout(servers: Readonly<Record<string, McpServerConfig>>, callTimeoutMs: number): Record<string, McpServerConfig> {
+  return Object.fromEntries(Object.entries(servers).map(([name, config]) => [name, { ...config, timeout: config.timeout ?? callTimeoutMs }]));
 }

@@ -13,7 +13,7 @@ export const LAYERS: readonly Layer[] = [
   {
     folders: {
       "main.ts": "the process entry: config → stores → runtimes → serve → drain on SIGTERM",
-      node: "Node-only server code the entry wires in: direct socket writes, framing errors, stray rejections, the console's files, GitHub user lookups",
+      node: "Node-only server code the entry wires in: direct socket writes, framing errors, stray rejections, the console's files, GitHub user lookups, the operator's MCP file and agents directory (reloaded on SIGHUP)",
       cli: "the operator's CLI: `copilot-gateway keys|usage|tool-calls`, commands on the database",
     },
   },
@@ -24,7 +24,7 @@ export const LAYERS: readonly Layer[] = [
   { folders: { observability: "what the gateway counts and logs through: the metrics port, and the pino and Prometheus implementations" } },
   { folders: { dialects: "one folder per wire protocol (openai-chat, responses, anthropic): parse a request into a TurnRequest, encode TurnEvents; pure" } },
   { folders: { sessions: "where a turn's session comes from: continued, forked, warm, seeded from history, or new (the ledger, fingerprints, the model catalogue)" } },
-  { folders: { tools: "the company's tools a session may run: the operator's MCP servers, grants per caller, and what ran" } },
+  { folders: { tools: "the company's tools a session may run: the operator's MCP servers and agents, grants per caller, and what ran" } },
   { folders: { turns: "one exchange on the session it is handed: send, the runtime's events as TurnEvents, client tool calls, abort, deadlines, usage" } },
   { folders: { runtime: "the Copilot runtimes (embedded or --headless): the pool, supervision, recycling, the BYOK relay" } },
   { folders: { access: "who is calling and what they may spend: callers, virtual keys, the turn gate and slots, usage records" } },

@@ -342,3 +342,14 @@ describe("server-side tools (MCP)", () => {
     expectConfigError(() => load([], { GATEWAY_MCP_CALL_TIMEOUT_SECONDS: "-1" }), "GATEWAY_MCP_CALL_TIMEOUT_SECONDS");
   });
 });
+
+describe("agents", () => {
+  it("takes the agents directory and the model agents without one run on", () => {
+    expect(load(["--agents-dir", "/etc/gateway/agents"], { GATEWAY_AGENTS_DEFAULT_MODEL: "gpt-4.1" })).toMatchObject({ agentsDir: "/etc/gateway/agents", agentsDefaultModel: "gpt-4.1" });
+    expect(load([], { GATEWAY_AGENTS_DIR: ".github/agents" })).not.toHaveProperty("agentsDefaultModel");
+  });
+
+  it("refuses a default model for agents without an agents directory", () => {
+    expectConfigError(() => load([], { GATEWAY_AGENTS_DEFAULT_MODEL: "gpt-4.1" }), "GATEWAY_AGENTS_DEFAULT_MODEL");
+  });
+});
