@@ -66,6 +66,8 @@ export interface Config {
   mcpCallTimeoutMs: number;
   /** Keep server-side tool calls' arguments in the audit (sizes are always kept). */
   mcpAuditArguments: boolean;
+  /** Stdio servers run once for all sessions of the embedded runtimes, not once per session. */
+  mcpSharedStdio: boolean;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
   logLevel: LogLevel;
