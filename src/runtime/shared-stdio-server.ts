@@ -3,7 +3,9 @@
 // sessions). Its process is started at its first use and again at the first
 // use after it exited, so a crash fails only the calls in flight. Every call
 // is bounded by the server's call timeout: a hung server holds no call
-// longer than the runtime would wait for it.
+// longer than the runtime would wait for it. Its tool list is asked for by
+// every new session and changes only when the server says so (or restarts),
+// so it is kept.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { ErrorCode, McpError, ResultSchema, ToolListChangedNotificationSchema, type Implementation, type Result } from "@modelcontextprotocol/sdk/types.js";
@@ -29,10 +31,14 @@ const RETRY_AFTER_FAILED_START_MS = 2_000;
 
 export class SharedStdioServer {
   private connection: Promise<Client> | undefined;
-  /** The running server's client, once it started. */
+  /** The running server's client and its process, once it started. */
   private client: Client | undefined;
+  private transport: StdioClientTransport | undefined;
   private failedStart: { at: number; error: Error } | undefined;
   private readonly toolListListeners = new Set<() => void>();
+  /** The first page of the tool list of the running process, and how many times the server said its tools changed before it was asked for. */
+  private toolList: { client: Client; result: Result } | undefined;
+  private toolListChanges = 0;
   private closed = false;
 
   constructor(
@@ -50,9 +56,23 @@ export class SharedStdioServer {
     return { info: client.getServerVersion()!, ...(instructions ? { instructions } : {}) };
   }
 
-  /** Forwards one request (`tools/list`, `tools/call`) and returns the server's result as it gave it. `signal`: the session's cancellation. */
-  async request(request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Result> {
+  /** The server's `tools/list` result for `params`: the first page as the running process last gave it, other pages asked for. */
+  async listTools(params: Record<string, unknown> | undefined, signal: AbortSignal): Promise<Result> {
     const client = await this.connected();
+    const firstPage = params?.cursor === undefined;
+    if (firstPage && this.toolList?.client === client) return this.toolList.result;
+    const changes = this.toolListChanges;
+    const result = await this.forward(client, { method: "tools/list", ...(params ? { params } : {}) }, signal);
+    if (firstPage && changes === this.toolListChanges) this.toolList = { client, result };
+    return result;
+  }
+
+  /** Forwards one request (`tools/call`) and returns the server's result as it gave it. `signal`: the session's cancellation. */
+  async request(request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Result> {
+    return this.forward(await this.connected(), request, signal);
+  }
+
+  private async forward(client: Client, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Result> {
     try {
       return await client.request(request as never, ResultSchema, { signal, timeout: this.callTimeoutMs });
     } catch (error) {
@@ -62,6 +82,11 @@ export class SharedStdioServer {
       // Passed on with the server's code; a plain Error, so its message reaches the session without the SDK's "MCP error N:" in front.
       throw Object.assign(new Error(message), { code: error.code, data: error.data });
     }
+  }
+
+  /** The server's process while it runs. */
+  get pid(): number | undefined {
+    return this.client ? (this.transport?.pid ?? undefined) : undefined;
   }
 
   /** Called when the server says its tools changed. Returns the unsubscribe. */
@@ -100,6 +125,8 @@ export class SharedStdioServer {
       this.connection = undefined;
     };
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      this.toolListChanges++;
+      this.toolList = undefined;
       for (const listener of this.toolListListeners) listener();
     });
     // Its output is its own and may carry its secrets: the gateway's log never gets it.
@@ -114,6 +141,7 @@ export class SharedStdioServer {
       throw new Error(`the MCP server "${this.name}" did not start: ${error instanceof Error ? error.message : String(error)}`);
     }
     this.client = client;
+    this.transport = transport;
     this.failedStart = undefined;
     return client;
   }

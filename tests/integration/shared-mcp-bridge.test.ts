@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { SharedMcpBridge } from "../../src/runtime/shared-mcp-bridge.js";
 import type { McpServerConfig } from "../../src/tools/mcp-servers.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { crashingOnCallServer, everythingProcesses, everythingServer, toolAddingServer } from "../support/mcp-servers.js";
+import { crashingOnCallServer, everythingProcesses, everythingServer, sdkToolServer } from "../support/mcp-servers.js";
 
 let bridge: SharedMcpBridge;
 let workingDirectory: string;
@@ -90,13 +90,46 @@ describe("the shared stdio MCP server bridge", () => {
   });
 
   it("tells every session when the server's tools change", async () => {
-    const config = toolAddingServer();
+    const config = sdkToolServer();
     const [adder, other] = await Promise.all([session("adding", config), session("adding", config)]);
     const told = new Promise<void>((resolve) => other.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
-    expect((await other.listTools()).tools.map((tool) => tool.name)).toEqual(["add-tool"]);
+    expect((await other.listTools()).tools.map((tool) => tool.name)).not.toContain("added");
     await adder.callTool({ name: "add-tool", arguments: {} });
     await told;
-    expect((await other.listTools()).tools.map((tool) => tool.name)).toEqual(["add-tool", "added"]);
+    // The tool list kept for new sessions is the new one too.
+    expect((await other.listTools()).tools.map((tool) => tool.name)).toContain("added");
+    expect((await (await session("adding", config)).listTools()).tools.map((tool) => tool.name)).toContain("added");
+  });
+
+  it("passes a session's cancellation on to the server", async () => {
+    const client = await session("cancelling", sdkToolServer());
+    const cancel = new AbortController();
+    const waiting = client.callTool({ name: "wait", arguments: {} }, undefined, { signal: cancel.signal }).then(
+      () => "answered",
+      () => "given up",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    cancel.abort();
+    expect(await waiting).toBe("given up");
+    await vi.waitFor(async () => expect(echoed(await client.callTool({ name: "cancelled", arguments: {} }))).toBe("1"));
+  });
+
+  it("speaks streamable HTTP: a session opened by initialize, notifications taken, unknown methods refused, closed by DELETE", async () => {
+    const { url, headers: auth } = endpoint("wire", everythingServer());
+    const post = (body: unknown, headers: Record<string, string> = {}) =>
+      fetch(url, { method: "POST", headers: { ...auth, "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body: JSON.stringify(body) });
+    const discover = await post({ jsonrpc: "2.0", id: 0, method: "server/discover", params: {} });
+    expect(discover.status).toBe(400);
+    const opened = await post({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } } });
+    const sessionId = opened.headers.get("mcp-session-id")!;
+    expect(await opened.json()).toMatchObject({ jsonrpc: "2.0", id: 1, result: { protocolVersion: "2025-06-18", capabilities: { tools: { listChanged: true } }, serverInfo: { name: expect.any(String) } } });
+    const inSession = { "mcp-session-id": sessionId, "mcp-protocol-version": "2025-06-18" };
+    expect((await post({ jsonrpc: "2.0", method: "notifications/initialized" }, inSession)).status).toBe(202);
+    expect(await (await post({ jsonrpc: "2.0", id: 2, method: "ping" }, inSession)).json()).toEqual({ jsonrpc: "2.0", id: 2, result: {} });
+    expect(await (await post({ jsonrpc: "2.0", id: 3, method: "resources/list" }, inSession)).json()).toMatchObject({ id: 3, error: { code: -32601 } });
+    expect((await post([{ jsonrpc: "2.0", id: 4, method: "ping" }], inSession)).status).toBe(400);
+    expect((await fetch(url, { method: "DELETE", headers: { ...auth, ...inSession } })).status).toBe(200);
+    expect((await post({ jsonrpc: "2.0", id: 5, method: "ping" }, inSession)).status).toBe(404);
   });
 
   it("refuses a request without the token, or with another, before any server starts", async () => {

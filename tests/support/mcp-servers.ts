@@ -33,17 +33,22 @@ export function crashingOnCallServer(trigger = '"tools/call"'): McpServerConfig 
 }
 
 /**
- * A stdio server (the MCP SDK's own McpServer) whose tool `add-tool` adds a
- * tool `added`: the SDK then tells its clients the tool list changed.
+ * A stdio server on the MCP SDK's own McpServer, with tools to watch what
+ * reaches it: `add-tool` adds a tool `added` (the SDK then tells its clients
+ * the tool list changed); `wait` runs until it is cancelled, and
+ * `cancelled` says how many calls were.
  */
-export function toolAddingServer(): McpServerConfig {
+export function sdkToolServer(): McpServerConfig {
   const sdk = (path: string) => JSON.stringify(pathToFileURL(fileURLToPath(new URL(`../../node_modules/@modelcontextprotocol/sdk/dist/esm/${path}`, import.meta.url))).href);
   const script = [
     `const { McpServer } = await import(${sdk("server/mcp.js")});`,
     `const { StdioServerTransport } = await import(${sdk("server/stdio.js")});`,
-    `const server = new McpServer({ name: "tool-adder", version: "1" });`,
+    `const server = new McpServer({ name: "sdk-tool-server", version: "1" });`,
     `const text = (value) => ({ content: [{ type: "text", text: value }] });`,
     `server.registerTool("add-tool", { description: "Adds the tool added" }, async () => { server.registerTool("added", { description: "Added later" }, async () => text("added")); return text("ok"); });`,
+    `let cancelled = 0;`,
+    `server.registerTool("wait", { description: "Runs until cancelled" }, (extra) => new Promise((resolve) => extra.signal.addEventListener("abort", () => { cancelled++; resolve(text("cancelled")); })));`,
+    `server.registerTool("cancelled", { description: "Calls cancelled so far" }, async () => text(String(cancelled)));`,
     `await server.connect(new StdioServerTransport());`,
   ].join("\n");
   return { command: process.execPath, args: ["--input-type=module", "-e", script] };
