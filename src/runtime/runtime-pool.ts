@@ -74,6 +74,11 @@ export class CopilotRuntime implements Runtime {
     return this.recycler?.recycled ?? 0;
   }
 
+  /** The processes of the stdio MCP servers run for the embedded runtimes' sessions (shared-mcp-bridge.ts); what they cost is not the runtimes'. */
+  get mcpServerPids(): number[] {
+    return this.mcpBridge?.serverPids() ?? [];
+  }
+
   /** Runtime processes running now, serving or finishing their last turns. */
   get processCount(): number {
     return this.members.length + this.retiring.size;
