@@ -120,6 +120,7 @@ async function main(): Promise<void> {
     ...(config.githubToken ? { githubToken: config.githubToken } : {}),
     ...(config.auth === "github" ? { tokenPerCaller: true } : {}),
     ...(config.provider ? { provider: config.provider } : {}),
+    sharedStdioMcpServers: config.mcpSharedStdio,
   });
   try {
     await runtime.start();

@@ -72,6 +72,8 @@ export interface Config {
   agentsDir?: string;
   /** The model agents whose file names none run on; the first model served when absent. */
   agentsDefaultModel?: string;
+  /** Stdio servers run once for all sessions of the embedded runtimes, not once per session. */
+  mcpSharedStdio: boolean;
   bodyLimitBytes: number;
   strictOpenAI: boolean;
   logLevel: LogLevel;

@@ -210,7 +210,7 @@ function allowedUrls(given: ReturnType<GivenValue>): string[] {
   return prefixes;
 }
 
-function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpConfigPath" | "mcpDefaultServers" | "mcpAllowedUrls" | "mcpMaxCallsPerTurn" | "mcpCallTimeoutMs" | "mcpAuditArguments"> {
+function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpConfigPath" | "mcpDefaultServers" | "mcpAllowedUrls" | "mcpMaxCallsPerTurn" | "mcpCallTimeoutMs" | "mcpAuditArguments" | "mcpSharedStdio"> {
   const file = raw("mcpConfig");
   const defaults = raw("mcpDefaultServers");
   const servers = parseList(defaults);
@@ -224,6 +224,7 @@ function mcpSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "mcpC
     mcpMaxCallsPerTurn: parse(value("mcpMaxCallsPerTurn"), integerText.pipe(z.number().min(1).max(1000)), "an integer from 1 to 1000"),
     mcpCallTimeoutMs: seconds(value("mcpCallTimeout"), "positive"),
     mcpAuditArguments: parse(value("mcpAuditArguments"), z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),
+    mcpSharedStdio: parse(value("mcpSharedStdio"), z.string().refine(isBooleanLiteral).transform(isBooleanWord), "one of 1|true|yes|on|0|false|no|off"),
   };
 }
 

@@ -13,6 +13,9 @@ import type { ProcessSettings } from "./runtime-settings.js";
 import { sessionOptions } from "./session-options.js";
 import { SupervisedClient, withTimeout } from "./supervised-client.js";
 
+/** The one directory every session of the runtimes under `dataDir` works in. */
+export const sessionsDirectory = (dataDir: string): string => join(dataDir, "workspace");
+
 /** Sessions opened at once; more wait in the gateway, where an abandoned request can leave the line. */
 export const MAX_OPENING = 4;
 
@@ -223,7 +226,7 @@ export class RuntimeProcess {
    * before spares it a `git rev-parse` per session.
    */
   private get workingDirectory(): string {
-    return join(this.settings.dataDir, "workspace");
+    return sessionsDirectory(this.settings.dataDir);
   }
 
   /**
@@ -251,7 +254,13 @@ export class RuntimeProcess {
     const { provider } = this.settings;
     const providerBaseUrl = via === "relay" ? this.settings.providerBaseUrl?.() : undefined;
     const { toolGates } = this.settings;
-    return sessionOptions(spec, this.workingDirectory, { ...(provider ? { provider } : {}), ...(providerBaseUrl ? { providerBaseUrl } : {}), ...(toolGates ? { toolGates } : {}) });
+    const mcpBridge = this.settings.mcpBridge?.();
+    return sessionOptions(spec, this.workingDirectory, {
+      ...(provider ? { provider } : {}),
+      ...(providerBaseUrl ? { providerBaseUrl } : {}),
+      ...(toolGates ? { toolGates } : {}),
+      ...(mcpBridge ? { mcpBridge } : {}),
+    });
   }
 
   /** What sessions are resumed with (without a resume event in their history): their history comes from disk, so through the relay. */

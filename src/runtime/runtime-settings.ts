@@ -2,6 +2,7 @@
 // config), the BYOK provider, when a runtime is recycled, and what each
 // runtime process is handed. Types only, so the pool, its processes and
 // their supervision all read them without importing one another.
+import type { SharedMcpBridge } from "./shared-mcp-bridge.js";
 import type { ToolGates } from "./tool-gates.js";
 
 export interface ProviderSettings {
@@ -50,15 +51,24 @@ export interface RuntimeSettings {
   modelsTtlMs: number;
   /** Environment of an embedded runtime process; the gateway's own by default. */
   env?: Record<string, string | undefined>;
+  /**
+   * Embedded runtimes only: each stdio MCP server a session is given runs
+   * once for the gateway, shared by every session (shared-mcp-bridge.ts),
+   * instead of once per session; a server marked `shared: false` still runs
+   * per session. On unless false.
+   */
+  sharedStdioMcpServers?: boolean;
   /** How a hung runtime is noticed: a ping every `intervalMs`, `failures` in a row not answered within `timeoutMs`. */
   heartbeat?: { intervalMs: number; timeoutMs: number; failures: number };
 }
 
 /** One runtime process's settings: the pool's, for one connection. */
-export interface ProcessSettings extends Omit<RuntimeSettings, "connection" | "processes" | "recycle"> {
+export interface ProcessSettings extends Omit<RuntimeSettings, "connection" | "processes" | "recycle" | "sharedStdioMcpServers"> {
   /** Shared by the pool's runtimes: a session's gate is found by its id (tool-gates.ts). */
   toolGates?: ToolGates;
   connection: { kind: "embedded" } | { kind: "external"; url: string; token?: string };
   /** BYOK: where sessions send model calls (the relay's address, once it runs). */
   providerBaseUrl?: () => string | undefined;
+  /** Where sessions reach the shared stdio MCP servers, once it runs; absent: each session starts its own. */
+  mcpBridge?: () => SharedMcpBridge | undefined;
 }

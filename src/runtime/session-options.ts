@@ -1,10 +1,12 @@
 // What a Copilot session is opened with: the client's model, system prompt and
-// tools, the MCP servers the caller was granted, the permission policy that
+// tools, the MCP servers the caller was granted (the stdio ones reached through
+// the shared bridge, shared-mcp-bridge.ts), the permission policy that
 // lets only those tools run (tool-permissions.ts), the gate calls the client
 // must approve wait at (tool-gates.ts), and none of the runtime's
 // own machinery a gateway does not need.
 import type { SessionSpec } from "./runtime.js";
 import type { ProviderSettings } from "./runtime-settings.js";
+import type { SharedMcpBridge } from "./shared-mcp-bridge.js";
 import { serverToolPatterns, shadowedServerTools, toolPermissions } from "./tool-permissions.js";
 import type { ToolGates } from "./tool-gates.js";
 import { agentOptions } from "./agent-options.js";
@@ -15,6 +17,8 @@ export interface SessionOptionsContext {
   /** BYOK: the provider, and where its calls go instead (the relay) once it runs. */
   provider?: ProviderSettings;
   providerBaseUrl?: string;
+  /** Where the session reaches the shared stdio MCP servers instead of starting its own. */
+  mcpBridge?: Pick<SharedMcpBridge, "sessionServers">;
 }
 
 export function sessionOptions(spec: SessionSpec, workingDirectory: string, context: SessionOptionsContext) {
@@ -38,7 +42,8 @@ export function sessionOptions(spec: SessionSpec, workingDirectory: string, cont
     ...agentOptions(spec.agent, availableTools),
     onPermissionRequest: toolPermissions(spec),
     ...(spec.mcpApprovals && context.toolGates ? { hooks: approvalHooks(context.toolGates) } : {}),
-    ...(servers ? { mcpServers: servers, excludedTools: shadowedServerTools(spec) } : {}),
+    // The same names and allowlists either way: what the permissions above check is unchanged.
+    ...(servers ? { mcpServers: context.mcpBridge ? context.mcpBridge.sessionServers(servers) : servers, excludedTools: shadowedServerTools(spec) } : {}),
     // The client holds the conversation: the runtime must not compact it
     // behind its back (a too-long one is the provider's context error, as
     // with the provider's own API), and its checkpoint files cost ~10 % of a session's CPU.

@@ -92,6 +92,8 @@ function parseServer(server: Json, at: FieldPath): McpServerConfig {
       args: server.args === undefined ? [] : at.strings("args", server.args),
       ...(server.env === undefined ? {} : { env: at.stringMap("env", server.env) }),
       ...(cwd === undefined ? {} : { workingDirectory: at.text(server.cwd === undefined ? "workingDirectory" : "cwd", cwd) }),
+      // false: a server that keeps state per connection runs once per session, not once for all.
+      ...(server.shared === undefined ? {} : { shared: at.boolean("shared", server.shared) }),
       ...tools,
       ...timeout,
     };
@@ -145,6 +147,11 @@ class FieldPath {
   stringMap(field: string, value: unknown): Record<string, string> {
     if (!isObject(value)) throw this.error(field, "must be an object of strings");
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.withEnv(`${field}.${key}`, this.string(`${field}.${key}`, item))]));
+  }
+
+  boolean(field: string, value: unknown): boolean {
+    if (typeof value !== "boolean") throw this.error(field, "must be true or false");
+    return value;
   }
 
   positiveInteger(field: string, value: unknown): number {

@@ -5,8 +5,13 @@
 // caller gets no server it was not granted.
 import type { MCPServerConfig } from "@github/copilot-sdk";
 
-/** One configured server, in the SDK's own shape (stdio: command; remote: url), with its tool allowlist as `tools`. */
-export type McpServerConfig = MCPServerConfig;
+/**
+ * One configured server, in the SDK's own shape (stdio: command; remote:
+ * url), with its tool allowlist as `tools`; `shared: false` keeps a stdio
+ * server out of the one process all sessions share
+ * (runtime/shared-mcp-bridge.ts). The runtime ignores the field.
+ */
+export type McpServerConfig = MCPServerConfig & { shared?: boolean };
 
 /** The servers the operator configured, by name. */
 export type McpServers = ReadonlyMap<string, McpServerConfig>;

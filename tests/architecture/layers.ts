@@ -26,7 +26,7 @@ export const LAYERS: readonly Layer[] = [
   { folders: { sessions: "where a turn's session comes from: continued, forked, warm, seeded from history, or new (the ledger, fingerprints, the model catalogue)" } },
   { folders: { tools: "the company's tools a session may run: the operator's MCP servers and agents, grants per caller, and what ran" } },
   { folders: { turns: "one exchange on the session it is handed: send, the runtime's events as TurnEvents, client tool calls, abort, deadlines, usage" } },
-  { folders: { runtime: "the Copilot runtimes (embedded or --headless): the pool, supervision, recycling, the BYOK relay" } },
+  { folders: { runtime: "the Copilot runtimes (embedded or --headless): the pool, supervision, recycling, the BYOK relay, the shared stdio MCP servers" } },
   { folders: { access: "who is calling and what they may spend: callers, virtual keys, the turn gate and slots, usage records" } },
   { folders: { core: "what every layer speaks: the gateway's error, the logger port, the turn vocabulary, request limits, model aliases" } },
 ];

@@ -193,11 +193,12 @@ async function main(): Promise<number> {
     const benchMs = performance.now() - benchStarted;
     const otherShare = otherCpuBetween(othersAtStart, otherProcessesCpuMs()) / (benchMs * cpus().length);
 
-    // Last, beside the warm row again: a granted stdio server keeps a process
-    // per live session (server-everything, ~50 MB each), which would disturb
-    // every row measured after them.
+    // Last, beside the warm row again: each MCP row's gateway runs a
+    // server-everything process of its own (and with GATEWAY_MCP_SHARED_STDIO
+    // off, its runtime one per live session, ~50 MB each), which would
+    // disturb every row measured after them.
     console.log(`bench: server-side tools (MCP) — the same plan, beside the warm new conversation …`);
-    // One stdio MCP server granted (the runtime starts a server-everything for each session it opens), no tool called.
+    // One stdio MCP server granted (the gateway runs one server-everything, shared by the sessions), no tool called.
     const coldMcp = await server({ ...mcpGranted(), warmSessions: 0 }, {}, answer);
     const warmMcp = await server(mcpGranted(), {}, answer);
     // The same echo call, run by the runtime on the server, or handed to the client.
@@ -238,7 +239,7 @@ async function main(): Promise<number> {
       [
         `c=1: each request starts once the row has no session open, suspend or close in flight (a warm refill, an idle session suspended or closed); c=${PLAN.concurrency}: rounds of ${PLAN.concurrency} at once. Wall time, req/s and CPU include that background work.`,
         `Continuing chat, reused session and agent step go on one conversation (session) per worker, started afresh (unmeasured) once it had 10 exchanges; an agent step's first token is the tool call's first chunk.`,
-        "cpu bench proc = this process: gateway apps, scripted upstreams, raw SDK clients and the load generator (the direct row's is the generator's and upstream's own); runtime = the Copilot runtime process(es) serving the row, with the helpers they spawn.",
+        "cpu bench proc = this process: gateway apps, scripted upstreams, raw SDK clients and the load generator (the direct row's is the generator's and upstream's own); runtime = the Copilot runtime process(es) serving the row, with the helpers they spawn and the stdio MCP servers the row's gateway runs for them.",
         "sessions/req: new sessions the row's gateway opened per measured request (a warm refill counts; 0: every request went on a session it held).",
         "RSS after the row's last block: its runtime(s), and this process (shared by every row).",
       ].join("\n"),

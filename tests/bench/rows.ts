@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { AppConfig } from "../../src/http/app.js";
+import { CopilotRuntime } from "../../src/runtime/runtime-pool.js";
 import { startGateway, TEST_MODEL, type GatewayOptions, type GatewayRuntime, type TestGateway } from "../support/gateway.js";
 import { everythingServer, servers } from "../support/mcp-servers.js";
 import { ScriptedUpstream, type Responder, type Script, type Step, type UpstreamRequest } from "../support/upstream.js";
@@ -158,7 +159,11 @@ function gatewayRow(label: string, server: GatewayServer, run: Row["run"], prepa
       // The upstream records every call; forget them.
       server.gateway.upstream.calls.length = 0;
     },
-    runtimePids: server.runtimePids,
+    // The stdio MCP servers the gateway runs for its sessions are counted with its runtimes, which ran them before.
+    get runtimePids() {
+      const runtime = server.gateway.runtime;
+      return [...server.runtimePids, ...(runtime instanceof CopilotRuntime ? runtime.mcpServerPids : [])];
+    },
     sessionsOpened: () => server.probe.sessionsOpened(),
   };
 }

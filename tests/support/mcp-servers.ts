@@ -2,9 +2,9 @@
 // @modelcontextprotocol/server-everything, started by the Copilot runtime
 // over stdio as an operator's configured server would be, and scripts for
 // the scripted model that call its tools.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { McpServerConfig, McpServers } from "../../src/tools/mcp-servers.js";
 import type { Script, UpstreamRequest } from "./upstream.js";
 
@@ -20,15 +20,48 @@ export function everythingServer(extra: Partial<McpServerConfig> = {}): McpServe
 export const EXITING_SERVER: McpServerConfig = { command: process.execPath, args: ["-e", "process.exit(3)"] };
 
 /**
- * server-everything behind a wrapper that dies (exit 7) when the first tool
- * call reaches it: a server that crashes in the middle of a call.
+ * server-everything behind a wrapper that dies (exit 7) when a message
+ * holding `trigger` reaches it — by default the first tool call: a server
+ * that crashes in the middle of a call.
  */
-export function crashingOnCallServer(): McpServerConfig {
+export function crashingOnCallServer(trigger = '"tools/call"'): McpServerConfig {
   const wrapper = [
     `const child = require("node:child_process").spawn(process.execPath, [${JSON.stringify(EVERYTHING_BIN)}], { stdio: ["pipe", "inherit", "inherit"] });`,
-    `process.stdin.on("data", (chunk) => { if (chunk.includes('"tools/call"')) { child.kill(); process.exit(7); } child.stdin.write(chunk); });`,
+    `process.stdin.on("data", (chunk) => { if (chunk.includes(${JSON.stringify(trigger)})) { child.kill(); process.exit(7); } child.stdin.write(chunk); });`,
   ].join("\n");
   return { command: process.execPath, args: ["-e", wrapper] };
+}
+
+/**
+ * A stdio server on the MCP SDK's own McpServer, with tools to watch what
+ * reaches it: `add-tool` adds a tool `added` (the SDK then tells its clients
+ * the tool list changed); `wait` runs until it is cancelled, and
+ * `cancelled` says how many calls were.
+ */
+export function sdkToolServer(): McpServerConfig {
+  const sdk = (path: string) => JSON.stringify(pathToFileURL(fileURLToPath(new URL(`../../node_modules/@modelcontextprotocol/sdk/dist/esm/${path}`, import.meta.url))).href);
+  const script = [
+    `const { McpServer } = await import(${sdk("server/mcp.js")});`,
+    `const { StdioServerTransport } = await import(${sdk("server/stdio.js")});`,
+    `const server = new McpServer({ name: "sdk-tool-server", version: "1" });`,
+    `const text = (value) => ({ content: [{ type: "text", text: value }] });`,
+    `server.registerTool("add-tool", { description: "Adds the tool added" }, async () => { server.registerTool("added", { description: "Added later" }, async () => text("added")); return text("ok"); });`,
+    `let cancelled = 0;`,
+    `server.registerTool("wait", { description: "Runs until cancelled" }, (extra) => new Promise((resolve) => extra.signal.addEventListener("abort", () => { cancelled++; resolve(text("cancelled")); })));`,
+    `server.registerTool("cancelled", { description: "Calls cancelled so far" }, async () => text(String(cancelled)));`,
+    `await server.connect(new StdioServerTransport());`,
+  ].join("\n");
+  return { command: process.execPath, args: ["--input-type=module", "-e", script] };
+}
+
+/** The server-everything processes running now (stdio ones, wrapped or not), with their parent: whoever started them. */
+export function everythingProcesses(): Array<{ pid: number; parent: number }> {
+  const out = spawnSync("ps", ["-ww", "-eo", "pid=,ppid=,args="], { encoding: "utf8" }).stdout;
+  return out
+    .split("\n")
+    .filter((line) => line.includes(EVERYTHING_BIN) && !line.includes("streamableHttp"))
+    .map((line) => line.trim().split(/\s+/))
+    .map(([pid, parent]) => ({ pid: Number(pid), parent: Number(parent) }));
 }
 
 export function servers(entries: Record<string, McpServerConfig>): McpServers {

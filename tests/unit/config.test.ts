@@ -56,6 +56,7 @@ describe("loadConfig defaults", () => {
       mcpMaxCallsPerTurn: 25,
       mcpCallTimeoutMs: 60_000,
       mcpAuditArguments: false,
+      mcpSharedStdio: true,
       bodyLimitBytes: 32 * 1024 * 1024,
       strictOpenAI: false,
       logLevel: "info",
@@ -100,6 +101,7 @@ const SETTING_CASES: Array<[env: string, flag: string, raw: string, expected: Pa
   ["GATEWAY_BODY_LIMIT_MB", "--body-limit-mb", "1", { bodyLimitBytes: 1024 * 1024 }],
   ["GATEWAY_STRICT_OPENAI", "--strict-openai", "yes", { strictOpenAI: true }],
   ["GATEWAY_MCP_AUDIT_ARGUMENTS", "--mcp-audit-arguments", "on", { mcpAuditArguments: true }],
+  ["GATEWAY_MCP_SHARED_STDIO", "--mcp-shared-stdio", "false", { mcpSharedStdio: false }],
   ["GATEWAY_LOG_LEVEL", "--log-level", "debug", { logLevel: "debug" }],
   ["COPILOT_PROVIDER_BASE_URL", "--provider-base-url", "https://llm.example/v1", { provider: { type: "openai", baseUrl: "https://llm.example/v1" } }],
 ];

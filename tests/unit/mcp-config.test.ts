@@ -34,6 +34,12 @@ describe("the MCP server file", () => {
     });
   });
 
+  it("keeps a stdio server marked shared: false to itself (one process per session, for a server with state per connection)", () => {
+    const servers = parse({ mcpServers: { browser: { command: "browser-mcp", shared: false }, logs: { command: "logs-mcp", shared: true } } });
+    expect(servers.get("browser")).toEqual({ type: "stdio", command: "browser-mcp", args: [], shared: false });
+    expect(servers.get("logs")).toEqual({ type: "stdio", command: "logs-mcp", args: [], shared: true });
+  });
+
   it("takes VS Code's `servers` key and type names, and a url alone as http", () => {
     const servers = parse({ servers: { db: { type: "stdio", command: "node", args: ["db.js"] }, docs: { url: "https://docs.internal/mcp" } }, inputs: [] });
     expect(servers.get("db")).toEqual({ type: "stdio", command: "node", args: ["db.js"] });
@@ -57,6 +63,7 @@ describe("the MCP server file", () => {
       [{ mcpServers: { logs: { command: "x", env: { A: 1 } } } }, {}, 'server "logs" env.A must be a string'],
       [{ mcpServers: { logs: { command: "x", tools: ["ok", "no spaces"] } } }, {}, 'server "logs" tools[1] must be a tool'],
       [{ mcpServers: { logs: { command: "x", timeout: 1.5 } } }, {}, 'server "logs" timeout must be a positive whole number'],
+      [{ mcpServers: { logs: { command: "x", shared: "no" } } }, {}, 'server "logs" shared must be true or false'],
       [{ mcpServers: { web: { type: "http" } } }, {}, 'server "web" url is required'],
       [{ mcpServers: { web: { url: "file:///etc/passwd" } } }, {}, 'server "web" url must be an http:// or https:// URL'],
       [{ mcpServers: { web: { type: "websocket", url: "ws://x" } } }, {}, 'server "web" type must be stdio, http or sse'],
