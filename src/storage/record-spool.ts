@@ -68,7 +68,7 @@ export class RecordSpool {
   /** Takes over the segments of processes that are gone (and this one's own, from before a restart), and starts trying the store. */
   async start(): Promise<void> {
     await this.adopt().catch((error: unknown) => this.options.logger.error("the usage spool could not be read", { reason: outageReason(error) }));
-    if (this.pending.size > 0) this.options.logger.warn("usage records spooled before a restart wait to be written", { records: this.pending.size });
+    if (this.pending.size > 0) this.options.logger.warn("records spooled before a restart wait to be written", { records: this.pending.size });
     this.ticker = setInterval(() => void this.flush(), this.options.retryMs ?? 5_000);
     this.ticker.unref?.();
     void this.flush();
@@ -122,8 +122,8 @@ export class RecordSpool {
    */
   async close(flushWithinMs = 2_000): Promise<void> {
     clearInterval(this.ticker);
+    // A flush still running after that is cut short when the database closes; what it did not write stays in its segment.
     if (this.pending.size > 0) await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, flushWithinMs).unref())]);
-    await this.flushing;
     await (this.chain = this.chain.then(() => this.seal()));
     if (this.memory.length > 0) {
       const held = this.memory;
@@ -132,7 +132,7 @@ export class RecordSpool {
       await (this.chain = this.chain.then(() => this.append()).then(() => this.seal()));
       if (this.memory.length > 0) this.lost(this.memory.splice(0), "stopped", "the disk refused them and the process stopped before the database returned");
     }
-    if (this.pending.size > 0) this.options.logger.warn("usage records stay spooled until a gateway on this data directory writes them", { records: this.pending.size, dir: this.options.dir });
+    if (this.pending.size > 0) this.options.logger.warn("records stay spooled until a gateway on this data directory writes them", { records: this.pending.size, dir: this.options.dir });
   }
 
   private async append(): Promise<void> {

@@ -97,7 +97,7 @@ describe.skipIf(missing !== undefined)(missing ? `usage through an outage and re
     expect(ready.store).toMatchObject({ kind: "postgres", status: "unavailable", spooled_records: 4 });
     await first.close();
     expect(await first.exited).toBe(0);
-    expect(first.stderr()).toMatch(/usage records stay spooled until a gateway on this data directory writes them/);
+    expect(first.stderr()).toMatch(/records stay spooled until a gateway on this data directory writes them/);
 
     // A start while the database is still out: it starts, says so, and serves.
     const second = await launch();
