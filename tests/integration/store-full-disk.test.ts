@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../src/core/logger.js";
 import { chatBody, startGateway, type TestGateway } from "../support/gateway.js";
+import { eventually, sampleValue } from "../support/wait-for.js";
 
 const STATIC_KEY = "static-key-for-tests";
 const ADMIN_KEY = "admin-key-for-the-full-disk-test";
@@ -45,23 +46,13 @@ describe.skipIf(notRoot !== undefined)(notRoot ? `SQLite on a full disk (skipped
     return response;
   };
   const recorded = async () => (await gw.usage.report({ groupBy: [] }))[0]?.requests ?? 0;
-  const metric = async (line: RegExp) => {
-    const text = await (await gw.app.request("/metrics", { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
-    return Number(text.split("\n").find((row) => line.test(row))?.split(" ").pop() ?? "NaN");
-  };
-  const waitUntil = async (condition: () => Promise<boolean>, timeoutMs: number) => {
-    const until = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > until) throw new Error("not in time");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
+  const metric = async (sample: RegExp) => sampleValue(await (await gw.app.request("/metrics", { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text(), sample);
 
   it("answers with 503s and holds records in memory while the disk is full, and writes them when it is freed", async () => {
     const used = await gw.keys.create({ name: "used before" });
     const unknown = await gw.keys.create({ name: "never used here" });
     expect((await chat(used.key)).status).toBe(200);
-    await waitUntil(async () => (await recorded()) === served, 5_000);
+    await eventually(async () => (await recorded()) === served, 5_000);
 
     const filler = join(mountPoint, "filler");
     const file = await open(filler, "w");
@@ -76,7 +67,7 @@ describe.skipIf(notRoot !== undefined)(notRoot ? `SQLite on a full disk (skipped
 
     // The first turn after is served; its record is the write that finds the disk full.
     expect((await chat(STATIC_KEY)).status).toBe(200);
-    await waitUntil(async () => (await gw.app.request("/readyz")).status === 503, 5_000);
+    await eventually(async () => (await gw.app.request("/readyz")).status === 503, 5_000);
     const refused = await chat(unknown.key);
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("5");
@@ -88,15 +79,15 @@ describe.skipIf(notRoot !== undefined)(notRoot ? `SQLite on a full disk (skipped
     const ignoring = await gw.app.request("/readyz?store=ignore");
     expect(ignoring.status).toBe(200);
     expect((await ignoring.json()).store).toMatchObject({ kind: "sqlite", status: "unavailable", spooled_records: 3 });
-    await waitUntil(async () => (await metric(/^copilot_gateway_records_spooled_total\{kind="usage",where="memory"\}/)) === 3, 3_000);
+    await eventually(async () => (await metric(/^copilot_gateway_records_spooled_total\{kind="usage",where="memory"\}/)) === 3, 3_000);
     expect(errors).toContain("records not spooled to disk: held in memory until the database returns, lost if the process stops first");
 
     await rm(filler);
-    await waitUntil(async () => (await gw.app.request("/readyz")).status === 200, 10_000);
-    await waitUntil(async () => gw.stores.spool.size === 0, 10_000);
+    await eventually(async () => (await gw.app.request("/readyz")).status === 200, 10_000);
+    await eventually(async () => gw.stores.spool.size === 0, 10_000);
     expect(await recorded()).toBe(served);
     expect((await chat(unknown.key)).status).toBe(200);
-    await waitUntil(async () => (await recorded()) === served, 5_000);
+    await eventually(async () => (await recorded()) === served, 5_000);
     expect(await metric(/^copilot_gateway_records_lost_total/)).toBeNaN();
   }, 60_000);
 });

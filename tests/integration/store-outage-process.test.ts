@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chatBody } from "../support/gateway.js";
+import { chatBody, TEST_MODEL } from "../support/gateway.js";
 import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";
 import { postgresBinaries, startPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.js";
-import { TEST_MODEL } from "../support/gateway.js";
 import { ScriptedUpstream } from "../support/upstream.js";
+import { eventually, sampleValue } from "../support/wait-for.js";
 
 const STATIC_KEY = "static-key-for-tests";
 const ADMIN_KEY = "admin-key-for-the-restart-test";
@@ -63,18 +63,8 @@ describe.skipIf(missing !== undefined)(missing ? `usage through an outage and re
       servedRequestIds.push(response.headers.get("x-request-id")!);
     }
   };
-  const metric = async (gateway: GatewayProcess, line: RegExp) => {
-    const text = await (await fetch(`${gateway.origin}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
-    return Number(text.split("\n").find((row) => line.test(row))?.split(" ").pop() ?? "0");
-  };
-  const waitUntil = async (condition: () => Promise<boolean>, timeoutMs: number) => {
-    const until = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > until) throw new Error("not in time");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
-  const spooledOnDisk = (gateway: GatewayProcess, records: number) => waitUntil(async () => (await metric(gateway, /^copilot_gateway_records_spooled_total\{kind="usage",where="disk"\}/)) === records, 5_000);
+  const metric = async (gateway: GatewayProcess, sample: RegExp) => sampleValue(await (await fetch(`${gateway.origin}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text(), sample);
+  const spooledOnDisk = (gateway: GatewayProcess, records: number) => eventually(async () => (await metric(gateway, /^copilot_gateway_records_spooled_total\{kind="usage",where="disk"\}/)) === records, 5_000);
   const recordedIds = async () => {
     const client = new pg.Client({ connectionString: server.url });
     await client.connect();
@@ -88,7 +78,7 @@ describe.skipIf(missing !== undefined)(missing ? `usage through an outage and re
   it("writes one record for every turn served, once the database is back", async () => {
     const first = await launch();
     await serve(first, 3);
-    await waitUntil(async () => (await recordedIds()).length === 3, 5_000);
+    await eventually(async () => (await recordedIds()).length === 3, 5_000);
 
     server.stop();
     await serve(first, 4);
@@ -115,7 +105,7 @@ describe.skipIf(missing !== undefined)(missing ? `usage through an outage and re
     expect((await readdir(join(dataDir, "spool"))).length).toBeGreaterThanOrEqual(2);
 
     server.start();
-    await waitUntil(async () => (await recordedIds()).length >= servedRequestIds.length && (await readdir(join(dataDir, "spool"))).length === 0, 20_000);
+    await eventually(async () => (await recordedIds()).length >= servedRequestIds.length && (await readdir(join(dataDir, "spool"))).length === 0, 20_000);
     const recorded = await recordedIds();
     expect(recorded.sort()).toEqual([...servedRequestIds].sort());
     expect(new Set(recorded).size).toBe(recorded.length);

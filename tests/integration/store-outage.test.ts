@@ -19,6 +19,7 @@ import { UsageRepository } from "../../src/storage/usage-repository.js";
 import { chatBody, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
 import { postgresBinaries, startPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.js";
 import { toolCall } from "../support/tool-calls.js";
+import { eventually, sampleValue } from "../support/wait-for.js";
 
 const STATIC_KEY = "static-key-for-tests";
 const ADMIN_KEY = "admin-key-for-the-outage-test";
@@ -55,19 +56,9 @@ describe.skipIf(missing !== undefined)(missing ? `a PostgreSQL outage (skipped: 
     return response;
   };
   const messages = (key: string) => gw.post("/v1/messages", { model: TEST_MODEL, max_tokens: 100, messages: [{ role: "user", content: "hello" }] }, { "x-api-key": key });
-  const metric = async (line: RegExp) => {
-    const text = await (await gw.app.request("/metrics", { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
-    return Number(text.split("\n").find((row) => line.test(row))?.split(" ").pop() ?? "NaN");
-  };
+  const metric = async (sample: RegExp) => sampleValue(await (await gw.app.request("/metrics", { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text(), sample);
   const recordedTurns = async () => (await gw.usage.report({ groupBy: [] }))[0]?.requests ?? 0;
   const readyWhenRequired = async () => (await gw.app.request("/readyz?store=required")).status === 200;
-  const waitUntil = async (condition: () => Promise<boolean>, timeoutMs: number) => {
-    const until = Date.now() + timeoutMs;
-    while (!(await condition())) {
-      if (Date.now() > until) throw new Error("not in time");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  };
 
   it("answers what it cannot serve with a 503 at once, serves what it can, and recovers by itself", async () => {
     // The per-minute count below must not cross a minute's end.
@@ -82,7 +73,7 @@ describe.skipIf(missing !== undefined)(missing ? `a PostgreSQL outage (skipped: 
     await new KeyAdmin(new KeyRepository(elsewhere.db), new UsageRepository(elsewhere.db)).revoke(revoked.id);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const recordedBefore = servedTurns;
-    await waitUntil(async () => (await recordedTurns()) === recordedBefore, 5_000);
+    await eventually(async () => (await recordedTurns()) === recordedBefore, 5_000);
 
     server.stop();
     // Refused at once, not after waiting on the dead server (a connection attempt may take 5 s).
@@ -120,7 +111,7 @@ describe.skipIf(missing !== undefined)(missing ? `a PostgreSQL outage (skipped: 
     expect((await admin.json()).error.code).toBe("store_unavailable");
 
     const spooledTurns = servedTurns - recordedBefore;
-    await waitUntil(async () => (await metric(/^copilot_gateway_records_spooled_total\{kind="usage",where="disk"\}/)) === spooledTurns, 3_000);
+    await eventually(async () => (await metric(/^copilot_gateway_records_spooled_total\{kind="usage",where="disk"\}/)) === spooledTurns, 3_000);
     const ready = await gw.app.request("/readyz");
     expect(ready.status).toBe(200);
     expect((await ready.json()).store).toMatchObject({ kind: "postgres", status: "unavailable", spooled_records: spooledTurns });
@@ -137,10 +128,10 @@ describe.skipIf(missing !== undefined)(missing ? `a PostgreSQL outage (skipped: 
 
     server.start();
     const restarted = performance.now();
-    await waitUntil(readyWhenRequired, 10_000);
+    await eventually(readyWhenRequired, 10_000);
     const recoveryMs = performance.now() - restarted;
     expect((await chat(unknown.key)).status).toBe(200);
-    await waitUntil(async () => gw.stores.spool.size === 0 && (await recordedTurns()) === servedTurns, 10_000);
+    await eventually(async () => gw.stores.spool.size === 0 && (await recordedTurns()) === servedTurns, 10_000);
     expect(await metric(/^copilot_gateway_spooled_records_written_total\{kind="usage"\}/)).toBe(spooledTurns);
     expect(await metric(/^copilot_gateway_store_available /)).toBe(1);
     expect((await gw.toolCalls.list({})).filter((call) => call.requestId === "req_during_outage")).toHaveLength(1);
