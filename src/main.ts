@@ -13,11 +13,7 @@ import { describeStartup, helpText } from "./config/startup-text.js";
 import { InflightRequests } from "./pipeline/inflight.js";
 import { createLogger } from "./observability/pino-logger.js";
 import { CopilotRuntime } from "./runtime/runtime-pool.js";
-import { openDatabase, type GatewayDatabase } from "./storage/database.js";
-import { KeyRepository } from "./storage/key-repository.js";
-import { ResponseRepository } from "./storage/response-repository.js";
-import { UsageRepository } from "./storage/usage-repository.js";
-import { ToolCallRepository } from "./storage/tool-call-repository.js";
+import { openGatewayStores, type GatewayStores } from "./storage/gateway-stores.js";
 import { GitHubUsers } from "./node/github-users.js";
 import { PrometheusMetrics } from "./observability/prometheus.js";
 import { answerFramingErrorsAsJson } from "./node/framing-errors.js";
@@ -94,19 +90,25 @@ async function main(): Promise<void> {
   if (mcpServers.size > 0) logger.info("MCP servers configured", { servers: [...mcpServers.keys()], default_grants: config.mcpDefaultServers });
   const agentsSetup: AgentsSetup = { config, env: process.env, servers: mcpServers, logger };
   const agentList = await readAgents(agentsSetup);
-  let database: GatewayDatabase;
+  const metrics = new PrometheusMetrics();
+  let database: GatewayStores;
   try {
-    database = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+    // Supervised: a database that is out at start (or later) does not stop the gateway; it serves what it can, and spools usage.
+    database = await openGatewayStores({
+      dataDir: config.dataDir,
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      logger,
+      metrics,
+      outageKeyWindowMs: config.outageKeyWindowMs,
+      spoolMaxBytes: config.spoolMaxBytes,
+    });
   } catch (error) {
     // The message is the driver's; it names no password (pg and SQLite do not echo the URL).
     process.stderr.write(`copilot-gateway: the database did not open: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  logger.info("database ready", { database: database.description });
-  const responses = new ResponseRepository(database.db);
-  const keys = new KeyRepository(database.db);
-  const usage = new UsageRepository(database.db);
-  const toolCalls = new ToolCallRepository(database.db);
+  if (database.status.outageSince() === undefined) logger.info("database ready", { database: database.database.description });
+  const { responses, keys, usage, toolCalls } = database;
   // An embedded runtime's sessions live in the data directory: what a crashed predecessor left there goes now.
   const claim = config.runtime.kind === "embedded" ? await claimDataDirectory(config.dataDir) : undefined;
   if (claim && claim.removed > 0) logger.info("session state left by a gateway that did not stop", { removed: claim.removed, kept_for_live_gateways: claim.kept });
@@ -167,7 +169,6 @@ async function main(): Promise<void> {
     toolCalls.sweep().catch((error: unknown) => logger.warn("sweeping old tool-call records failed", { error: error instanceof Error ? error.message : String(error) }));
   }, 60_000).unref();
   const github = config.auth === "github" ? new GitHubUsers({ apiUrl: config.githubApiUrl }) : undefined;
-  const metrics = new PrometheusMetrics();
   // Beside dist/main.js once built; from src/main.ts (tsx), in the dist/ that `npm run build` made.
   const consoleAssets = await loadConsoleAssets([fileURLToPath(new URL("console", import.meta.url)), fileURLToPath(new URL("../dist/console", import.meta.url))]);
   if (!consoleAssets) logger.warn("the web console is not built, so / serves nothing: run npm run build");
@@ -182,6 +183,7 @@ async function main(): Promise<void> {
     usage,
     toolCalls,
     metrics,
+    store: database.status,
     ...(github ? { github } : {}),
     ...(consoleAssets ? { console: consoleAssets } : {}),
   });

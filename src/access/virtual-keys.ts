@@ -48,6 +48,8 @@ export interface KeyStore {
   findBySecretHash(secretHash: string): Promise<VirtualKey | undefined>;
   /** The key after the change; undefined when there is no such key. */
   update(id: string, changes: Partial<KeySettings>, now: number): Promise<VirtualKey | undefined>;
+  /** Keys changed (created, updated, revoked) at or after `since`, by any process: what remembered keys follow (remembered-keys.ts). */
+  changedSince?(since: number): Promise<VirtualKey[]>;
 }
 
 export const NANO_AIU_PER_CREDIT = 1_000_000_000;

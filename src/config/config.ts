@@ -29,6 +29,10 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL connection URL; the SQLite file under `dataDir` when absent. */
   databaseUrl?: string;
+  /** During a database outage, virtual keys confirmed at most this long before it began are served; 0: none. */
+  outageKeyWindowMs: number;
+  /** Bytes of records the spool (`<dataDir>/spool/`) may hold while the database is out. */
+  spoolMaxBytes: number;
   /** An external runtime's COPILOT_HOME as the gateway sees it (a shared directory), where conversations are seeded. */
   runtimeHome?: string;
   githubToken?: string;

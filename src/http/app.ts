@@ -30,6 +30,7 @@ import { TurnSlots } from "../access/turn-slots.js";
 import type { UsageStore } from "../access/usage.js";
 import type { KeyStore } from "../access/virtual-keys.js";
 import type { ToolCallStore } from "../tools/tool-call-log.js";
+import type { StoreStatus } from "../core/store-outage.js";
 import type { AuthMode, GitHubIdentities } from "../access/caller.js";
 import type { RequestLimits } from "../core/request-limits.js";
 import { ConversationService } from "../sessions/conversation-service.js";
@@ -101,6 +102,8 @@ export interface AppDeps {
   metrics?: GatewayMetrics;
   /** The built web console, served at / and /console; those paths are 404s without it. */
   console?: StaticAssets;
+  /** Whether the database answers (storage/store-supervisor.ts), for /readyz. */
+  store?: StoreStatus;
 }
 
 
@@ -143,7 +146,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use(noStore());
   if (config.corsOrigins.length > 0) app.use(crossOrigin(config.corsOrigins));
 
-  app.route("/", healthRoutes(runtime));
+  app.route("/", healthRoutes(runtime, deps.store));
   // Before the API's catch-all mount at "/": the page loads without a key, and asks for one when the API wants it.
   if (deps.console) app.route("/", consoleRoutes(deps.console));
 

@@ -8,6 +8,8 @@ import type { UsageRecord } from "../access/usage.js";
 import { NANO_AIU_PER_CREDIT } from "../access/virtual-keys.js";
 import type { ToolCallRecord } from "../tools/tool-call-log.js";
 import type { GatewayMetrics, GaugeSources } from "./metrics.js";
+import type { StoreStatus } from "../core/store-outage.js";
+import type { LostReason, SpooledKind, StoreFallback, StoreMetrics } from "./store-metrics.js";
 
 const PREFIX = "copilot_gateway_";
 /** Seconds: from a fast cached answer to a model thinking for minutes. */
@@ -15,9 +17,10 @@ const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 /** Seconds: from a local lookup in milliseconds to a slow remote server the runtime times out. */
 const TOOL_CALL_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-export class PrometheusMetrics implements GatewayMetrics {
+export class PrometheusMetrics implements GatewayMetrics, StoreMetrics {
   readonly registry = new Registry();
   private sources: GaugeSources | undefined;
+  private store: StoreStatus | undefined;
   private readonly requests = new Counter({ name: `${PREFIX}requests_total`, help: "HTTP requests answered, by route, dialect, model and status.", labelNames: ["route", "dialect", "model", "status"], registers: [this.registry] });
   private readonly ttft = new Histogram({ name: `${PREFIX}time_to_first_output_seconds`, help: "From a turn's admission to its first output event.", labelNames: ["dialect", "model"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly duration = new Histogram({ name: `${PREFIX}turn_duration_seconds`, help: "From a turn's admission to the end of its answer.", labelNames: ["dialect", "model", "outcome"], buckets: LATENCY_BUCKETS, registers: [this.registry] });
@@ -30,6 +33,12 @@ export class PrometheusMetrics implements GatewayMetrics {
   private readonly toolCallDuration = new Histogram({ name: `${PREFIX}tool_call_duration_seconds`, help: "How long a server-side tool call took, by MCP server.", labelNames: ["server"], buckets: TOOL_CALL_BUCKETS, registers: [this.registry] });
   private readonly restarts = new Counter({ name: `${PREFIX}runtime_restarts_total`, help: "Times the Copilot runtime was lost and replaced.", registers: [this.registry] });
   private readonly recycles = new Counter({ name: `${PREFIX}runtime_recycles_total`, help: "Times a Copilot runtime was replaced between turns for holding on to memory.", registers: [this.registry] });
+  private readonly storeOutages = new Counter({ name: `${PREFIX}store_outages_total`, help: "Times the database became unavailable.", registers: [this.registry] });
+  private readonly storeFailures = new Counter({ name: `${PREFIX}store_failures_total`, help: "Database operations that failed for an outage, or were refused at once during one.", registers: [this.registry] });
+  private readonly storeFallbacks = new Counter({ name: `${PREFIX}store_fallbacks_total`, help: "What was answered from memory while the database was unavailable: a key, a per-minute count, a budget's spend.", labelNames: ["what"], registers: [this.registry] });
+  private readonly spooled = new Counter({ name: `${PREFIX}records_spooled_total`, help: "Usage and tool-call records the database could not take, spooled on disk or (the disk refusing them too) in memory.", labelNames: ["kind", "where"], registers: [this.registry] });
+  private readonly spoolWrites = new Counter({ name: `${PREFIX}spooled_records_written_total`, help: "Spooled records written to the database once it answered.", labelNames: ["kind"], registers: [this.registry] });
+  private readonly lost = new Counter({ name: `${PREFIX}records_lost_total`, help: "Usage and tool-call records lost: the spool was full, a spool file was damaged, or the process stopped holding records it could not put on disk.", labelNames: ["kind", "reason"], registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
@@ -59,6 +68,23 @@ export class PrometheusMetrics implements GatewayMetrics {
       registers: [this.registry],
       collect: function () {
         this.set(read((sources) => sources.turnSlots().inFlight, 0));
+      },
+    });
+    const store = () => this.store;
+    new Gauge({
+      name: `${PREFIX}store_available`,
+      help: "1 while the database answers, 0 during an outage.",
+      registers: [this.registry],
+      collect: function () {
+        this.set(store()?.outageSince() === undefined ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}spooled_records`,
+      help: "Records waiting in the spool for the database.",
+      registers: [this.registry],
+      collect: function () {
+        this.set(store()?.spooledRecords() ?? 0);
       },
     });
     new Gauge({
@@ -97,6 +123,34 @@ export class PrometheusMetrics implements GatewayMetrics {
 
   runtimeRecycled(): void {
     this.recycles.inc();
+  }
+
+  storeAvailability(available: boolean): void {
+    if (!available) this.storeOutages.inc();
+  }
+
+  storeFailure(): void {
+    this.storeFailures.inc();
+  }
+
+  storeFallback(what: StoreFallback): void {
+    this.storeFallbacks.inc({ what });
+  }
+
+  recordSpooled(kind: SpooledKind, where: "disk" | "memory"): void {
+    this.spooled.inc({ kind, where });
+  }
+
+  spoolWritten(kind: SpooledKind, count: number): void {
+    this.spoolWrites.inc({ kind }, count);
+  }
+
+  recordsLost(kind: SpooledKind, reason: LostReason, count: number): void {
+    this.lost.inc({ kind, reason }, count);
+  }
+
+  watchStore(status: StoreStatus): void {
+    this.store = status;
   }
 
   watch(sources: GaugeSources): void {

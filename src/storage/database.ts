@@ -6,8 +6,13 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from "kysely";
+import type { Logger } from "../core/logger.js";
+import { isStoreUnavailable } from "../core/store-outage.js";
+import type { StoreMetrics } from "../observability/store-metrics.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { DatabaseSchema } from "./schema.js";
+import { supervisedDialect } from "./supervised-dialect.js";
+import { StoreSupervisor } from "./store-supervisor.js";
 
 export interface DatabaseOptions {
   /** The gateway's data directory: the SQLite file is `<dataDir>/gateway.sqlite`. */
@@ -27,15 +32,93 @@ export interface GatewayDatabase {
 export const SQLITE_FILE = "gateway.sqlite";
 
 export async function openDatabase(options: DatabaseOptions): Promise<GatewayDatabase> {
-  const { dialect, kind, description } = options.databaseUrl ? await postgres(options.databaseUrl) : await sqlite(options.dataDir);
+  const { dialect, kind, description } = await driverFor(options);
   const db = new Kysely<DatabaseSchema>({ dialect });
   try {
-    await (kind === "sqlite" ? migrateSharedFile(db) : migrate(db, await currentSchema(db)));
+    await migrateFor(kind, db);
   } catch (error) {
     await db.destroy();
     throw error;
   }
   return { db, kind, description, close: () => db.destroy() };
+}
+
+export interface SupervisionOptions {
+  logger: Logger;
+  metrics?: StoreMetrics;
+  /** Between probes while the store is out (default 1 s). */
+  probeIntervalMs?: number;
+}
+
+/** The database with its supervisor (store-supervisor.ts), as the server runs it. */
+export interface SupervisedDatabase extends GatewayDatabase {
+  supervisor: StoreSupervisor;
+}
+
+/**
+ * The database as the server opens it: every query watched by a supervisor.
+ * A store that is out at start (PostgreSQL not answering, SQLite's disk
+ * failing) does not stop the start: the process serves what it can without
+ * it, and the supervisor's probe applies the migrations when it returns.
+ * Anything else (a refused password, a migration that fails) still does.
+ */
+export async function openSupervisedDatabase(options: DatabaseOptions, supervision: SupervisionOptions): Promise<SupervisedDatabase> {
+  const { dialect, kind, description } = await driverFor(options);
+  let migrated = false;
+  const supervisor = new StoreSupervisor({
+    kind,
+    logger: supervision.logger,
+    ...(supervision.metrics ? { metrics: supervision.metrics } : {}),
+    ...(supervision.probeIntervalMs ? { probeIntervalMs: supervision.probeIntervalMs } : {}),
+    probe: async () => {
+      if (!migrated) await migrateFor(kind, db);
+      migrated = true;
+      await probe(kind, db);
+    },
+  });
+  const db: Kysely<DatabaseSchema> = new Kysely<DatabaseSchema>({ dialect: supervisedDialect(dialect, supervisor) });
+  try {
+    await migrateFor(kind, db);
+    migrated = true;
+  } catch (error) {
+    if (supervisor.outageSince() === undefined) {
+      await db.destroy();
+      throw error;
+    }
+    supervision.logger.error("the database is unavailable at start: serving what can be served until it answers", { database: description, reason: supervisor.outageReason() });
+  }
+  return {
+    db,
+    kind,
+    description,
+    supervisor,
+    close: async () => {
+      supervisor.stop();
+      await db.destroy();
+    },
+  };
+}
+
+function driverFor(options: DatabaseOptions): Promise<{ dialect: Dialect; kind: "sqlite" | "postgres"; description: string }> {
+  return options.databaseUrl ? postgres(options.databaseUrl) : sqlite(options.dataDir);
+}
+
+function migrateFor(kind: "sqlite" | "postgres", db: Kysely<DatabaseSchema>): Promise<void> {
+  return kind === "sqlite" ? migrateSharedFile(db) : currentSchema(db).then((schema) => migrate(db, schema));
+}
+
+/**
+ * Whether the store can be used: a read, and on SQLite a write that reaches
+ * the disk (setting user_version to what it is writes the header page; a
+ * full disk still reads, but refuses this as it refuses every other write).
+ */
+async function probe(kind: "sqlite" | "postgres", db: Kysely<DatabaseSchema>): Promise<void> {
+  if (kind === "postgres") {
+    await sql`select 1`.execute(db);
+    return;
+  }
+  const { rows } = await sql<{ user_version: number }>`pragma user_version`.execute(db);
+  await sql.raw(`pragma user_version = ${Math.trunc(Number(rows[0]?.user_version ?? 0))}`).execute(db);
 }
 
 /**
@@ -57,7 +140,7 @@ export async function migrate(db: Kysely<DatabaseSchema>, schema?: string): Prom
     // "schema … does not exist" (seen when another process on the server
     // dropped its own schema). Nothing was migrated yet: look again.
     if (!failed && attempt < MIGRATION_ATTEMPTS && /does not exist/.test(reason)) continue;
-    throw new Error(failed ? `migration ${failed} failed: ${reason}` : `migrations failed: ${reason}`);
+    throw new Error(failed ? `migration ${failed} failed: ${reason}` : `migrations failed: ${reason}`, { cause: error });
   }
 }
 
@@ -82,7 +165,8 @@ async function migrateSharedFile(db: Kysely<DatabaseSchema>): Promise<void> {
     try {
       return await migrate(db);
     } catch (error) {
-      if (attempt >= 10) throw error;
+      // Another process's migration is not why a store that is out fails: no use trying again now.
+      if (attempt >= 10 || isStoreUnavailable((error as Error).cause)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
   }
@@ -101,9 +185,15 @@ async function sqlite(dataDir: string): Promise<{ dialect: Dialect; kind: "sqlit
 
 async function postgres(url: string): Promise<{ dialect: Dialect; kind: "postgres"; description: string }> {
   const { default: pg } = await import("pg");
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // A connection that cannot be made in 5 s is an outage, not a request hanging until TCP gives up.
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, keepAlive: true });
   // An idle client's error (the server restarted) must not end the process; the pool replaces it.
   pool.on("error", () => undefined);
+  // Nor may a client's in use: pg emits "error" on a client whose server goes away
+  // mid-query (besides failing the query), and the pool listens only while it is
+  // idle, so a server stopped under a query ended the process. The query's own
+  // failure is what counts; the pool drops the client when it comes back.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   return { dialect: new PostgresDialect({ pool }), kind: "postgres", description: `postgres ${describePostgresUrl(url)}` };
 }
 

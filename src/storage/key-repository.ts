@@ -30,6 +30,11 @@ export class KeyRepository implements KeyStore {
     return row && keyOf(row);
   }
 
+  async changedSince(since: number): Promise<VirtualKey[]> {
+    const rows = await this.db.selectFrom("api_keys").selectAll().where("updated_at", ">=", since).execute();
+    return rows.map(keyOf);
+  }
+
   async update(id: string, changes: Partial<KeySettings>, now: number): Promise<VirtualKey | undefined> {
     const current = await this.get(id);
     if (current === undefined) return undefined;

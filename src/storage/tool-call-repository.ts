@@ -28,25 +28,34 @@ export class ToolCallRepository implements ToolCallStore {
     this.now = options.now ?? Date.now;
   }
 
-  async record(call: ToolCallRecord): Promise<void> {
+  /** `id` is the record's own: a record written again under its id (from the spool) is written once. */
+  async record(call: ToolCallRecord, id: string = randomUUID()): Promise<void> {
+    await this.recordMany([{ id, call }]);
+  }
+
+  async recordMany(records: ReadonlyArray<{ id: string; call: ToolCallRecord }>): Promise<void> {
+    if (records.length === 0) return;
     await this.db
       .insertInto("tool_calls")
-      .values({
-        id: randomUUID(),
-        at: call.at,
-        request_id: call.requestId,
-        caller: call.caller,
-        key_id: call.keyId,
-        model: call.model,
-        server: call.server,
-        tool: call.tool,
-        // Integer columns: a fractional duration from performance.now() would fail PostgreSQL's insert.
-        duration_ms: Math.round(call.durationMs),
-        outcome: call.outcome,
-        arguments_bytes: call.argumentsBytes,
-        result_bytes: call.resultBytes,
-        arguments: call.arguments,
-      })
+      .values(
+        records.map(({ id, call }) => ({
+          id,
+          at: call.at,
+          request_id: call.requestId,
+          caller: call.caller,
+          key_id: call.keyId,
+          model: call.model,
+          server: call.server,
+          tool: call.tool,
+          // Integer columns: a fractional duration from performance.now() would fail PostgreSQL's insert.
+          duration_ms: Math.round(call.durationMs),
+          outcome: call.outcome,
+          arguments_bytes: call.argumentsBytes,
+          result_bytes: call.resultBytes,
+          arguments: call.arguments,
+        })),
+      )
+      .onConflict((conflict) => conflict.column("id").doNothing())
       .execute();
   }
 

@@ -17,30 +17,19 @@ export class UsageRepository implements UsageStore {
   }
 
   async record(record: UsageRecord): Promise<void> {
+    await this.recordMany([record]);
+  }
+
+  /**
+   * Writes records, skipping any whose id the table has: a record written
+   * again (from the spool, after a write whose answer was lost) is written once.
+   */
+  async recordMany(records: readonly UsageRecord[]): Promise<void> {
+    if (records.length === 0) return;
     await this.db
       .insertInto("usage_records")
-      .values({
-        id: record.id,
-        started_at: record.startedAt,
-        request_id: record.requestId,
-        caller_kind: record.callerKind,
-        caller: record.caller,
-        key_id: record.keyId,
-        model: record.model,
-        dialect: record.dialect,
-        status: record.status,
-        error_code: record.errorCode,
-        ttft_ms: record.ttftMs,
-        duration_ms: record.durationMs,
-        input_tokens: record.inputTokens,
-        output_tokens: record.outputTokens,
-        cache_read_tokens: record.cacheReadTokens,
-        cache_write_tokens: record.cacheWriteTokens,
-        reasoning_tokens: record.reasoningTokens,
-        cost: record.cost,
-        nano_aiu: record.nanoAiu,
-        estimated: record.estimated ? 1 : 0,
-      })
+      .values(records.map(columnsOf))
+      .onConflict((conflict) => conflict.column("id").doNothing())
       .execute();
   }
 
@@ -147,4 +136,30 @@ function groupValue(group: UsageGroup, value: number | string | null): string {
   // A datetime `from` and `to` accept as they are, so a chart can ask for the next bucket.
   if (group === "hour") return `${new Date(Number(value) * HOUR_MS).toISOString().slice(0, 13)}:00:00Z`;
   return value === null ? "" : String(value);
+}
+
+/** A record's row, in the table's column names. */
+function columnsOf(record: UsageRecord) {
+  return {
+    id: record.id,
+    started_at: record.startedAt,
+    request_id: record.requestId,
+    caller_kind: record.callerKind,
+    caller: record.caller,
+    key_id: record.keyId,
+    model: record.model,
+    dialect: record.dialect,
+    status: record.status,
+    error_code: record.errorCode,
+    ttft_ms: record.ttftMs,
+    duration_ms: record.durationMs,
+    input_tokens: record.inputTokens,
+    output_tokens: record.outputTokens,
+    cache_read_tokens: record.cacheReadTokens,
+    cache_write_tokens: record.cacheWriteTokens,
+    reasoning_tokens: record.reasoningTokens,
+    cost: record.cost,
+    nano_aiu: record.nanoAiu,
+    estimated: record.estimated ? 1 : 0,
+  };
 }

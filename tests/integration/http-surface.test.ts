@@ -110,7 +110,11 @@ describe("without API keys or CORS origins (the defaults)", () => {
     expect(await (await gw.app.request("/healthz")).json()).toEqual({ status: "ok" });
     const ready = await gw.app.request("/readyz");
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: "ready", runtime: "embedded" });
+    expect(await ready.json()).toEqual({ status: "ready", runtime: "embedded", store: { kind: "sqlite", status: "available", spooled_records: 0 } });
+    expect((await gw.app.request("/readyz?store=ignore")).status).toBe(200);
+    const unknownChoice = await gw.app.request("/readyz?store=maybe");
+    expect(unknownChoice.status).toBe(400);
+    expect((await unknownChoice.json()).error.param).toBe("store");
   });
 
   it("sends no CORS headers: a web page cannot spend the licence of an open local gateway", async () => {

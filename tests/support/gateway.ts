@@ -17,11 +17,9 @@ import type { Logger } from "../../src/core/logger.js";
 import type { Runtime } from "../../src/runtime/runtime.js";
 import { CopilotRuntime } from "../../src/runtime/runtime-pool.js";
 import type { RuntimeSettings } from "../../src/runtime/runtime-settings.js";
-import { openDatabase, type DatabaseOptions, type GatewayDatabase } from "../../src/storage/database.js";
-import { KeyRepository } from "../../src/storage/key-repository.js";
-import { ResponseRepository } from "../../src/storage/response-repository.js";
-import { UsageRepository } from "../../src/storage/usage-repository.js";
-import { ToolCallRepository } from "../../src/storage/tool-call-repository.js";
+import type { DatabaseOptions, GatewayDatabase } from "../../src/storage/database.js";
+import { openGatewayStores, type GatewayStores, type GatewayStoresOptions, type SpooledToolCalls } from "../../src/storage/gateway-stores.js";
+import type { UsageRepository } from "../../src/storage/usage-repository.js";
 import { KeyAdmin } from "../../src/access/key-admin.js";
 import { GitHubUsers } from "../../src/node/github-users.js";
 import { PrometheusMetrics } from "../../src/observability/prometheus.js";
@@ -48,11 +46,13 @@ export interface TestGateway<R extends GatewayRuntime = CopilotRuntime> {
   turns: ConversationService;
   /** Where kept Responses, virtual keys and usage records live. */
   database: GatewayDatabase;
+  /** The stores as the app uses them: supervised, with the spool (storage/gateway-stores.ts). */
+  stores: GatewayStores;
   /** Virtual keys on that database, as the CLI and admin API manage them. */
   keys: KeyAdmin;
   usage: UsageRepository;
   /** The tool-call audit on that database, read at GET /admin/tool-calls. */
-  toolCalls: ToolCallRepository;
+  toolCalls: SpooledToolCalls;
   /** Serves the app on 127.0.0.1 and returns its base URL (…/v1). */
   listen(): Promise<string>;
   /** The HTTP server `listen()` started, if it did. */
@@ -92,8 +92,10 @@ export interface GatewayOptions<R extends GatewayRuntime = CopilotRuntime> {
   logger?: Logger;
   /** The runtime's data directory, owned by the test (a full disk's, say); a temporary one of the gateway's own when absent. */
   dataDir?: string;
-  /** The database for kept Responses (owned by the test); an SQLite file in the gateway's temp data dir when absent. */
+  /** The database for kept Responses (owned by the test); an SQLite file in the gateway's temp data dir when absent. Its data dir holds the spool. */
   database?: DatabaseOptions;
+  /** How the stores ride out an outage; the process's defaults (a 5-minute key window, a 64 MB spool) when absent. */
+  store?: Partial<Pick<GatewayStoresOptions, "outageKeyWindowMs" | "spoolMaxBytes" | "probeIntervalMs" | "keyRefreshMs">>;
   /** How the runtime's heartbeat notices a hung runtime; the production default when absent. */
   heartbeat?: RuntimeSettings["heartbeat"];
   /** Embedded runtime processes (default 1) and when one is recycled (never by default). */
@@ -151,12 +153,9 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
   // Every line, at every level, is also checked for secrets after each test (log-watch.ts).
   const logger = teeLogger(options.logging === "production" ? productionLogger() : createLogger("debug", watchLogLine), options.logger);
   const turns = createConversationService(runtime, config, logger);
-  const database = await openDatabase(options.database ?? { dataDir });
-  const responses = new ResponseRepository(database.db);
-  const keyStore = new KeyRepository(database.db);
-  const usage = new UsageRepository(database.db);
-  const toolCalls = new ToolCallRepository(database.db);
   const metrics = new PrometheusMetrics();
+  const stores = await openGatewayStores({ outageKeyWindowMs: 300_000, spoolMaxBytes: 64 * 1024 * 1024, ...options.store, ...(options.database ?? { dataDir }), logger, metrics });
+  const { responses, keys: keyStore, usage, toolCalls } = stores;
   const github = config.auth === "github" && copilot?.github ? new GitHubUsers({ apiUrl: copilot.github.url }) : undefined;
   const app = createApp({
     runtime,
@@ -169,6 +168,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     toolCalls,
     metrics,
     logger,
+    store: stores.status,
     ...(github ? { github } : {}),
     ...(options.console ? { console: options.console } : {}),
   });
@@ -182,9 +182,10 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     inflight,
     dataDir,
     turns,
-    database,
+    database: stores.database,
+    stores,
     keys: new KeyAdmin(keyStore, usage),
-    usage,
+    usage: stores.usageRepository,
     toolCalls,
     async listen() {
       server = await new Promise<ServerType>((resolve) => {
@@ -212,7 +213,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
         }
         await runtime.stop();
         await upstream?.stop();
-        await database.close();
+        await stores.close();
         if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
       })();
       return closing;
