@@ -48,7 +48,7 @@ export interface RuntimeSettings {
   tokenPerCaller?: boolean;
   provider?: ProviderSettings;
   modelsTtlMs: number;
-  /** Environment of an embedded runtime process; the gateway's own by default. */
+  /** Environment of an embedded runtime process; the gateway's own by default (either way with its allocator's arenas capped: supervised-client.ts). */
   env?: Record<string, string | undefined>;
   /** How a hung runtime is noticed: a ping every `intervalMs`, `failures` in a row not answered within `timeoutMs`. */
   heartbeat?: { intervalMs: number; timeoutMs: number; failures: number };
