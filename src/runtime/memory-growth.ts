@@ -10,7 +10,9 @@
 // holds ~24 MB, a suspended one next to nothing): a measure starts only once
 // the runtime has carried as many live sessions as it carries now, so
 // filling up to the session caps, conversations coming back (resumed), or a
-// burst above the caps are never taken for a leak.
+// burst above the caps are never taken for a leak. Nor is a fresh runtime's
+// warm-up (~125 MB over its first 50 sessions with one live, its pools and
+// arenas filling): no measure starts in its first window of sessions.
 
 /** One look at a runtime. */
 export interface GrowthSample {
@@ -31,6 +33,8 @@ export class MemoryGrowth {
   private points: Point[] = [];
   /** The most live sessions seen, and the sessions opened when it was first seen. */
   private peak = { live: 0, setAt: -1 };
+  /** Sessions opened at the first look: the warm-up is the window after it. */
+  private firstOpened: number | undefined;
 
   /** `windowSessions`: how many sessions a measure spans at least. */
   constructor(private readonly windowSessions: number) {}
@@ -38,25 +42,27 @@ export class MemoryGrowth {
   /**
    * Takes one look. Returns the growth, in bytes per 1,000 sessions, over the
    * last `windowSessions` sessions opened or a little more; undefined until
-   * that many were opened since the runtime last carried more live sessions
-   * than ever before. May be negative.
+   * that many were opened since its first window and since it last carried
+   * more live sessions than ever before. May be negative.
    */
   observe(sample: GrowthSample): number | undefined {
     const now: Point = { opened: sample.sessionsOpened, resident: sample.residentBytes };
     const last = this.points.at(-1);
     if (last && now.opened < last.opened) this.restart();
+    this.firstOpened ??= now.opened;
     if (sample.liveSessions > this.peak.live) this.peak = { live: sample.liveSessions, setAt: now.opened };
     // A look with no session opened since the last adds nothing to measure by (and keeps the points a window's worth).
     if (!last || now.opened > last.opened) this.points.push(now);
     const base = this.baseFor(now);
     // Memory the live sessions of a new peak took, or are still taking, is theirs: measure from after it.
-    if (!base || base.opened <= this.peak.setAt) return undefined;
+    if (!base || base.opened <= this.peak.setAt || base.opened < this.firstOpened + this.windowSessions) return undefined;
     return ((now.resident - base.resident) * 1000) / (now.opened - base.opened);
   }
 
   private restart(): void {
     this.points = [];
     this.peak = { live: 0, setAt: -1 };
+    this.firstOpened = undefined;
   }
 
   /** The latest look at least a window of sessions before `now`; older ones are let go. */
