@@ -12,7 +12,7 @@ import type { RuntimeProcess } from "./runtime-process.js";
 import type { RecycleSettings } from "./runtime-settings.js";
 
 /** What the recycler reads of a runtime. */
-export type RecyclableRuntime = Pick<RuntimeProcess, "healthy" | "ageMs" | "residentBytes" | "sessionIds" | "sessionsOpened" | "liveLoad" | "restarts">;
+export type RecyclableRuntime = Pick<RuntimeProcess, "healthy" | "ageMs" | "residentBytes" | "sessionIds" | "openingNow" | "sessionsOpened" | "liveLoad" | "restarts">;
 
 /** What the recycler does to the pool it watches (runtime-pool.ts). */
 export interface RecyclingPool<M extends RecyclableRuntime = RuntimeProcess> {
@@ -115,7 +115,8 @@ export class RuntimeRecycler<M extends RecyclableRuntime = RuntimeProcess> {
   private async drain(member: M): Promise<void> {
     const held = member.sessionIds();
     const since = this.retiredAt.get(member) ?? Date.now();
-    if (held.length > 0 && Date.now() - since < (this.settings.maxDrainMs ?? 600_000)) {
+    // A session still being opened on it (a request, or a warm session, that chose it before it was replaced) is not held yet, but would fail if it were stopped now.
+    if ((held.length > 0 || member.openingNow > 0) && Date.now() - since < (this.settings.maxDrainMs ?? 600_000)) {
       this.pool.announceRetiring(member);
       return;
     }

@@ -17,9 +17,11 @@ class FakeRuntime implements RecyclableRuntime {
   restarts = 0;
   sessionsOpened = 0;
   liveLoad = 0;
+  openingNow = 0;
+  held: string[] = [];
   resident: number | undefined = 27 * MB;
   residentBytes = () => this.resident;
-  sessionIds = () => [];
+  sessionIds = () => this.held;
 }
 
 /** A pool of one serving runtime; a replaced one is swapped for a fresh one. */
@@ -161,5 +163,40 @@ describe("RuntimeRecycler, by growth", () => {
     const unseen = new FakeRuntime();
     unseen.residentBytes = () => undefined;
     expect(await drive({ ...growthSettings, maxResidentBytes: 1 }, 3_000, fillThenLeak(500), unseen)).toEqual([]);
+  });
+});
+
+describe("RuntimeRecycler, a replaced runtime", () => {
+  it("is stopped once it holds no session and is opening none", async () => {
+    const old = new FakeRuntime();
+    old.resident = 2048 * MB;
+    const retiring: FakeRuntime[] = [];
+    const events: string[] = [];
+    let serving = old;
+    const recycler = new RuntimeRecycler<FakeRuntime>({ maxResidentBytes: 1024 * MB, minAgeMs: 0 }, {
+      serving: () => [serving],
+      retiring: () => retiring,
+      replace: async (member) => {
+        serving = new FakeRuntime();
+        retiring.push(member);
+      },
+      announceRetiring: () => void events.push("announced"),
+      finish: async (member) => {
+        retiring.splice(retiring.indexOf(member), 1);
+        events.push("stopped");
+      },
+    });
+    // Replaced while a request that chose it before is still opening a session on it.
+    old.openingNow = 1;
+    await recycler.check();
+    expect(events).toEqual(["announced"]);
+    // The session opened: it is held until its conversation lets it go.
+    old.openingNow = 0;
+    old.held = ["opened-late"];
+    await recycler.check();
+    expect(events).toEqual(["announced", "announced"]);
+    old.held = [];
+    await recycler.check();
+    expect(events).toEqual(["announced", "announced", "stopped"]);
   });
 });
