@@ -133,8 +133,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   // A runtime replaced for its memory finishes its turns; its conversations then go on seeded on its successor.
   runtime.onRetire?.((sessionIds) => turns.retireSessions(sessionIds));
-  runtime.onRecycled?.((residentBytes) => {
-    logger.warn("a Copilot runtime was replaced: it held on to memory", { resident_mb: Math.round(residentBytes / 1024 / 1024) });
+  runtime.onRecycled?.((residentBytes, cause) => {
+    const residentMb = Math.round(residentBytes / 1024 / 1024);
+    if (cause.kind === "growth") logger.warn("a Copilot runtime was replaced: its memory kept growing", { resident_mb: residentMb, growth_mb_per_1000_sessions: Math.round(cause.bytesPer1000Sessions / 1024 / 1024) });
+    else logger.warn("a Copilot runtime was replaced: it held on to memory", { resident_mb: residentMb });
     metrics.runtimeRecycled();
   });
 

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import type { CopilotSession } from "@github/copilot-sdk";
 import { listProviderModels } from "./models.js";
 import { ProviderRelay } from "./provider-relay.js";
-import type { ModelEntry, Runtime, SessionHistory, SessionSpec } from "./runtime.js";
+import type { ModelEntry, RecycleCause, Runtime, SessionHistory, SessionSpec } from "./runtime.js";
 import { RuntimeProcess, sessionsDirectory } from "./runtime-process.js";
 import { SharedMcpBridge } from "./shared-mcp-bridge.js";
 import { RuntimeRecycler } from "./runtime-recycler.js";
@@ -23,7 +23,7 @@ export class CopilotRuntime implements Runtime {
   private readonly retiring = new Set<RuntimeProcess>();
   private readonly lostListeners = new Set<(reason: string, sessionIds: ReadonlySet<string>) => void>();
   private readonly retireListeners = new Set<(sessionIds: ReadonlySet<string>) => void>();
-  private readonly recycleListeners = new Set<(residentBytes: number) => void>();
+  private readonly recycleListeners = new Set<(residentBytes: number, cause: RecycleCause) => void>();
   private readonly recycler: RuntimeRecycler | undefined;
   private lostBefore = 0;
   private modelsCache: { at: number; models: ModelEntry[] } | undefined;
@@ -51,8 +51,8 @@ export class CopilotRuntime implements Runtime {
         replace: (member) => this.replaceMember(member),
         announceRetiring: (member) => this.emitRetire(member),
         finish: (member, leftBehind) => this.finishRetired(member, leftBehind),
-        recycled: (residentBytes) => {
-          for (const listener of this.recycleListeners) listener(residentBytes);
+        recycled: (residentBytes, cause) => {
+          for (const listener of this.recycleListeners) listener(residentBytes, cause);
         },
       });
     }
@@ -94,8 +94,8 @@ export class CopilotRuntime implements Runtime {
     return () => this.retireListeners.delete(listener);
   }
 
-  /** Called when a runtime is replaced for holding `residentBytes`. Returns the unsubscribe. */
-  onRecycled(listener: (residentBytes: number) => void): () => void {
+  /** Called when a runtime is replaced for holding `residentBytes`, and why. Returns the unsubscribe. */
+  onRecycled(listener: (residentBytes: number, cause: RecycleCause) => void): () => void {
     this.recycleListeners.add(listener);
     return () => this.recycleListeners.delete(listener);
   }

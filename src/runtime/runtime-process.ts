@@ -27,8 +27,12 @@ export class RuntimeProcess {
   private readonly openSlots = new SessionOpenSlots(MAX_OPENING);
   /** Every session this runtime holds, live or suspended. */
   private readonly held = new Set<string>();
+  /** The held sessions that are suspended: on disk, not in the runtime's memory. */
+  private readonly suspended = new Set<string>();
   /** Sessions being created, seeded or forked, waiting in line included. */
   private opening = 0;
+  /** Sessions created, seeded or forked since this runtime object began: the recycler's measure of work (memory-growth.ts). */
+  private opened = 0;
 
   constructor(private readonly settings: ProcessSettings) {
     this.runtime = new SupervisedClient(settings);
@@ -54,9 +58,19 @@ export class RuntimeProcess {
     return this.held.size + this.opening;
   }
 
+  /** Sessions live (an idle live one holds ~24 MB of the runtime's memory) and being opened: what its memory carries. */
+  get liveLoad(): number {
+    return this.held.size - this.suspended.size + this.opening;
+  }
+
   /** Sessions being opened now, or waiting in line to be. */
   get openingNow(): number {
     return this.opening;
+  }
+
+  /** Sessions created, seeded or forked on this runtime so far, across restarts. */
+  get sessionsOpened(): number {
+    return this.opened;
   }
 
   holds(sessionId: string): boolean {
@@ -90,6 +104,7 @@ export class RuntimeProcess {
   async stop(): Promise<void> {
     await this.runtime.stop();
     this.held.clear();
+    this.suspended.clear();
   }
 
   /** Throws, with the reason, unless the runtime answers (and, with an identity of its own, is signed in). */
@@ -136,6 +151,7 @@ export class RuntimeProcess {
     const client = await this.ensureRunning();
     const session = await client.createSession(this.sessionOptions(spec));
     this.held.add(session.sessionId);
+    this.opened++;
     return session;
   }
 
@@ -145,6 +161,7 @@ export class RuntimeProcess {
    * new ones measurably slower. Never throws.
    */
   async suspendSession(session: CopilotSession): Promise<void> {
+    if (this.held.has(session.sessionId)) this.suspended.add(session.sessionId);
     await session.disconnect().catch(() => undefined);
   }
 
@@ -152,7 +169,9 @@ export class RuntimeProcess {
   async resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession> {
     if (!this.held.has(sessionId)) throw new Error(`session ${sessionId} is not known to this runtime`);
     const client = await this.ensureRunning();
-    return client.resumeSession(sessionId, this.resumeOptions(spec));
+    const session = await client.resumeSession(sessionId, this.resumeOptions(spec));
+    this.suspended.delete(sessionId);
+    return session;
   }
 
   /**
@@ -171,6 +190,7 @@ export class RuntimeProcess {
     const sessionId = randomUUID();
     const stateDir = join(home, "session-state", sessionId);
     this.held.add(sessionId);
+    this.opened++;
     try {
       await mkdir(stateDir, { recursive: true });
       const lines = history(sessionId, this.workingDirectory).map((event) => JSON.stringify(event));
@@ -195,6 +215,7 @@ export class RuntimeProcess {
     const client = await this.ensureRunning();
     const { sessionId: forkId } = await client.rpc.sessions.fork({ sessionId, toEventId: beforeEventId });
     this.held.add(forkId);
+    this.opened++;
     try {
       return await client.resumeSession(forkId, this.resumeOptions(spec));
     } catch (error) {
@@ -211,6 +232,7 @@ export class RuntimeProcess {
     if (typeof session !== "string") await withTimeout(session.disconnect(), 5_000).catch(() => undefined);
     if (!this.runtime.isStopped) await this.deleteState(sessionId);
     this.held.delete(sessionId);
+    this.suspended.delete(sessionId);
   }
 
   /** The runtime's COPILOT_HOME where the gateway can reach it too: the embedded one's is the data dir; an external one's only if configured. */

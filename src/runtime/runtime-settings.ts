@@ -16,6 +16,14 @@ export interface ProviderSettings {
 export interface RecycleSettings {
   /** An embedded runtime holding more resident memory than this is replaced. */
   maxResidentBytes: number;
+  /**
+   * A runtime whose memory grew by more than this per 1,000 sessions it
+   * opened, while it carried no more live sessions than it had before, is
+   * replaced (memory-growth.ts); never when absent.
+   */
+  maxGrowthBytesPer1000Sessions?: number;
+  /** How many sessions a runtime opens before its growth is judged (default 1,000). */
+  growthWindowSessions?: number;
   /** How often memory is looked at (default 30 s). */
   checkEveryMs?: number;
   /** A runtime younger than this is left alone, so one whose baseline is over the limit is not replaced over and over (default 10 min). */
@@ -49,7 +57,7 @@ export interface RuntimeSettings {
   tokenPerCaller?: boolean;
   provider?: ProviderSettings;
   modelsTtlMs: number;
-  /** Environment of an embedded runtime process; the gateway's own by default. */
+  /** Environment of an embedded runtime process; the gateway's own by default (either way with its allocator's arenas capped: supervised-client.ts). */
   env?: Record<string, string | undefined>;
   /**
    * Embedded runtimes only: each stdio MCP server a session is given runs

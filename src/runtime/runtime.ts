@@ -47,6 +47,9 @@ export interface SessionAgent {
   prompt: string;
 }
 
+/** Why a runtime was replaced for its memory: it held more than the limit, or grew faster than its sessions explain. */
+export type RecycleCause = { kind: "size" } | { kind: "growth"; bytesPer1000Sessions: number };
+
 /** Builds a seeded session's events (the SDK's SessionEvent shapes), in order, for the session it will be. */
 export type SessionHistory = (sessionId: string, workingDirectory: string) => readonly object[];
 
@@ -66,8 +69,8 @@ export interface Runtime {
    * those still held. Returns the unsubscribe.
    */
   onRetire?(listener: (sessionIds: ReadonlySet<string>) => void): () => void;
-  /** Called when a runtime is replaced for holding `residentBytes` of memory. Returns the unsubscribe. */
-  onRecycled?(listener: (residentBytes: number) => void): () => void;
+  /** Called when a runtime is replaced for holding `residentBytes` of memory, and why. Returns the unsubscribe. */
+  onRecycled?(listener: (residentBytes: number, cause: RecycleCause) => void): () => void;
   /** Whether the session is on a runtime being replaced, so it should not take another turn. */
   isRetiring?(sessionId: string): boolean;
   /** Whether a session nobody waits for yet may be opened now: a runtime that would take it is opening none. */

@@ -9,6 +9,16 @@ import type { ProcessSettings } from "./runtime-settings.js";
 
 /** By default a ready runtime is pinged every 5 s; three pings in a row unanswered within 5 s and it counts as hung. */
 const DEFAULT_HEARTBEAT = { intervalMs: 5_000, timeoutMs: 5_000, failures: 3 };
+/**
+ * The runtime allocates with glibc's malloc, which gives its threads up to 8
+ * arenas per core and keeps what they free scattered in them: past the
+ * session caps, 1,000 new conversations grew a runtime on 2 cores by ~1 GB,
+ * most of it free memory in 16 arenas. With 2 arenas it grew by ~0.17 GB
+ * (what it keeps itself, memory-growth.ts), a burst of 20 conversations at
+ * once left 0.75 GB instead of 1.4 GB, and a conversation cost the runtime
+ * the same CPU (issue 21).
+ */
+const RUNTIME_MALLOC_ARENAS = "2";
 /** How long a call waits for a lost runtime's replacement before it is told the runtime is unavailable. */
 const RECOVERY_WAIT_MS = 5_000;
 /** Restart attempts wait 0.5 s, 1 s, 2 s … up to this: a runtime coming back is found within seconds. */
@@ -225,7 +235,7 @@ export class SupervisedClient {
       mode: "empty",
       baseDirectory: dataDir,
       logLevel: "error",
-      ...(env && connection.kind === "embedded" ? { env } : {}),
+      ...(connection.kind === "embedded" ? { env: embeddedEnvironment(env) } : {}),
       ...(connection.kind === "external"
         ? { connection: RuntimeConnection.forUri(connection.url, connection.token ? { connectionToken: connection.token } : {}) }
         : {}),
@@ -236,6 +246,15 @@ export class SupervisedClient {
       ...(!githubToken && connection.kind === "embedded" ? { useLoggedInUser: !tokenPerCaller && !provider } : {}),
     });
   }
+}
+
+/**
+ * What an embedded runtime starts with: the given environment (the gateway's
+ * own, inherited as a spawn would, when none is given), its allocator's
+ * arenas capped unless that environment caps them itself.
+ */
+function embeddedEnvironment(env: Record<string, string | undefined> | undefined): Record<string, string | undefined> {
+  return { MALLOC_ARENA_MAX: RUNTIME_MALLOC_ARENAS, ...(env ?? process.env) };
 }
 
 function sleep(ms: number): Promise<void> {
