@@ -208,6 +208,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info("shutting down", { signal, inflight: inflight.size, graceMs: config.shutdownGraceMs });
+    inflight.refuseNew();
     server.close();
     const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
     await Promise.race([inflight.drained(), grace]);

@@ -9,6 +9,22 @@ const SHUTTING_DOWN = new GatewayError({
   message: "The gateway is shutting down; the response was ended before it was complete. Retry the request.",
 });
 
+/**
+ * A stopping process still gets requests on connections opened before it
+ * stopped listening (a balancer's or an SDK's kept-alive ones). It answers
+ * them before doing any work, so they are safe to send again, and closes the
+ * connection, so what comes next opens a new one, to a replica that is not
+ * stopping. Taking them instead would keep the drain from ever ending, and
+ * one taken after it ended would meet a runtime already stopped.
+ */
+const NOT_TAKING_NEW = new GatewayError({
+  status: 503,
+  code: "shutting_down",
+  message: "The gateway is shutting down and takes no new requests. Retry the request.",
+  retryAfterSeconds: 1,
+  headers: { connection: "close" },
+});
+
 interface InflightRequest {
   abort: (reason: GatewayError) => void;
   /** The Copilot session answering it, once there is one. */
@@ -18,14 +34,17 @@ interface InflightRequest {
 export class InflightRequests {
   private readonly active = new Set<InflightRequest>();
   private waiters: Array<() => void> = [];
+  private refusing = false;
 
   /**
    * Marks one request as started. `abort` is called with the reason if the
    * process shuts down (or its runtime dies) before the request is done;
    * `sessionId` tells which session answers it. Call the returned function
-   * exactly once when it is done.
+   * exactly once when it is done. Throws a 503 `shutting_down` once
+   * `refuseNew` was called.
    */
   begin(abort: (reason: GatewayError) => void, sessionId: () => string | undefined = () => undefined): () => void {
+    if (this.refusing) throw NOT_TAKING_NEW;
     const entry: InflightRequest = { abort, sessionId };
     this.active.add(entry);
     return () => {
@@ -36,6 +55,11 @@ export class InflightRequests {
 
   get size(): number {
     return this.active.size;
+  }
+
+  /** From now on `begin` throws a 503 `shutting_down`: a drain waits only for the requests it had. */
+  refuseNew(): void {
+    this.refusing = true;
   }
 
   /** Resolves once no request is in flight. */

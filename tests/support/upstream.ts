@@ -120,10 +120,11 @@ export class ScriptedUpstream {
     });
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+  /** `host`: another address of this machine, for gateways in other network namespaces (tests/topology). */
+  async start(host = "127.0.0.1"): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, host, resolve));
     const { port } = this.server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${port}/v1`;
+    this.baseUrl = `http://${host}:${port}/v1`;
     return this;
   }
 
