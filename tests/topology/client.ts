@@ -28,6 +28,8 @@ export interface ConversationOptions {
   header?: string | undefined;
   /** The header's value, the same on every request of the conversation (a new UUID by default). */
   id?: string;
+  /** A system message sent first on every request, as agents send their long instructions. */
+  system?: string;
 }
 
 export class Conversation {
@@ -43,6 +45,7 @@ export class Conversation {
   ) {
     this.id = options.id ?? randomUUID();
     this.header = "header" in options ? options.header : "x-claude-code-session-id";
+    if (options.system) this.messages.push({ role: "system", content: options.system });
   }
 
   /**

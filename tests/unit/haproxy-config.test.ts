@@ -38,6 +38,9 @@ describe("deploy/haproxy/haproxy.cfg", () => {
     const defaults = section("defaults");
     expect(defaults).toContain("option redispatch 1");
     expect(defaults.find((line) => line.startsWith("retry-on"))?.split(" ").slice(1).sort()).toEqual(["503", "conn-failure", "empty-response"]);
+    // No kept-alive connection to a replica: one that is stopping refuses the next request's connection, which
+    // HAProxy retries whatever its size, instead of answering it 503 on an old one, which HAProxy cannot re-send once it outgrew its buffer.
+    expect(defaults).toContain("option http-server-close");
     // Streams and buffered answers may take long: no timeout shorter than the ingress's hour.
     expect(defaults).toContain("timeout server 1h");
   });
