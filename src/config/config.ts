@@ -61,6 +61,7 @@ export interface Config {
   sessionTtlMs: number;
   warmSessions: number;
   liveSessions: number;
+  recycledSessions: number;
   modelAliases: Map<string, string>;
   /** The operator's MCP server file (tools/mcp-config.ts reads it); no server-side tools without it. */
   mcpConfigPath?: string;

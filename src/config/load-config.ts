@@ -98,6 +98,7 @@ export function loadConfig(
     maxSessions: parse(value("maxSessions"), integerText.pipe(z.number().min(1)), "an integer of at least 1"),
     sessionTtlMs: seconds(value("sessionTtl"), "positive"),
     warmSessions: parse(value("warmSessions"), integerText.pipe(z.number().max(1000)), "an integer from 0 to 1000"),
+    recycledSessions: parse(value("recycledSessions"), integerText.pipe(z.number().max(100_000)), "an integer, 0 or more"),
     liveSessions: parse(value("liveSessions"), integerText.pipe(z.number().max(100_000)), "an integer, 0 or more"),
     modelAliases: parseModelAliases(raw("modelAliases")),
     ...mcpSettings(raw, value),

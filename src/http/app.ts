@@ -62,6 +62,8 @@ export interface AppConfig {
   warmSessions?: number;
   /** Idle conversations whose session stays live, the most recent first (default 128); older ones are suspended. */
   liveSessions?: number;
+  /** Sessions of ended conversations kept, rewound, for new ones of the same caller and configuration (default 64; 0: none). */
+  recycledSessions?: number;
   /** Client model names → served model ids, on top of the built-in Claude Code name rules. */
   modelAliases?: ReadonlyMap<string, string>;
   /** Serve only requests addressed to a loopback host name (set for a keyless gateway on loopback). */
@@ -219,6 +221,7 @@ export function createConversationService(runtime: Runtime, config: AppConfig, l
     sessionTtlMs: config.sessionTtlMs,
     ...(config.warmSessions !== undefined ? { warmSessions: config.warmSessions } : {}),
     ...(config.liveSessions !== undefined ? { liveSessions: config.liveSessions } : {}),
+    ...(config.recycledSessions !== undefined ? { recycledSessions: config.recycledSessions } : {}),
     ...(config.modelAliases ? { modelAliases: config.modelAliases } : {}),
     ...(config.mcpServers ? { mcpServers: config.mcpServers } : {}),
     ...(config.defaultMcpGrants ? { defaultMcpGrants: config.defaultMcpGrants } : {}),

@@ -15,7 +15,7 @@ import type { ServerToolCall } from "../turns/server-tool-audit.js";
 
 export interface AdmittedTurn {
   watch(events: AsyncIterable<TurnEvent>): AsyncIterable<TurnEvent>;
-  /** Where the turn's session came from (continued, forked, new, seeded, flattened), once it has one. */
+  /** Where the turn's session came from (continued, rewound, new, recycled, warm, seeded, flattened), once it has one. */
   started(origin: string): void;
   /** Once, when the answer is over. */
   close(ending: { cancelled: boolean; error?: GatewayError }): void;

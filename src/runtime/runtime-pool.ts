@@ -184,11 +184,6 @@ export class CopilotRuntime implements Runtime {
     return this.leastLoaded().seedSession(spec, history, signal);
   }
 
-  /** A fork goes on the runtime holding its source: the fork is made from that runtime's own state. */
-  forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
-    return this.holder(sessionId).forkSession(sessionId, beforeEventId, spec, signal);
-  }
-
   async closeSession(session: CopilotSession | string): Promise<void> {
     const sessionId = typeof session === "string" ? session : session.sessionId;
     await this.holder(sessionId).closeSession(session);

@@ -1,5 +1,5 @@
 // One Copilot runtime and the sessions on it: opened a few at a time, seeded
-// from a history, forked, suspended, resumed and closed, in the one working
+// from a history, suspended, resumed and closed, in the one working
 // directory they share. The client itself, and noticing and replacing a
 // runtime that died, are supervised-client.ts's; the pool above
 // (runtime-pool.ts) decides which runtime serves what.
@@ -23,15 +23,15 @@ export class RuntimeProcess {
   private readonly runtime: SupervisedClient;
   /** The directories sessions run in, made once. */
   private directories: Promise<void> | undefined;
-  /** Sessions are created, seeded or forked a few at a time (session-open-slots.ts). */
+  /** Sessions are created or seeded a few at a time (session-open-slots.ts). */
   private readonly openSlots = new SessionOpenSlots(MAX_OPENING);
   /** Every session this runtime holds, live or suspended. */
   private readonly held = new Set<string>();
   /** The held sessions that are suspended: on disk, not in the runtime's memory. */
   private readonly suspended = new Set<string>();
-  /** Sessions being created, seeded or forked, waiting in line included. */
+  /** Sessions being created or seeded, waiting in line included. */
   private opening = 0;
-  /** Sessions created, seeded or forked since this runtime object began: the recycler's measure of work (memory-growth.ts). */
+  /** Sessions created or seeded since this runtime object began: the recycler's measure of work (memory-growth.ts). */
   private opened = 0;
 
   constructor(private readonly settings: ProcessSettings) {
@@ -68,7 +68,7 @@ export class RuntimeProcess {
     return this.opening;
   }
 
-  /** Sessions created, seeded or forked on this runtime so far, across restarts. */
+  /** Sessions created or seeded on this runtime so far, across restarts. */
   get sessionsOpened(): number {
     return this.opened;
   }
@@ -199,27 +199,6 @@ export class RuntimeProcess {
     } catch (error) {
       await this.closeSession(sessionId);
       await rm(stateDir, { recursive: true, force: true });
-      throw error;
-    }
-  }
-
-  /**
-   * A new session holding the history of `sessionId` up to (not including)
-   * the event `beforeEventId`: an edited or regenerated turn branches there.
-   */
-  forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
-    return this.inLine(signal, () => this.fork(sessionId, beforeEventId, spec));
-  }
-
-  private async fork(sessionId: string, beforeEventId: string, spec: SessionSpec): Promise<CopilotSession> {
-    const client = await this.ensureRunning();
-    const { sessionId: forkId } = await client.rpc.sessions.fork({ sessionId, toEventId: beforeEventId });
-    this.held.add(forkId);
-    this.opened++;
-    try {
-      return await client.resumeSession(forkId, this.resumeOptions(spec));
-    } catch (error) {
-      await this.closeSession(forkId);
       throw error;
     }
   }

@@ -84,7 +84,6 @@ export interface Runtime {
   resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession>;
   /** A new session whose history is what `history` builds for its id and working directory. */
   seedSession(spec: SessionSpec, history: SessionHistory, signal?: AbortSignal): Promise<CopilotSession>;
-  forkSession(sessionId: string, beforeEventId: string, spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession>;
   closeSession(session: CopilotSession | string): Promise<void>;
   /** Where calls of sessions opened with approval rules wait (absent: such calls are run without asking). */
   readonly toolGates?: ToolGates;

@@ -3,12 +3,14 @@
 // turn's session comes from (session-sources.ts), what the ledger learns when
 // the turn ends (turn-recording.ts), which idle sessions stay live
 // (live-sessions.ts), the sessions opened ahead for new conversations
-// (warm-sessions.ts), the ledger itself and the model catalogue.
+// (warm-sessions.ts) or recycled for them (recycled-sessions.ts), the ledger
+// itself and the model catalogue.
 import type { Caller } from "../access/caller.js";
 import { mcpGrantsOf } from "../access/mcp-grants.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { TurnEvent, TurnRequest } from "../core/turn.js";
 import type { Runtime } from "../runtime/runtime.js";
+import { rewindSession } from "../runtime/session-rewind.js";
 import { agentServers, type Agent, type AgentDirectory } from "../tools/agents.js";
 import { grantedServers, withCallTimeout, type McpServers } from "../tools/mcp-servers.js";
 import { resolveRequestedServers, type ResolvedServers } from "../tools/requested-servers.js";
@@ -21,6 +23,7 @@ import { conversationOf, type Conversation } from "./conversation.js";
 import { ConversationLedger } from "./ledger.js";
 import { LiveSessions, type HeldSession } from "./live-sessions.js";
 import { ModelCatalog } from "./model-catalog.js";
+import { RecycledSessions } from "./recycled-sessions.js";
 import { SessionSources, type SessionOrigin } from "./session-sources.js";
 import { TurnRecorder } from "./turn-recording.js";
 import { WarmSessions } from "./warm-sessions.js";
@@ -37,6 +40,8 @@ export interface ConversationServiceOptions {
   warmSessions?: number;
   /** Idle conversations whose session stays live, the most recently used (default 128). */
   liveSessions?: number;
+  /** Sessions of ended conversations kept, rewound, for new ones of the same partition (default 64, at most `liveSessions`; 0: none). */
+  recycledSessions?: number;
   /** The operator's MCP servers, which the runtime runs for the sessions granted them (none when absent). */
   mcpServers?: McpServers;
   /** The servers granted to callers without grants of their own (all but virtual keys): names, or `*`; none when absent. */
@@ -56,6 +61,8 @@ export interface ConversationServiceOptions {
 
 /** A ready session unused for this long is closed. */
 const WARM_IDLE_MS = 5 * 60_000;
+/** A partition keeps as many recycled sessions as it had new conversations running at once, at the most, within this window. */
+const RECYCLE_DEMAND_WINDOW_MS = 60_000;
 /** Ready sessions are opened only while fewer turns than this run and no session is being opened: never at the expense of a waiting request. */
 const WARM_WHILE_TURNS_BELOW = 4;
 
@@ -74,6 +81,7 @@ export interface StartedTurn extends AsyncIterable<TurnEvent> {
 export class ConversationService {
   readonly ledger: ConversationLedger<HeldSession>;
   readonly warm: WarmSessions;
+  readonly recycled: RecycledSessions;
   /** The models served, and which one a client's model name means. */
   readonly models: ModelCatalog;
   private readonly live: LiveSessions;
@@ -85,8 +93,30 @@ export class ConversationService {
     runtime: Runtime,
     private readonly options: ConversationServiceOptions,
   ) {
-    const live = new LiveSessions(runtime, options.liveSessions ?? 128);
-    const ledger = new ConversationLedger<HeldSession>({ maxSessions: options.maxSessions, idleTtlMs: options.sessionTtlMs, close: (held) => live.close(held) });
+    const liveLimit = options.liveSessions ?? 128;
+    const recycled = new RecycledSessions({
+      max: Math.min(options.recycledSessions ?? 64, liveLimit),
+      idleMs: WARM_IDLE_MS,
+      demandWindowMs: RECYCLE_DEMAND_WINDOW_MS,
+      rewind: rewindSession,
+      close: (session) => runtime.closeSession(session),
+      isRetiring: (sessionId) => runtime.isRetiring?.(sessionId) ?? false,
+    });
+    // An idle conversation past the live limit, or evicted from the ledger, leaves its session to a new conversation when one is wanted.
+    const recycle = (held: HeldSession, leaving: () => boolean): boolean => {
+      if (!held.startEventId || !recycled.wants(held.partition) || !live.staysOn(held) || !leaving()) return false;
+      const session = live.handOver(held);
+      if (session) recycled.offer(held.partition, session, held.startEventId);
+      else void live.close(held);
+      return true;
+    };
+    const live: LiveSessions = new LiveSessions(runtime, liveLimit, (held) => recycle(held, () => !held.approvals && held.live !== undefined && ledger.withdraw(held)));
+    const ledger: ConversationLedger<HeldSession> = new ConversationLedger<HeldSession>({
+      maxSessions: options.maxSessions,
+      idleTtlMs: options.sessionTtlMs,
+      close: (held) => live.close(held),
+      evict: (held) => (recycle(held, () => !held.approvals && held.live !== undefined) ? Promise.resolve() : live.close(held)),
+    });
     this.serverTools = { maxCalls: options.mcpMaxCallsPerTurn ?? DEFAULT_MAX_SERVER_TOOL_CALLS, callTimeoutMs: options.mcpCallTimeoutMs ?? DEFAULT_SERVER_TOOL_TIMEOUT_MS };
     const recorder = new TurnRecorder(ledger, live, options.deadlineMs, this.serverTools);
     const warm = new WarmSessions(runtime, { max: options.warmSessions ?? 4, idleMs: WARM_IDLE_MS, hasRoom: () => recorder.turnsRunning < WARM_WHILE_TURNS_BELOW && (runtime.hasRoom?.() ?? true) });
@@ -96,18 +126,20 @@ export class ConversationService {
     this.ledger = ledger;
     this.recorder = recorder;
     this.warm = warm;
-    this.sources = new SessionSources({ runtime, ledger, live, warm, recorder, deadlineMs: options.deadlineMs, logger: options.logger ?? silentLogger });
+    this.recycled = recycled;
+    this.sources = new SessionSources({ runtime, ledger, live, warm, recycled, recorder, deadlineMs: options.deadlineMs, logger: options.logger ?? silentLogger });
   }
 
   /** Closes idle conversations and ready sessions unused for too long. */
   sweep(): void {
     this.ledger.sweep();
     this.warm.sweep();
+    this.recycled.sweep();
   }
 
   /** Closes every session held: at shutdown. */
   async close(): Promise<void> {
-    await Promise.all([this.ledger.closeAll(), this.warm.closeAll()]);
+    await Promise.all([this.ledger.closeAll(), this.warm.closeAll(), this.recycled.closeAll()]);
   }
 
   /** The sessions held for conversations to continue: live (connected) or suspended. */
@@ -126,6 +158,7 @@ export class ConversationService {
     const taken = sessionIds ? this.ledger.takeWhere((held) => sessionIds.has(held.sessionId)) : this.ledger.takeAll();
     for (const held of taken) this.live.forget(held);
     if (sessionIds) this.warm.release(sessionIds);
+    this.recycled.release(sessionIds);
   }
 
   /**
@@ -136,6 +169,7 @@ export class ConversationService {
   retireSessions(sessionIds: ReadonlySet<string>): void {
     this.ledger.closeIdleWhere((held) => sessionIds.has(held.sessionId));
     this.warm.release(sessionIds);
+    this.recycled.release(sessionIds);
   }
 
   /**

@@ -42,6 +42,8 @@ export interface ForkPoint<S> {
   entry: LedgerEntry<S>;
   /** The session event of that user message; the branch keeps everything before it. */
   eventId: string;
+  /** That user message's index in the transcript. */
+  index: number;
   /** The request's user messages from that point on. */
   messages: UserMessage[];
 }
@@ -62,6 +64,8 @@ export interface LedgerOptions<S> {
   idleTtlMs: number;
   /** Disconnects and deletes a session that leaves the ledger. Must not throw. */
   close: (session: S) => Promise<void>;
+  /** Lets go of an idle session evicted (past the cap, or the idle time) while it was usable: recycled or closed. Must not throw. `close` when absent. */
+  evict?: (session: S) => Promise<void>;
   now?: () => number;
 }
 
@@ -72,7 +76,7 @@ export class ConversationLedger<S> {
   /** Partition + fingerprint of the messages before a forkable user message → where to fork. */
   private readonly forkPoints = new Map<string, { entry: LedgerEntry<S>; eventId: string }>();
   /** Each entry's keys in forkPoints, so closing one (an eviction, on a new conversation's way to its first token) need not scan them all. */
-  private readonly forkKeys = new Map<LedgerEntry<S>, string[]>();
+  private readonly forkKeys = new Map<LedgerEntry<S>, Array<{ key: string; index: number }>>();
   private readonly now: () => number;
 
   constructor(private readonly options: LedgerOptions<S>) {
@@ -104,7 +108,7 @@ export class ConversationLedger<S> {
    * For a request the ledger cannot continue, an idle recorded conversation
    * it branches from: the same messages up to a user message, then other
    * (edited, or regenerated) user messages. The source entry is leased while
-   * the caller forks it; `release` gives it back unchanged.
+   * the caller rewinds it (`rewound`); `release` gives it back unchanged.
    */
   leaseForkPoint(partition: string, dialogue: readonly DialogueMessage[]): ForkPoint<S> | undefined {
     const chain = fingerprintChain(dialogue);
@@ -115,7 +119,7 @@ export class ConversationLedger<S> {
       if (!rest.every((message): message is UserMessage => message.role === "user")) continue;
       this.idle.delete(point.entry.key);
       this.leased.add(point.entry);
-      return { entry: point.entry, eventId: point.eventId, messages: rest };
+      return { entry: point.entry, eventId: point.eventId, index: length, messages: rest };
     }
     return undefined;
   }
@@ -143,8 +147,8 @@ export class ConversationLedger<S> {
       const key = indexKey(entry.partition, chain[mark.index - 1]!);
       this.forkPoints.set(key, { entry, eventId: mark.eventId });
       const keys = this.forkKeys.get(entry);
-      if (keys) keys.push(key);
-      else this.forkKeys.set(entry, [key]);
+      if (keys) keys.push({ key, index: mark.index });
+      else this.forkKeys.set(entry, [{ key, index: mark.index }]);
     }
     entry.pending = pending;
     entry.approvals = approvals;
@@ -165,7 +169,33 @@ export class ConversationLedger<S> {
     this.close(entry);
   }
 
-  /** Ends a lease that did not change the session (it was only forked from). */
+  /**
+   * A leased session was rewound in place to before the user message at
+   * transcript index `index`: where it could branch at or after that
+   * message is gone with it; its turn records the new branch.
+   */
+  rewound(entry: LedgerEntry<S>, index: number): void {
+    if (!this.leased.has(entry)) return;
+    const kept: Array<{ key: string; index: number }> = [];
+    for (const mark of this.forkKeys.get(entry) ?? []) {
+      if (mark.index < index) kept.push(mark);
+      else if (this.forkPoints.get(mark.key)?.entry === entry) this.forkPoints.delete(mark.key);
+    }
+    this.forkKeys.set(entry, kept);
+  }
+
+  /** Takes an idle conversation's session out of the ledger without closing it (it is recycled); false when the session is not idle here. */
+  withdraw(session: S): boolean {
+    for (const [key, entry] of this.idle) {
+      if (entry.session !== session) continue;
+      this.idle.delete(key);
+      this.forgetForkPoints(entry);
+      return true;
+    }
+    return false;
+  }
+
+  /** Ends a lease that did not change the session. */
   release(entry: LedgerEntry<S>): void {
     if (!this.leased.delete(entry)) return;
     entry.lastUsed = this.now();
@@ -188,7 +218,7 @@ export class ConversationLedger<S> {
     for (const [key, entry] of this.idle) {
       if (entry.lastUsed > oldest) return;
       this.idle.delete(key);
-      this.close(entry);
+      this.close(entry, "evict");
     }
   }
 
@@ -247,15 +277,19 @@ export class ConversationLedger<S> {
     for (const [key, entry] of this.idle) {
       if (this.size <= this.options.maxSessions) return;
       this.idle.delete(key);
-      this.close(entry);
+      this.close(entry, "evict");
     }
   }
 
-  private close(entry: LedgerEntry<S>): void {
+  private close(entry: LedgerEntry<S>, why: "close" | "evict" = "close"): void {
+    this.forgetForkPoints(entry);
+    void (why === "evict" && this.options.evict ? this.options.evict(entry.session) : this.options.close(entry.session));
+  }
+
+  private forgetForkPoints(entry: LedgerEntry<S>): void {
     // A key another entry has taken over since (the same transcript recorded again) stays that entry's.
-    for (const key of this.forkKeys.get(entry) ?? []) if (this.forkPoints.get(key)?.entry === entry) this.forkPoints.delete(key);
+    for (const { key } of this.forkKeys.get(entry) ?? []) if (this.forkPoints.get(key)?.entry === entry) this.forkPoints.delete(key);
     this.forkKeys.delete(entry);
-    void this.options.close(entry.session);
   }
 }
 

@@ -19,6 +19,16 @@ import { SessionApprovals } from "../turns/tool-approvals.js";
 export interface HeldSession {
   readonly sessionId: string;
   readonly spec: SessionSpec;
+  /** The partition its conversations are kept in (conversation.ts): where it may be recycled to. */
+  readonly partition: string;
+  /** The session's first user message, once a turn sent it (or a seeded history held it): rewound to, the session holds nothing of its conversation. */
+  startEventId?: string;
+  /**
+   * Its history was read back from disk (seeded, or resumed): its model calls
+   * pass the BYOK relay, which removes the private field the runtime adds to
+   * tool messages read back. A session opened new calls the provider directly.
+   */
+  readBack?: boolean;
   live: CopilotSession | undefined;
   suspending: Promise<void> | undefined;
   /** A session opened with approval rules: its calls waiting on the client (tool-approvals.ts). */
@@ -29,8 +39,8 @@ export interface HeldSession {
  * A session just opened for a conversation: live, as its first turn is
  * about to run. One with approval rules gets the gate its calls wait at.
  */
-export function heldSession(session: CopilotSession, spec: SessionSpec, gates?: ToolGates): HeldSession {
-  const held: HeldSession = { sessionId: session.sessionId, spec, live: session, suspending: undefined };
+export function heldSession(session: CopilotSession, spec: SessionSpec, partition: string, gates?: ToolGates): HeldSession {
+  const held: HeldSession = { sessionId: session.sessionId, spec, partition, live: session, suspending: undefined };
   if (!spec.mcpApprovals || !gates) return held;
   const approvals = new SessionApprovals(spec.mcpApprovals);
   gates.set(session.sessionId, approvals.gate);
@@ -45,6 +55,8 @@ export class LiveSessions {
     private readonly runtime: Pick<Runtime, "suspendSession" | "closeSession" | "isRetiring" | "toolGates">,
     /** Idle sessions kept live at most. */
     private readonly limit: number,
+    /** Offered the least recently used idle session past the limit before it is suspended; true when it took the session (recycled-sessions.ts). */
+    private readonly takeOverflow: (held: HeldSession) => boolean = () => false,
   ) {}
 
   /** Whether a held session may take another turn: not when its runtime is being replaced. */
@@ -65,8 +77,21 @@ export class LiveSessions {
     for (const oldest of this.idle) {
       if (this.idle.size <= this.limit) break;
       this.idle.delete(oldest);
-      this.suspend(oldest);
+      if (!this.takeOverflow(oldest)) this.suspend(oldest);
     }
+  }
+
+  /**
+   * Hands an idle session's live connection over (to be recycled) without
+   * closing it; undefined when it is suspended, or has approval rules (their
+   * gate is the conversation's).
+   */
+  handOver(held: HeldSession): CopilotSession | undefined {
+    if (!held.live || held.approvals) return undefined;
+    this.idle.delete(held);
+    const session = held.live;
+    held.live = undefined;
+    return session;
   }
 
   /** The session, live: a suspended one is reconnected by `resume` once its suspension is done. */
@@ -74,6 +99,7 @@ export class LiveSessions {
     if (!held.live) {
       await held.suspending;
       held.live = await resume();
+      held.readBack = true;
     }
     return held.live;
   }

@@ -2,13 +2,17 @@
 // - continued: the ledger holds the conversation's live (or suspended)
 //   session; tool results answer the calls it waits on (a whole agent loop is
 //   one Copilot interaction), new user messages are sent to it;
-// - forked: an edited or regenerated user turn branches a recorded
-//   conversation before that message;
+// - rewound: an edited or regenerated user turn rewinds the recorded
+//   conversation's session in place to before that message (a few ms of the
+//   runtime's, where forking it cost a resume); the branch it leaves goes on
+//   seeded if it is ever continued;
 // - seeded: a history the ledger does not hold (a new caller, a restart,
 //   another gateway process, an evicted session) becomes the new session's own
 //   history, so the model reads it as native messages;
 // - new: a conversation of user messages only opens a session and sends them,
-//   or takes a ready one opened ahead for its configuration (warm-sessions.ts);
+//   or takes one recycled from an ended conversation of its partition
+//   (recycled-sessions.ts) or a ready one opened ahead for its configuration
+//   (warm-sessions.ts);
 // - flattened: only when seeding fails, the history is rendered as a
 //   transcript in one prompt, and the reason is logged.
 // A way that cannot serve the request drops its session and the next is
@@ -19,6 +23,7 @@ import { GatewayError } from "../core/gateway-error.js";
 import type { Logger } from "../core/logger.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { sendMessages } from "../turns/turn-input.js";
+import { rewindSession } from "../runtime/session-rewind.js";
 import { withinDeadline } from "../turns/deadline.js";
 import { renderSessionPrompt } from "../turns/prompt.js";
 import type { Turn } from "../turns/run-turn.js";
@@ -29,13 +34,19 @@ import type { ApprovalMessage, ConversationLedger, DialogueMessage, LedgerEntry,
 import { heldSession, type HeldSession, type LiveSessions } from "./live-sessions.js";
 import { approvalsDelivery, toolAnswersDelivery, trailingUserMessages, userMessagesDelivery, type TurnDelivery } from "./turn-delivery.js";
 import type { TurnRecorder } from "./turn-recording.js";
+import type { RecycledSessions } from "./recycled-sessions.js";
 import type { WarmSessions } from "./warm-sessions.js";
 
 /** How long a new conversation waits for a session still being opened ahead (one takes ~25 ms), before it opens its own. */
 const WARM_WAIT_MS = 5_000;
 
-/** Where the session serving a request came from; `warm`: a new conversation on a session opened ahead for it. */
-export type SessionOrigin = "continued" | "forked" | "new" | "warm" | "seeded" | "flattened";
+/**
+ * Where the session serving a request came from; `warm`: a new conversation
+ * on a session opened ahead for it; `recycled`: on an ended conversation's
+ * session, rewound to its start; `rewound`: a regenerated or edited turn on
+ * its conversation's session, rewound to before that message.
+ */
+export type SessionOrigin = "continued" | "rewound" | "new" | "recycled" | "warm" | "seeded" | "flattened";
 
 /** A turn started on the session that serves it. */
 export interface RunningTurn {
@@ -50,6 +61,7 @@ export interface SessionSourcesParts {
   ledger: ConversationLedger<HeldSession>;
   live: LiveSessions;
   warm: WarmSessions;
+  recycled: RecycledSessions;
   recorder: TurnRecorder;
   deadlineMs: number;
   logger: Logger;
@@ -60,7 +72,7 @@ export class SessionSources {
 
   /** Starts the conversation's turn on the first session that takes it. */
   async startTurn(conversation: Conversation): Promise<RunningTurn> {
-    return (await this.continued(conversation)) ?? (await this.forked(conversation)) ?? (await this.opened(conversation));
+    return (await this.continued(conversation)) ?? (await this.rewound(conversation)) ?? (await this.opened(conversation));
   }
 
   /** Runs the continuation on the session the ledger leases; undefined (session dropped) when there is none or it cannot take it. */
@@ -93,31 +105,40 @@ export class SessionSources {
     return this.startOrDiscard(entry, session, conversation, delivery, "continued");
   }
 
-  /** Forks the recorded conversation this request branches from; undefined when there is none or forking fails. */
-  private async forked(conversation: Conversation): Promise<RunningTurn | undefined> {
-    const { ledger, live, runtime } = this.parts;
+  /**
+   * Rewinds the recorded conversation this request branches from to before
+   * the user message where it differs, and runs the turn there; undefined
+   * (the session dropped, as its state is then unknown) when there is none or
+   * the rewind fails.
+   */
+  private async rewound(conversation: Conversation): Promise<RunningTurn | undefined> {
+    const { ledger, live } = this.parts;
     const point = ledger.leaseForkPoint(conversation.partition, conversation.dialogue);
     if (!point) return undefined;
-    const source = point.entry.session;
-    if (!live.staysOn(source)) {
-      ledger.release(point.entry);
+    const { entry } = point;
+    if (!live.staysOn(entry.session)) {
+      ledger.discard(entry);
       return undefined;
     }
+    // The runtime reads the kept history back as from disk, tool messages with a private field only the relay removes:
+    // a session that calls the provider directly is rewound only where it keeps no tool message (otherwise: seeded).
+    if (!entry.session.readBack && conversation.dialogue.slice(0, point.index).some((message) => message.role === "tool")) {
+      ledger.release(entry);
+      return undefined;
+    }
+    // Leased, so no turn runs on it: the runtime does not refuse to rewind a busy session (it cuts the turn's history).
+    live.claim(entry.session);
     let session: CopilotSession;
     try {
-      // Forking a suspended session leaves it unable to resume ("First event
-      // must be session.start"), so the source is reconnected for the fork.
-      await this.wake(source, conversation.signal);
-      session = await this.bounded(runtime.forkSession(source.sessionId, point.eventId, conversation.spec, conversation.signal), "fork the session", conversation.signal);
+      session = await this.wake(entry.session, conversation.signal);
+      await withinDeadline(rewindSession(session, point.eventId), this.parts.deadlineMs, "rewind the session", conversation.signal);
     } catch (error) {
+      ledger.discard(entry);
       if (error instanceof GatewayError) throw error;
       return undefined;
-    } finally {
-      live.keepIdle(source);
-      ledger.release(point.entry);
     }
-    const entry = this.adopt(conversation, session);
-    return this.startOrDiscard(entry, session, conversation, sendingDelivery(session, conversation, point.messages), "forked");
+    ledger.rewound(entry, point.index);
+    return this.startOrDiscard(entry, session, conversation, sendingDelivery(session, conversation, point.messages), "rewound");
   }
 
   /**
@@ -160,6 +181,7 @@ export class SessionSources {
       return undefined;
     }
     const entry = this.adopt(conversation, session);
+    entry.session.readBack = true;
     const trailing = conversation.dialogue.slice(history.length) as UserMessage[];
     const delivery: TurnDelivery = {
       ...sendingDelivery(session, conversation, trailing),
@@ -172,14 +194,19 @@ export class SessionSources {
 
   /** A new session given the request's messages as one prompt (flattened) or its user messages as they are (new, or warm when one was ready). */
   private async fresh(conversation: Conversation, opened: "new" | "flattened"): Promise<RunningTurn> {
-    const { runtime, warm, recorder } = this.parts;
+    const { runtime, warm, recycled, recorder } = this.parts;
     let session: CopilotSession;
     let origin: SessionOrigin = opened;
+    // Counted while its turn runs: how many a partition runs at once is how many recycled sessions it keeps.
+    const arrived = opened === "new" ? recycled.arrive(conversation.partition) : () => {};
     try {
-      const ready = opened === "new" ? await warm.take(conversation.partition, conversation.signal, WARM_WAIT_MS) : undefined;
-      if (ready) origin = "warm";
-      session = ready ?? (await this.bounded(runtime.openSession(conversation.spec, conversation.signal), "open a session", conversation.signal));
+      const reused = opened === "new" ? await recycled.take(conversation.partition) : undefined;
+      const ready = opened === "new" && !reused ? await warm.take(conversation.partition, conversation.signal, WARM_WAIT_MS) : undefined;
+      if (reused) origin = "recycled";
+      else if (ready) origin = "warm";
+      session = reused ?? ready ?? (await this.bounded(runtime.openSession(conversation.spec, conversation.signal), "open a session", conversation.signal));
     } catch (error) {
+      arrived();
       if (error instanceof GatewayError) throw error;
       throw runtimeCallError(error, "open a session");
     }
@@ -192,8 +219,10 @@ export class SessionSources {
       delivery = { begin: sendMessages(session, [rendered], conversation.request.responseFormat), promptChars: rendered.prompt.length };
     }
     const turn = recorder.run(entry, session, conversation, delivery);
-    // The next conversation like this one should not wait for its session either: one is opened once this turn is over.
-    if (opened === "new") {
+    void turn.outcome.finally(arrived);
+    // The next conversation like this one should not wait for its session either: one is opened once this turn is over
+    // (not after a recycled one: the next is recycled too, while conversations of this partition keep ending).
+    if (opened === "new" && origin !== "recycled") {
       void turn.outcome.then((outcome) => {
         if (outcome.kind === "completed" || outcome.kind === "tool_calls_pending") warm.prepare(conversation.partition, conversation.spec);
       });
@@ -219,7 +248,7 @@ export class SessionSources {
   }
 
   private adopt(conversation: Conversation, session: CopilotSession): LedgerEntry<HeldSession> {
-    return this.parts.ledger.adopt(conversation.partition, heldSession(session, conversation.spec, this.parts.runtime.toolGates));
+    return this.parts.ledger.adopt(conversation.partition, heldSession(session, conversation.spec, conversation.partition, this.parts.runtime.toolGates));
   }
 
   /** Starts the turn; undefined (session dropped) when the session cannot take it, so the caller tries another way. */

@@ -2,7 +2,7 @@
 // ending is never missed: one that completed, or stopped on client tool
 // calls, is recorded under the transcript the client now holds (its messages
 // and the answer it was shown) with the calls its session waits on and the
-// user messages it can be forked before; any other ending, a session whose
+// user messages it can be rewound to; any other ending, a session whose
 // runtime is being replaced, or an answer a check turned into an error drops
 // the conversation's session.
 import type { CopilotSession } from "@github/copilot-sdk";
@@ -76,7 +76,9 @@ export class TurnRecorder {
     const approvals = outcome.kind === "approvals_pending" ? outcome.approvals : [];
     // A session waiting on the client (its tools, or an approval) stays live: it is never suspended.
     if (pending.length === 0 && approvals.length === 0) this.live.keepIdle(entry.session);
-    this.ledger.record(entry, [...dialogue, answer], pending, forkMarks(delivery, outcome.answer.userMessageEventId), approvals);
+    const marks = forkMarks(delivery, outcome.answer.userMessageEventId);
+    entry.session.startEventId ??= marks.find((mark) => mark.index === 0)?.eventId;
+    this.ledger.record(entry, [...dialogue, answer], pending, marks, approvals);
   }
 }
 

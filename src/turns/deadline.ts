@@ -1,5 +1,5 @@
 // A bound on one call to the runtime while a turn is being started (opening,
-// resuming, forking or seeding a session). The runtime has been seen never to
+// resuming or seeding a session, or rewinding one). The runtime has been seen never to
 // answer such a call; without a bound the request would hang until the
 // socket's own timeout and count as in flight all that time.
 import { GatewayError } from "../core/gateway-error.js";

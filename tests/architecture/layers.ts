@@ -23,7 +23,7 @@ export const LAYERS: readonly Layer[] = [
   { folders: { pipeline: "one request's spine from a parsed request to the bytes written: admission, the conversation service call, commit hold, SSE pump, in-flight tracking" } },
   { folders: { observability: "what the gateway counts and logs through: the metrics port, and the pino and Prometheus implementations" } },
   { folders: { dialects: "one folder per wire protocol (openai-chat, responses, anthropic): parse a request into a TurnRequest, encode TurnEvents; pure" } },
-  { folders: { sessions: "where a turn's session comes from: continued, forked, warm, seeded from history, or new (the ledger, fingerprints, the model catalogue)" } },
+  { folders: { sessions: "where a turn's session comes from: continued, rewound, recycled, warm, seeded from history, or new (the ledger, fingerprints, the model catalogue)" } },
   { folders: { tools: "the company's tools a session may run: the operator's MCP servers and agents, grants per caller, and what ran" } },
   { folders: { turns: "one exchange on the session it is handed: send, the runtime's events as TurnEvents, client tool calls, abort, deadlines, usage" } },
   { folders: { runtime: "the Copilot runtimes (embedded or --headless): the pool, supervision, recycling, the BYOK relay, the shared stdio MCP servers" } },

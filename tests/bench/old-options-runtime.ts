@@ -94,10 +94,6 @@ export class OldOptionsRuntime implements Runtime {
     return Promise.reject(new Error("bench: the old-options runtime does not seed sessions"));
   }
 
-  forkSession(): Promise<CopilotSession> {
-    return Promise.reject(new Error("bench: the old-options runtime does not fork sessions"));
-  }
-
   async closeSession(session: CopilotSession | string): Promise<void> {
     const sessionId = typeof session === "string" ? session : session.sessionId;
     if (typeof session !== "string") await session.disconnect().catch(() => undefined);

@@ -204,20 +204,21 @@ describe("a seeded conversation", () => {
     expect(continued.headers.get("x-copilot-session-origin")).toBe("continued");
     expect(continued.headers.get("x-copilot-session-id")).toBe(seeded.headers.get("x-copilot-session-id"));
 
-    // "two" was seeded, not sent by a turn: the branch still forks the session there.
+    // The last user message the seeded turn sent natively is a fork point: regenerating it rewinds the session there.
+    const regenerated = await gw.post("/v1/chat/completions", { model: TEST_MODEL, messages: turn("one", "1", "two", "2", "three, again") });
+    expect(regenerated.headers.get("x-copilot-session-origin")).toBe("rewound");
+    expect(shown(gw.upstream.calls.at(-1)!.request.messages).map((row) => row.text)).toEqual(["one", "1", "two", "2", "three, again"]);
+
+    // "two" was seeded, not sent by a turn: the branch still rewinds the session there (it comes before the cut above, so it was kept).
     const edited = await gw.post("/v1/chat/completions", { model: TEST_MODEL, messages: turn("one", "1", "two, edited") });
     expect(edited.status).toBe(200);
-    expect(edited.headers.get("x-copilot-session-origin")).toBe("forked");
+    expect(edited.headers.get("x-copilot-session-origin")).toBe("rewound");
+    expect(edited.headers.get("x-copilot-session-id")).toBe(seeded.headers.get("x-copilot-session-id"));
     expect(shown(gw.upstream.calls.at(-1)!.request.messages)).toEqual([
       { role: "user", text: "one" },
       { role: "assistant", text: "1" },
       { role: "user", text: "two, edited" },
     ]);
-
-    // And the last user message the seeded turn sent natively is a fork point too.
-    const regenerated = await gw.post("/v1/chat/completions", { model: TEST_MODEL, messages: turn("one", "1", "two", "2", "three, again") });
-    expect(regenerated.headers.get("x-copilot-session-origin")).toBe("forked");
-    expect(shown(gw.upstream.calls.at(-1)!.request.messages).map((row) => row.text)).toEqual(["one", "1", "two", "2", "three, again"]);
   });
 });
 

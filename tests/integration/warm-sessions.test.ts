@@ -11,7 +11,8 @@ const CLOCK = { type: "function", function: { name: "clock", description: "The t
 let gw: TestGateway;
 let resumed = 0;
 beforeAll(async () => {
-  gw = await startGateway({ warmSessions: 2, liveSessions: 2 });
+  // Recycling off: with two idle conversations kept live, ended ones would serve the new conversations first (recycled-sessions.test.ts).
+  gw = await startGateway({ warmSessions: 2, liveSessions: 2, recycledSessions: 0 });
   const resume = gw.runtime.resumeSession.bind(gw.runtime);
   gw.runtime.resumeSession = (sessionId, spec) => (resumed++, resume(sessionId, spec));
 });

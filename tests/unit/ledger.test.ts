@@ -565,6 +565,49 @@ describe("fork points (edited and regenerated turns)", () => {
   });
 });
 
+describe("rewinding in place, and recycling", () => {
+  const long = [user("one"), assistant("echo one"), user("two"), assistant("echo two"), user("three"), assistant("echo three")];
+
+  it("after a rewind keeps the fork points before the cut, and forgets those at and after it", () => {
+    const entry = ledger.adopt(P, { id: "s1" });
+    ledger.record(entry, long, [], [{ index: 2, eventId: "event-two" }, { index: 4, eventId: "event-three" }]);
+    const point = ledger.leaseForkPoint(P, [...long.slice(0, 2), user("two, edited")]);
+    expect(point).toMatchObject({ eventId: "event-two", index: 2 });
+    ledger.rewound(entry, point!.index);
+    const branch = [...long.slice(0, 2), user("two, edited"), assistant("echo two, edited")];
+    ledger.record(entry, branch, [], [{ index: 2, eventId: "event-two-edited" }]);
+    // "three" was cut away with the old branch: its event no longer exists in the session.
+    expect(ledger.leaseForkPoint(P, [...long.slice(0, 4), user("three, again")])).toBeUndefined();
+    expect(ledger.leaseForkPoint(P, [...long.slice(0, 2), user("two, again")])).toMatchObject({ eventId: "event-two-edited", index: 2 });
+    expect(closed).toEqual([]);
+  });
+
+  it("withdraws an idle session without closing it, and never a leased one", () => {
+    const idle = seed("s1", long);
+    expect(ledger.withdraw(idle.session)).toBe(true);
+    expect(ledger.size).toBe(0);
+    expect(ledger.lease(P, [...long, user("four")])).toBeUndefined();
+    const leased = ledger.adopt(P, { id: "s2" });
+    expect(ledger.withdraw(leased.session)).toBe(false);
+    expect(closed).toEqual([]);
+  });
+
+  it("lets `evict` have the sessions evicted over the cap or the idle time, and `close` the others", () => {
+    const evicted: string[] = [];
+    ledger = makeLedger({ maxSessions: 1, idleTtlMs: 1_000, evict: async (session) => void evicted.push(session.id) });
+    seed("s1", [user("a"), assistant("a")]);
+    clock += 10;
+    seed("s2", [user("b"), assistant("b")]);
+    expect(evicted).toEqual(["s1"]);
+    clock += 5_000;
+    ledger.sweep();
+    expect(evicted).toEqual(["s1", "s2"]);
+    const failed = ledger.adopt(P, { id: "s3" });
+    ledger.discard(failed);
+    expect(closed).toEqual(["s3"]);
+  });
+});
+
 describe("dropping a conversation the client was told failed", () => {
   it("closes an idle entry and a leased one, and it is never found again", () => {
     const transcript = [user("q"), assistant("a")];

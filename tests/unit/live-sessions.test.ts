@@ -30,7 +30,7 @@ function liveSessions(limit: number): LiveSessions {
   );
 }
 
-const held = (...ids: string[]): HeldSession[] => ids.map((id) => heldSession(session(id), spec));
+const held = (...ids: string[]): HeldSession[] => ids.map((id) => heldSession(session(id), spec, "partition"));
 
 beforeEach(() => {
   suspended = [];
