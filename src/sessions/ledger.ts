@@ -64,7 +64,12 @@ export interface LedgerOptions<S> {
   idleTtlMs: number;
   /** Disconnects and deletes a session that leaves the ledger. Must not throw. */
   close: (session: S) => Promise<void>;
-  /** Lets go of an idle session evicted (past the cap, or the idle time) while it was usable: recycled or closed. Must not throw. `close` when absent. */
+  /**
+   * Lets go of an idle session evicted (past the cap, or the idle time) that
+   * waits on nothing: recycled or closed. One waiting on tool calls or
+   * approvals is in the middle of a turn, and is closed. Must not throw.
+   * `close` when absent.
+   */
   evict?: (session: S) => Promise<void>;
   now?: () => number;
 }
@@ -283,7 +288,8 @@ export class ConversationLedger<S> {
 
   private close(entry: LedgerEntry<S>, why: "close" | "evict" = "close"): void {
     this.forgetForkPoints(entry);
-    void (why === "evict" && this.options.evict ? this.options.evict(entry.session) : this.options.close(entry.session));
+    const waits = entry.pending.length > 0 || entry.approvals.length > 0;
+    void (why === "evict" && this.options.evict && !waits ? this.options.evict(entry.session) : this.options.close(entry.session));
   }
 
   private forgetForkPoints(entry: LedgerEntry<S>): void {

@@ -605,6 +605,12 @@ describe("rewinding in place, and recycling", () => {
     const failed = ledger.adopt(P, { id: "s3" });
     ledger.discard(failed);
     expect(closed).toEqual(["s3"]);
+    // A session waiting on tool calls is in the middle of a turn: evicted, it is closed.
+    seed("s4", [user("c"), assistant("c", ["call_c"])], pendingFor("call_c"));
+    clock += 10;
+    seed("s5", [user("d"), assistant("d")]);
+    expect(closed).toEqual(["s3", "s4"]);
+    expect(evicted).toEqual(["s1", "s2"]);
   });
 });
 
