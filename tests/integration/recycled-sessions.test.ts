@@ -1,5 +1,6 @@
-// A new conversation gets the session of one that ended (here: an idle
-// conversation past the live-session limit), rewound to its start: origin
+// A new conversation gets the session of one that ended (an idle
+// conversation past the live-session limit, or evicted at the ledger's cap),
+// rewound to its start: origin
 // `recycled`, nothing of the old conversation reaching the model or left on
 // disk, never across keys or configurations, and the old conversation, if it
 // goes on, seeded with its whole history.
@@ -81,4 +82,30 @@ it("hands an ended conversation's session, emptied, to the next new conversation
   expect(resumed.origin).toBe("seeded");
   expect(resumed.session).not.toBe(secretive.session);
   expect(contentText(gw.upstream.calls.at(-1)!.request.messages[1]!.content)).toContain(SECRET);
+});
+
+it("recycles a conversation evicted at the ledger's cap too, but never one waiting on tool calls", async () => {
+  const capped = await startGateway({ warmSessions: 0, maxSessions: 2, recycledSessions: 4 });
+  try {
+    const post = async (messages: object[], tools: object[] = []) => {
+      const response = await capped.post("/v1/chat/completions", { model: TEST_MODEL, tools, messages });
+      expect(response.status).toBe(200);
+      return { session: response.headers.get("x-copilot-session-id"), origin: response.headers.get("x-copilot-session-origin") };
+    };
+    const lookup = { type: "function", function: { name: "lookup", parameters: { type: "object", properties: {} } } };
+    // A conversation left waiting on its tool call, then two more: it is evicted, closed (it is in the middle of a turn).
+    capped.upstream.respondInOrder({ steps: [{ toolCall: { id: "call_wait", name: "lookup", arguments: "{}" } }], finishReason: "tool_calls" });
+    const waiting = await post([{ role: "user", content: "call it" }], [lookup]);
+    await post([{ role: "user", content: "one" }], [lookup]);
+    await post([{ role: "user", content: "two" }], [lookup]);
+    expect(capped.turns.recycled.size).toBe(0);
+    // Now "one", idle and waiting on nothing, is evicted by a third: recycled.
+    const one = capped.turns.ledger.sessions().find((held) => held.sessionId !== waiting.session)!;
+    await post([{ role: "user", content: "three" }], [lookup]);
+    await waitFor(() => capped.turns.recycled.size === 1);
+    const next = await post([{ role: "user", content: "four" }], [lookup]);
+    expect(next).toEqual({ session: one.sessionId, origin: "recycled" });
+  } finally {
+    await capped.close();
+  }
 });
