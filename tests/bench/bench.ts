@@ -6,21 +6,26 @@
 //   the raw SDK with a new session per request, and with a reused session
 //     (one per worker, a new user message each request);
 //   the gateway: a new conversation with no warm session (cold,
-//     warmSessions 0) and with one ready (warm, the default); a continuing
+//     warmSessions 0) and with one ready (warm, the default: ended
+//     conversations' sessions recycled too), and warm with recycling off
+//     (recycledSessions 0); a continuing
 //     chat (the history plus a new user message); an agent step (tool results);
 //     and a new conversation on the old session options (the gateway on a
 //     runtime of the bench's own that opens sessions as the gateway once did,
 //     old-options-runtime.ts), beside the new, for the runtime's CPU;
 //   a new conversation with one stdio MCP server granted (server-everything),
 //     cold and warm, beside those without;
+//   at concurrency 1 only, a regenerated and an edited answer (the session
+//     rewound in place), beside the continuing chat;
 //   at concurrency 1 only, the echo tool call run on the server (one request)
 //     against the same call run by the client (two requests on one session);
 //   at concurrency 50 also the default gateway on N runtimes (1 against N);
 // then the ratios against the targets, where the gateway's TTFT goes, the
 // tool call loops and the gateway's share of a server-side call's round trip,
-// what fingerprinting a 200-message conversation costs, and — unless
-// BENCH_QUICK — the agent loop, seeding, and one conversation across two
-// replicas, sticky against bounced.
+// what fingerprinting a 200-message conversation costs, what 1,000 rewinds
+// of one session cost its runtime (rewinds.ts; 100 with BENCH_QUICK), and —
+// unless BENCH_QUICK — the agent loop, seeding, and one conversation across
+// two replicas, sticky against bounced.
 //
 // It reports; it does not fail: the exit code is 0 when targets are missed,
 // and non-zero only when a request failed or the bench itself broke.
@@ -43,7 +48,8 @@ import {
   toolShareTarget,
   type Results,
 } from "./report.js";
-import { agentStepRow, answer, clientToolCallRow, continuingChatRow, echoThenAnswer, endlessToolLoop, mcpGranted, newConversationRow, serverToolCallRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
+import { agentStepRow, answer, clientToolCallRow, continuingChatRow, echoThenAnswer, endlessToolLoop, mcpGranted, newConversationRow, rewindingRow, serverToolCallRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
+import { benchRewinds } from "./rewinds.js";
 import { fingerprintCost } from "./fingerprints.js";
 import { OldOptionsRuntime } from "./old-options-runtime.js";
 import { benchReplicas } from "./replicas.js";
@@ -148,11 +154,14 @@ async function main(): Promise<number> {
     };
     const cold = await server({ warmSessions: 0 }, {}, answer);
     const warm = await server({}, {}, answer);
+    const unrecycled = await server({ recycledSessions: 0 }, {}, answer);
     // The gateway as it once was: the old session options, no warm session, idle sessions suspended.
     const old = await server({ warmSessions: 0, liveSessions: 0 }, { runtime: (settings) => new OldOptionsRuntime(settings) }, answer);
     const chat = await server({}, {}, answer);
     const agent = await server({}, {}, endlessToolLoop());
     const pool = await server({}, { processes: POOL }, answer);
+    const regenerate = await server({}, {}, answer);
+    const editing = await server({}, {}, answer);
 
     const rows = {
       direct: raw.direct,
@@ -160,16 +169,19 @@ async function main(): Promise<number> {
       rawReused: raw.reusedSession,
       cold: newConversationRow("gateway, new conversation, cold", cold),
       warm: newConversationRow("gateway, new conversation, warm", warm),
+      unrecycled: newConversationRow("gateway, new conv., warm, recycling off", unrecycled),
       chat: continuingChatRow("gateway, continuing chat", chat),
       agent: agentStepRow("gateway, agent step", agent),
       old: newConversationRow("gateway, new conv., old session options", old),
       pool: newConversationRow(`gateway, new conversation, warm, ${POOL} runtimes`, pool),
+      regenerate: rewindingRow("gateway, regenerated answer (rewound)", regenerate, false),
+      edit: rewindingRow("gateway, edited message (rewound)", editing, true),
     };
-    const common = [rows.direct, rows.rawNew, rows.rawReused, rows.cold, rows.warm, rows.chat, rows.agent, rows.old];
+    const common = [rows.direct, rows.rawNew, rows.rawReused, rows.cold, rows.warm, rows.unrecycled, rows.chat, rows.agent, rows.old];
 
     console.log(`bench: concurrency 1 — ${PLAN.blocks} blocks of ${PLAN.block} per row after ${PLAN.warmup} warm-ups, rows alternating …`);
     const { results: c1, measured: c1Measured } = await phase(
-      common,
+      [...common, rows.regenerate, rows.edit],
       PLAN.blocks,
       (row) => sequential(row, PLAN.warmup),
       (row, into) => sequential(row, PLAN.block, into),
@@ -262,6 +274,11 @@ async function main(): Promise<number> {
       toolShareTarget(toolRoundTrip),
       ratioTarget("c=1  runtime CPU per new conversation, warm (new) / old session options", get(c1, rows.warm).runtimeCpuMsPerRequest, get(c1, rows.old).runtimeCpuMsPerRequest, 0.5),
       ratioTarget(`c=${n} runtime CPU per new conversation, warm (new) / old session options`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.old).runtimeCpuMsPerRequest, 0.5),
+      ratioTarget("c=1  new conversation, warm (recycling on) / raw SDK reused session, TTFT p50", get(c1, rows.warm).ttftP50, get(c1, rows.rawReused).ttftP50, 1.15),
+      ratioTarget(`c=${n} new conversation, warm (recycling on) / continuing chat, TTFT p50`, get(cN, rows.warm).ttftP50, get(cN, rows.chat).ttftP50, 1.3),
+      ratioTarget(`c=${n} runtime CPU per new conversation, recycling on / off`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.unrecycled).runtimeCpuMsPerRequest, 0.6),
+      ratioTarget("c=1  regenerated answer / continuing chat, TTFT p50", get(c1, rows.regenerate).ttftP50, get(c1, rows.chat).ttftP50, 1.2),
+      ratioTarget("c=1  edited message / continuing chat, TTFT p50", get(c1, rows.edit).ttftP50, get(c1, rows.chat).ttftP50, 1.2),
     ]);
     const coldOverOld = (results: Results) => (get(results, rows.cold).runtimeCpuMsPerRequest / get(results, rows.old).runtimeCpuMsPerRequest).toFixed(3);
     console.log(`(runtime CPU per new conversation, cold with the new session options / old session options, without warm sessions on either: c=1 ${coldOverOld(c1)}×, c=${n} ${coldOverOld(cN)}×)`);
@@ -287,6 +304,7 @@ async function main(): Promise<number> {
     console.log(
       `fingerprinting a 200-message agent conversation (the chain the ledger finds its session by): ${fingerprints.totalMs.toFixed(3)} ms, ${fingerprints.perMessageUs.toFixed(2)} µs per message (hot, in a loop; p50 of 200 runs)`,
     );
+    await benchRewinds(QUICK ? 100 : 1_000);
     console.log("");
     console.log(`main bench took ${(benchMs / 1000).toFixed(1)} s`);
     return 0;

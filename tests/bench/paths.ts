@@ -26,6 +26,8 @@ const agent = new Agent({ keepAlive: true, maxSockets: Infinity, timeout: REQUES
 export interface ChatSample extends Sample {
   text: string;
   toolCalls: Array<{ id: string; name: string; arguments: string }>;
+  /** The gateway's `x-copilot-session-origin`: where the answer's session came from. */
+  origin?: string;
 }
 
 /** (a) Straight to the scripted upstream, as the runtime itself would call it. */
@@ -52,7 +54,8 @@ function timeChatStream(url: string, body: string, headers: Record<string, strin
         response.on("end", () => reject(new Error(`${what} answered ${response.statusCode}: ${text}`)));
         return;
       }
-      const reading = readChatStream(what, started);
+      const origin = response.headers["x-copilot-session-origin"];
+      const reading = readChatStream(what, started, typeof origin === "string" ? origin : undefined);
       response.on("data", (chunk: string) => reading.feed(chunk));
       response.on("end", () => {
         try {
@@ -70,7 +73,7 @@ function timeChatStream(url: string, body: string, headers: Record<string, strin
 }
 
 /** Parses a Chat Completions SSE body as it is fed. */
-function readChatStream(what: string, started: number): { feed(chunk: string): void; result(): ChatSample } {
+function readChatStream(what: string, started: number, origin: string | undefined): { feed(chunk: string): void; result(): ChatSample } {
   let ttftMs: number | undefined;
   let doneMs: number | undefined;
   let failure: string | undefined;
@@ -106,7 +109,7 @@ function readChatStream(what: string, started: number): { feed(chunk: string): v
     result() {
       if (failure !== undefined) throw new Error(`${what} stream failed: ${failure}`);
       if (ttftMs === undefined || doneMs === undefined) throw new Error(`${what} stream ended without content or [DONE]`);
-      return { ttftMs, totalMs: doneMs, text, toolCalls };
+      return { ttftMs, totalMs: doneMs, text, toolCalls, ...(origin ? { origin } : {}) };
     },
   };
 }

@@ -240,6 +240,27 @@ export function continuingChatRow(label: string, server: GatewayServer): Row {
   });
 }
 
+/**
+ * A chat UI's regenerate (`edit` false: the same history again, without the
+ * last answer) or edit (`edit` true: the last user message replaced) on a
+ * conversation that has an earlier exchange: the gateway rewinds its session
+ * to before that user message. Checks it did.
+ */
+export function rewindingRow(label: string, server: GatewayServer, edit: boolean): Row {
+  return goingOnRow(label, server, () => [userMessage(), { role: "assistant", content: "An earlier answer." }], async (messages) => {
+    const first = messages.length === 2;
+    if (first) messages.push(userMessage());
+    else {
+      messages.pop();
+      if (edit) messages.splice(-1, 1, userMessage());
+    }
+    const sample = await gatewayChat(server.url, { model: TEST_MODEL, messages });
+    if (!first && sample.origin !== "rewound") throw new Error(`bench: a ${edit ? "edited" : "regenerated"} turn was served ${sample.origin ?? "without an origin"}, not rewound`);
+    messages.push({ role: "assistant", content: sample.text });
+    return sample;
+  });
+}
+
 /** Each request the results of the tool calls the last answer asked for: the session waiting on them goes on. */
 export function agentStepRow(label: string, server: GatewayServer): Row {
   return goingOnRow(label, server, () => [userMessage()], async (messages) => {
