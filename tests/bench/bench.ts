@@ -6,7 +6,7 @@
 //   the raw SDK with a new session per request, and with a reused session
 //     (one per worker, a new user message each request);
 //   the gateway: a new conversation with no warm session (cold,
-//     warmSessions 0) and with one ready (warm, the default: ended
+//     warmSessions 0, recycledSessions 0) and with one ready (warm, the default: ended
 //     conversations' sessions recycled too), and warm with recycling off
 //     (recycledSessions 0); a continuing
 //     chat (the history plus a new user message); an agent step (tool results);
@@ -152,7 +152,8 @@ async function main(): Promise<number> {
       servers.push(started);
       return started;
     };
-    const cold = await server({ warmSessions: 0 }, {}, answer);
+    // Cold: every new conversation opens its session (no warm one, none recycled).
+    const cold = await server({ warmSessions: 0, recycledSessions: 0 }, {}, answer);
     const warm = await server({}, {}, answer);
     const unrecycled = await server({ recycledSessions: 0 }, {}, answer);
     // The gateway as it once was: the old session options, no warm session, idle sessions suspended.
@@ -211,7 +212,7 @@ async function main(): Promise<number> {
     // disturb every row measured after them.
     console.log(`bench: server-side tools (MCP) — the same plan, beside the warm new conversation …`);
     // One stdio MCP server granted (the gateway runs one server-everything, shared by the sessions), no tool called.
-    const coldMcp = await server({ ...mcpGranted(), warmSessions: 0 }, {}, answer);
+    const coldMcp = await server({ ...mcpGranted(), warmSessions: 0, recycledSessions: 0 }, {}, answer);
     const warmMcp = await server(mcpGranted(), {}, answer);
     // The same echo call, run by the runtime on the server, or handed to the client.
     const serverTool = await server(mcpGranted(), {}, echoThenAnswer("everything-echo"));
