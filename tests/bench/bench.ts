@@ -79,7 +79,10 @@ async function measure(row: Row, workers: number, into: Measurement | undefined,
   const runtimeCpu = sum(row.runtimePids.map(processCpuMs));
   const opened = row.sessionsOpened?.();
   const started = performance.now();
-  const samples = await body();
+  // Which row failed is the first thing a broken run needs to say.
+  const samples = await body().catch((error: unknown) => {
+    throw new Error(`row "${row.label}" (${workers} worker(s)): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  });
   await row.settle();
   if (!into) return;
   into.wallMs += performance.now() - started;
