@@ -48,92 +48,20 @@ import {
   toolShareTarget,
   type Results,
 } from "./report.js";
-import { agentStepRow, answer, clientToolCallRow, continuingChatRow, echoThenAnswer, endlessToolLoop, mcpGranted, newConversationRow, rewindingRow, serverToolCallRow, startRawRows, startServer, type GatewayServer, type RawRows, type Row } from "./rows.js";
+import { agentStepRow, answer, BenchFleet, clientToolCallRow, continuingChatRow, echoThenAnswer, endlessToolLoop, mcpGranted, newConversationRow, rewindingRow, serverToolCallRow, type GatewayServer, type Row } from "./rows.js";
 import { benchRewinds } from "./rewinds.js";
 import { fingerprintCost } from "./fingerprints.js";
 import { OldOptionsRuntime } from "./old-options-runtime.js";
 import { benchReplicas } from "./replicas.js";
 import { benchSeeding } from "./seeding.js";
-import { otherCpuBetween, otherProcessesCpuMs, percentile, processCpuMs, residentBytes, summarize, type Measurement, type Sample } from "./stats.js";
+import { FULL_PLAN, phases, QUICK_PLAN } from "./phases.js";
+import { otherCpuBetween, otherProcessesCpuMs, percentile } from "./stats.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
-const PLAN = QUICK
-  ? { warmup: 2, block: 5, blocks: 2, concurrency: 8, rounds: 2, breakdown: 5, watchdogMs: 5 * 60_000 }
-  : // 20 ABBA blocks of 10 = 200 requests per row at c=1; 6 rounds of 50 after one warm-up round at c=50.
-    { warmup: 10, block: 10, blocks: 20, concurrency: 50, rounds: 6, breakdown: 50, watchdogMs: 20 * 60_000 };
+const PLAN = QUICK ? QUICK_PLAN : FULL_PLAN;
+const { sequential, concurrentRound, phase } = phases(PLAN);
 /** 1 against N runtimes: as many as the machine has cores, at least 2. */
 const POOL = Math.max(2, cpus().length);
-
-const empty = (): Measurement => ({ samples: [], wallMs: 0, selfCpuMs: 0, runtimeCpuMs: 0, runtimeRssBytes: 0, selfRssBytes: 0 });
-const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
-
-/**
- * Runs one block of `workers` workers (after the row's unmeasured prepare) and
- * adds its samples, wall time, CPU time and the memory after it to `into`
- * (nothing for a warm-up).
- */
-async function measure(row: Row, workers: number, into: Measurement | undefined, body: () => Promise<Sample[]>): Promise<void> {
-  await row.prepare(workers);
-  await row.settle();
-  const cpu = process.cpuUsage();
-  const runtimeCpu = sum(row.runtimePids.map(processCpuMs));
-  const opened = row.sessionsOpened?.();
-  const started = performance.now();
-  // Which row failed is the first thing a broken run needs to say.
-  const samples = await body().catch((error: unknown) => {
-    throw new Error(`row "${row.label}" (${workers} worker(s)): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  });
-  await row.settle();
-  if (!into) return;
-  into.wallMs += performance.now() - started;
-  const self = process.cpuUsage(cpu);
-  into.selfCpuMs += (self.user + self.system) / 1000;
-  into.runtimeCpuMs += sum(row.runtimePids.map(processCpuMs)) - runtimeCpu;
-  into.samples.push(...samples);
-  if (opened !== undefined) into.sessionsOpened = (into.sessionsOpened ?? 0) + row.sessionsOpened!() - opened;
-  into.runtimeRssBytes = sum(row.runtimePids.map(residentBytes));
-  into.selfRssBytes = process.memoryUsage().rss;
-}
-
-/**
- * Requests one after another. Each starts once no session open, suspend or close of
- * the row is in flight, so a request pays neither for the previous one's
- * cleanup nor for a warm session's refill (both are in the row's CPU time;
- * the gateway's ledger may still evict a session during a request: that
- * cost is its own).
- */
-function sequential(row: Row, count: number, into?: Measurement): Promise<void> {
-  return measure(row, 1, into, async () => {
-    const samples: Sample[] = [];
-    for (let i = 0; i < count; i++) {
-      samples.push(await row.run(0));
-      await row.settle();
-    }
-    return samples;
-  });
-}
-
-function concurrentRound(row: Row, into?: Measurement): Promise<void> {
-  return measure(row, PLAN.concurrency, into, () => Promise.all(Array.from({ length: PLAN.concurrency }, (_, worker) => row.run(worker))));
-}
-
-/** A B C … C B A A B C …: no row always runs first, and drift hits them all alike. */
-function* alternating(rows: readonly Row[], blocks: number): Generator<Row> {
-  for (let block = 0; block < blocks; block++) yield* block % 2 === 0 ? rows : [...rows].reverse();
-}
-
-/** Warms every row up, then measures them in alternating blocks; the summaries by row label, and each row's measurement. */
-async function phase(
-  rows: readonly Row[],
-  blocks: number,
-  warmUp: (row: Row) => Promise<void>,
-  block: (row: Row, into: Measurement) => Promise<void>,
-): Promise<{ results: Results; measured: Map<Row, Measurement> }> {
-  for (const row of rows) await warmUp(row);
-  const measured = new Map(rows.map((row) => [row, empty()]));
-  for (const row of alternating(rows, blocks)) await block(row, measured.get(row)!);
-  return { results: new Map(rows.map((row) => [row.label, summarize(measured.get(row)!)])), measured };
-}
 
 async function main(): Promise<number> {
   const watchdog = setTimeout(() => {
@@ -146,15 +74,10 @@ async function main(): Promise<number> {
   console.log(`bench: ${new Date().toISOString()}, ${machineLine()}; load average ${loadAtStart}${QUICK ? "; BENCH_QUICK: a few requests per row, figures are rough" : ""}`);
   const othersAtStart = otherProcessesCpuMs();
 
-  const servers: GatewayServer[] = [];
-  let raw: RawRows | undefined;
+  const fleet = new BenchFleet();
   try {
-    raw = await startRawRows();
-    const server = async (...args: Parameters<typeof startServer>) => {
-      const started = await startServer(...args);
-      servers.push(started);
-      return started;
-    };
+    const raw = await fleet.startRaw();
+    const server = (...args: Parameters<typeof fleet.server>) => fleet.server(...args);
     // Cold: every new conversation opens its session (no warm one, none recycled).
     const cold = await server({ warmSessions: 0, recycledSessions: 0 }, {}, answer);
     const warm = await server({}, {}, answer);
@@ -313,8 +236,7 @@ async function main(): Promise<number> {
     console.log(`main bench took ${(benchMs / 1000).toFixed(1)} s`);
     return 0;
   } finally {
-    for (const server of servers) await server.gateway.close().catch((error: unknown) => console.error("bench: stopping a gateway failed:", error));
-    await raw?.stop().catch((error: unknown) => console.error("bench: stopping the raw SDK failed:", error));
+    await fleet.stop();
   }
 }
 

@@ -272,6 +272,28 @@ export function agentStepRow(label: string, server: GatewayServer): Row {
   });
 }
 
+/** The gateways a run starts (each on a runtime of its own) and the raw SDK rows; `stop` closes them all. */
+export class BenchFleet {
+  private readonly servers: GatewayServer[] = [];
+  private raw: RawRows | undefined;
+
+  async startRaw(): Promise<RawRows> {
+    this.raw = await startRawRows();
+    return this.raw;
+  }
+
+  async server(...args: Parameters<typeof startServer>): Promise<GatewayServer> {
+    const started = await startServer(...args);
+    this.servers.push(started);
+    return started;
+  }
+
+  async stop(): Promise<void> {
+    for (const server of this.servers) await server.gateway.close().catch((error: unknown) => console.error("bench: stopping a gateway failed:", error));
+    await this.raw?.stop().catch((error: unknown) => console.error("bench: stopping the raw SDK failed:", error));
+  }
+}
+
 /** The raw SDK rows and the direct row, on one scripted upstream of their own. */
 export interface RawRows {
   direct: Row;
