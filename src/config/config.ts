@@ -18,6 +18,16 @@ export interface ProviderConfig {
   models?: string[];
 }
 
+/** Sign-in with the company's GitHub App (or OAuth App): on when its client id is set, then complete. */
+export interface SignInConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Tokens at rest and cookies are sealed under keys derived from it. */
+  secretKey: string;
+  /** The gateway as browsers reach it, without a trailing slash. */
+  publicUrl: string;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -40,6 +50,9 @@ export interface Config {
   auth: AuthMode;
   /** github mode: where a caller's token is turned into their login (`GET /user`). */
   githubApiUrl: string;
+  /** GitHub's web address (github.com, a GHES host or a GHE.com tenant), where people sign in. */
+  githubUrl: string;
+  signIn?: SignInConfig;
   apiKeys: string[];
   /** Guards /admin; the admin API is off without it. */
   adminKey?: string;

@@ -6,6 +6,7 @@ import type { AuthMode } from "../access/caller.js";
 import { DEFAULT_LIMITS, type RequestLimits } from "../core/request-limits.js";
 import { ConfigError, HelpRequested, type Config, type ProviderConfig } from "./config.js";
 import { MAX_DEFAULT_RUNTIMES, SETTING_LIST, SETTINGS, type SettingDefinition, type SettingKey, type SettingWithDefaultValue } from "./settings.js";
+import { githubUrls, signInSettings } from "./sign-in-settings.js";
 import {
   decimalText,
   integerText,
@@ -81,7 +82,8 @@ export function loadConfig(
     ...(githubToken ? { githubToken: nonEmpty(githubToken) } : {}),
     ...provider,
     auth,
-    githubApiUrl: parse(value("githubApiUrl"), z.url({ protocol: /^https?$/ }), "an http:// or https:// URL").replace(/\/+$/, ""),
+    ...githubUrls(raw),
+    ...signInSettings(raw, auth),
     apiKeys,
     ...(adminKey ? { adminKey: nonEmpty(adminKey) } : {}),
     corsOrigins: cors ? parseCorsOrigins(cors) : auth !== "none" ? ["*"] : [],

@@ -36,6 +36,7 @@ describe("loadConfig defaults", () => {
       spoolMaxBytes: 64 * 1024 * 1024,
       auth: "none",
       githubApiUrl: "https://api.github.com",
+      githubUrl: "https://github.com",
       apiKeys: [],
       corsOrigins: [],
       maxTurns: 100,
