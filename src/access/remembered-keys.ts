@@ -93,6 +93,10 @@ export class RememberedKeys implements KeyStore {
     return key;
   }
 
+  listOfPerson(personId: string): Promise<VirtualKey[]> {
+    return this.store.listOfPerson ? this.store.listOfPerson(personId) : Promise.resolve([]);
+  }
+
   changedSince(since: number): Promise<VirtualKey[]> {
     return this.store.changedSince ? this.store.changedSince(since) : Promise.resolve([]);
   }

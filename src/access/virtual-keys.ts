@@ -36,6 +36,8 @@ export interface VirtualKey {
   status: KeyStatus;
   createdAt: number;
   updatedAt: number;
+  /** A personal key's owner (access/people.ts): it runs on their Copilot seat. Absent on the admin's keys. */
+  personId?: string;
 }
 
 /** What can be set on a key; on an update every field is optional and null clears a limit. */
@@ -50,6 +52,8 @@ export interface KeyStore {
   update(id: string, changes: Partial<KeySettings>, now: number): Promise<VirtualKey | undefined>;
   /** Keys changed (created, updated, revoked) at or after `since`, by any process: what remembered keys follow (remembered-keys.ts). */
   changedSince?(since: number): Promise<VirtualKey[]>;
+  /** A person's own keys (sign-in), revoked ones too. */
+  listOfPerson?(personId: string): Promise<VirtualKey[]>;
 }
 
 export const NANO_AIU_PER_CREDIT = 1_000_000_000;
@@ -183,6 +187,7 @@ export function keyView(key: VirtualKey) {
     expires_at: key.expiresAt === null ? null : new Date(key.expiresAt).toISOString(),
     created_at: new Date(key.createdAt).toISOString(),
     updated_at: new Date(key.updatedAt).toISOString(),
+    ...(key.personId ? { person_id: key.personId } : {}),
   };
 }
 

@@ -11,7 +11,7 @@ export class KeyRepository implements KeyStore {
   async create(key: VirtualKey, secretHash: string): Promise<void> {
     await this.db
       .insertInto("api_keys")
-      .values({ id: key.id, secret_hash: secretHash, hint: key.hint, created_at: key.createdAt, updated_at: key.updatedAt, ...columnsOf(key) })
+      .values({ id: key.id, secret_hash: secretHash, hint: key.hint, created_at: key.createdAt, updated_at: key.updatedAt, person_id: key.personId ?? null, ...columnsOf(key) })
       .execute();
   }
 
@@ -28,6 +28,11 @@ export class KeyRepository implements KeyStore {
   async findBySecretHash(secretHash: string): Promise<VirtualKey | undefined> {
     const row = await this.db.selectFrom("api_keys").selectAll().where("secret_hash", "=", secretHash).executeTakeFirst();
     return row && keyOf(row);
+  }
+
+  async listOfPerson(personId: string): Promise<VirtualKey[]> {
+    const rows = await this.db.selectFrom("api_keys").selectAll().where("person_id", "=", personId).orderBy("created_at").orderBy("id").execute();
+    return rows.map(keyOf);
   }
 
   async changedSince(since: number): Promise<VirtualKey[]> {
@@ -84,6 +89,7 @@ function keyOf(row: Selectable<ApiKeysTable>): VirtualKey {
     status: row.status,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    ...(row.person_id ? { personId: row.person_id } : {}),
   };
 }
 
