@@ -15,6 +15,8 @@ import { createLogger } from "./observability/pino-logger.js";
 import { CopilotRuntime } from "./runtime/runtime-pool.js";
 import { openGatewayStores, type GatewayStores } from "./storage/gateway-stores.js";
 import { GitHubUsers } from "./node/github-users.js";
+import { GitHubOAuth } from "./node/github-oauth.js";
+import { setUpSignIn } from "./http/sign-in-setup.js";
 import { PrometheusMetrics } from "./observability/prometheus.js";
 import { answerFramingErrorsAsJson } from "./node/framing-errors.js";
 import { loadConsoleAssets } from "./node/console-assets.js";
@@ -169,6 +171,17 @@ async function main(): Promise<void> {
     toolCalls.sweep().catch((error: unknown) => logger.warn("sweeping old tool-call records failed", { error: error instanceof Error ? error.message : String(error) }));
   }, 60_000).unref();
   const github = config.auth === "github" ? new GitHubUsers({ apiUrl: config.githubApiUrl }) : undefined;
+  // People sign in with the company's GitHub App and get personal keys on their own seats.
+  const signIn = config.signIn
+    ? await setUpSignIn({
+        people: database.people,
+        keys,
+        github: new GitHubOAuth({ githubUrl: config.githubUrl, apiUrl: config.githubApiUrl, clientId: config.signIn.clientId, clientSecret: config.signIn.clientSecret }),
+        secretKey: config.signIn.secretKey,
+        publicUrl: config.signIn.publicUrl,
+        logger,
+      })
+    : undefined;
   // Beside dist/main.js once built; from src/main.ts (tsx), in the dist/ that `npm run build` made.
   const consoleAssets = await loadConsoleAssets([fileURLToPath(new URL("console", import.meta.url)), fileURLToPath(new URL("../dist/console", import.meta.url))]);
   if (!consoleAssets) logger.warn("the web console is not built, so / serves nothing: run npm run build");
@@ -185,6 +198,7 @@ async function main(): Promise<void> {
     metrics,
     store: database.status,
     ...(github ? { github } : {}),
+    ...(signIn ? { signIn } : {}),
     ...(consoleAssets ? { console: consoleAssets } : {}),
   });
   const server = serve({ fetch: withDirectResponses(app.fetch), hostname: config.host, port: config.port, serverOptions: serverTimeouts(config) }, (info) => {

@@ -36,6 +36,9 @@ import type { RequestLimits } from "../core/request-limits.js";
 import { ConversationService } from "../sessions/conversation-service.js";
 import type { McpServers } from "../tools/mcp-servers.js";
 import type { AgentDirectory } from "../tools/agents.js";
+import type { SignInDeps } from "./sign-in-setup.js";
+import { signInRoutes } from "./sign-in-routes.js";
+import { deviceSignInRoutes } from "./device-sign-in-routes.js";
 
 export interface AppConfig {
   /** Default: keys when static keys are given, none otherwise. */
@@ -104,6 +107,8 @@ export interface AppDeps {
   console?: StaticAssets;
   /** Whether the database answers (storage/store-supervisor.ts), for /readyz. */
   store?: StoreStatus;
+  /** Signing in with GitHub (github mode with the company's app): /auth/..., and personal keys on /v1. */
+  signIn?: SignInDeps;
 }
 
 
@@ -152,6 +157,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Before the API's catch-all mount at "/": the page loads without a key, and asks for one when the API wants it.
   if (deps.console) app.route("/", consoleRoutes(deps.console));
 
+  const signIn = deps.signIn;
+  if (signIn) {
+    // Before the API's catch-all mount at "/": sign-in needs no key, it gives one.
+    app.route("/auth/device", deviceSignInRoutes({ signIn: signIn.signIn, github: signIn.github, logger }));
+    app.route("/auth", signInRoutes({ ...signIn, logger }));
+  }
+
   const api = new Hono<AppEnv>({ strict: false });
   api.use(
     authenticate({
@@ -159,6 +171,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       staticKeys: config.apiKeys,
       ...(deps.keys ? { keys: deps.keys } : {}),
       ...(deps.github ? { github: deps.github } : {}),
+      ...(signIn ? { people: { signIn: signIn.signIn, publicUrl: signIn.publicUrl } } : {}),
     }),
   );
   api.use(

@@ -13,8 +13,8 @@ export const LAYERS: readonly Layer[] = [
   {
     folders: {
       "main.ts": "the process entry: config → stores → runtimes → serve → drain on SIGTERM",
-      node: "Node-only server code the entry wires in: direct socket writes, framing errors, stray rejections, the console's files, GitHub user lookups, the operator's MCP file and agents directory (reloaded on SIGHUP)",
-      cli: "the operator's CLI: `copilot-gateway keys|usage|tool-calls`, commands on the database",
+      node: "Node-only server code the entry wires in: direct socket writes, framing errors, stray rejections, the console's files, GitHub user lookups and the company's GitHub App (sign-in), the operator's MCP file and agents directory (reloaded on SIGHUP)",
+      cli: "the CLI: the operator's `copilot-gateway keys|usage|tool-calls` on the database, and a person's `login` and `setup <tool>`",
     },
   },
   { folders: { config: "flags and environment variables → one typed Config, and the start-up text" } },
