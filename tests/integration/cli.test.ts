@@ -1,7 +1,6 @@
 // `copilot-gateway keys …`, `usage …` and `tool-calls …` as an operator runs
 // them: the real process (src/main.ts), on the same database the gateway
 // uses — an SQLite file under the data directory, or PostgreSQL by URL.
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -15,17 +14,13 @@ import { KeyRepository } from "../../src/storage/key-repository.js";
 import { ToolCallRepository } from "../../src/storage/tool-call-repository.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from "../support/databases.js";
-import { ENTRY } from "../support/gateway-process.js";
+import { runCliProcess, type CliRun } from "../support/cli-process.js";
 import { TOOL_CALL_T0, toolCall } from "../support/tool-calls.js";
 
 // Every command is a fresh Node process compiling TypeScript through tsx: seconds each on a busy machine.
 const SLOW = 180_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** A home of its own, so no test reads or writes the real ~/.cache. */
 let home: string;
@@ -37,18 +32,7 @@ afterAll(async () => {
 });
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...ENTRY, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: home, XDG_CACHE_HOME: join(home, "cache"), ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
-    child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCliProcess(args, { HOME: home, XDG_CACHE_HOME: join(home, "cache"), ...env });
 }
 
 function json(run: Run): Record<string, any> {

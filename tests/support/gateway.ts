@@ -29,6 +29,10 @@ import { answerFramingErrorsAsJson } from "../../src/node/framing-errors.js";
 import { withDirectResponses } from "../../src/node/direct-responses.js";
 import type { ConversationService } from "../../src/sessions/conversation-service.js";
 import type { ScriptedGitHub } from "./github-api.js";
+import { CLIENT_ID, CLIENT_SECRET, type ScriptedGitHubOAuth } from "./github-oauth.js";
+import { GitHubOAuth } from "../../src/node/github-oauth.js";
+import { setUpSignIn } from "../../src/http/sign-in-setup.js";
+import type { PersonTokensOptions } from "../../src/access/person-tokens.js";
 import { observeConformance } from "./spec-conformance.js";
 import { ScriptedUpstream } from "./upstream.js";
 
@@ -111,7 +115,15 @@ export interface GatewayOptions<R extends GatewayRuntime = CopilotRuntime> {
    * process logs — for the bench, whose figures must not carry the check's cost.
    */
   logging?: "watched" | "production";
+  /**
+   * Sign-in with the scripted GitHub App (github-oauth.ts; needs `copilot.github`
+   * for its API). The gateway then listens at once, and its public URL is
+   * where it listens, so a browser's round trip through GitHub comes back to it.
+   */
+  signIn?: { oauth: Pick<ScriptedGitHubOAuth, "url">; secretKey?: string; tokens?: Omit<PersonTokensOptions, "logger"> };
 }
+
+export const TEST_SECRET_KEY = "test-secret-key-of-at-least-32-characters";
 
 /** With `copilot`, on the Copilot path instead of the scripted model (BYOK): the gateway then has no `upstream`. */
 export async function startGateway(overrides: Partial<AppConfig>, options: GatewayOptions & { copilot: CopilotPath }): Promise<CopilotTestGateway>;
@@ -157,6 +169,29 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
   const stores = await openGatewayStores({ outageKeyWindowMs: 300_000, spoolMaxBytes: 64 * 1024 * 1024, ...options.store, ...(options.database ?? { dataDir }), logger, metrics });
   const { responses, keys: keyStore, usage, toolCalls } = stores;
   const github = config.auth === "github" && copilot?.github ? new GitHubUsers({ apiUrl: copilot.github.url }) : undefined;
+  // With sign-in, the socket comes first: the app's public URL is where it listens.
+  let server: ServerType | undefined;
+  let lateFetch: (request: Request, env: unknown) => Response | Promise<Response> = () => new Response(null, { status: 503 });
+  const startServer = async () => {
+    server = await new Promise<ServerType>((resolve) => {
+      const started: ServerType = serve({ fetch: withDirectResponses((request, env) => lateFetch(request, env)), hostname: "127.0.0.1", port: 0 }, () => resolve(started));
+    });
+    answerFramingErrorsAsJson(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const signInOrigin = options.signIn ? await startServer() : undefined;
+  const signIn =
+    options.signIn && copilot?.github && signInOrigin
+      ? await setUpSignIn({
+          people: stores.people,
+          keys: keyStore,
+          github: new GitHubOAuth({ githubUrl: options.signIn.oauth.url, apiUrl: copilot.github.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
+          secretKey: options.signIn.secretKey ?? TEST_SECRET_KEY,
+          publicUrl: signInOrigin,
+          logger,
+          ...(options.signIn.tokens ? { tokens: options.signIn.tokens } : {}),
+        })
+      : undefined;
   const app = createApp({
     runtime,
     config,
@@ -170,11 +205,12 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     logger,
     store: stores.status,
     ...(github ? { github } : {}),
+    ...(signIn ? { signIn } : {}),
     ...(options.console ? { console: options.console } : {}),
   });
   // Under vitest, every response is checked against the providers' specifications (not in the bench).
   if (process.env.VITEST) app.fetch = observeConformance(app.fetch);
-  let server: ServerType | undefined;
+  lateFetch = (request, env) => app.fetch(request, env as never);
   let closing: Promise<void> | undefined;
   const gateway: Omit<TestGateway<R | CopilotRuntime>, "upstream"> = {
     app,
@@ -188,12 +224,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     usage: stores.usageRepository,
     toolCalls,
     async listen() {
-      server = await new Promise<ServerType>((resolve) => {
-        const started: ServerType = serve({ fetch: withDirectResponses(app.fetch), hostname: "127.0.0.1", port: 0 }, () => resolve(started));
-      });
-      answerFramingErrorsAsJson(server);
-      const { port } = server.address() as AddressInfo;
-      return `http://127.0.0.1:${port}/v1`;
+      return `${signInOrigin ?? (await startServer())}/v1`;
     },
     httpServer: () => server,
     post(path, body, headers = {}) {
