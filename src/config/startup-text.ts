@@ -42,5 +42,6 @@ export function describeStartup(config: Config, address: string): string {
         : "no key required";
   const admin = config.adminKey ? "on" : "off";
   const cors = config.corsOrigins.length > 0 ? config.corsOrigins.join(",") : "none";
-  return `copilot-gateway listening on ${redactUrl(address)}; runtime: ${runtime}; auth: ${auth}; callers: ${callers}; admin API: ${admin}; CORS: ${cors}`;
+  const signIn = config.signIn ? `; sign-in with GitHub: ${redactUrl(config.signIn.publicUrl)}` : "";
+  return `copilot-gateway listening on ${redactUrl(address)}; runtime: ${runtime}; auth: ${auth}; callers: ${callers}${signIn}; admin API: ${admin}; CORS: ${cors}`;
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/config.js";
 import { loadConfig } from "../../src/config/load-config.js";
+import { describeStartup } from "../../src/config/startup-text.js";
 
 const load = (env: Record<string, string>) => loadConfig([], env, { cacheDir: "/home/u/.cache" });
 const COMPLETE = {
@@ -49,5 +50,14 @@ describe("sign-in settings", () => {
     expect(load({ GATEWAY_GITHUB_URL: "https://octocorp.ghe.com" }).githubApiUrl).toBe("https://api.octocorp.ghe.com");
     expect(load({ GATEWAY_GITHUB_URL: "https://github.example.com/" })).toMatchObject({ githubUrl: "https://github.example.com", githubApiUrl: "https://github.example.com/api/v3" });
     expect(load({ GATEWAY_GITHUB_URL: "https://github.example.com", GATEWAY_GITHUB_API_URL: "https://api.example.com" }).githubApiUrl).toBe("https://api.example.com");
+  });
+});
+
+describe("the start-up line with sign-in", () => {
+  it("says where people sign in, and nothing secret", () => {
+    const line = describeStartup(load(COMPLETE), "http://0.0.0.0:3000");
+    expect(line).toContain("callers: GitHub users on their own seats; sign-in with GitHub: https://gateway.example;");
+    expect(line).not.toContain("client-secret-value");
+    expect(line).not.toContain("k".repeat(32));
   });
 });
