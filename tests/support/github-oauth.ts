@@ -41,6 +41,12 @@ export interface ScriptedGitHubOAuth {
   scriptNextDevice(answers: DeviceAnswer[]): void;
   /** How long access tokens issued from now on last (seconds); GitHub's 8 hours by default. */
   setAccessTokenSeconds(seconds: number): void;
+  /** Grant as an OAuth App does from now on: `gho_` tokens that never expire, with no refresh token. */
+  useOAuthAppTokens(on: boolean): void;
+  /** The next `count` refresh requests get a 502, as when GitHub is out of reach. */
+  failNextRefreshes(count: number): void;
+  /** The person declines the next web sign-in: GitHub sends them back with error=access_denied. */
+  declineNext(): void;
   /** The access token the user holds now (the latest issued). */
   currentAccessToken(login: string): string | undefined;
   /** Every token and code handed out, for scanning logs, answers and databases. */
@@ -67,6 +73,9 @@ export async function startScriptedGitHubOAuth(github: Pick<ScriptedGitHub, "add
   let browserUser: GitHubUser = { login: "octocat" };
   let nextDeviceScript: DeviceAnswer[] = ["grant"];
   let accessSeconds = 28_800;
+  let oauthApp = false;
+  let failingRefreshes = 0;
+  let declining = false;
   const codes = new Map<string, { user: GitHubUser; redirectUri: string; challenge: string }>();
   const devices = new Map<string, { user: GitHubUser; script: DeviceAnswer[]; used: boolean }>();
   const grants = new Map<string, Grant>(); // by refresh token, current and retired
@@ -81,13 +90,14 @@ export async function startScriptedGitHubOAuth(github: Pick<ScriptedGitHub, "add
     // One GitHub id per login, whichever token asks /user.
     if (!ids.has(given.login)) ids.set(given.login, given.id ?? 5000 + ids.size);
     const user = { ...given, id: ids.get(given.login)! };
-    const grant: Grant = { user, access: token("ghu_", 36), refresh: token("ghr_", 76), revoked: false };
+    const grant: Grant = { user, access: token(oauthApp ? "gho_" : "ghu_", 36), refresh: token("ghr_", 76), revoked: false };
     const previous = current.get(user.login);
     if (previous) github.removeToken(previous.access);
     github.addToken(grant.access, user);
     grants.set(grant.refresh, grant);
     current.set(user.login, grant);
     secrets.push(grant.access, grant.refresh);
+    if (oauthApp) return { access_token: grant.access, token_type: "bearer", scope: "" };
     return { access_token: grant.access, expires_in: accessSeconds, refresh_token: grant.refresh, refresh_token_expires_in: 15_897_600, token_type: "bearer", scope: "" };
   }
 
@@ -104,6 +114,13 @@ export async function startScriptedGitHubOAuth(github: Pick<ScriptedGitHub, "add
       const redirectUri = q.get("redirect_uri");
       if (q.get("client_id") !== CLIENT_ID || !redirectUri || !q.get("state") || q.get("code_challenge_method") !== "S256" || !q.get("code_challenge")) {
         return answer(400, { error: "invalid_request", error_description: "client_id, redirect_uri, state and an S256 code_challenge are required" });
+      }
+      if (declining) {
+        declining = false;
+        requests.push({ path: url.pathname, answer: "access_denied" });
+        res.writeHead(302, { location: `${redirectUri}?${new URLSearchParams({ error: "access_denied", state: q.get("state")! })}` });
+        res.end();
+        return;
       }
       const code = token("", 20);
       secrets.push(code);
@@ -135,6 +152,11 @@ export async function startScriptedGitHubOAuth(github: Pick<ScriptedGitHub, "add
       }
       if (form.get("client_secret") !== CLIENT_SECRET) return answer(200, { error: "incorrect_client_credentials" }, { grant: grantType });
       if (grantType === "refresh_token") {
+        if (failingRefreshes > 0) {
+          failingRefreshes--;
+          requests.push({ path: url.pathname, grant: "refresh_token", answer: "502" });
+          return json(res, 502, { message: "Bad gateway" });
+        }
         const grant = grants.get(form.get("refresh_token") ?? "");
         if (!grant || grant.revoked || current.get(grant.user.login) !== grant) return answer(200, { error: "bad_refresh_token" }, { grant: "refresh_token", ...(grant ? { login: grant.user.login } : {}) });
         refreshCount.set(grant.user.login, (refreshCount.get(grant.user.login) ?? 0) + 1);
@@ -171,6 +193,15 @@ export async function startScriptedGitHubOAuth(github: Pick<ScriptedGitHub, "add
     },
     setAccessTokenSeconds: (seconds) => {
       accessSeconds = seconds;
+    },
+    useOAuthAppTokens: (on) => {
+      oauthApp = on;
+    },
+    failNextRefreshes: (count) => {
+      failingRefreshes = count;
+    },
+    declineNext: () => {
+      declining = true;
     },
     currentAccessToken: (login) => current.get(login)?.access,
     issuedSecrets: () => [...secrets],
