@@ -7,6 +7,7 @@
 // refused sign-in works again once they sign in anew; a sign-in declined on
 // GitHub leaves nobody signed in; raw GitHub tokens still work beside keys.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/observability/pino-logger.js";
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from "../support/databases.js";
 import { startGateway, type CopilotTestGateway } from "../support/gateway.js";
 import { startScriptedGitHub, type ScriptedGitHub } from "../support/github-api.js";
@@ -20,12 +21,16 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
   let target: TestDatabase;
   let gateway: CopilotTestGateway;
   let origin: string;
+  /** Every log line, every cookie value and key handed out, every answer body: for the secret scan at the end. */
+  const logLines: string[] = [];
+  const handedOut: string[] = [];
+  const answers: string[] = [];
 
   beforeAll(async () => {
     github = await startScriptedGitHub({ tokens: {} });
     oauth = await startScriptedGitHubOAuth(github);
     target = await createTestDatabase(kind);
-    gateway = await startGateway({ auth: "github", turnTimeoutMs: 20_000, bodyLimitBytes: 1 << 20, maxSessions: 20 }, { copilot: { github }, signIn: { oauth }, database: target.options });
+    gateway = await startGateway({ auth: "github", turnTimeoutMs: 20_000, bodyLimitBytes: 1 << 20, maxSessions: 20 }, { copilot: { github }, signIn: { oauth }, database: target.options, logger: createLogger("debug", (line) => logLines.push(line)) });
     origin = new URL(await gateway.listen()).origin;
   });
   afterAll(async () => {
@@ -43,6 +48,7 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
     const atGitHub = await fetch(start.headers.get("location")!, { redirect: "manual" });
     const back = await fetch(atGitHub.headers.get("location")!, { redirect: "manual", headers: { cookie: attempt } });
     const cookie = cookieOf(back, "cgw_session");
+    handedOut.push(attempt.split("=")[1]!, ...(cookie ? [cookie.split("=")[1]!] : []));
     const me = cookie ? ((await (await fetch(`${origin}/auth/me`, { headers: { cookie } })).json()) as { csrf_token: string }) : undefined;
     return { cookie, csrf: me?.csrf_token, landed: back.headers.get("location")! };
   }
@@ -54,15 +60,20 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
       body: JSON.stringify({ name }),
     });
     expect(made.status).toBe(201);
-    return (await made.json()) as { id: string; key: string };
+    const key = (await made.json()) as { id: string; key: string };
+    handedOut.push(key.key);
+    return key;
   }
 
-  const chat = (credential: string) =>
-    fetch(`${origin}/v1/chat/completions`, {
+  const chat = async (credential: string) => {
+    const response = await fetch(`${origin}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${credential}` },
       body: JSON.stringify({ model: "gpt-scripted", messages: [{ role: "user", content: `hello ${Math.random()}` }] }),
     });
+    answers.push(await response.clone().text());
+    return response;
+  };
   const people = () => gateway.database.db.selectFrom("people");
   const expireStoredToken = async (login: string) => {
     const person = await people().select("id").where("login", "=", login).executeTakeFirstOrThrow();
@@ -138,5 +149,17 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
     const declined = await webSignIn("jo");
     expect(declined).toEqual({ cookie: undefined, csrf: undefined, landed: "/#/me?problem=declined" });
     expect(await people().select("login").where("login", "=", "jo").execute()).toEqual([]);
+  });
+
+  it("shows no code, token, refresh token, cookie or key in the logs, the answers or the database", async () => {
+    const secrets = [...oauth.issuedSecrets(), ...handedOut];
+    expect(secrets.length).toBeGreaterThan(15);
+    const tables = ["people", "person_grants", "api_keys", "usage_records"] as const;
+    const dump = JSON.stringify(await Promise.all(tables.map((table) => gateway.database.db.selectFrom(table).selectAll().execute())));
+    const places = { logs: logLines.join("\n"), answers: answers.join("\n"), database: dump };
+    expect(places.logs).toContain("a person signed in");
+    for (const [where, text] of Object.entries(places)) {
+      for (const secret of secrets) expect(text.includes(secret), `${where} holds a secret`).toBe(false);
+    }
   });
 });
