@@ -42,7 +42,9 @@ export async function runLoginCommand(args: string[], env: CliEnv, io: CliIo, ti
   const sleep = timing.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
 
   const start = (await post(url, "/auth/device/code", {})) as { status: number; body: DeviceStart & { error?: { message?: string } } };
-  if (start.status !== 200) throw new CliError(`the gateway did not start a sign-in (${start.status}): ${start.body.error?.message ?? "is sign-in with GitHub set up on it?"}`, 1);
+  // Without sign-in the path is the API's: a 401 for the missing key, or a 404.
+  if (start.status === 401 || start.status === 404) throw new CliError(`the gateway at ${url} does not offer signing in with GitHub (its operator sets GATEWAY_GITHUB_CLIENT_ID to turn it on)`, 1);
+  if (start.status !== 200) throw new CliError(`the gateway did not start a sign-in (${start.status}): ${start.body.error?.message ?? "no reason given"}`, 1);
   const device = start.body;
   io.out(`To sign in, open ${device.verification_uri} and enter the code ${device.user_code}\n`);
   io.out(`Waiting for GitHub (the code expires in ${Math.round(device.expires_in / 60)} minutes)...\n`);

@@ -72,6 +72,10 @@ describe("signing in with GitHub in Chromium", () => {
     expect(cookies.some((cookie) => cookie.name === "cgw_oauth")).toBe(false);
     // The page can read neither cookie.
     expect(await page.evaluate(() => document.cookie)).toBe("");
+    // Signing out ends the session in this browser.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("link", { name: "Sign in with GitHub" }).waitFor();
+    expect((await context.cookies(origin)).some((cookie) => cookie.name === "cgw_session")).toBe(false);
     expect(problems.splice(0)).toEqual([]);
     await context.close();
   });

@@ -51,7 +51,7 @@ function SignedIn({ me, problem, setProblem, reload }: { me: Me; problem: string
       <h1 id="me-title">Your keys</h1>
       <p>
         Signed in as <strong data-testid="login">{me.login}</strong>.{" "}
-        <button type="button" class="secondary" onClick={() => void act(async () => (await signOut(me), location.assign("/#/me")))}>
+        <button type="button" class="secondary" onClick={() => void act(() => signOut(me))}>
           Sign out
         </button>
       </p>
