@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     database = await openGatewayStores({
       dataDir: config.dataDir,
       ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
       logger,
       metrics,
       outageKeyWindowMs: config.outageKeyWindowMs,

@@ -57,7 +57,7 @@ export async function openStores(flags: DatabaseFlags, env: Readonly<Record<stri
   }
   let database;
   try {
-    database = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+    database = await openDatabase({ dataDir: config.dataDir, queryTimeoutMs: config.databaseQueryTimeoutMs, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
   } catch (error) {
     // The driver's message names no password (pg and SQLite do not echo the URL).
     throw new CliError(`the database did not open: ${error instanceof Error ? error.message : String(error)}`, 1);

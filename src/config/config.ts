@@ -31,6 +31,8 @@ export interface Config {
   databaseUrl?: string;
   /** During a database outage, virtual keys confirmed at most this long before it began are served; 0: none. */
   outageKeyWindowMs: number;
+  /** PostgreSQL: a query unanswered this long fails as an outage. */
+  databaseQueryTimeoutMs: number;
   /** Bytes of records the spool (`<dataDir>/spool/`) may hold while the database is out. */
   spoolMaxBytes: number;
   /** An external runtime's COPILOT_HOME as the gateway sees it (a shared directory), where conversations are seeded. */

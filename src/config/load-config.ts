@@ -75,6 +75,7 @@ export function loadConfig(
     ...(databaseUrl ? { databaseUrl: parseDatabaseUrl(databaseUrl) } : {}),
     ...(runtimeHome ? { runtimeHome: nonEmpty(runtimeHome) } : {}),
     outageKeyWindowMs: seconds(value("outageKeyWindow"), "nonnegative"),
+    databaseQueryTimeoutMs: seconds(value("databaseQueryTimeout"), "positive"),
     spoolMaxBytes: Math.round(parse(value("spoolMax"), decimalText.pipe(z.number().positive()), "a number greater than 0") * 1024 * 1024),
     runtimes: runtimes ? parse(runtimes, integerText.pipe(z.number().min(1).max(64)), "an integer from 1 to 64") : Math.min(MAX_DEFAULT_RUNTIMES, Math.max(1, home.cores ?? 1)),
     runtimeMaxMemoryBytes: Math.round(parse(value("runtimeMaxMemory"), decimalText.pipe(z.number().nonnegative()), "a number, 0 or more") * 1024 * 1024),
