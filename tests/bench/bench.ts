@@ -71,6 +71,8 @@ async function measure(row: Row, workers: number, into: Measurement | undefined,
   const report = setInterval(() => console.error(`bench: row "${row.label}" (${workers} workers) still in ${stage.at} after ${((performance.now() - stage.since) / 1000).toFixed(0)} s`), 60_000);
   try {
     await measureBlock(row, workers, into, body, stage);
+  } catch (error) {
+    throw new Error(`row "${row.label}" (${workers} workers), in ${stage.at}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
     clearInterval(report);
   }
