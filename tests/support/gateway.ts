@@ -214,7 +214,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
         await runtime.stop();
         await upstream?.stop();
         await stores.close();
-        if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+        if (!options.dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
       })();
       return closing;
     },
