@@ -13,7 +13,7 @@ export const LAYERS: readonly Layer[] = [
   {
     folders: {
       "main.ts": "the process entry: config → stores → runtimes → serve → drain on SIGTERM",
-      node: "Node-only server code the entry wires in: direct socket writes, framing errors, stray rejections, the console's files, GitHub user lookups, the operator's MCP file and agents directory (reloaded on SIGHUP)",
+      node: "Node-only server code the entry wires in: direct socket writes, framing errors, stray rejections, the console's files, GitHub user and team lookups, the operator's MCP file and agents directory (reloaded on SIGHUP)",
       cli: "the operator's CLI: `copilot-gateway keys|usage|tool-calls|audit`, commands on the database",
     },
   },

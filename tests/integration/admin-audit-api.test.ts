@@ -1,16 +1,20 @@
 // The audit of admin changes on a real database: every change made through
 // the admin API is recorded with its actor, time, request id and the fields
 // it changed (never a secret); a refused change leaves no record; GET
-// /admin/audit answers it newest first, filtered, as JSON or CSV. On SQLite
-// always; on PostgreSQL when TEST_DATABASE_URL is set.
+// /admin/audit answers it newest first, filtered, as JSON or CSV; a person
+// the sign-in code names an admin (the `signedInAdmin` hook, here on the
+// scripted GitHub's team) acts under their login. On SQLite always; on
+// PostgreSQL when TEST_DATABASE_URL is set.
 import { Hono } from "hono";
 import { sql } from "kysely";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AdminRights } from "../../src/access/admin-rights.js";
 import { KeyAdmin } from "../../src/access/key-admin.js";
 import { hashSecret } from "../../src/access/virtual-keys.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { adminRoutes } from "../../src/http/admin-routes.js";
+import { adminRoutes, type AdminRoutesDeps } from "../../src/http/admin-routes.js";
 import { requestLine } from "../../src/http/request-line.js";
+import { GitHubTeams } from "../../src/node/github-teams.js";
 import { noMetrics } from "../../src/observability/metrics.js";
 import type { AppEnv } from "../../src/pipeline/app-env.js";
 import { AdminAuditRepository } from "../../src/storage/admin-audit-repository.js";
@@ -18,17 +22,36 @@ import { openSupervisedDatabase, type GatewayDatabase } from "../../src/storage/
 import { KeyRepository } from "../../src/storage/key-repository.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";
 import { DATABASE_KINDS, databasesDisposedAfterEach } from "../support/databases.js";
+import { startScriptedGitHub, type ScriptedGitHub } from "../support/github-api.js";
 
 const ADMIN_KEY = "admin-secret-for-tests";
+const MONA = "gho_monaTOKENabcdef0123456789";
+const HUBOT = "gho_hubotTOKENabcdef0123456789";
 
 type Json = Record<string, any>;
 
 const { fresh, open } = databasesDisposedAfterEach();
 
+let github: ScriptedGitHub;
+beforeAll(async () => {
+  github = await startScriptedGitHub({ tokens: { [MONA]: "mona", [HUBOT]: "hubot" }, teams: { "octo-org/gateway-admins": { mona: "active" } } });
+});
+afterAll(async () => {
+  await github?.close();
+});
+
 describe.each(DATABASE_KINDS)("the audit of admin changes on %s", (kind) => {
   let database: GatewayDatabase;
   let admin: KeyAdmin;
   let app: Hono<AppEnv>;
+
+  /** Stands in for the sign-in branch's session: a cookie naming a GitHub token, whose login the scripted GitHub knows. */
+  const rights = () => new AdminRights({ admins: [], team: { org: "octo-org", slug: "gateway-admins" }, teams: new GitHubTeams({ apiUrl: github.url }), logger: silentLogger });
+  const signedInAdmin = (adminRights: AdminRights): NonNullable<AdminRoutesDeps["signedInAdmin"]> => async (c) => {
+    const token = /(?:^|;\s*)test_session=([^;]+)/.exec(c.req.header("cookie") ?? "")?.[1];
+    const login = token === MONA ? "mona" : token === HUBOT ? "hubot" : undefined;
+    return login === undefined ? undefined : adminRights.actorFor(login, token!);
+  };
 
   beforeEach(async () => {
     database = await open(await fresh(kind));
@@ -38,7 +61,7 @@ describe.each(DATABASE_KINDS)("the audit of admin changes on %s", (kind) => {
     admin = new KeyAdmin(new KeyRepository(database.db), usage, () => (last = Math.max(Date.now(), last + 1)));
     app = new Hono<AppEnv>()
       .use(requestLine(noMetrics, silentLogger))
-      .route("/admin", adminRoutes({ admin, usage, adminKey: ADMIN_KEY, audit: new AdminAuditRepository(database.db) }));
+      .route("/admin", adminRoutes({ admin, usage, adminKey: ADMIN_KEY, audit: new AdminAuditRepository(database.db), signedInAdmin: signedInAdmin(rights()) }));
   });
 
   async function call(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}) {
@@ -110,6 +133,20 @@ describe.each(DATABASE_KINDS)("the audit of admin changes on %s", (kind) => {
     expect((await call("POST", "/keys", { body: { owner: "nameless" } })).status).toBe(400);
     expect((await call("PATCH", `/keys/${key.id}`, { body: {}, headers: { authorization: "Bearer wrong" } })).status).toBe(401);
     expect((await audit()).map((record) => record.action)).toEqual(["key.create"]);
+  });
+
+  it("admits a person the sign-in hook names an admin, and audits their changes under their login", async () => {
+    const made = await call("POST", "/keys", { body: { name: "by mona" }, headers: { authorization: "", cookie: `test_session=${MONA}` } });
+    expect(made.status).toBe(201);
+    // hubot is signed in but not on the admin team: not an admin.
+    const refused = await call("POST", "/keys", { body: { name: "by hubot" }, headers: { authorization: "", cookie: `test_session=${HUBOT}` } });
+    expect(refused.status).toBe(401);
+    expect(refused.json.error.code).toBe("missing_admin_key");
+    expect(await audit()).toEqual([expect.objectContaining({ actor: "github:mona", actor_kind: "github", action: "key.create", target: made.json.id })]);
+    // A signed-in admin reads the audit too; a wrong admin key is refused even beside an admin's session.
+    const read = await app.request("/admin/audit", { headers: { cookie: `test_session=${MONA}` } });
+    expect(read.status).toBe(200);
+    expect((await call("GET", "/audit", { headers: { authorization: "Bearer wrong", cookie: `test_session=${MONA}` } })).status).toBe(401);
   });
 
   it("filters by time, actor, action and key, with a limit; answers CSV; names a bad filter in a 400", async () => {
