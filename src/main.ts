@@ -183,6 +183,7 @@ async function main(): Promise<void> {
     keys,
     usage,
     toolCalls,
+    adminAudit: database.adminAudit,
     metrics,
     store: database.status,
     ...(github ? { github } : {}),

@@ -1,6 +1,7 @@
 // The operator commands of the `copilot-gateway` binary — `keys …`,
-// `usage …` and `tool-calls …` — run instead of the server when argv starts with one of them.
+// `usage …`, `tool-calls …` and `audit …` — run instead of the server when argv starts with one of them.
 // They work on the database directly, so they need no running gateway.
+import { runAuditCommand } from "./audit-command.js";
 import { CliError } from "./cli-error.js";
 import type { CliEnv, CliIo } from "./command-line.js";
 import { runKeysCommand } from "./keys-command.js";
@@ -9,7 +10,7 @@ import { runUsageCommand } from "./usage-command.js";
 
 export type { CliEnv, CliIo } from "./command-line.js";
 
-const COMMANDS = ["keys", "usage", "tool-calls"] as const;
+const COMMANDS = ["keys", "usage", "tool-calls", "audit"] as const;
 
 /** True when argv (without node and the script) names a CLI command rather than server options. */
 export function isCliCommand(argv: readonly string[]): boolean {
@@ -28,6 +29,7 @@ export async function runCli(argv: readonly string[], env: CliEnv, io: CliIo): P
     if (command === "keys") return await runKeysCommand(args, env, io);
     if (command === "usage") return await runUsageCommand(args, env, io);
     if (command === "tool-calls") return await runToolCallsCommand(args, env, io);
+    if (command === "audit") return await runAuditCommand(args, env, io);
     throw new CliError(`unknown command ${JSON.stringify(command ?? "")}; use one of ${COMMANDS.join(", ")}`, 2);
   } catch (error) {
     const code = error instanceof CliError ? error.exitCode : 1;

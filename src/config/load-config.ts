@@ -2,6 +2,7 @@
 // Pure on purpose: the entry passes argv, env and the cache dir, and decides how
 // to exit, so every rule here is testable without a process. Web-standard only.
 import { z } from "zod";
+import { parseAdminTeam } from "../access/admin-rights.js";
 import type { AuthMode } from "../access/caller.js";
 import { DEFAULT_LIMITS, type RequestLimits } from "../core/request-limits.js";
 import { ConfigError, HelpRequested, type Config, type ProviderConfig } from "./config.js";
@@ -85,6 +86,7 @@ export function loadConfig(
     githubApiUrl: parse(value("githubApiUrl"), z.url({ protocol: /^https?$/ }), "an http:// or https:// URL").replace(/\/+$/, ""),
     apiKeys,
     ...(adminKey ? { adminKey: nonEmpty(adminKey) } : {}),
+    ...adminRightsSettings(raw, value),
     corsOrigins: cors ? parseCorsOrigins(cors) : auth !== "none" ? ["*"] : [],
     maxTurns: parse(value("maxTurns"), integerText.pipe(z.number().min(1)), "an integer of at least 1"),
     turnQueue: parse(value("turnQueue"), integerText, "an integer, 0 or more"),
@@ -239,4 +241,17 @@ function agentSettings(raw: GivenValue): Pick<Config, "agentsDir" | "agentsDefau
     ...(dir ? { agentsDir: nonEmpty(dir) } : {}),
     ...(defaultModel ? { agentsDefaultModel: nonEmpty(defaultModel) } : {}),
   };
+}
+
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
+
+function adminRightsSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "admins" | "adminTeam" | "adminTeamTtlMs"> {
+  const given = raw("admins");
+  const admins = parseList(given);
+  const badLogin = admins.find((login) => !GITHUB_LOGIN.test(login));
+  if (given && badLogin !== undefined) throw new ConfigError(`${given.source} must be GitHub logins separated by commas, not "${badLogin}"`);
+  const teamText = raw("adminTeam");
+  const team = teamText ? parseAdminTeam(teamText.text) : undefined;
+  if (teamText && team === undefined) throw new ConfigError(`${teamText.source} must be a GitHub team as org/team-slug (got "${teamText.text}")`);
+  return { admins, ...(team ? { adminTeam: team } : {}), adminTeamTtlMs: seconds(value("adminTeamTtl"), "positive") };
 }

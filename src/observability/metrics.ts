@@ -43,7 +43,7 @@ export function routeLabel(path: string): string {
   if (/^\/models\/.+$/.test(route)) return "/v1/models/{id}";
   if (/^\/admin\/keys\/[^/]+$/.test(route)) return "/admin/keys/{id}";
   if (["/chat/completions", "/responses", "/messages", "/messages/count_tokens", "/models"].includes(route)) return `/v1${route}`;
-  if (["/", "/healthz", "/readyz", "/metrics", "/admin/keys", "/admin/usage", "/admin/tool-calls", "/admin/status", "/console"].includes(route)) return route;
+  if (["/", "/healthz", "/readyz", "/metrics", "/admin/keys", "/admin/usage", "/admin/tool-calls", "/admin/audit", "/admin/status", "/console"].includes(route)) return route;
   if (/^\/console\/.+$/.test(route)) return "/console/{asset}";
   return "other";
 }

@@ -134,7 +134,8 @@ async function probe(kind: "sqlite" | "postgres", db: Kysely<DatabaseSchema>): P
  * ours, skips creating ours, and then fails on it.
  */
 export async function migrate(db: Kysely<DatabaseSchema>, schema?: string): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  // Unordered: migrations written on branches side by side (0006 and 0007) may reach a database in either order.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (error === undefined) return;

@@ -38,6 +38,8 @@ describe("loadConfig defaults", () => {
       auth: "none",
       githubApiUrl: "https://api.github.com",
       apiKeys: [],
+      admins: [],
+      adminTeamTtlMs: 300_000,
       corsOrigins: [],
       maxTurns: 100,
       turnQueue: 100,
@@ -109,6 +111,9 @@ const SETTING_CASES: Array<[env: string, flag: string, raw: string, expected: Pa
   ["GATEWAY_MCP_AUDIT_ARGUMENTS", "--mcp-audit-arguments", "on", { mcpAuditArguments: true }],
   ["GATEWAY_MCP_SHARED_STDIO", "--mcp-shared-stdio", "false", { mcpSharedStdio: false }],
   ["GATEWAY_LOG_LEVEL", "--log-level", "debug", { logLevel: "debug" }],
+  ["GATEWAY_ADMINS", "--admins", "Octocat, ,hubot-2", { admins: ["Octocat", "hubot-2"] }],
+  ["GATEWAY_ADMIN_TEAM", "--admin-team", "octo-org/gateway-admins", { adminTeam: { org: "octo-org", slug: "gateway-admins" } }],
+  ["GATEWAY_ADMIN_TEAM_TTL_SECONDS", "--admin-team-ttl-seconds", "60", { adminTeamTtlMs: 60_000 }],
   ["COPILOT_PROVIDER_BASE_URL", "--provider-base-url", "https://llm.example/v1", { provider: { type: "openai", baseUrl: "https://llm.example/v1" } }],
 ];
 
@@ -228,6 +233,12 @@ describe("invalid values", () => {
     [{ GATEWAY_SPOOL_MAX_MB: "0" }, "GATEWAY_SPOOL_MAX_MB"],
     [{ GATEWAY_STRICT_OPENAI: "maybe" }, "GATEWAY_STRICT_OPENAI"],
     [{ GATEWAY_LOG_LEVEL: "trace" }, "GATEWAY_LOG_LEVEL"],
+    [{ GATEWAY_ADMINS: "octocat,not a login" }, "GATEWAY_ADMINS"],
+    [{ GATEWAY_ADMINS: "-octocat" }, "GATEWAY_ADMINS"],
+    [{ GATEWAY_ADMIN_TEAM: "octo-org" }, "GATEWAY_ADMIN_TEAM"],
+    [{ GATEWAY_ADMIN_TEAM: "octo-org/admins/extra" }, "GATEWAY_ADMIN_TEAM"],
+    [{ GATEWAY_ADMIN_TEAM: "/admins" }, "GATEWAY_ADMIN_TEAM"],
+    [{ GATEWAY_ADMIN_TEAM_TTL_SECONDS: "0" }, "GATEWAY_ADMIN_TEAM_TTL_SECONDS"],
   ])("%o names %s", (env, setting) => {
     expectConfigError(() => load([], env), setting);
   });
