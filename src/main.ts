@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     database = await openGatewayStores({
       dataDir: config.dataDir,
       ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
       logger,
       metrics,
       outageKeyWindowMs: config.outageKeyWindowMs,
@@ -195,6 +196,7 @@ async function main(): Promise<void> {
     keys,
     usage,
     toolCalls,
+    adminAudit: database.adminAudit,
     metrics,
     store: database.status,
     ...(github ? { github } : {}),

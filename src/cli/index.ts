@@ -1,7 +1,8 @@
 // The commands of the `copilot-gateway` binary, run instead of the server
-// when argv starts with one of them: the operator's `keys …`, `usage …` and
-// `tool-calls …`, on the database directly (no running gateway needed), and
-// a person's `login` and `setup`, which talk to a running gateway.
+// when argv starts with one of them: the operator's `keys …`, `usage …`,
+// `tool-calls …` and `audit …`, on the database directly (no running gateway
+// needed), and a person's `login` and `setup`, which talk to a running gateway.
+import { runAuditCommand } from "./audit-command.js";
 import { CliError } from "./cli-error.js";
 import type { CliEnv, CliIo } from "./command-line.js";
 import { runKeysCommand } from "./keys-command.js";
@@ -12,7 +13,7 @@ import { runUsageCommand } from "./usage-command.js";
 
 export type { CliEnv, CliIo } from "./command-line.js";
 
-const COMMANDS = ["keys", "usage", "tool-calls", "login", "setup"] as const;
+const COMMANDS = ["keys", "usage", "tool-calls", "audit", "login", "setup"] as const;
 
 /** True when argv (without node and the script) names a CLI command rather than server options. */
 export function isCliCommand(argv: readonly string[]): boolean {
@@ -31,6 +32,7 @@ export async function runCli(argv: readonly string[], env: CliEnv, io: CliIo): P
     if (command === "keys") return await runKeysCommand(args, env, io);
     if (command === "usage") return await runUsageCommand(args, env, io);
     if (command === "tool-calls") return await runToolCallsCommand(args, env, io);
+    if (command === "audit") return await runAuditCommand(args, env, io);
     if (command === "login") return await runLoginCommand(args, env, io);
     if (command === "setup") return await runSetupCommand(args, env, io);
     throw new CliError(`unknown command ${JSON.stringify(command ?? "")}; use one of ${COMMANDS.join(", ")}`, 2);

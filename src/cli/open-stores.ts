@@ -3,10 +3,12 @@
 // variables and defaults), validated by the same loadConfig.
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { AdminAuditStore } from "../access/admin-audit.js";
 import { KeyAdmin } from "../access/key-admin.js";
 import type { UsageStore } from "../access/usage.js";
 import { ConfigError } from "../config/config.js";
 import { loadConfig } from "../config/load-config.js";
+import { AdminAuditRepository } from "../storage/admin-audit-repository.js";
 import { openDatabase } from "../storage/database.js";
 import { KeyRepository } from "../storage/key-repository.js";
 import { ToolCallRepository } from "../storage/tool-call-repository.js";
@@ -23,6 +25,7 @@ export interface CliStores {
   admin: KeyAdmin;
   usage: UsageStore;
   toolCalls: ToolCallStore;
+  adminAudit: AdminAuditStore;
   /** Where the data is, without secrets, for messages such as "no keys in …". */
   description: string;
   close(): Promise<void>;
@@ -57,7 +60,7 @@ export async function openStores(flags: DatabaseFlags, env: Readonly<Record<stri
   }
   let database;
   try {
-    database = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+    database = await openDatabase({ dataDir: config.dataDir, queryTimeoutMs: config.databaseQueryTimeoutMs, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
   } catch (error) {
     // The driver's message names no password (pg and SQLite do not echo the URL).
     throw new CliError(`the database did not open: ${error instanceof Error ? error.message : String(error)}`, 1);
@@ -67,6 +70,7 @@ export async function openStores(flags: DatabaseFlags, env: Readonly<Record<stri
     admin: new KeyAdmin(new KeyRepository(database.db), usage),
     usage,
     toolCalls: new ToolCallRepository(database.db),
+    adminAudit: new AdminAuditRepository(database.db),
     description: database.description,
     close: () => database.close(),
   };

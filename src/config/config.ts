@@ -1,6 +1,7 @@
 // The Config the gateway runs on, and the two ways loading it stops short (a bad
 // setting, a request for help). What loadConfig returns; how it gets there is in
 // load-config.ts, which settings exist in settings.ts.
+import type { AdminTeam } from "../access/admin-rights.js";
 import type { AuthMode } from "../access/caller.js";
 import type { RequestLimits } from "../core/request-limits.js";
 
@@ -41,6 +42,8 @@ export interface Config {
   databaseUrl?: string;
   /** During a database outage, virtual keys confirmed at most this long before it began are served; 0: none. */
   outageKeyWindowMs: number;
+  /** PostgreSQL: a query unanswered this long fails as an outage. */
+  databaseQueryTimeoutMs: number;
   /** Bytes of records the spool (`<dataDir>/spool/`) may hold while the database is out. */
   spoolMaxBytes: number;
   /** An external runtime's COPILOT_HOME as the gateway sees it (a shared directory), where conversations are seeded. */
@@ -56,6 +59,12 @@ export interface Config {
   apiKeys: string[];
   /** Guards /admin; the admin API is off without it. */
   adminKey?: string;
+  /** GitHub logins that are admins when signed in with GitHub. */
+  admins: string[];
+  /** A GitHub team whose active members are admins when signed in. */
+  adminTeam?: AdminTeam;
+  /** How long GitHub's answer about the admin team is trusted. */
+  adminTeamTtlMs: number;
   corsOrigins: string[];
   /** Turns in flight at most, across callers; then a short queue (`turnQueue`, waiting up to `queueWaitMs`), then 503. */
   maxTurns: number;

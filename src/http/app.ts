@@ -7,7 +7,7 @@ import { messagesRoute } from "./messages-route.js";
 import { chatCompletionsRoute } from "./chat-completions-route.js";
 import { responsesRoute } from "./responses-route.js";
 import { MemoryResponseStore, type ResponseStore } from "../dialects/responses/response-store.js";
-import { adminRoutes } from "./admin-routes.js";
+import { adminRoutes, type AdminRoutesDeps } from "./admin-routes.js";
 import { consoleRoutes, type StaticAssets } from "./console-route.js";
 import { metricsRoute } from "./metrics-route.js";
 import { noMetrics, type GatewayMetrics } from "../observability/metrics.js";
@@ -23,6 +23,7 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import { modelsRoute } from "./models-route.js";
 import type { AppEnv } from "../pipeline/app-env.js";
 import type { Runtime } from "../runtime/runtime.js";
+import type { AdminAuditStore } from "../access/admin-audit.js";
 import { KeyAdmin } from "../access/key-admin.js";
 import { TurnAdmission } from "../pipeline/admission.js";
 import { TurnGate } from "../access/turn-gate.js";
@@ -99,6 +100,10 @@ export interface AppDeps {
   usage?: UsageStore;
   /** The server-side tool calls' audit: every turn's calls are written to it, and GET /admin/tool-calls reads it. */
   toolCalls?: ToolCallStore;
+  /** The audit of admin changes, read by GET /admin/audit (the key store writes it with each change). */
+  adminAudit?: AdminAuditStore;
+  /** A person signed in as an admin, for /admin requests without the admin key (admin-routes.ts); only the admin key is admitted without it. */
+  signedInAdmin?: AdminRoutesDeps["signedInAdmin"];
   /** GitHub token → login, for github mode. */
   github?: GitHubIdentities;
   /** What the gateway counts, served at /metrics; nothing is counted without it. */
@@ -204,7 +209,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/metrics", metricsRoute(metrics, authMode === "none" ? "open" : { adminKey: config.adminKey }));
   if (deps.keys && deps.usage) {
     const status = () => ({ turns: { inFlight: slots.inFlight, waiting: slots.waiting }, sessions: turns.sessionCounts(), streams: inflight.size });
-    app.route("/admin", adminRoutes({ admin: new KeyAdmin(deps.keys, deps.usage), usage: deps.usage, adminKey: config.adminKey, logger, status, ...(deps.toolCalls ? { toolCalls: deps.toolCalls } : {}) }));
+    app.route(
+      "/admin",
+      adminRoutes({
+        admin: new KeyAdmin(deps.keys, deps.usage),
+        usage: deps.usage,
+        adminKey: config.adminKey,
+        logger,
+        status,
+        ...(deps.toolCalls ? { toolCalls: deps.toolCalls } : {}),
+        ...(deps.adminAudit ? { audit: deps.adminAudit } : {}),
+        ...(deps.signedInAdmin ? { signedInAdmin: deps.signedInAdmin } : {}),
+      }),
+    );
   }
   // Clients differ on whether the base URL ends in /v1 (contract B.11 #65).
   app.route("/v1", api);

@@ -14,6 +14,7 @@ import type { Logger } from "../core/logger.js";
 import { isStoreUnavailable, type StoreStatus } from "../core/store-outage.js";
 import { noStoreMetrics, type StoreMetrics } from "../observability/store-metrics.js";
 import type { ToolCallFilter, ToolCallRecord, ToolCallStore } from "../tools/tool-call-log.js";
+import { AdminAuditRepository } from "./admin-audit-repository.js";
 import { openSupervisedDatabase, type DatabaseOptions, type SupervisedDatabase } from "./database.js";
 import { KeyRepository } from "./key-repository.js";
 import { PeopleRepository } from "./people-repository.js";
@@ -44,6 +45,8 @@ export interface GatewayStores {
   responses: ResponseRepository;
   /** People who signed in with GitHub, and their sealed grants. */
   people: PeopleRepository;
+  /** The audit of admin changes; its records are written with the changes (KeyRepository). */
+  adminAudit: AdminAuditRepository;
   /** The repositories under them, for what needs the store itself (reports in tests). */
   usageRepository: UsageRepository;
   spool: RecordSpool;
@@ -99,6 +102,7 @@ export async function openGatewayStores(options: GatewayStoresOptions): Promise<
     toolCalls: new SpooledToolCalls(toolCallRepository, spool),
     responses: new ResponseRepository(database.db),
     people: new PeopleRepository(database.db),
+    adminAudit: new AdminAuditRepository(database.db),
     usageRepository,
     spool,
     async close() {

@@ -140,6 +140,22 @@ export interface PersonGrantsTable {
   updated_at: Millis;
 }
 
+/** One change made through the admin API or the CLI: who, when, what (access/admin-audit.ts). Never a secret. */
+export interface AdminAuditTable {
+  id: string;
+  at: Millis;
+  actor_kind: "admin-key" | "cli" | "github";
+  /** The actor in one string: `admin-key`, `cli:<os user>`, `github:<login>`. */
+  actor: string;
+  action: "key.create" | "key.update" | "key.revoke";
+  /** The key id changed. */
+  target: string;
+  /** JSON: the changed fields, `{ field: { from, to } }`. */
+  changes: string;
+  /** The admin request's id; null from the CLI. */
+  request_id: string | null;
+}
+
 export interface DatabaseSchema {
   stored_responses: StoredResponsesTable;
   response_items: ResponseItemsTable;
@@ -150,4 +166,5 @@ export interface DatabaseSchema {
   budget_holds: BudgetHoldsTable;
   people: PeopleTable;
   person_grants: PersonGrantsTable;
+  admin_audit: AdminAuditTable;
 }

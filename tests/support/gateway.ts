@@ -20,6 +20,7 @@ import type { RuntimeSettings } from "../../src/runtime/runtime-settings.js";
 import type { DatabaseOptions, GatewayDatabase } from "../../src/storage/database.js";
 import { openGatewayStores, type GatewayStores, type GatewayStoresOptions, type SpooledToolCalls } from "../../src/storage/gateway-stores.js";
 import type { UsageRepository } from "../../src/storage/usage-repository.js";
+import type { ChangeOrigin } from "../../src/access/admin-audit.js";
 import { KeyAdmin } from "../../src/access/key-admin.js";
 import { GitHubUsers } from "../../src/node/github-users.js";
 import { PrometheusMetrics } from "../../src/observability/prometheus.js";
@@ -53,7 +54,7 @@ export interface TestGateway<R extends GatewayRuntime = CopilotRuntime> {
   /** The stores as the app uses them: supervised, with the spool (storage/gateway-stores.ts). */
   stores: GatewayStores;
   /** Virtual keys on that database, as the CLI and admin API manage them. */
-  keys: KeyAdmin;
+  keys: TestKeys;
   usage: UsageRepository;
   /** The tool-call audit on that database, read at GET /admin/tool-calls. */
   toolCalls: SpooledToolCalls;
@@ -201,6 +202,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     keys: keyStore,
     usage,
     toolCalls,
+    adminAudit: stores.adminAudit,
     metrics,
     logger,
     store: stores.status,
@@ -220,7 +222,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     turns,
     database: stores.database,
     stores,
-    keys: new KeyAdmin(keyStore, usage),
+    keys: keysActingAs(new KeyAdmin(keyStore, usage), TEST_OPERATOR),
     usage: stores.usageRepository,
     toolCalls,
     async listen() {
@@ -245,7 +247,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
         await runtime.stop();
         await upstream?.stop();
         await stores.close();
-        if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+        if (!options.dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
       })();
       return closing;
     },
@@ -288,4 +290,26 @@ export async function readSseData(response: Response): Promise<string[]> {
 
 export function chatBody(content: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { model: TEST_MODEL, messages: [{ role: "user", content }], ...extra };
+}
+
+/** Who the tests' own key changes (`gw.keys`) are audited as: an operator at the CLI. */
+export const TEST_OPERATOR: ChangeOrigin = { actor: { kind: "cli", user: "tests" }, requestId: null };
+
+/** KeyAdmin with every change made as one operator, as a test sets keys up. */
+export interface TestKeys {
+  create(input: Parameters<KeyAdmin["create"]>[0]): ReturnType<KeyAdmin["create"]>;
+  update(id: string, input: Parameters<KeyAdmin["update"]>[1]): ReturnType<KeyAdmin["update"]>;
+  revoke(id: string): ReturnType<KeyAdmin["revoke"]>;
+  list: KeyAdmin["list"];
+  show: KeyAdmin["show"];
+}
+
+export function keysActingAs(admin: KeyAdmin, by: ChangeOrigin): TestKeys {
+  return {
+    create: (input) => admin.create(input, by),
+    update: (id, input) => admin.update(id, input, by),
+    revoke: (id) => admin.revoke(id, by),
+    list: () => admin.list(),
+    show: (id) => admin.show(id),
+  };
 }

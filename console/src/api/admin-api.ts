@@ -1,13 +1,13 @@
 // The admin API (/admin), for the holder of GATEWAY_ADMIN_KEY: usage reports,
-// virtual keys, the tool-call audit and the live status. The shapes are the server's own
+// virtual keys, the tool-call audit, the audit of admin changes and the live status. The shapes are the server's own
 // (src/http/admin-api.ts), imported as types only: no server code is bundled,
 // and a server change that breaks this page fails `npm run typecheck`.
-import type { ApiKey, ApiKeyDetails, ApiKeyList, CreateKeyRequest, GatewayStatus, NewApiKey, ToolCallList, UpdateKeyRequest, UsageGroup, UsageReport } from "../../../src/http/admin-api.js";
+import type { AdminChangeList, ApiKey, ApiKeyDetails, ApiKeyList, CreateKeyRequest, GatewayStatus, NewApiKey, ToolCallList, UpdateKeyRequest, UsageGroup, UsageReport } from "../../../src/http/admin-api.js";
 import { ApiError } from "./api-error.js";
 import { readCredential } from "./credentials.js";
 import { requestJson } from "./request-json.js";
 
-export type { GatewayStatus, ToolCallView, UsageGroup, UsageRow } from "../../../src/http/admin-api.js";
+export type { AuditView, GatewayStatus, ToolCallView, UsageGroup, UsageRow } from "../../../src/http/admin-api.js";
 
 /** A key as the dashboard holds it: as listed, with what it spent when it was fetched on its own (keys with a budget). */
 export type KeyView = ApiKey & Partial<Pick<ApiKeyDetails, "spent">>;
@@ -27,6 +27,17 @@ export async function latestToolCalls(from: number, limit: number): Promise<Tool
   const query = new URLSearchParams({ from: new Date(from).toISOString(), limit: String(limit) });
   try {
     return (await requestJson<ToolCallList>(`/admin/tool-calls?${query}`, { key: admin() })).data;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** The latest admin changes since `from`, newest first; undefined when the gateway serves no audit (a 404). */
+export async function latestAdminChanges(from: number, limit: number): Promise<AdminChangeList["data"] | undefined> {
+  const query = new URLSearchParams({ from: new Date(from).toISOString(), limit: String(limit) });
+  try {
+    return (await requestJson<AdminChangeList>(`/admin/audit?${query}`, { key: admin() })).data;
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return undefined;
     throw error;

@@ -1,11 +1,12 @@
 // The usage dashboard, for the holder of GATEWAY_ADMIN_KEY: requests, tokens
 // and AI credits over time by person, key or model; top spenders; budgets;
-// errors by kind; the latest tool calls; what runs now; and the keys themselves. Admin API only.
+// errors by kind; the latest tool calls; what runs now; the keys themselves, and who changed them. Admin API only.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { latestToolCalls, listKeys, showKey, usageReport, type KeyView, type ToolCallView, type UsageGroup, type UsageRow } from "../api/admin-api.js";
+import { latestAdminChanges, latestToolCalls, listKeys, showKey, usageReport, type AuditView, type KeyView, type ToolCallView, type UsageGroup, type UsageRow } from "../api/admin-api.js";
 import { ApiError } from "../api/api-error.js";
 import { forgetCredential, readCredential } from "../api/credentials.js";
 import { KeyForm } from "../shared/key-form.js";
+import { AdminChangesTable } from "./admin-changes-table.js";
 import { BudgetsTable } from "./budgets-table.js";
 import { ErrorsTable } from "./errors-table.js";
 import { KeyManager } from "./key-manager.js";
@@ -19,6 +20,8 @@ import { Alert } from "../shared/alert.js";
 
 /** How many of the period's tool calls the panel shows, the latest first. */
 const TOOL_CALLS_SHOWN = 50;
+/** How many of the period's admin changes the panel shows, the latest first. */
+const ADMIN_CHANGES_SHOWN = 50;
 
 const SPLITS = { owner: "person", key: "key", model: "model" } as const satisfies Partial<Record<UsageGroup, string>>;
 type Split = keyof typeof SPLITS;
@@ -33,6 +36,8 @@ interface Figures {
   outcomes: UsageRow[];
   /** Undefined: the gateway keeps no audit. */
   toolCalls: ToolCallView[] | undefined;
+  /** Undefined: the gateway serves no audit of admin changes. */
+  adminChanges: AuditView[] | undefined;
   keys: KeyView[];
 }
 
@@ -52,10 +57,17 @@ export function Dashboard() {
     const starts = bucketStarts(range, Date.now());
     const from = starts[0]!;
     const bucket = RANGES[range].bucket;
-    Promise.all([usageReport([bucket, split], from), usageReport(["key"], from), usageReport(["status", "error"], from), latestToolCalls(from, TOOL_CALLS_SHOWN), keysWithSpend()])
-      .then(([series, callers, outcomes, toolCalls, keys]) => {
+    Promise.all([
+      usageReport([bucket, split], from),
+      usageReport(["key"], from),
+      usageReport(["status", "error"], from),
+      latestToolCalls(from, TOOL_CALLS_SHOWN),
+      latestAdminChanges(from, ADMIN_CHANGES_SHOWN),
+      keysWithSpend(),
+    ])
+      .then(([series, callers, outcomes, toolCalls, adminChanges, keys]) => {
         if (!current) return;
-        setFigures({ bucket, split, starts, series: series.data, callers: callers.data, outcomes: outcomes.data, toolCalls, keys });
+        setFigures({ bucket, split, starts, series: series.data, callers: callers.data, outcomes: outcomes.data, toolCalls, adminChanges, keys });
         setProblem(undefined);
       })
       .catch((error: unknown) => {
@@ -155,6 +167,7 @@ export function Dashboard() {
           </div>
           <ToolCallsTable calls={figures.toolCalls} labelOf={labelOf} />
           <KeyManager keys={figures.keys} onChanged={() => setVersion(version + 1)} />
+          <AdminChangesTable changes={figures.adminChanges} labelOf={labelOf} />
         </>
       )}
     </section>
