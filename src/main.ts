@@ -17,6 +17,8 @@ import { openGatewayStores, type GatewayStores } from "./storage/gateway-stores.
 import { GitHubUsers } from "./node/github-users.js";
 import { GitHubOAuth } from "./node/github-oauth.js";
 import { setUpSignIn } from "./http/sign-in-setup.js";
+import { signedInAdmin } from "./http/signed-in-admin.js";
+import { adminRightsFromConfig } from "./node/github-teams.js";
 import { PrometheusMetrics } from "./observability/prometheus.js";
 import { answerFramingErrorsAsJson } from "./node/framing-errors.js";
 import { loadConsoleAssets } from "./node/console-assets.js";
@@ -183,6 +185,9 @@ async function main(): Promise<void> {
         logger,
       })
     : undefined;
+  // Admins sign in as themselves: GATEWAY_ADMINS and GATEWAY_ADMIN_TEAM say who among those signed in is one.
+  const adminRights = adminRightsFromConfig(config, logger);
+  const admins = signIn && adminRights.configured ? signedInAdmin(signIn, adminRights) : undefined;
   // Beside dist/main.js once built; from src/main.ts (tsx), in the dist/ that `npm run build` made.
   const consoleAssets = await loadConsoleAssets([fileURLToPath(new URL("console", import.meta.url)), fileURLToPath(new URL("../dist/console", import.meta.url))]);
   if (!consoleAssets) logger.warn("the web console is not built, so / serves nothing: run npm run build");
@@ -201,6 +206,7 @@ async function main(): Promise<void> {
     store: database.status,
     ...(github ? { github } : {}),
     ...(signIn ? { signIn } : {}),
+    ...(admins ? { signedInAdmin: admins } : {}),
     ...(consoleAssets ? { console: consoleAssets } : {}),
   });
   const server = serve({ fetch: withDirectResponses(app.fetch), hostname: config.host, port: config.port, serverOptions: serverTimeouts(config) }, (info) => {

@@ -30,7 +30,7 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
     github = await startScriptedGitHub({ tokens: {} });
     oauth = await startScriptedGitHubOAuth(github);
     target = await createTestDatabase(kind);
-    gateway = await startGateway({ auth: "github", turnTimeoutMs: 20_000, bodyLimitBytes: 1 << 20, maxSessions: 20 }, { copilot: { github }, signIn: { oauth }, database: target.options, logger: createLogger("debug", (line) => logLines.push(line)) });
+    gateway = await startGateway({ auth: "github", turnTimeoutMs: 20_000, bodyLimitBytes: 1 << 20, maxSessions: 20 }, { copilot: { github }, signIn: { oauth, admins: ["Gus"] }, database: target.options, logger: createLogger("debug", (line) => logLines.push(line)) });
     origin = new URL(await gateway.listen()).origin;
   });
   afterAll(async () => {
@@ -149,6 +149,23 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
     const declined = await webSignIn("jo");
     expect(declined).toEqual({ cookie: undefined, csrf: undefined, landed: "/#/me?problem=declined" });
     expect(await people().select("login").where("login", "=", "jo").execute()).toEqual([]);
+  });
+
+  it("lets an admin signed in with GitHub use the admin API as themselves, changes only with the page's CSRF token; nobody else", async () => {
+    const gus = await webSignIn("gus");
+    const asGus = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown) =>
+      fetch(`${origin}${path}`, { method, headers: { cookie: gus.cookie!, ...(body ? { "content-type": "application/json" } : {}), ...headers }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    expect((await asGus("GET", "/admin/keys")).status).toBe(200);
+    expect((await asGus("POST", "/admin/keys", {}, { name: "made by gus" })).status).toBe(401);
+    const made = await asGus("POST", "/admin/keys", { "x-csrf-token": gus.csrf! }, { name: "made by gus" });
+    expect(made.status).toBe(201);
+    handedOut.push(((await made.json()) as { key: string }).key);
+    const audit = (await (await asGus("GET", "/admin/audit?action=key.create")).json()) as { data: Array<{ actor: string }> };
+    expect(audit.data[0]!.actor).toBe("github:gus");
+    // Someone GATEWAY_ADMINS does not name, or nobody at all, is no admin.
+    const hana = await webSignIn("hana");
+    expect((await fetch(`${origin}/admin/keys`, { headers: { cookie: hana.cookie! } })).status).toBe(401);
+    expect((await fetch(`${origin}/admin/keys`)).status).toBe(401);
   });
 
   it("shows no code, token, refresh token, cookie or key in the logs, the answers or the database", async () => {

@@ -34,6 +34,8 @@ import { CLIENT_ID, CLIENT_SECRET, type ScriptedGitHubOAuth } from "./github-oau
 import { GitHubOAuth } from "../../src/node/github-oauth.js";
 import { setUpSignIn } from "../../src/http/sign-in-setup.js";
 import type { PersonTokensOptions } from "../../src/access/person-tokens.js";
+import { AdminRights } from "../../src/access/admin-rights.js";
+import { signedInAdmin } from "../../src/http/signed-in-admin.js";
 import { observeConformance } from "./spec-conformance.js";
 import { ScriptedUpstream } from "./upstream.js";
 
@@ -121,7 +123,7 @@ export interface GatewayOptions<R extends GatewayRuntime = CopilotRuntime> {
    * for its API). The gateway then listens at once, and its public URL is
    * where it listens, so a browser's round trip through GitHub comes back to it.
    */
-  signIn?: { oauth: Pick<ScriptedGitHubOAuth, "url">; secretKey?: string; tokens?: Omit<PersonTokensOptions, "logger"> };
+  signIn?: { oauth: Pick<ScriptedGitHubOAuth, "url">; secretKey?: string; tokens?: Omit<PersonTokensOptions, "logger">; /** GATEWAY_ADMINS: these logins are admins when signed in. */ admins?: string[] };
 }
 
 export const TEST_SECRET_KEY = "test-secret-key-of-at-least-32-characters";
@@ -208,6 +210,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     store: stores.status,
     ...(github ? { github } : {}),
     ...(signIn ? { signIn } : {}),
+    ...(signIn && options.signIn?.admins ? { signedInAdmin: signedInAdmin(signIn, new AdminRights({ admins: options.signIn.admins, logger })) } : {}),
     ...(options.console ? { console: options.console } : {}),
   });
   // Under vitest, every response is checked against the providers' specifications (not in the bench).
