@@ -5,7 +5,8 @@
 // their seat (and says plainly when there is none); a key is made (shown
 // once), renamed and revoked; the key runs on that person's own seat; the
 // session cookie is HttpOnly, SameSite=Lax and short-lived; a change without
-// the page's CSRF token, or from another origin, is refused.
+// the page's CSRF token, or from another origin, is refused; an admin signed
+// in uses the dashboard as themselves, without the admin key.
 import { fileURLToPath } from "node:url";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -34,7 +35,7 @@ describe("signing in with GitHub in Chromium", () => {
     const assets = await loadConsoleAssets([fileURLToPath(new URL("../../dist/console", import.meta.url))]);
     if (!assets) throw new Error("No built console: the vitest globalSetup builds it.");
     [gateway, browser] = await Promise.all([
-      startGateway({ auth: "github", turnTimeoutMs: 20_000, bodyLimitBytes: 1 << 20, maxSessions: 20 }, { copilot: { github }, signIn: { oauth }, console: assets }),
+      startGateway({ auth: "github", turnTimeoutMs: 20_000, bodyLimitBytes: 1 << 20, maxSessions: 20 }, { copilot: { github }, signIn: { oauth, admins: ["erin"] }, console: assets }),
       launchChromium(),
     ]);
     origin = new URL(await gateway.listen()).origin;
@@ -138,6 +139,25 @@ describe("signing in with GitHub in Chromium", () => {
     // Without the cookie, nobody is signed in.
     expect((await fetch(`${origin}/auth/me`)).status).toBe(401);
     await context.close();
+  });
+
+  it("lets an admin signed in use the dashboard as themselves, without the admin key, and asks anyone else for it", SLOW, async () => {
+    const { context, page } = await signedInPage("erin");
+    await page.goto(`${origin}/#/usage`);
+    const form = page.getByRole("form", { name: "New key" });
+    await form.getByLabel("Name").fill("erin's team key");
+    await form.getByRole("button", { name: "Create key" }).click();
+    expect(await page.getByLabel("Secret of erin's team key").inputValue()).toMatch(/^sk-cgw-/);
+    expect(await page.getByLabel("Admin key", { exact: true }).count()).toBe(0);
+    const audit = (await page.evaluate(() => fetch("/admin/audit?action=key.create").then((response) => response.json()))) as { data: Array<{ actor: string }> };
+    expect(audit.data[0]!.actor).toBe("github:erin");
+    await context.close();
+
+    const other = await signedInPage("frank", false);
+    await other.page.goto(`${origin}/#/usage`);
+    await other.page.getByLabel("Admin key", { exact: true }).waitFor();
+    expect(problems.splice(0)).toEqual([]);
+    await other.context.close();
   });
 
   it("sends a browser that comes back with a forged state to sign in again, signed in as nobody", SLOW, async () => {

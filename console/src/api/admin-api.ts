@@ -1,10 +1,12 @@
-// The admin API (/admin), for the holder of GATEWAY_ADMIN_KEY: usage reports,
+// The admin API (/admin), for the holder of GATEWAY_ADMIN_KEY or an admin
+// signed in with GitHub (whose session cookie the browser sends): usage reports,
 // virtual keys, the tool-call audit, the audit of admin changes and the live status. The shapes are the server's own
 // (src/http/admin-api.ts), imported as types only: no server code is bundled,
 // and a server change that breaks this page fails `npm run typecheck`.
 import type { AdminChangeList, ApiKey, ApiKeyDetails, ApiKeyList, CreateKeyRequest, GatewayStatus, NewApiKey, ToolCallList, UpdateKeyRequest, UsageGroup, UsageReport } from "../../../src/http/admin-api.js";
 import { ApiError } from "./api-error.js";
 import { readCredential } from "./credentials.js";
+import { fetchMe } from "./me-api.js";
 import { requestJson } from "./request-json.js";
 
 export type { AuditView, GatewayStatus, ToolCallView, UsageGroup, UsageRow } from "../../../src/http/admin-api.js";
@@ -16,6 +18,17 @@ export type KeyView = ApiKey & Partial<Pick<ApiKeyDetails, "spent">>;
 export type KeySettings = CreateKeyRequest & UpdateKeyRequest;
 
 const admin = () => readCredential("admin");
+
+let sessionCsrf: Promise<string | undefined> | undefined;
+/** Without the admin key, a signed-in admin's changes carry their session's CSRF token (read once from /auth/me). */
+async function csrf(): Promise<string | undefined> {
+  if (admin()) return undefined;
+  sessionCsrf ??= fetchMe().then(
+    (state) => state.me?.csrf_token,
+    () => undefined,
+  );
+  return sessionCsrf;
+}
 
 export function usageReport(groupBy: UsageGroup[], from: number): Promise<UsageReport> {
   const query = new URLSearchParams({ group_by: groupBy.join(","), from: new Date(from).toISOString() });
@@ -54,16 +67,16 @@ export function showKey(id: string): Promise<ApiKeyDetails> {
 }
 
 /** The new key, with its secret: the only time anyone sees it. */
-export function createKey(settings: CreateKeyRequest): Promise<NewApiKey> {
-  return requestJson("/admin/keys", { method: "POST", body: settings, key: admin() });
+export async function createKey(settings: CreateKeyRequest): Promise<NewApiKey> {
+  return requestJson("/admin/keys", { method: "POST", body: settings, key: admin(), csrf: await csrf() });
 }
 
-export function updateKey(id: string, settings: UpdateKeyRequest): Promise<ApiKeyDetails> {
-  return requestJson(`/admin/keys/${encodeURIComponent(id)}`, { method: "PATCH", body: settings, key: admin() });
+export async function updateKey(id: string, settings: UpdateKeyRequest): Promise<ApiKeyDetails> {
+  return requestJson(`/admin/keys/${encodeURIComponent(id)}`, { method: "PATCH", body: settings, key: admin(), csrf: await csrf() });
 }
 
-export function revokeKey(id: string): Promise<ApiKeyDetails> {
-  return requestJson(`/admin/keys/${encodeURIComponent(id)}`, { method: "DELETE", key: admin() });
+export async function revokeKey(id: string): Promise<ApiKeyDetails> {
+  return requestJson(`/admin/keys/${encodeURIComponent(id)}`, { method: "DELETE", key: admin(), csrf: await csrf() });
 }
 
 export function gatewayStatus(): Promise<GatewayStatus> {

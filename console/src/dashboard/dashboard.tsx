@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { latestAdminChanges, latestToolCalls, listKeys, showKey, usageReport, type AuditView, type KeyView, type ToolCallView, type UsageGroup, type UsageRow } from "../api/admin-api.js";
 import { ApiError } from "../api/api-error.js";
-import { forgetCredential, readCredential } from "../api/credentials.js";
+import { forgetCredential } from "../api/credentials.js";
 import { KeyForm } from "../shared/key-form.js";
 import { AdminChangesTable } from "./admin-changes-table.js";
 import { BudgetsTable } from "./budgets-table.js";
@@ -41,10 +41,11 @@ interface Figures {
   keys: KeyView[];
 }
 
-const ADMIN_KEY_NEEDED = "The usage dashboard is for the holder of the gateway's admin key (GATEWAY_ADMIN_KEY).";
+const ADMIN_KEY_NEEDED = "The usage dashboard is for the holder of the gateway's admin key (GATEWAY_ADMIN_KEY), or an admin signed in with GitHub.";
 
 export function Dashboard() {
-  const [keyNeeded, setKeyNeeded] = useState<string | undefined>(readCredential("admin") ? undefined : ADMIN_KEY_NEEDED);
+  // Asked first without a key too: an admin signed in with GitHub gets in on their session.
+  const [keyNeeded, setKeyNeeded] = useState<string | undefined>();
   const [range, setRange] = useState<RangeName>("24h");
   const [split, setSplit] = useState<Split>("owner");
   const [figures, setFigures] = useState<Figures | undefined>();
@@ -74,7 +75,7 @@ export function Dashboard() {
         if (!current) return;
         if (error instanceof ApiError && error.needsCredential) {
           forgetCredential("admin");
-          setKeyNeeded(error.message);
+          setKeyNeeded(error.code === "missing_admin_key" ? ADMIN_KEY_NEEDED : error.message);
         } else setProblem(error instanceof Error ? error.message : String(error));
       });
     return () => {
