@@ -188,6 +188,7 @@ async function main(): Promise<void> {
   // Admins sign in as themselves: GATEWAY_ADMINS and GATEWAY_ADMIN_TEAM say who among those signed in is one.
   const adminRights = adminRightsFromConfig(config, logger);
   const admins = signIn && adminRights.configured ? signedInAdmin(signIn, adminRights) : undefined;
+  if (adminRights.configured && !signIn) logger.warn("GATEWAY_ADMINS and GATEWAY_ADMIN_TEAM name admins who sign in with GitHub, which is off here (GATEWAY_GITHUB_CLIENT_ID): only the admin key is an admin");
   // Beside dist/main.js once built; from src/main.ts (tsx), in the dist/ that `npm run build` made.
   const consoleAssets = await loadConsoleAssets([fileURLToPath(new URL("console", import.meta.url)), fileURLToPath(new URL("../dist/console", import.meta.url))]);
   if (!consoleAssets) logger.warn("the web console is not built, so / serves nothing: run npm run build");

@@ -80,6 +80,8 @@ export async function setUpCodex(env: CliEnv, credentials: Credentials): Promise
     `experimental_bearer_token = ${JSON.stringify(credentials.key)}`,
   ];
   changes.push(`[model_providers.${PROVIDER_ID}] with base_url ${credentials.url}/v1 and your personal key`);
+  // Codex asks for its own default model unless told: one the gateway may not serve.
+  if (!kept.some((line) => /^\s*model\s*=/.test(line))) changes.push("no model is set: add model = \"<id>\" with an id from the gateway's /v1/models");
   const body = [...header, ...trimBlank(kept), ...(rest.length > 0 ? ["", ...trimBlank(rest)] : []), "", ...table];
   await writePrivate(path, `${body.join("\n").replace(/^\n+/, "")}\n`);
   return { path, changes };
