@@ -1,14 +1,14 @@
 // The audit of admin changes from its text form (a query string, CLI flags)
 // to its JSON and CSV forms, shared by GET /admin/audit and
 // `copilot-gateway audit`, as tools/tool-call-report.ts is for tool calls.
-import { ADMIN_ACTOR_KINDS, actorFromName, actorName, type AdminAction, type AdminAuditFilter, type AdminAuditRecord } from "./admin-audit.js";
+import { ADMIN_ACTIONS, ADMIN_ACTOR_KINDS, actorFromName, actorName, type AdminAction, type AdminAuditFilter, type AdminAuditRecord } from "./admin-audit.js";
 import { INSTANT_FORMS, instantFromText, limitFromText } from "./filter-text.js";
 import { csvCell } from "./usage-report.js";
 
 export const DEFAULT_AUDIT_LIMIT = 100;
 export const MAX_AUDIT_LIMIT = 1_000;
 
-const ACTIONS: readonly AdminAction[] = ["key.create", "key.update", "key.revoke"];
+const ACTIONS = ADMIN_ACTIONS;
 
 export type AuditParam = "from" | "to" | "actor" | "action" | "target" | "limit";
 

@@ -24,9 +24,11 @@ export interface ChangeOrigin {
   requestId: string | null;
 }
 
-export type AdminAction = "key.create" | "key.update" | "key.revoke";
+export type AdminAction = "key.create" | "key.update" | "key.revoke" | "person.disable" | "person.enable";
 
-/** One field's value before and after, as the admin API shows keys; `from` is null for a key just made. */
+export const ADMIN_ACTIONS: readonly AdminAction[] = ["key.create", "key.update", "key.revoke", "person.disable", "person.enable"];
+
+/** One field's value before and after, as the admin API shows keys and people; `from` is null for a key just made. */
 export interface FieldChange {
   from: unknown;
   to: unknown;
@@ -38,7 +40,7 @@ export interface AdminAuditRecord {
   at: number;
   actor: AdminActor;
   action: AdminAction;
-  /** What was changed: a key id. */
+  /** What was changed: a key id, or a person's id (`person_…`). */
   target: string;
   /** The fields whose value changed, by their admin API name; `{}` for a change that changed nothing (revoking a revoked key). */
   changes: Record<string, FieldChange>;

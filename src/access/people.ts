@@ -3,6 +3,7 @@
 // disabled them, and the GitHub grant their personal keys run on (kept
 // sealed, see secret-box.ts). The store behind PeopleStore is the database;
 // the GitHub side is behind GitHubSignIn. Web-standard only.
+import type { AdminAuditRecord } from "./admin-audit.js";
 
 export type SeatStatus = "active" | "none" | "unknown";
 export type PersonStatus = "active" | "disabled";
@@ -45,10 +46,31 @@ export interface GitHubProfile {
   seat: SeatStatus;
 }
 
+/** Makes the audit record of a person's change from them before and after; the store calls it inside the change's transaction. */
+export type PersonAuditOf = (before: Person, after: Person) => AdminAuditRecord;
+
 export interface PeopleStore {
-  /** Creates the person GitHub named, or updates them (by GitHub id), with a new grant: their token state is valid again. */
+  /**
+   * Creates the person GitHub named, or updates them (by GitHub id), with a
+   * new grant: their token state is valid again. Their status stays as an
+   * admin left it: a disabled person signing in stays disabled (and the
+   * sign-in routes give them no session and no key).
+   */
   signedIn(profile: GitHubProfile, grant: SealedGrant, now: number): Promise<Person>;
   get(id: string): Promise<Person | undefined>;
+  /** Everyone who ever signed in, by login. */
+  list(): Promise<Person[]>;
+  /** The person with this id, or else this login (any case); undefined when none. */
+  find(idOrLogin: string): Promise<Person | undefined>;
+  /**
+   * Disables or enables a person, with the audit record `audit` makes, in one
+   * transaction: both are kept, or neither. Their keys are refused (or served
+   * again) from the next request on, by every process: each request reads
+   * the person afresh. The person after the change; undefined when there is none.
+   */
+  setStatus(id: string, status: PersonStatus, now: number, audit: PersonAuditOf): Promise<Person | undefined>;
+  /** When each of these keys last served a turn (its newest usage record), by key id; keys never used are absent. */
+  lastUse(keyIds: readonly string[]): Promise<Map<string, number>>;
   grant(personId: string): Promise<StoredGrant | undefined>;
   /**
    * Takes the right to refresh the grant until `until`, for one process at a
@@ -108,7 +130,29 @@ export class GitHubUnreachable extends Error {
 
 /** The person's grant no longer works: they must sign in again. `message` says why, and names no secret. */
 export class SignInEnded extends Error {
-  override readonly name = "SignInEnded";
+  override readonly name: string = "SignInEnded";
+}
+
+/** An admin disabled the person: their keys stop, and signing in again does not help until an admin enables them. */
+export class PersonDisabled extends SignInEnded {
+  override readonly name = "PersonDisabled";
+  constructor() {
+    super("An administrator disabled your access to this gateway: your keys work again only once an administrator enables you.");
+  }
+}
+
+/** Who a person is and where their sign-in stands, as the API shows them (their own page and the admins'). */
+export function personFields(person: Person) {
+  return {
+    login: person.login,
+    github_id: person.githubId,
+    seat: person.seat,
+    /** `disabled`: an admin stopped all their keys. */
+    status: person.status,
+    /** `refused`: GitHub refused to renew their sign-in; `token_problem` says why. */
+    token_state: person.tokenState,
+    token_problem: person.tokenProblem,
+  };
 }
 
 export function newPersonId(): string {

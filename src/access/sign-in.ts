@@ -5,7 +5,7 @@
 // store. A personal key's secret is shown once, like any key's.
 import type { Caller } from "./caller.js";
 import { PersonTokens } from "./person-tokens.js";
-import { SignInEnded, type GitHubGrant, type GitHubSignIn, type PeopleStore, type Person } from "./people.js";
+import { PersonDisabled, SignInEnded, type GitHubGrant, type GitHubSignIn, type PeopleStore, type Person } from "./people.js";
 import { hashSecret, keyView, newKeySecret, type KeyStore, type VirtualKey } from "./virtual-keys.js";
 
 export type PersonalKeyView = Pick<ReturnType<typeof keyView>, "id" | "name" | "hint" | "status" | "created_at" | "updated_at">;
@@ -70,12 +70,13 @@ export class PeopleSignIn {
   /**
    * The caller a personal key makes: on its owner's seat, with their token
    * (refreshed when due). Throws SignInEnded when the owner must sign in
-   * again, with the reason.
+   * again, with the reason, and PersonDisabled when an admin disabled them.
    */
   async callerOf(key: VirtualKey): Promise<Caller> {
     const person = await this.people.get(key.personId!);
     if (!person) throw new SignInEnded("This key's owner is no longer known to the gateway.");
-    if (person.status === "disabled") throw new SignInEnded("An administrator disabled your access to this gateway.");
+    // Read afresh on every request: a person disabled through any process is refused by all of them at once.
+    if (person.status === "disabled") throw new PersonDisabled();
     const gitHubToken = await this.tokens.accessToken(person);
     return { kind: "key", id: key.id, partition: `person:${person.id}`, key, gitHubToken };
   }

@@ -10,6 +10,7 @@ export function helpText(): string {
     "Usage: copilot-gateway [options]",
     "       copilot-gateway keys create|list|show|update|revoke ...   (virtual keys; --help for more)",
     "       copilot-gateway usage [--group-by key,model] [--from ...] [--to ...] [--csv]",
+    "       copilot-gateway people [--csv|--json] | people disable|enable <login>   (who signed in; stop all their keys)",
     "       copilot-gateway login --url <gateway>                      (sign in with GitHub: a personal key on your own seat)",
     "       copilot-gateway setup claude-code|codex|opencode           (write that key into the tool's config)",
     "",

@@ -1,5 +1,5 @@
 // The admin API, mounted at /admin: virtual keys, usage reports, the tool-call
-// audit, the audit of admin changes and the live status, for operators holding
+// audit, the audit of admin changes, the people who signed in and the live status, for operators holding
 // GATEWAY_ADMIN_KEY (or, through `signedInAdmin`, a person signed in as an
 // admin). Every route goes through KeyAdmin and UsageStore, the same calls
 // `copilot-gateway keys|usage` makes, and every change names the request's
@@ -20,6 +20,8 @@ import { answerErrorsAsOpenAI } from "./openai-errors.js";
 import { readJsonBody } from "./json-body.js";
 import { csvResponse, wantsCsv } from "./report-format.js";
 import { auditRoute } from "./audit-route.js";
+import { peopleRoute } from "./people-route.js";
+import type { PeopleAdmin } from "../access/people-admin.js";
 import { toolCallsRoute } from "./tool-calls-route.js";
 import type { ToolCallStore } from "../tools/tool-call-log.js";
 import type { ApiKeyList, GatewayStatus } from "./admin-api.js";
@@ -39,6 +41,8 @@ export interface AdminRoutesDeps {
   signedInAdmin?: (c: Context<AppEnv>) => Promise<AdminActor | undefined>;
   /** The audit of admin changes, for GET /admin/audit; that route is a 404 without it (the changes are audited all the same). */
   audit?: AdminAuditStore;
+  /** The people who signed in with GitHub, for /admin/people; that route is a 404 without it (no sign-in). */
+  people?: PeopleAdmin;
   /** Where unexpected failures (a database down) are logged; the app passes its own. */
   logger?: Logger;
   /** The tool-call audit, for GET /admin/tool-calls; that route is a 404 without it. */
@@ -79,6 +83,7 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
 
   if (deps.toolCalls) app.route("/tool-calls", toolCallsRoute(deps.toolCalls));
   if (deps.audit) app.route("/audit", auditRoute(deps.audit));
+  if (deps.people) app.route("/people", peopleRoute(deps.people, originOf));
 
   const status = deps.status;
   if (status) {

@@ -220,6 +220,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         ...(deps.toolCalls ? { toolCalls: deps.toolCalls } : {}),
         ...(deps.adminAudit ? { audit: deps.adminAudit } : {}),
         ...(deps.signedInAdmin ? { signedInAdmin: deps.signedInAdmin } : {}),
+        ...(signIn ? { people: signIn.people } : {}),
       }),
     );
   }

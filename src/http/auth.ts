@@ -11,7 +11,7 @@ import { ANONYMOUS, type AuthMode, type Caller, type GitHubIdentities } from "..
 import { hashSecret, unusableReason, type KeyStore } from "../access/virtual-keys.js";
 import type { AppEnv } from "../pipeline/app-env.js";
 import { GatewayError } from "../core/gateway-error.js";
-import { GitHubUnreachable, SignInEnded } from "../access/people.js";
+import { GitHubUnreachable, PersonDisabled, SignInEnded } from "../access/people.js";
 import type { PeopleSignIn } from "../access/sign-in.js";
 
 export interface AuthOptions {
@@ -91,6 +91,8 @@ function personalKeys(options: AuthOptions, now: () => number): ((secret: string
     try {
       return await people.signIn.callerOf(key);
     } catch (error) {
+      // Signing in again does not help a disabled person: only an admin does.
+      if (error instanceof PersonDisabled) throw new GatewayError({ status: 401, code: "person_disabled", type: "authentication_error", message: error.message, shouldRetry: false });
       if (error instanceof SignInEnded) throw new GatewayError({ status: 401, code: "sign_in_required", type: "authentication_error", message: `${error.message} ${signInAgain}`, shouldRetry: false });
       if (error instanceof GitHubUnreachable) throw new GatewayError({ status: 503, code: "github_unavailable", message: "GitHub could not be reached to renew your sign-in.", retryAfterSeconds: 5, detail: error.message });
       throw error;

@@ -13,7 +13,7 @@ import type { PeopleSignIn } from "../access/sign-in.js";
 import type { Logger } from "../core/logger.js";
 import type { AppEnv } from "../pipeline/app-env.js";
 import { readJsonBody } from "./json-body.js";
-import { unreachable } from "./sign-in-routes.js";
+import { personDisabled, unreachable } from "./sign-in-routes.js";
 
 const tokenRequest = z.object({ device_code: z.string().min(1).max(200), name: z.string().trim().min(1).max(200).optional() });
 
@@ -43,6 +43,10 @@ export function deviceSignInRoutes(options: { signIn: PeopleSignIn; github: GitH
         return c.json({ error: answer.error, error_description: "GitHub refused the device code." }, 400);
     }
     const person = await signIn.signIn(answer.grant).catch(unreachable);
+    if (person.status === "disabled") {
+      logger.warn("a disabled person tried to sign in", { person: person.id, login: person.login, flow: "device" });
+      return c.json({ error: "person_disabled", error_description: personDisabled().message, login: person.login }, 403);
+    }
     logger.info("a person signed in", { person: person.id, login: person.login, seat: person.seat, flow: "device" });
     if (person.seat === "none") {
       return c.json({ error: "no_copilot_seat", error_description: `You are signed in as ${person.login}, but your GitHub account has no Copilot seat, so a key would not work. Ask for a seat, then sign in again.`, login: person.login }, 403);

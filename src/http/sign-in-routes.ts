@@ -7,7 +7,7 @@
 // something must carry the session's CSRF token (sign-in-session.ts).
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { GitHubUnreachable, type GitHubSignIn, type Person } from "../access/people.js";
+import { GitHubUnreachable, personFields, type GitHubSignIn, type Person } from "../access/people.js";
 import { pkceChallenge, randomToken } from "../access/secret-box.js";
 import type { PeopleSignIn } from "../access/sign-in.js";
 import { GatewayError } from "../core/gateway-error.js";
@@ -53,6 +53,10 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<AppEnv> {
       return c.redirect("/#/me?problem=refused", 302);
     }
     const person = await signIn.signIn(answer.grant).catch(unreachable);
+    if (person.status === "disabled") {
+      logger.warn("a disabled person tried to sign in", { person: person.id, login: person.login, flow: "web" });
+      return c.redirect("/#/me?problem=disabled", 302);
+    }
     logger.info("a person signed in", { person: person.id, login: person.login, seat: person.seat, flow: "web" });
     await cookies.setSession(c, { personId: person.id, csrf: randomToken() });
     return c.redirect("/#/me", 302);
@@ -73,12 +77,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<AppEnv> {
     const { person, session } = await personOf(c, false);
     return c.json({
       object: "person",
-      login: person.login,
-      github_id: person.githubId,
-      seat: person.seat,
-      status: person.status,
-      token_state: person.tokenState,
-      token_problem: person.tokenProblem,
+      ...personFields(person),
       keys: await signIn.keysOf(person),
       csrf_token: session.csrf,
     });
@@ -87,6 +86,7 @@ export function signInRoutes(options: SignInRoutesOptions): Hono<AppEnv> {
   app.post("/keys", async (c) => {
     const { person } = await personOf(c, true);
     const input = parseName(await readJsonBody(c));
+    if (person.status === "disabled") throw personDisabled();
     if (person.seat === "none") throw noSeat();
     const key = await signIn.createKey(person, input.name);
     logger.info("a person made a key", { person: person.id, login: person.login, key: key.id });
@@ -125,6 +125,10 @@ function parseName(body: unknown): { name: string } {
 
 export function noSeat(): GatewayError {
   return new GatewayError({ status: 403, code: "no_copilot_seat", message: "Your GitHub account has no Copilot seat, so a key would not work. Ask for a seat, then sign in again." });
+}
+
+export function personDisabled(): GatewayError {
+  return new GatewayError({ status: 403, code: "person_disabled", message: "An administrator disabled your access to this gateway, so signing in gives you no key. Ask an administrator to enable you again." });
 }
 
 function noSuchKey(): GatewayError {

@@ -3,6 +3,7 @@
 // and the cookies' encryption keys are derived. The process entry and the
 // test gateway build it the same way.
 import type { GitHubSignIn, PeopleStore } from "../access/people.js";
+import { PeopleAdmin } from "../access/people-admin.js";
 import { PersonTokens, type PersonTokensOptions } from "../access/person-tokens.js";
 import { SecretBox } from "../access/secret-box.js";
 import { PeopleSignIn } from "../access/sign-in.js";
@@ -16,6 +17,8 @@ export interface SignInDeps {
   cookies: SignInCookies;
   /** The gateway as browsers reach it, without a trailing slash. */
   publicUrl: string;
+  /** The admins' view of the people (/admin/people). */
+  people: PeopleAdmin;
 }
 
 export interface SignInSetup {
@@ -36,5 +39,6 @@ export async function setUpSignIn(setup: SignInSetup): Promise<SignInDeps> {
     github: setup.github,
     cookies: new SignInCookies(cookieBox, setup.publicUrl),
     publicUrl: setup.publicUrl,
+    people: new PeopleAdmin(setup.people, setup.keys),
   };
 }

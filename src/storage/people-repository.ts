@@ -3,13 +3,19 @@
 // sees a token in clear. The refresh claim is one conditional UPDATE, which
 // both SQLite and PostgreSQL apply atomically: of processes racing for it,
 // exactly one changes the row.
-import type { Kysely, Selectable } from "kysely";
-import { newPersonId, type GitHubProfile, type PeopleStore, type Person, type SealedGrant, type StoredGrant } from "../access/people.js";
+import { SqliteAdapter, type Kysely, type Selectable } from "kysely";
+import { newPersonId, type GitHubProfile, type PeopleStore, type Person, type PersonAuditOf, type PersonStatus, type SealedGrant, type StoredGrant } from "../access/people.js";
+import { insertAudit } from "./admin-audit-repository.js";
 import { numberOrNull } from "./key-repository.js";
 import type { DatabaseSchema, PeopleTable } from "./schema.js";
 
 export class PeopleRepository implements PeopleStore {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  /** SQLite has no SELECT … FOR UPDATE (and needs none: it has one writer at a time). */
+  private readonly locksRows: boolean;
+
+  constructor(private readonly db: Kysely<DatabaseSchema>) {
+    this.locksRows = !(db.getExecutor().adapter instanceof SqliteAdapter);
+  }
 
   async signedIn(profile: GitHubProfile, grant: SealedGrant, now: number): Promise<Person> {
     return this.db.transaction().execute(async (trx) => {
@@ -28,6 +34,45 @@ export class PeopleRepository implements PeopleStore {
   async get(id: string): Promise<Person | undefined> {
     const row = await this.db.selectFrom("people").selectAll().where("id", "=", id).executeTakeFirst();
     return row && personOf(row);
+  }
+
+  async list(): Promise<Person[]> {
+    const rows = await this.db.selectFrom("people").selectAll().orderBy("login").orderBy("id").execute();
+    return rows.map(personOf);
+  }
+
+  async find(idOrLogin: string): Promise<Person | undefined> {
+    const byId = await this.get(idOrLogin);
+    if (byId) return byId;
+    // Logins are unique on GitHub whatever their case; a renamed login is found under its new name once they sign in again.
+    const rows = await this.db.selectFrom("people").selectAll().where((eb) => eb(eb.fn("lower", ["login"]), "=", idOrLogin.toLowerCase())).orderBy("signed_in_at", "desc").execute();
+    return rows[0] && personOf(rows[0]);
+  }
+
+  async setStatus(id: string, status: PersonStatus, now: number, audit: PersonAuditOf): Promise<Person | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      // Read in the transaction, and locked on PostgreSQL: the audit's "before" is the row this change replaces.
+      let read = trx.selectFrom("people").selectAll().where("id", "=", id);
+      if (this.locksRows) read = read.forUpdate();
+      const row = await read.executeTakeFirst();
+      if (row === undefined) return undefined;
+      const before = personOf(row);
+      await trx.updateTable("people").set({ status, updated_at: now }).where("id", "=", id).execute();
+      const after: Person = { ...before, status, updatedAt: now };
+      await insertAudit(trx, audit(before, after));
+      return after;
+    });
+  }
+
+  async lastUse(keyIds: readonly string[]): Promise<Map<string, number>> {
+    if (keyIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom("usage_records")
+      .select((eb) => ["key_id", eb.fn.max<number | string>("started_at").as("last")])
+      .where("key_id", "in", [...keyIds])
+      .groupBy("key_id")
+      .execute();
+    return new Map(rows.map((row) => [row.key_id!, Number(row.last)]));
   }
 
   async grant(personId: string): Promise<StoredGrant | undefined> {

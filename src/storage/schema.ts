@@ -147,8 +147,8 @@ export interface AdminAuditTable {
   actor_kind: "admin-key" | "cli" | "github";
   /** The actor in one string: `admin-key`, `cli:<os user>`, `github:<login>`. */
   actor: string;
-  action: "key.create" | "key.update" | "key.revoke";
-  /** The key id changed. */
+  action: "key.create" | "key.update" | "key.revoke" | "person.disable" | "person.enable";
+  /** The key id changed, or the person's id. */
   target: string;
   /** JSON: the changed fields, `{ field: { from, to } }`. */
   changes: string;

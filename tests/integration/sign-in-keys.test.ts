@@ -5,7 +5,8 @@
 // refresh is a 503 to retry, and the next request refreshes once; a
 // disabled person's keys stop; a person changes only their own keys; a
 // refused sign-in works again once they sign in anew; a sign-in declined on
-// GitHub leaves nobody signed in; raw GitHub tokens still work beside keys.
+// GitHub leaves nobody signed in; raw GitHub tokens still work beside keys;
+// a signed-in admin disables and enables a person through /admin/people.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/observability/pino-logger.js";
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from "../support/databases.js";
@@ -166,6 +167,33 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
     const hana = await webSignIn("hana");
     expect((await fetch(`${origin}/admin/keys`, { headers: { cookie: hana.cookie! } })).status).toBe(401);
     expect((await fetch(`${origin}/admin/keys`)).status).toBe(401);
+  });
+
+  it("lets a signed-in admin disable a person, with the page's CSRF token, audited as github:<login>; the disabled person gets no new session or key", async () => {
+    const gus = await webSignIn("gus");
+    const kim = await webSignIn("kim");
+    const key = await newKey(kim, "kim laptop");
+    const person = await people().select("id").where("login", "=", "kim").executeTakeFirstOrThrow();
+    const patch = (headers: Record<string, string>, status: string) =>
+      fetch(`${origin}/admin/people/${person.id}`, { method: "PATCH", headers: { cookie: gus.cookie!, "content-type": "application/json", ...headers }, body: JSON.stringify({ status }) });
+    // Without the page's token the cookie is not enough for a change.
+    expect((await patch({}, "disabled")).status).toBe(401);
+    expect((await chat(key.key)).status).toBe(200);
+    const disabled = await patch({ "x-csrf-token": gus.csrf!, "x-request-id": "req_gus_disables_kim" }, "disabled");
+    expect(disabled.status).toBe(200);
+    expect(await disabled.json()).toMatchObject({ login: "kim", status: "disabled", keys: [expect.objectContaining({ id: key.id, status: "active" })] });
+    const refused = await chat(key.key);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("person_disabled");
+    const audit = (await (await fetch(`${origin}/admin/audit?target=${person.id}`, { headers: { cookie: gus.cookie! } })).json()) as { data: Array<Record<string, unknown>> };
+    expect(audit.data).toEqual([expect.objectContaining({ actor: "github:gus", action: "person.disable", changes: { status: { from: "active", to: "disabled" } }, request_id: "req_gus_disables_kim" })]);
+    // Signing in again gives them no session; a session from before makes no key.
+    expect(await webSignIn("kim")).toEqual({ cookie: undefined, csrf: undefined, landed: "/#/me?problem=disabled" });
+    const more = await fetch(`${origin}/auth/keys`, { method: "POST", headers: { cookie: kim.cookie!, "x-csrf-token": kim.csrf!, "content-type": "application/json" }, body: JSON.stringify({ name: "another" }) });
+    expect(more.status).toBe(403);
+    expect(((await more.json()) as { error: { code: string } }).error.code).toBe("person_disabled");
+    expect((await patch({ "x-csrf-token": gus.csrf! }, "active")).status).toBe(200);
+    expect((await chat(key.key)).status).toBe(200);
   });
 
   it("shows no code, token, refresh token, cookie or key in the logs, the answers or the database", async () => {

@@ -17,7 +17,7 @@ import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabas
 import { runCliProcess } from "../support/cli-process.js";
 import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";
 import { startScriptedGitHub, type ScriptedGitHub } from "../support/github-api.js";
-import { CLIENT_ID, CLIENT_SECRET, startScriptedGitHubOAuth, type ScriptedGitHubOAuth } from "../support/github-oauth.js";
+import { CLIENT_ID, CLIENT_SECRET, gatewaySignInEnv, startScriptedGitHubOAuth, type ScriptedGitHubOAuth } from "../support/github-oauth.js";
 
 const SLOW = 180_000;
 const SECRET_KEY = "process-test-secret-key-0123456789abcdef";
@@ -26,18 +26,7 @@ const PUBLIC_URL = "https://gateway.example";
 const run = runCliProcess;
 
 function signInEnv(github: ScriptedGitHub, oauth: ScriptedGitHubOAuth, home: string): Record<string, string> {
-  return {
-    HOME: home,
-    GATEWAY_AUTH: "github",
-    GATEWAY_LOG_LEVEL: "debug",
-    GATEWAY_GITHUB_URL: oauth.url,
-    GATEWAY_GITHUB_API_URL: github.url,
-    GATEWAY_GITHUB_CLIENT_ID: CLIENT_ID,
-    GATEWAY_GITHUB_CLIENT_SECRET: CLIENT_SECRET,
-    GATEWAY_SECRET_KEY: SECRET_KEY,
-    GATEWAY_PUBLIC_URL: PUBLIC_URL,
-    ...github.env,
-  };
+  return { ...gatewaySignInEnv(github, oauth, { home, secretKey: SECRET_KEY, publicUrl: PUBLIC_URL }), GATEWAY_LOG_LEVEL: "debug" };
 }
 
 it("stops at start when a piece of sign-in is missing, naming the setting", { timeout: SLOW }, async () => {

@@ -67,6 +67,21 @@ interface Grant {
   revoked: boolean;
 }
 
+/** What a gateway process needs to sign people in through this app, with GitHub's API at `github`. */
+export function gatewaySignInEnv(github: Pick<ScriptedGitHub, "url" | "env">, oauth: Pick<ScriptedGitHubOAuth, "url">, setup: { home: string; secretKey: string; publicUrl: string }): Record<string, string> {
+  return {
+    HOME: setup.home,
+    GATEWAY_AUTH: "github",
+    GATEWAY_GITHUB_URL: oauth.url,
+    GATEWAY_GITHUB_API_URL: github.url,
+    GATEWAY_GITHUB_CLIENT_ID: CLIENT_ID,
+    GATEWAY_GITHUB_CLIENT_SECRET: CLIENT_SECRET,
+    GATEWAY_SECRET_KEY: setup.secretKey,
+    GATEWAY_PUBLIC_URL: setup.publicUrl,
+    ...github.env,
+  };
+}
+
 const token = (prefix: string, length: number) => prefix + randomBytes(length).toString("base64url").replace(/[-_]/g, "x").slice(0, length);
 
 export async function startScriptedGitHubOAuth(github: Pick<ScriptedGitHub, "addToken" | "removeToken">): Promise<ScriptedGitHubOAuth> {

@@ -1,8 +1,14 @@
-// The latest changes admins made in the period (keys made, changed, revoked), newest first, with who made them: the audit.
+// The latest changes admins made in the period (keys made, changed, revoked; people disabled, enabled), newest first, with who made them: the audit.
 import type { AuditView } from "../api/admin-api.js";
 import { ColumnHeads } from "../shared/column-heads.js";
 
-const ACTIONS: Record<AuditView["action"], string> = { "key.create": "created", "key.update": "changed", "key.revoke": "revoked" };
+const ACTIONS: Record<AuditView["action"], string> = {
+  "key.create": "created",
+  "key.update": "changed",
+  "key.revoke": "revoked",
+  "person.disable": "person disabled",
+  "person.enable": "person enabled",
+};
 
 export function AdminChangesTable({ changes, labelOf }: { changes: readonly AuditView[] | undefined; labelOf: (keyId: string) => string }) {
   return (
