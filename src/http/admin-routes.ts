@@ -84,6 +84,12 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
   if (deps.toolCalls) app.route("/tool-calls", toolCallsRoute(deps.toolCalls));
   if (deps.audit) app.route("/audit", auditRoute(deps.audit));
   if (deps.people) app.route("/people", peopleRoute(deps.people, originOf));
+  else {
+    // Answered here, not left to fall through to the API's key check: a 404 that says why.
+    app.all("/people/*", () => {
+      throw new GatewayError({ status: 404, code: "sign_in_off", message: "Nobody signs in with GitHub on this gateway (GATEWAY_GITHUB_CLIENT_ID is not set), so it has no people to list." });
+    });
+  }
 
   const status = deps.status;
   if (status) {

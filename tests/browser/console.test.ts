@@ -217,6 +217,8 @@ describe("the web console in Chromium", () => {
     const toolCalls = page.getByRole("region", { name: "Tool calls" });
     const cells = await toolCalls.getByRole("row", { name: /octocat/ }).locator("td, th").allTextContents();
     expect(cells.slice(1)).toEqual(["octocat", TEST_MODEL, "tickets", "search_issues", "timeout", "2345 ms"]);
+    // No sign-in on this gateway: the People panel says so, and the admin key still counts.
+    expect(await page.getByRole("region", { name: "People" }).textContent()).toContain("This gateway has no sign-in with GitHub.");
 
     // A turn running now shows as one, within the status's refresh.
     upstream().respondInOrder({ steps: [{ text: "busy" }, { delayMs: 20_000 }] });

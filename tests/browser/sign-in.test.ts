@@ -6,7 +6,9 @@
 // once), renamed and revoked; the key runs on that person's own seat; the
 // session cookie is HttpOnly, SameSite=Lax and short-lived; a change without
 // the page's CSRF token, or from another origin, is refused; an admin signed
-// in uses the dashboard as themselves, without the admin key.
+// in uses the dashboard as themselves, without the admin key; the dashboard's
+// People panel lists who signed in, and disabling one stops their key at
+// once (enabled again with the admin key).
 import { fileURLToPath } from "node:url";
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -20,6 +22,7 @@ import { launchChromium } from "./support/chromium.js";
 
 const SLOW = { timeout: 60_000 };
 const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const ADMIN_KEY = "browser-sign-in-admin-key-0123456789";
 
 describe("signing in with GitHub in Chromium", () => {
   let github: ScriptedGitHub;
@@ -35,7 +38,7 @@ describe("signing in with GitHub in Chromium", () => {
     const assets = await loadConsoleAssets([fileURLToPath(new URL("../../dist/console", import.meta.url))]);
     if (!assets) throw new Error("No built console: the vitest globalSetup builds it.");
     [gateway, browser] = await Promise.all([
-      startGateway({ auth: "github", turnTimeoutMs: 20_000, bodyLimitBytes: 1 << 20, maxSessions: 20 }, { copilot: { github }, signIn: { oauth, admins: ["erin"] }, console: assets }),
+      startGateway({ auth: "github", adminKey: ADMIN_KEY, turnTimeoutMs: 20_000, bodyLimitBytes: 1 << 20, maxSessions: 20 }, { copilot: { github }, signIn: { oauth, admins: ["erin"] }, console: assets }),
       launchChromium(),
     ]);
     origin = new URL(await gateway.listen()).origin;
@@ -158,6 +161,56 @@ describe("signing in with GitHub in Chromium", () => {
     await other.page.getByLabel("Admin key", { exact: true }).waitFor();
     expect(problems.splice(0)).toEqual([]);
     await other.context.close();
+  });
+
+  it("lists the people on the dashboard; a signed-in admin disables one, whose key stops at once; the admin key enables them again", SLOW, async () => {
+    const gabe = await signedInPage("gabe");
+    await gabe.page.getByLabel("Name of a new key").fill("gabe laptop");
+    await gabe.page.getByRole("button", { name: "Create key" }).click();
+    const secret = await gabe.page.getByLabel("Key gabe laptop").inputValue();
+    await gabe.context.close();
+    const chat = () =>
+      fetch(`${origin}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ model: "gpt-scripted", messages: [{ role: "user", content: "hello from gabe" }] }),
+      });
+    expect((await chat()).status).toBe(200);
+
+    const { context, page } = await signedInPage("erin");
+    await page.goto(`${origin}/#/usage`);
+    const panel = page.getByRole("region", { name: "People" });
+    const gabeRow = panel.getByRole("row").filter({ has: page.getByRole("rowheader", { name: "gabe", exact: true }) });
+    await gabeRow.waitFor();
+    expect(await gabeRow.textContent()).toMatch(/^gabeactiveactivevalidgabe laptop sk-cgw-…\S{4} \(active, last used .+\)/);
+    expect(await gabeRow.textContent()).not.toContain("never");
+    await panel.getByRole("button", { name: "Disable gabe" }).click();
+    await panel.getByRole("button", { name: "Confirm: disable gabe and stop all their keys" }).click();
+    await panel.getByRole("button", { name: "Enable gabe" }).waitFor();
+    expect(await gabeRow.getByRole("cell").nth(1).textContent()).toBe("disabled");
+    const refused = await chat();
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("person_disabled");
+    await page.getByRole("row").filter({ hasText: "person disabled" }).filter({ hasText: "github:erin" }).first().waitFor();
+    const axe = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+    expect(axe.violations.map((violation) => violation.id)).toEqual([]);
+    await panel.screenshot({ path: "test-artifacts/console-people.png" });
+    await context.close();
+
+    // The holder of the admin key, signed in as nobody, enables him again.
+    const keyHolder = await browser.newContext();
+    const adminPage = await keyHolder.newPage();
+    adminPage.on("pageerror", (error) => problems.push(error.message));
+    await adminPage.goto(`${origin}/#/usage`);
+    await adminPage.getByLabel("Admin key", { exact: true }).fill(ADMIN_KEY);
+    await adminPage.getByLabel("Admin key", { exact: true }).press("Enter");
+    await adminPage.getByRole("region", { name: "People" }).getByRole("button", { name: "Enable gabe" }).click();
+    await adminPage.getByRole("region", { name: "People" }).getByRole("button", { name: "Disable gabe" }).waitFor();
+    expect((await chat()).status).toBe(200);
+    const audit = (await (await fetch(`${origin}/admin/audit?action=person.enable`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { data: Array<{ actor: string }> };
+    expect(audit.data.map((change) => change.actor)).toEqual(["admin-key"]);
+    expect(problems.splice(0)).toEqual([]);
+    await keyHolder.close();
   });
 
   it("sends a browser that comes back with a forged state to sign in again, signed in as nobody", SLOW, async () => {

@@ -1,15 +1,30 @@
 // The admin API (/admin), for the holder of GATEWAY_ADMIN_KEY or an admin
 // signed in with GitHub (whose session cookie the browser sends): usage reports,
-// virtual keys, the tool-call audit, the audit of admin changes and the live status. The shapes are the server's own
+// virtual keys, the tool-call audit, the audit of admin changes, the people who signed in and the live status. The shapes are the server's own
 // (src/http/admin-api.ts), imported as types only: no server code is bundled,
 // and a server change that breaks this page fails `npm run typecheck`.
-import type { AdminChangeList, ApiKey, ApiKeyDetails, ApiKeyList, CreateKeyRequest, GatewayStatus, NewApiKey, ToolCallList, UpdateKeyRequest, UsageGroup, UsageReport } from "../../../src/http/admin-api.js";
+import type {
+  AdminChangeList,
+  ApiKey,
+  ApiKeyDetails,
+  ApiKeyList,
+  CreateKeyRequest,
+  GatewayStatus,
+  NewApiKey,
+  PersonList,
+  PersonStatusRequest,
+  PersonView,
+  ToolCallList,
+  UpdateKeyRequest,
+  UsageGroup,
+  UsageReport,
+} from "../../../src/http/admin-api.js";
 import { ApiError } from "./api-error.js";
 import { readCredential } from "./credentials.js";
 import { fetchMe } from "./me-api.js";
 import { requestJson } from "./request-json.js";
 
-export type { AuditView, GatewayStatus, ToolCallView, UsageGroup, UsageRow } from "../../../src/http/admin-api.js";
+export type { AuditView, GatewayStatus, PersonView, ToolCallView, UsageGroup, UsageRow } from "../../../src/http/admin-api.js";
 
 /** A key as the dashboard holds it: as listed, with what it spent when it was fetched on its own (keys with a budget). */
 export type KeyView = ApiKey & Partial<Pick<ApiKeyDetails, "spent">>;
@@ -77,6 +92,21 @@ export async function updateKey(id: string, settings: UpdateKeyRequest): Promise
 
 export async function revokeKey(id: string): Promise<ApiKeyDetails> {
   return requestJson(`/admin/keys/${encodeURIComponent(id)}`, { method: "DELETE", key: admin(), csrf: await csrf() });
+}
+
+/** Everyone who signed in with GitHub; undefined when the gateway has no sign-in (a 404). */
+export async function listPeople(): Promise<PersonView[] | undefined> {
+  try {
+    return (await requestJson<PersonList>("/admin/people", { key: admin() })).data;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Disables a person (all their keys stop at once) or enables them again. */
+export async function setPersonStatus(id: string, status: PersonStatusRequest["status"]): Promise<PersonView> {
+  return requestJson(`/admin/people/${encodeURIComponent(id)}`, { method: "PATCH", body: { status } satisfies PersonStatusRequest, key: admin(), csrf: await csrf() });
 }
 
 export function gatewayStatus(): Promise<GatewayStatus> {

@@ -1,8 +1,21 @@
 // The usage dashboard, for the holder of GATEWAY_ADMIN_KEY: requests, tokens
 // and AI credits over time by person, key or model; top spenders; budgets;
-// errors by kind; the latest tool calls; what runs now; the keys themselves, and who changed them. Admin API only.
+// errors by kind; the latest tool calls; what runs now; the keys themselves, the people who signed in, and who changed them. Admin API only.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { latestAdminChanges, latestToolCalls, listKeys, showKey, usageReport, type AuditView, type KeyView, type ToolCallView, type UsageGroup, type UsageRow } from "../api/admin-api.js";
+import {
+  latestAdminChanges,
+  latestToolCalls,
+  listKeys,
+  listPeople,
+  showKey,
+  usageReport,
+  type AuditView,
+  type KeyView,
+  type PersonView,
+  type ToolCallView,
+  type UsageGroup,
+  type UsageRow,
+} from "../api/admin-api.js";
 import { ApiError } from "../api/api-error.js";
 import { forgetCredential } from "../api/credentials.js";
 import { KeyForm } from "../shared/key-form.js";
@@ -11,6 +24,7 @@ import { BudgetsTable } from "./budgets-table.js";
 import { ErrorsTable } from "./errors-table.js";
 import { KeyManager } from "./key-manager.js";
 import { LiveStatus } from "./live-status.js";
+import { PeoplePanel } from "./people-panel.js";
 import { SpendersTable } from "./spenders-table.js";
 import { ToolCallsTable } from "./tool-calls-table.js";
 import { bucketStarts, RANGES, type RangeName } from "./time-range.js";
@@ -39,6 +53,8 @@ interface Figures {
   /** Undefined: the gateway serves no audit of admin changes. */
   adminChanges: AuditView[] | undefined;
   keys: KeyView[];
+  /** Undefined: the gateway has no sign-in. */
+  people: PersonView[] | undefined;
 }
 
 const ADMIN_KEY_NEEDED = "The usage dashboard is for the holder of the gateway's admin key (GATEWAY_ADMIN_KEY), or an admin signed in with GitHub.";
@@ -65,10 +81,11 @@ export function Dashboard() {
       latestToolCalls(from, TOOL_CALLS_SHOWN),
       latestAdminChanges(from, ADMIN_CHANGES_SHOWN),
       keysWithSpend(),
+      listPeople(),
     ])
-      .then(([series, callers, outcomes, toolCalls, adminChanges, keys]) => {
+      .then(([series, callers, outcomes, toolCalls, adminChanges, keys, people]) => {
         if (!current) return;
-        setFigures({ bucket, split, starts, series: series.data, callers: callers.data, outcomes: outcomes.data, toolCalls, adminChanges, keys });
+        setFigures({ bucket, split, starts, series: series.data, callers: callers.data, outcomes: outcomes.data, toolCalls, adminChanges, keys, people });
         setProblem(undefined);
       })
       .catch((error: unknown) => {
@@ -85,6 +102,8 @@ export function Dashboard() {
 
   const labelOf = useMemo(() => {
     const names = new Map((figures?.keys ?? []).map((key) => [key.id, key.owner ? `${key.name} (${key.owner})` : key.name]));
+    // The audit's changes to people name them by id; the panel shows their login.
+    for (const person of figures?.people ?? []) names.set(person.id, person.login);
     return (value: string) => names.get(value) ?? (value || "(none)");
   }, [figures]);
 
@@ -168,6 +187,7 @@ export function Dashboard() {
           </div>
           <ToolCallsTable calls={figures.toolCalls} labelOf={labelOf} />
           <KeyManager keys={figures.keys} onChanged={() => setVersion(version + 1)} />
+          <PeoplePanel people={figures.people} onChanged={() => setVersion(version + 1)} />
           <AdminChangesTable changes={figures.adminChanges} labelOf={labelOf} />
         </>
       )}

@@ -11,6 +11,7 @@ const PROBLEMS: Record<string, string> = {
   declined: "The sign-in was declined on GitHub.",
   expired: "That sign-in took too long or was started in another browser; sign in again.",
   refused: "GitHub did not accept the sign-in; try again.",
+  disabled: "An administrator disabled your access to this gateway, so signing in gives you no key. Ask an administrator to enable you again.",
 };
 
 export function MePage() {
