@@ -14,7 +14,7 @@ export const LAYERS: readonly Layer[] = [
     folders: {
       "main.ts": "the process entry: config → stores → runtimes → serve → drain on SIGTERM",
       node: "Node-only server code the entry wires in: direct socket writes, framing errors, stray rejections, the console's files, GitHub user and team lookups and the company's GitHub App (sign-in), the operator's MCP file and agents directory (reloaded on SIGHUP)",
-      cli: "the CLI: the operator's `copilot-gateway keys|usage|tool-calls|audit` on the database, and a person's `login` and `setup <tool>`",
+      cli: "the CLI: the operator's `copilot-gateway keys|usage|tool-calls|audit|people` on the database, and a person's `login` and `setup <tool>`",
     },
   },
   { folders: { config: "flags and environment variables → one typed Config, and the start-up text" } },
