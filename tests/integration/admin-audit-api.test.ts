@@ -3,13 +3,15 @@
 // it changed (never a secret); a refused change leaves no record; GET
 // /admin/audit answers it newest first, filtered, as JSON or CSV; a person
 // the sign-in code names an admin (the `signedInAdmin` hook, here on the
-// scripted GitHub's team) acts under their login. On SQLite always; on
-// PostgreSQL when TEST_DATABASE_URL is set.
+// scripted GitHub's team) acts under their login; a person who signed in is
+// disabled and enabled under the same rules (/admin/people). On SQLite
+// always; on PostgreSQL when TEST_DATABASE_URL is set.
 import { Hono } from "hono";
 import { sql } from "kysely";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AdminRights } from "../../src/access/admin-rights.js";
 import { KeyAdmin } from "../../src/access/key-admin.js";
+import { PeopleAdmin } from "../../src/access/people-admin.js";
 import { hashSecret } from "../../src/access/virtual-keys.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { adminRoutes, type AdminRoutesDeps } from "../../src/http/admin-routes.js";
@@ -20,6 +22,7 @@ import type { AppEnv } from "../../src/pipeline/app-env.js";
 import { AdminAuditRepository } from "../../src/storage/admin-audit-repository.js";
 import { openSupervisedDatabase, type GatewayDatabase } from "../../src/storage/database.js";
 import { KeyRepository } from "../../src/storage/key-repository.js";
+import { PeopleRepository } from "../../src/storage/people-repository.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";
 import { DATABASE_KINDS, databasesDisposedAfterEach } from "../support/databases.js";
 import { startScriptedGitHub, type ScriptedGitHub } from "../support/github-api.js";
@@ -43,6 +46,7 @@ afterAll(async () => {
 describe.each(DATABASE_KINDS)("the audit of admin changes on %s", (kind) => {
   let database: GatewayDatabase;
   let admin: KeyAdmin;
+  let people: PeopleRepository;
   let app: Hono<AppEnv>;
 
   /** Stands in for the sign-in branch's session: a cookie naming a GitHub token, whose login the scripted GitHub knows. */
@@ -58,10 +62,13 @@ describe.each(DATABASE_KINDS)("the audit of admin changes on %s", (kind) => {
     const usage = new UsageRepository(database.db);
     // Changes in one millisecond are listed in no set order: this test's changes each get a millisecond of their own.
     let last = 0;
-    admin = new KeyAdmin(new KeyRepository(database.db), usage, () => (last = Math.max(Date.now(), last + 1)));
+    const now = () => (last = Math.max(Date.now(), last + 1));
+    admin = new KeyAdmin(new KeyRepository(database.db), usage, now);
+    people = new PeopleRepository(database.db);
+    const peopleAdmin = new PeopleAdmin(people, new KeyRepository(database.db), now);
     app = new Hono<AppEnv>()
       .use(requestLine(noMetrics, silentLogger))
-      .route("/admin", adminRoutes({ admin, usage, adminKey: ADMIN_KEY, audit: new AdminAuditRepository(database.db), signedInAdmin: signedInAdmin(rights()) }));
+      .route("/admin", adminRoutes({ admin, usage, adminKey: ADMIN_KEY, audit: new AdminAuditRepository(database.db), signedInAdmin: signedInAdmin(rights()), people: peopleAdmin }));
   });
 
   async function call(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}) {
@@ -202,6 +209,53 @@ describe.each(DATABASE_KINDS)("the audit of admin changes on %s", (kind) => {
       expect(response.json.error, query).toMatchObject({ type: "invalid_request_error", param, code: "invalid_value" });
     }
     expect((await call("GET", "/audit", { headers: { authorization: "" } })).status).toBe(401);
+  });
+
+  /** A person as signing in leaves them; the grant's tokens stand for sealed ones (the repository stores them as given). */
+  const signedInPerson = (login: string, githubId: number) =>
+    people.signedIn({ githubId, login, seat: "active" }, { accessToken: "v1.sealed-access", accessExpiresAt: null, refreshToken: null, refreshExpiresAt: null }, Date.now());
+
+  it("disables and enables a person with its actor and request id, and records nothing for a change refused or aimed at nobody", async () => {
+    const octo = await signedInPerson("Octo", 501);
+    expect((await call("PATCH", `/people/${octo.id}`, { body: { status: "gone" } })).status).toBe(400);
+    expect((await call("PATCH", `/people/${octo.id}`, { body: { status: "disabled", name: "x" } })).status).toBe(400);
+    expect((await call("PATCH", "/people/person_0000000000000000", { body: { status: "disabled" } })).status).toBe(404);
+    expect((await call("PATCH", `/people/${octo.id}`, { body: { status: "disabled" }, headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    expect(await audit()).toEqual([]);
+    const disabled = await call("PATCH", "/people/octo", { body: { status: "disabled" }, headers: { "x-request-id": "req_people_1" } });
+    expect(disabled.json).toMatchObject({ id: octo.id, login: "Octo", status: "disabled" });
+    expect((await call("PATCH", `/people/${octo.id}`, { body: { status: "disabled" }, headers: { authorization: "", cookie: `test_session=${MONA}` } })).status).toBe(200);
+    expect((await call("PATCH", `/people/${octo.id}`, { body: { status: "active" } })).status).toBe(200);
+    expect(await audit(`?target=${octo.id}`)).toEqual([
+      expect.objectContaining({ actor: "admin-key", action: "person.enable", changes: { status: { from: "disabled", to: "active" } } }),
+      expect.objectContaining({ actor: "github:mona", action: "person.disable", changes: {} }),
+      expect.objectContaining({ actor: "admin-key", action: "person.disable", changes: { status: { from: "active", to: "disabled" } }, request_id: "req_people_1" }),
+    ]);
+    expect((await audit("?action=person.disable")).map((record) => record.actor)).toEqual(["github:mona", "admin-key"]);
+  });
+
+  it("applies no disabling whose record cannot be written", async () => {
+    const octo = await signedInPerson("octo", 502);
+    if (kind === "sqlite") {
+      await sql`create trigger refuse_audit before insert on admin_audit begin select raise(abort, 'audit refused'); end`.execute(database.db);
+    } else {
+      await sql`create function refuse_audit() returns trigger language plpgsql as $$ begin raise exception 'audit refused'; end $$`.execute(database.db);
+      await sql`create trigger refuse_audit before insert on admin_audit for each row execute function refuse_audit()`.execute(database.db);
+    }
+    const refused = await call("PATCH", `/people/${octo.id}`, { body: { status: "disabled" } });
+    expect(refused.status).toBe(500);
+    expect((await people.get(octo.id))?.status).toBe("active");
+    expect(await database.db.selectFrom("admin_audit").selectAll().execute()).toEqual([]);
+  });
+
+  it("answers /admin/people with a 404 that says why on a gateway without sign-in", async () => {
+    const usage = new UsageRepository(database.db);
+    const bare = new Hono<AppEnv>().route("/admin", adminRoutes({ admin, usage, adminKey: ADMIN_KEY }));
+    for (const path of ["/admin/people", "/admin/people/octo"]) {
+      const response = await bare.request(path, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+      expect(response.status, path).toBe(404);
+      expect(((await response.json()) as Json).error.code).toBe("sign_in_off");
+    }
   });
 
   it("applies no change whose record cannot be written", async () => {
