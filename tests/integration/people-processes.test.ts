@@ -8,7 +8,7 @@
 // actor in the change's transaction, keeps them from signing in for a new
 // key, and enabling them restores the same keys.
 import { userInfo } from "node:os";
-import { mkdtemp, rm } from "node:fs/promises";
+import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -139,8 +139,12 @@ describe.each(DATABASE_KINDS)("people, disabled and enabled across two processes
     const again = await deviceSignIn(b, "dana");
     expect(again.status).toBe(403);
     expect(again.body).toMatchObject({ error: "person_disabled", login: "dana" });
-    expect(again.body.error_description).toContain("Ask an administrator to enable you");
     expect(again.body.key).toBeUndefined();
+    // As a person sees it: `copilot-gateway login` ends with the reason, and keeps no key.
+    const login = await runCliProcess(["login", "--url", a.origin], { HOME: home });
+    expect(login.code).toBe(1);
+    expect(login.stderr).toContain("the sign-in did not complete: An administrator disabled your access to this gateway, so signing in gives you no key. Ask an administrator to enable you again.");
+    await expect(access(join(home, ".config", "copilot-gateway", "credentials.json"))).rejects.toThrow();
     expect((await personOf(a, dana.id)).keys).toHaveLength(1);
   });
 
