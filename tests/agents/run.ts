@@ -19,8 +19,7 @@
 // What each agent sent (its first loop request in full, every request, the
 // runtime's upstream calls, its output) is saved in <cache>/requests/
 // (AGENT_REQUESTS_DIR to change it).
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "../../src/observability/pino-logger.js";
@@ -31,6 +30,7 @@ import {
   cacheRoot,
   serverToolMessage,
   ensureInstalled,
+  helloTask,
   itemTypesOf,
   loopResponder,
   modelRequests,
@@ -39,9 +39,10 @@ import {
   renderMatrix,
   requestShape,
   runProcess,
+  shellEnv,
+  taskProgress,
   type AgentOutcome,
   type GatewayExchange,
-  type LoopTask,
   type RequestShape,
   VOLATILE_HEADER,
 } from "./harness.js";
@@ -193,23 +194,9 @@ async function runAgent(
   const homeDir = join(root, "home");
   await mkdir(workDir, { recursive: true });
   await mkdir(homeDir, { recursive: true });
-  const task: LoopTask = {
-    workDir,
-    fileName: "hello.txt",
-    content: `hello from ${agent.id} through copilot-gateway\n`,
-    command: "cat hello.txt",
-    finalText: `All done: hello.txt is written and \`cat hello.txt\` printed it (${agent.id}).`,
-  };
-  const prompt = `Create a file named hello.txt in the current directory containing the line "${task.content.trimEnd()}", then run \`cat hello.txt\` and tell me what it printed.`;
+  const { task, prompt } = helloTask(workDir, `hello from ${agent.id} through copilot-gateway\n`, `All done: hello.txt is written and \`cat hello.txt\` printed it (${agent.id}).`);
   const baseEnv: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    HOME: homeDir,
-    USER: process.env.USER ?? "root",
-    SHELL: "/bin/bash",
-    LANG: "C.UTF-8",
-    TERM: "dumb",
-    NO_COLOR: "1",
-    TMPDIR: tmpdir(),
+    ...shellEnv(homeDir),
     XDG_CONFIG_HOME: join(homeDir, ".config"),
     XDG_DATA_HOME: join(homeDir, ".local", "share"),
     XDG_STATE_HOME: join(homeDir, ".local", "state"),
@@ -243,16 +230,8 @@ async function runAgent(
   const mine = exchanges.slice(firstExchange);
   const models = modelRequests(mine);
   const upstreamCalls = gw.upstream.calls.slice(firstUpstream);
-  let written = "";
-  try {
-    written = await readFile(join(workDir, task.fileName), "utf8");
-  } catch {
-    // not written
-  }
-  const fileWritten = written.trimEnd() === task.content.trimEnd();
-  const commandRun = (state.results.shell ?? "").includes(task.content.trim());
+  const { written, fileWritten, commandRun, answered } = await taskProgress(task, state, stdout);
   const serverToolRan = state.results.server === `Echo: ${serverToolMessage(agent.id)}`;
-  const answered = stdout.includes(task.finalText.slice(0, 40));
   const errors = mine.filter((e) => e.status >= 400);
   const rejected = upstreamCalls.filter((call) => call.rejected);
 
