@@ -9,6 +9,10 @@
 //   npm run test:agents -- --only codex,opencode
 //   npm run test:agents -- --keep             # keep each agent's work and home dirs
 //
+// `npm run test:agents:signed-in` (signed-in.ts) runs Claude Code and Codex
+// the way a signed-in person does instead: a gateway process in github mode,
+// `copilot-gateway login` and `setup` into the person's HOME, their own seat.
+//
 // COPILOT_GATEWAY_AGENTS_CACHE moves the cache. Each agent runs in its own
 // working directory with its own HOME (its configuration only), under
 // <cache>/runs/, removed afterwards. One gateway (in-process, BYOK, on a real

@@ -41,7 +41,7 @@ import { cacheRoot, ensureInstalled, helloTask, loopResponder, newLoopState, run
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SECRET_KEY = `signed-in-agents-${randomBytes(16).toString("hex")}`;
-/** The models on every person's seat: the one Claude Code is asked for, and one for Codex. */
+/** The models on every person's seat: a Claude model (Claude Code's default maps onto it), and one Codex is told to use. */
 const CLAUDE_MODEL = "claude-sonnet-4.5";
 const CODEX_MODEL = "gpt-scripted";
 const PEOPLE = ["dana", "eli"];
@@ -283,7 +283,8 @@ async function runAgent(agent: AgentSpec, person: string, root: string, home: st
     // Housekeeping only: no auto-update, telemetry or other outside traffic.
     Object.assign(env, { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", DISABLE_ERROR_REPORTING: "1" });
     command = bin("claude");
-    args = ["-p", prompt, "--model", CLAUDE_MODEL, "--permission-mode", "acceptEdits", "--allowedTools", "Write,Edit,Bash", "--output-format", "text", "--max-turns", "10"];
+    // No --model: Claude Code asks for its own default, which the gateway maps onto a Claude model of the seat.
+    args = ["-p", prompt, "--permission-mode", "acceptEdits", "--allowedTools", "Write,Edit,Bash", "--output-format", "text", "--max-turns", "10"];
   } else {
     command = bin("codex");
     const probe = await runProcess({ command, args: ["sandbox", "--", "/bin/true"], cwd: workDir, env, timeoutMs: 20_000 });
@@ -298,6 +299,8 @@ async function runAgent(agent: AgentSpec, person: string, root: string, home: st
   if (suspicious.length) reasons.push(`credential-like variables in the agent's environment: ${suspicious.join(", ")}`);
   // ...and none of the person's GitHub tokens (access or refresh) anywhere in their HOME; the key only in the tools' configs and credentials.json.
   const githubSecrets = oauth.issuedSecrets();
+  // The scan looks for something: the token the person's sign-in holds is among them.
+  if (!githubSecrets.includes(oauth.currentAccessToken(person) ?? "")) reasons.push(`no GitHub token was issued to ${person} to look for`);
   const keyFiles: string[] = [];
   for (const file of await filesUnder(home)) {
     const text = await readFile(file, "utf8").catch(() => "");
@@ -344,7 +347,8 @@ async function runAgent(agent: AgentSpec, person: string, root: string, home: st
   const auths = [...new Set(sent.map((s) => `${s.auth}${s.key === key ? ` (${person}'s sk-cgw- key)` : ""}`))];
   const models = [...new Set(modelSent.map((s) => s.model).filter(Boolean))];
   const agents = [...new Set(sent.map((s) => s.userAgent?.split(" ")[0]).filter(Boolean))];
-  const sentSummary = `${[...counts].map(([label, n]) => `${label} ×${n}`).join(", ")}; auth: ${auths.join(", ")}; model: ${models.join(", ") || "-"}; user-agent: ${agents.join(", ") || "-"}`;
+  const served = [...new Set(calls.map((c) => c.body.model))];
+  const sentSummary = `${[...counts].map(([label, n]) => `${label} ×${n}`).join(", ")}; auth: ${auths.join(", ")}; model asked: ${models.join(", ") || "-"} (Copilot called with ${served.join(", ") || "-"}); user-agent: ${agents.join(", ") || "-"}`;
 
   const stem = `${person}.${agent.id}`;
   await writeFile(join(ctx.requestsDir, `${stem}.sent.json`), JSON.stringify(sent.map(({ key: k, ...s }) => ({ ...s, key: k === key ? "<person's key>" : k ? "<other>" : undefined })), null, 2));
@@ -386,8 +390,10 @@ function renderDoc(rows: Row[], date: string, versions: Record<string, string>):
     "tools' configs. The model (the scripted Copilot API) plays the matrix's loop: write `hello.txt`",
     "with the agent's tool, run `cat hello.txt` with its shell tool, answer. PASS: the loop completed,",
     "the agent exited 0 with the answer, and every Copilot model call made during its run carried",
-    "that person's own GitHub token (the one their sign-in holds). The model is named on the command",
-    `line: \`--model ${CLAUDE_MODEL}\` for Claude Code, \`-m ${CODEX_MODEL}\` for Codex (setup names none for Codex).`,
+    "that person's own GitHub token (the one their sign-in holds).",
+    `Each seat has \`${CLAUDE_MODEL}\` and \`${CODEX_MODEL}\`. Claude Code runs with no model named (it asks for its own default,`,
+    `which the gateway maps onto the seat's Claude model); Codex is given \`-m ${CODEX_MODEL}\` (setup names no model for Codex`,
+    "and says to pick one from the gateway's /v1/models).",
     "",
     `Versions: ${Object.entries(versions).map(([label, version]) => `${label} ${version}`).join(", ")}.`,
     "",
