@@ -15,6 +15,10 @@ import { createLogger } from "./observability/pino-logger.js";
 import { CopilotRuntime } from "./runtime/runtime-pool.js";
 import { openGatewayStores, type GatewayStores } from "./storage/gateway-stores.js";
 import { GitHubUsers } from "./node/github-users.js";
+import { GitHubOAuth } from "./node/github-oauth.js";
+import { setUpSignIn } from "./http/sign-in-setup.js";
+import { signedInAdmin } from "./http/signed-in-admin.js";
+import { adminRightsFromConfig } from "./node/github-teams.js";
 import { PrometheusMetrics } from "./observability/prometheus.js";
 import { answerFramingErrorsAsJson } from "./node/framing-errors.js";
 import { loadConsoleAssets } from "./node/console-assets.js";
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
     database = await openGatewayStores({
       dataDir: config.dataDir,
       ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
       logger,
       metrics,
       outageKeyWindowMs: config.outageKeyWindowMs,
@@ -169,6 +174,21 @@ async function main(): Promise<void> {
     toolCalls.sweep().catch((error: unknown) => logger.warn("sweeping old tool-call records failed", { error: error instanceof Error ? error.message : String(error) }));
   }, 60_000).unref();
   const github = config.auth === "github" ? new GitHubUsers({ apiUrl: config.githubApiUrl }) : undefined;
+  // People sign in with the company's GitHub App and get personal keys on their own seats.
+  const signIn = config.signIn
+    ? await setUpSignIn({
+        people: database.people,
+        keys,
+        github: new GitHubOAuth({ githubUrl: config.githubUrl, apiUrl: config.githubApiUrl, clientId: config.signIn.clientId, clientSecret: config.signIn.clientSecret }),
+        secretKey: config.signIn.secretKey,
+        publicUrl: config.signIn.publicUrl,
+        logger,
+      })
+    : undefined;
+  // Admins sign in as themselves: GATEWAY_ADMINS and GATEWAY_ADMIN_TEAM say who among those signed in is one.
+  const adminRights = adminRightsFromConfig(config, logger);
+  const admins = signIn && adminRights.configured ? signedInAdmin(signIn, adminRights) : undefined;
+  if (adminRights.configured && !signIn) logger.warn("GATEWAY_ADMINS and GATEWAY_ADMIN_TEAM name admins who sign in with GitHub, which is off here (GATEWAY_GITHUB_CLIENT_ID): only the admin key is an admin");
   // Beside dist/main.js once built; from src/main.ts (tsx), in the dist/ that `npm run build` made.
   const consoleAssets = await loadConsoleAssets([fileURLToPath(new URL("console", import.meta.url)), fileURLToPath(new URL("../dist/console", import.meta.url))]);
   if (!consoleAssets) logger.warn("the web console is not built, so / serves nothing: run npm run build");
@@ -182,9 +202,12 @@ async function main(): Promise<void> {
     keys,
     usage,
     toolCalls,
+    adminAudit: database.adminAudit,
     metrics,
     store: database.status,
     ...(github ? { github } : {}),
+    ...(signIn ? { signIn } : {}),
+    ...(admins ? { signedInAdmin: admins } : {}),
     ...(consoleAssets ? { console: consoleAssets } : {}),
   });
   const server = serve({ fetch: withDirectResponses(app.fetch), hostname: config.host, port: config.port, serverOptions: serverTimeouts(config) }, (info) => {

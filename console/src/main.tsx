@@ -1,16 +1,20 @@
-// The console's entry: two pages, chosen by the URL's hash so that / and
-// /console serve the same file: the playground (#/) and usage (#/usage).
+// The console's entry: three pages, chosen by the URL's hash so that / and
+// /console serve the same file: the playground (#/), usage (#/usage) and
+// a signed-in person's own keys (#/me).
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { Playground } from "./playground/playground.js";
+import { MePage } from "./me/me-page.js";
 import { Alert } from "./shared/alert.js";
 import "./styles.css";
 
-type Page = "playground" | "usage";
+type Page = "playground" | "usage" | "me";
 
 function pageOf(hash: string): Page {
-  return hash.startsWith("#/usage") ? "usage" : "playground";
+  return hash.startsWith("#/usage") ? "usage" : hash.startsWith("#/me") ? "me" : "playground";
 }
+
+const TITLES: Record<Page, string> = { playground: "Playground", usage: "Usage", me: "Your keys" };
 
 function Console() {
   const [page, setPage] = useState<Page>(pageOf(location.hash));
@@ -20,7 +24,7 @@ function Console() {
     return () => removeEventListener("hashchange", follow);
   }, []);
   useEffect(() => {
-    document.title = `${page === "usage" ? "Usage" : "Playground"} · copilot-gateway`;
+    document.title = `${TITLES[page]} · copilot-gateway`;
   }, [page]);
   return (
     <>
@@ -36,10 +40,13 @@ function Console() {
           <a href="#/usage" aria-current={page === "usage" ? "page" : undefined}>
             Usage
           </a>
+          <a href="#/me" aria-current={page === "me" ? "page" : undefined}>
+            Your keys
+          </a>
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
-        {page === "usage" ? <UsagePage /> : <Playground />}
+        {page === "usage" ? <UsagePage /> : page === "me" ? <MePage /> : <Playground />}
       </main>
     </>
   );

@@ -7,7 +7,7 @@
 // before the outage holds during it; an unknown key gets the store's 503.
 // LiteLLM's `allow_requests_on_db_unavailable` is the anchor.
 import { isStoreUnavailable } from "../core/store-outage.js";
-import type { KeySettings, KeyStore, VirtualKey } from "./virtual-keys.js";
+import type { AuditOf, KeySettings, KeyStore, VirtualKey } from "./virtual-keys.js";
 
 export interface RememberedKeysOptions {
   /** A key confirmed at most this long before the outage began is served during it; 0: none is. */
@@ -75,8 +75,8 @@ export class RememberedKeys implements KeyStore {
     this.refreshedFrom = startedAt;
   }
 
-  create(key: VirtualKey, secretHash: string): Promise<void> {
-    return this.store.create(key, secretHash);
+  create(key: VirtualKey, secretHash: string, audit?: AuditOf): Promise<void> {
+    return this.store.create(key, secretHash, audit);
   }
 
   list(): Promise<VirtualKey[]> {
@@ -87,10 +87,14 @@ export class RememberedKeys implements KeyStore {
     return this.store.get(id);
   }
 
-  async update(id: string, changes: Partial<KeySettings>, now: number): Promise<VirtualKey | undefined> {
-    const key = await this.store.update(id, changes, now);
+  async update(id: string, changes: Partial<KeySettings>, now: number, audit?: AuditOf): Promise<VirtualKey | undefined> {
+    const key = await this.store.update(id, changes, now, audit);
     if (key) this.follow(key);
     return key;
+  }
+
+  listOfPerson(personId: string): Promise<VirtualKey[]> {
+    return this.store.listOfPerson ? this.store.listOfPerson(personId) : Promise.resolve([]);
   }
 
   changedSince(since: number): Promise<VirtualKey[]> {

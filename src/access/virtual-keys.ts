@@ -2,6 +2,7 @@
 // the one request shape for creating and changing keys that the admin API and
 // the CLI share. Web-standard only (Web Crypto); the database is behind KeyStore.
 import { z } from "zod";
+import type { AdminAuditRecord } from "./admin-audit.js";
 
 export type BudgetPeriod = "day" | "month";
 export type KeyStatus = "active" | "disabled" | "revoked";
@@ -36,20 +37,31 @@ export interface VirtualKey {
   status: KeyStatus;
   createdAt: number;
   updatedAt: number;
+  /** A personal key's owner (access/people.ts): it runs on their Copilot seat. Absent on the admin's keys. */
+  personId?: string;
 }
 
 /** What can be set on a key; on an update every field is optional and null clears a limit. */
 export type KeySettings = Omit<VirtualKey, "id" | "hint" | "createdAt" | "updatedAt">;
 
+/** Makes the audit record of a change from the key before it (undefined: being created) and after; the store calls it inside the change's transaction. */
+export type AuditOf = (before: VirtualKey | undefined, after: VirtualKey) => AdminAuditRecord;
+
+/**
+ * Where keys live. A change given an `audit` writes the record it makes in
+ * the same transaction as the change: both are kept, or neither.
+ */
 export interface KeyStore {
-  create(key: VirtualKey, secretHash: string): Promise<void>;
+  create(key: VirtualKey, secretHash: string, audit?: AuditOf): Promise<void>;
   list(): Promise<VirtualKey[]>;
   get(id: string): Promise<VirtualKey | undefined>;
   findBySecretHash(secretHash: string): Promise<VirtualKey | undefined>;
   /** The key after the change; undefined when there is no such key. */
-  update(id: string, changes: Partial<KeySettings>, now: number): Promise<VirtualKey | undefined>;
+  update(id: string, changes: Partial<KeySettings>, now: number, audit?: AuditOf): Promise<VirtualKey | undefined>;
   /** Keys changed (created, updated, revoked) at or after `since`, by any process: what remembered keys follow (remembered-keys.ts). */
   changedSince?(since: number): Promise<VirtualKey[]>;
+  /** A person's own keys (sign-in), revoked ones too. */
+  listOfPerson?(personId: string): Promise<VirtualKey[]>;
 }
 
 export const NANO_AIU_PER_CREDIT = 1_000_000_000;
@@ -183,6 +195,7 @@ export function keyView(key: VirtualKey) {
     expires_at: key.expiresAt === null ? null : new Date(key.expiresAt).toISOString(),
     created_at: new Date(key.createdAt).toISOString(),
     updated_at: new Date(key.updatedAt).toISOString(),
+    ...(key.personId ? { person_id: key.personId } : {}),
   };
 }
 

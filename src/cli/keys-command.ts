@@ -1,6 +1,8 @@
 // `copilot-gateway keys create|list|show|update|revoke`: virtual keys managed
-// straight in the database, through KeyAdmin — the calls the admin API makes.
+// straight in the database, through KeyAdmin — the calls the admin API makes;
+// each change audited as made by the operating-system user at the CLI.
 import type { KeyDetails } from "../access/key-admin.js";
+import { cliOrigin } from "./audit-command.js";
 import { CliError, usageError } from "./cli-error.js";
 import { COMMON_HELP, COMMON_OPTIONS, parseFlags, printJson, type CliEnv, type CliIo } from "./command-line.js";
 import { createInputFromFlags, KEY_SETTING_OPTIONS, KEY_SETTINGS_HELP, KEY_UPDATE_HELP, KEY_UPDATE_OPTIONS, readUpdateFlags, updateInputFrom, type KeyFlags } from "./key-flags.js";
@@ -59,10 +61,11 @@ export async function runKeysCommand(argv: string[], env: CliEnv, io: CliIo): Pr
   const createInput = command === "create" ? createInputFromFlags(flags, Date.now()) : undefined;
   const pendingUpdate = command === "update" ? readUpdateFlags(flags, Date.now()) : undefined;
   const stores = await openStores(values, env);
+  const by = cliOrigin(env);
   try {
     switch (command) {
       case "create": {
-        const created = await stores.admin.create(createInput!);
+        const created = await stores.admin.create(createInput!, by);
         return print(io, json, created, () =>
           [
             `Created API key ${created.id}.`,
@@ -86,12 +89,12 @@ export async function runKeysCommand(argv: string[], env: CliEnv, io: CliIo): Pr
       case "update": {
         const currentBudget = pendingUpdate!.budget ? found(await stores.admin.show(id), id).budget : null;
         const input = updateInputFrom(pendingUpdate!, currentBudget);
-        const updated = found(await stores.admin.update(id, input), id);
+        const updated = found(await stores.admin.update(id, input, by), id);
         if (input.status === "active" && updated.status === "revoked") io.err("The key is revoked, and a revoked key stays revoked: its status did not change.\n");
         return print(io, json, updated, () => `Updated API key ${printable(updated.id)}.\n\n${keyDetailsText(updated)}`);
       }
       default: {
-        const revoked = found(await stores.admin.revoke(id), id);
+        const revoked = found(await stores.admin.revoke(id, by), id);
         return print(io, json, revoked, () => `Revoked API key ${printable(revoked.id)}: it is refused from the next request on.\n\n${keyDetailsText(revoked)}`);
       }
     }

@@ -3,12 +3,16 @@
 // variables and defaults), validated by the same loadConfig.
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { AdminAuditStore } from "../access/admin-audit.js";
 import { KeyAdmin } from "../access/key-admin.js";
+import { PeopleAdmin } from "../access/people-admin.js";
 import type { UsageStore } from "../access/usage.js";
 import { ConfigError } from "../config/config.js";
 import { loadConfig } from "../config/load-config.js";
+import { AdminAuditRepository } from "../storage/admin-audit-repository.js";
 import { openDatabase } from "../storage/database.js";
 import { KeyRepository } from "../storage/key-repository.js";
+import { PeopleRepository } from "../storage/people-repository.js";
 import { ToolCallRepository } from "../storage/tool-call-repository.js";
 import { UsageRepository } from "../storage/usage-repository.js";
 import type { ToolCallStore } from "../tools/tool-call-log.js";
@@ -23,6 +27,9 @@ export interface CliStores {
   admin: KeyAdmin;
   usage: UsageStore;
   toolCalls: ToolCallStore;
+  adminAudit: AdminAuditStore;
+  /** The people who signed in with GitHub (`copilot-gateway people`). */
+  people: PeopleAdmin;
   /** Where the data is, without secrets, for messages such as "no keys in …". */
   description: string;
   close(): Promise<void>;
@@ -57,16 +64,19 @@ export async function openStores(flags: DatabaseFlags, env: Readonly<Record<stri
   }
   let database;
   try {
-    database = await openDatabase({ dataDir: config.dataDir, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
+    database = await openDatabase({ dataDir: config.dataDir, queryTimeoutMs: config.databaseQueryTimeoutMs, ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}) });
   } catch (error) {
     // The driver's message names no password (pg and SQLite do not echo the URL).
     throw new CliError(`the database did not open: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
   const usage = new UsageRepository(database.db);
+  const keys = new KeyRepository(database.db);
   return {
-    admin: new KeyAdmin(new KeyRepository(database.db), usage),
+    admin: new KeyAdmin(keys, usage),
+    people: new PeopleAdmin(new PeopleRepository(database.db), keys),
     usage,
     toolCalls: new ToolCallRepository(database.db),
+    adminAudit: new AdminAuditRepository(database.db),
     description: database.description,
     close: () => database.close(),
   };

@@ -1,6 +1,7 @@
 // The Config the gateway runs on, and the two ways loading it stops short (a bad
 // setting, a request for help). What loadConfig returns; how it gets there is in
 // load-config.ts, which settings exist in settings.ts.
+import type { AdminTeam } from "../access/admin-rights.js";
 import type { AuthMode } from "../access/caller.js";
 import type { RequestLimits } from "../core/request-limits.js";
 
@@ -18,6 +19,16 @@ export interface ProviderConfig {
   models?: string[];
 }
 
+/** Sign-in with the company's GitHub App (or OAuth App): on when its client id is set, then complete. */
+export interface SignInConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Tokens at rest and cookies are sealed under keys derived from it. */
+  secretKey: string;
+  /** The gateway as browsers reach it, without a trailing slash. */
+  publicUrl: string;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -31,6 +42,8 @@ export interface Config {
   databaseUrl?: string;
   /** During a database outage, virtual keys confirmed at most this long before it began are served; 0: none. */
   outageKeyWindowMs: number;
+  /** PostgreSQL: a query unanswered this long fails as an outage. */
+  databaseQueryTimeoutMs: number;
   /** Bytes of records the spool (`<dataDir>/spool/`) may hold while the database is out. */
   spoolMaxBytes: number;
   /** An external runtime's COPILOT_HOME as the gateway sees it (a shared directory), where conversations are seeded. */
@@ -40,9 +53,18 @@ export interface Config {
   auth: AuthMode;
   /** github mode: where a caller's token is turned into their login (`GET /user`). */
   githubApiUrl: string;
+  /** GitHub's web address (github.com, a GHES host or a GHE.com tenant), where people sign in. */
+  githubUrl: string;
+  signIn?: SignInConfig;
   apiKeys: string[];
   /** Guards /admin; the admin API is off without it. */
   adminKey?: string;
+  /** GitHub logins that are admins when signed in with GitHub. */
+  admins: string[];
+  /** A GitHub team whose active members are admins when signed in. */
+  adminTeam?: AdminTeam;
+  /** How long GitHub's answer about the admin team is trusted. */
+  adminTeamTtlMs: number;
   corsOrigins: string[];
   /** Turns in flight at most, across callers; then a short queue (`turnQueue`, waiting up to `queueWaitMs`), then 503. */
   maxTurns: number;

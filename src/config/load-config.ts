@@ -2,10 +2,12 @@
 // Pure on purpose: the entry passes argv, env and the cache dir, and decides how
 // to exit, so every rule here is testable without a process. Web-standard only.
 import { z } from "zod";
+import { parseAdminTeam } from "../access/admin-rights.js";
 import type { AuthMode } from "../access/caller.js";
 import { DEFAULT_LIMITS, type RequestLimits } from "../core/request-limits.js";
 import { ConfigError, HelpRequested, type Config, type ProviderConfig } from "./config.js";
 import { MAX_DEFAULT_RUNTIMES, SETTING_LIST, SETTINGS, type SettingDefinition, type SettingKey, type SettingWithDefaultValue } from "./settings.js";
+import { githubUrls, signInSettings } from "./sign-in-settings.js";
 import {
   decimalText,
   integerText,
@@ -75,15 +77,18 @@ export function loadConfig(
     ...(databaseUrl ? { databaseUrl: parseDatabaseUrl(databaseUrl) } : {}),
     ...(runtimeHome ? { runtimeHome: nonEmpty(runtimeHome) } : {}),
     outageKeyWindowMs: seconds(value("outageKeyWindow"), "nonnegative"),
+    databaseQueryTimeoutMs: seconds(value("databaseQueryTimeout"), "positive"),
     spoolMaxBytes: Math.round(parse(value("spoolMax"), decimalText.pipe(z.number().positive()), "a number greater than 0") * 1024 * 1024),
     runtimes: runtimes ? parse(runtimes, integerText.pipe(z.number().min(1).max(64)), "an integer from 1 to 64") : Math.min(MAX_DEFAULT_RUNTIMES, Math.max(1, home.cores ?? 1)),
     runtimeMaxMemoryBytes: Math.round(parse(value("runtimeMaxMemory"), decimalText.pipe(z.number().nonnegative()), "a number, 0 or more") * 1024 * 1024),
     ...(githubToken ? { githubToken: nonEmpty(githubToken) } : {}),
     ...provider,
     auth,
-    githubApiUrl: parse(value("githubApiUrl"), z.url({ protocol: /^https?$/ }), "an http:// or https:// URL").replace(/\/+$/, ""),
+    ...githubUrls(raw),
+    ...signInSettings(raw, auth),
     apiKeys,
     ...(adminKey ? { adminKey: nonEmpty(adminKey) } : {}),
+    ...adminRightsSettings(raw, value),
     corsOrigins: cors ? parseCorsOrigins(cors) : auth !== "none" ? ["*"] : [],
     maxTurns: parse(value("maxTurns"), integerText.pipe(z.number().min(1)), "an integer of at least 1"),
     turnQueue: parse(value("turnQueue"), integerText, "an integer, 0 or more"),
@@ -239,4 +244,17 @@ function agentSettings(raw: GivenValue): Pick<Config, "agentsDir" | "agentsDefau
     ...(dir ? { agentsDir: nonEmpty(dir) } : {}),
     ...(defaultModel ? { agentsDefaultModel: nonEmpty(defaultModel) } : {}),
   };
+}
+
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
+
+function adminRightsSettings(raw: GivenValue, value: ValueOrDefault): Pick<Config, "admins" | "adminTeam" | "adminTeamTtlMs"> {
+  const given = raw("admins");
+  const admins = parseList(given);
+  const badLogin = admins.find((login) => !GITHUB_LOGIN.test(login));
+  if (given && badLogin !== undefined) throw new ConfigError(`${given.source} must be GitHub logins separated by commas, not "${badLogin}"`);
+  const teamText = raw("adminTeam");
+  const team = teamText ? parseAdminTeam(teamText.text) : undefined;
+  if (teamText && team === undefined) throw new ConfigError(`${teamText.source} must be a GitHub team as org/team-slug (got "${teamText.text}")`);
+  return { admins, ...(team ? { adminTeam: team } : {}), adminTeamTtlMs: seconds(value("adminTeamTtl"), "positive") };
 }

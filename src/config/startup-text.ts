@@ -10,6 +10,9 @@ export function helpText(): string {
     "Usage: copilot-gateway [options]",
     "       copilot-gateway keys create|list|show|update|revoke ...   (virtual keys; --help for more)",
     "       copilot-gateway usage [--group-by key,model] [--from ...] [--to ...] [--csv]",
+    "       copilot-gateway people [--csv|--json] | people disable|enable <login>   (who signed in; stop all their keys)",
+    "       copilot-gateway login --url <gateway>                      (sign in with GitHub: a personal key on your own seat)",
+    "       copilot-gateway setup claude-code|codex|opencode           (write that key into the tool's config)",
     "",
     "OpenAI-compatible HTTP gateway in front of GitHub Copilot.",
     "Every option is also an environment variable; the flag wins. An empty variable counts as unset.",
@@ -42,5 +45,6 @@ export function describeStartup(config: Config, address: string): string {
         : "no key required";
   const admin = config.adminKey ? "on" : "off";
   const cors = config.corsOrigins.length > 0 ? config.corsOrigins.join(",") : "none";
-  return `copilot-gateway listening on ${redactUrl(address)}; runtime: ${runtime}; auth: ${auth}; callers: ${callers}; admin API: ${admin}; CORS: ${cors}`;
+  const signIn = config.signIn ? `; sign-in with GitHub: ${redactUrl(config.signIn.publicUrl)}` : "";
+  return `copilot-gateway listening on ${redactUrl(address)}; runtime: ${runtime}; auth: ${auth}; callers: ${callers}${signIn}; admin API: ${admin}; CORS: ${cors}`;
 }

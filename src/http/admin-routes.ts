@@ -1,10 +1,13 @@
 // The admin API, mounted at /admin: virtual keys, usage reports, the tool-call
-// audit and the live status, for operators holding GATEWAY_ADMIN_KEY. Every route goes through KeyAdmin and
-// UsageStore, the same calls `copilot-gateway keys|usage` makes; the bodies'
-// types are in admin-api.ts. Errors are in OpenAI's shape whether it is
-// mounted in the app or runs on its own.
+// audit, the audit of admin changes, the people who signed in and the live status, for operators holding
+// GATEWAY_ADMIN_KEY (or, through `signedInAdmin`, a person signed in as an
+// admin). Every route goes through KeyAdmin and UsageStore, the same calls
+// `copilot-gateway keys|usage` makes, and every change names the request's
+// admin (`adminActor` in the context); the bodies' types are in admin-api.ts.
+// Errors are in OpenAI's shape whether it is mounted in the app or runs on its own.
 import { Hono, type Context } from "hono";
 import type { z } from "zod";
+import type { AdminActor, AdminAuditStore, ChangeOrigin } from "../access/admin-audit.js";
 import type { KeyAdmin } from "../access/key-admin.js";
 import type { UsageQuery, UsageStore } from "../access/usage.js";
 import { parseUsageQuery, usageCsv, usageReport, UsageQueryError } from "../access/usage-report.js";
@@ -16,6 +19,9 @@ import { badRequest, GatewayError } from "../core/gateway-error.js";
 import { answerErrorsAsOpenAI } from "./openai-errors.js";
 import { readJsonBody } from "./json-body.js";
 import { csvResponse, wantsCsv } from "./report-format.js";
+import { auditRoute } from "./audit-route.js";
+import { peopleRoute } from "./people-route.js";
+import type { PeopleAdmin } from "../access/people-admin.js";
 import { toolCallsRoute } from "./tool-calls-route.js";
 import type { ToolCallStore } from "../tools/tool-call-log.js";
 import type { ApiKeyList, GatewayStatus } from "./admin-api.js";
@@ -24,8 +30,19 @@ import { silentLogger, type Logger } from "../core/logger.js";
 export interface AdminRoutesDeps {
   admin: KeyAdmin;
   usage: UsageStore;
-  /** The admin API answers only when set: 404 otherwise, so a gateway without one shows no admin surface. */
+  /** The admin API answers only when set (or `signedInAdmin` is): 404 otherwise, so a gateway without one shows no admin surface. */
   adminKey: string | undefined;
+  /**
+   * The admin a request is from when it presents no admin key: a person signed
+   * in whom the admin rights (access/admin-rights.ts) name an admin, as
+   * `{ kind: "github", login }`; undefined for anyone else (a 401). The
+   * sign-in code provides it; without it only the admin key is admitted.
+   */
+  signedInAdmin?: (c: Context<AppEnv>) => Promise<AdminActor | undefined>;
+  /** The audit of admin changes, for GET /admin/audit; that route is a 404 without it (the changes are audited all the same). */
+  audit?: AdminAuditStore;
+  /** The people who signed in with GitHub, for /admin/people; that route is a 404 without it (no sign-in). */
+  people?: PeopleAdmin;
   /** Where unexpected failures (a database down) are logged; the app passes its own. */
   logger?: Logger;
   /** The tool-call audit, for GET /admin/tool-calls; that route is a 404 without it. */
@@ -46,16 +63,16 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
   const logger = deps.logger ?? silentLogger;
   const app = new Hono<AppEnv>({ strict: false });
 
-  app.use(requireAdminKey(deps.adminKey));
+  app.use(requireAdmin(deps.adminKey, deps.signedInAdmin));
 
-  app.post("/keys", async (c) => c.json(await admin.create(await readValid(c, createKeyInput)), 201));
+  app.post("/keys", async (c) => c.json(await admin.create(await readValid(c, createKeyInput), originOf(c)), 201));
   app.get("/keys", async (c) => c.json({ object: "list", data: await admin.list() } satisfies ApiKeyList));
   app.get("/keys/:id", async (c) => c.json(found(await admin.show(c.req.param("id")), c.req.param("id"))));
   app.patch("/keys/:id", async (c) => {
     const input = await readValid(c, updateKeyInput);
-    return c.json(found(await admin.update(c.req.param("id"), input), c.req.param("id")));
+    return c.json(found(await admin.update(c.req.param("id"), input, originOf(c)), c.req.param("id")));
   });
-  app.delete("/keys/:id", async (c) => c.json(found(await admin.revoke(c.req.param("id")), c.req.param("id"))));
+  app.delete("/keys/:id", async (c) => c.json(found(await admin.revoke(c.req.param("id"), originOf(c)), c.req.param("id"))));
 
   app.get("/usage", async (c) => {
     const csv = wantsCsv(c);
@@ -65,6 +82,14 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
   });
 
   if (deps.toolCalls) app.route("/tool-calls", toolCallsRoute(deps.toolCalls));
+  if (deps.audit) app.route("/audit", auditRoute(deps.audit));
+  if (deps.people) app.route("/people", peopleRoute(deps.people, originOf));
+  else {
+    // Answered here, not left to fall through to the API's key check: a 404 that says why.
+    app.all("/people/*", () => {
+      throw new GatewayError({ status: 404, code: "sign_in_off", message: "Nobody signs in with GitHub on this gateway (GATEWAY_GITHUB_CLIENT_ID is not set), so it has no people to list." });
+    });
+  }
 
   const status = deps.status;
   if (status) {
@@ -84,14 +109,15 @@ export function adminRoutes(deps: AdminRoutesDeps): Hono<AppEnv> {
 }
 
 /**
- * Admits a request presenting the admin key (Bearer or x-api-key). Client
+ * Admits a request presenting the admin key (Bearer or x-api-key) as the
+ * actor `admin-key`, or one `signedInAdmin` names, as that admin. Client
  * keys, static or virtual, are not admin keys: they get the same 401 as any
  * wrong key. The presented key is never echoed.
  */
-export function requireAdminKey(adminKey: string | undefined) {
+export function requireAdmin(adminKey: string | undefined, signedInAdmin?: AdminRoutesDeps["signedInAdmin"]) {
   const expected = adminKey ? hashSecret(adminKey) : undefined;
   return async (c: Context<AppEnv>, next: () => Promise<void>) => {
-    if (expected === undefined) {
+    if (expected === undefined && signedInAdmin === undefined) {
       throw new GatewayError({
         status: 404,
         code: "admin_disabled",
@@ -100,6 +126,11 @@ export function requireAdminKey(adminKey: string | undefined) {
     }
     const presented = presentedApiKey(c.req.raw.headers);
     if (!presented) {
+      const admin = await signedInAdmin?.(c);
+      if (admin !== undefined) {
+        c.set("adminActor", admin);
+        return next();
+      }
       throw new GatewayError({
         status: 401,
         code: "missing_admin_key",
@@ -109,7 +140,7 @@ export function requireAdminKey(adminKey: string | undefined) {
       });
     }
     // Both sides hashed first: equal lengths, so the comparison's time says nothing about the key.
-    if (!constantTimeEqual(await hashSecret(presented), await expected)) {
+    if (expected === undefined || !constantTimeEqual(await hashSecret(presented), await expected)) {
       throw new GatewayError({
         status: 401,
         code: "invalid_admin_key",
@@ -118,8 +149,17 @@ export function requireAdminKey(adminKey: string | undefined) {
         shouldRetry: false,
       });
     }
+    c.set("adminActor", { kind: "admin-key" });
     await next();
   };
+}
+
+/** Who makes this request's change, as `requireAdmin` admitted them, and the request's id (none when the app's request line did not run). */
+function originOf(c: Context<AppEnv>): ChangeOrigin {
+  const actor = c.get("adminActor");
+  // Unreachable behind requireAdmin; a change never goes unattributed.
+  if (actor === undefined) throw new Error("an admin change without an admin");
+  return { actor, requestId: (c.get("requestId") as string | undefined) ?? null };
 }
 
 /** The body, validated; the first problem as a 400 naming its field. */

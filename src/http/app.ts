@@ -7,7 +7,7 @@ import { messagesRoute } from "./messages-route.js";
 import { chatCompletionsRoute } from "./chat-completions-route.js";
 import { responsesRoute } from "./responses-route.js";
 import { MemoryResponseStore, type ResponseStore } from "../dialects/responses/response-store.js";
-import { adminRoutes } from "./admin-routes.js";
+import { adminRoutes, type AdminRoutesDeps } from "./admin-routes.js";
 import { consoleRoutes, type StaticAssets } from "./console-route.js";
 import { metricsRoute } from "./metrics-route.js";
 import { noMetrics, type GatewayMetrics } from "../observability/metrics.js";
@@ -23,6 +23,7 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import { modelsRoute } from "./models-route.js";
 import type { AppEnv } from "../pipeline/app-env.js";
 import type { Runtime } from "../runtime/runtime.js";
+import type { AdminAuditStore } from "../access/admin-audit.js";
 import { KeyAdmin } from "../access/key-admin.js";
 import { TurnAdmission } from "../pipeline/admission.js";
 import { TurnGate } from "../access/turn-gate.js";
@@ -36,6 +37,9 @@ import type { RequestLimits } from "../core/request-limits.js";
 import { ConversationService } from "../sessions/conversation-service.js";
 import type { McpServers } from "../tools/mcp-servers.js";
 import type { AgentDirectory } from "../tools/agents.js";
+import type { SignInDeps } from "./sign-in-setup.js";
+import { signInRoutes } from "./sign-in-routes.js";
+import { deviceSignInRoutes } from "./device-sign-in-routes.js";
 
 export interface AppConfig {
   /** Default: keys when static keys are given, none otherwise. */
@@ -98,6 +102,10 @@ export interface AppDeps {
   usage?: UsageStore;
   /** The server-side tool calls' audit: every turn's calls are written to it, and GET /admin/tool-calls reads it. */
   toolCalls?: ToolCallStore;
+  /** The audit of admin changes, read by GET /admin/audit (the key store writes it with each change). */
+  adminAudit?: AdminAuditStore;
+  /** A person signed in as an admin, for /admin requests without the admin key (admin-routes.ts); only the admin key is admitted without it. */
+  signedInAdmin?: AdminRoutesDeps["signedInAdmin"];
   /** GitHub token → login, for github mode. */
   github?: GitHubIdentities;
   /** What the gateway counts, served at /metrics; nothing is counted without it. */
@@ -106,6 +114,8 @@ export interface AppDeps {
   console?: StaticAssets;
   /** Whether the database answers (storage/store-supervisor.ts), for /readyz. */
   store?: StoreStatus;
+  /** Signing in with GitHub (github mode with the company's app): /auth/..., and personal keys on /v1. */
+  signIn?: SignInDeps;
 }
 
 
@@ -154,6 +164,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // Before the API's catch-all mount at "/": the page loads without a key, and asks for one when the API wants it.
   if (deps.console) app.route("/", consoleRoutes(deps.console));
 
+  const signIn = deps.signIn;
+  if (signIn) {
+    // Before the API's catch-all mount at "/": sign-in needs no key, it gives one.
+    app.route("/auth/device", deviceSignInRoutes({ signIn: signIn.signIn, github: signIn.github, logger }));
+    app.route("/auth", signInRoutes({ ...signIn, logger }));
+  }
+
   const api = new Hono<AppEnv>({ strict: false });
   api.use(
     authenticate({
@@ -161,6 +178,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       staticKeys: config.apiKeys,
       ...(deps.keys ? { keys: deps.keys } : {}),
       ...(deps.github ? { github: deps.github } : {}),
+      ...(signIn ? { people: { signIn: signIn.signIn, publicUrl: signIn.publicUrl } } : {}),
     }),
   );
   api.use(
@@ -193,7 +211,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route("/metrics", metricsRoute(metrics, authMode === "none" ? "open" : { adminKey: config.adminKey }));
   if (deps.keys && deps.usage) {
     const status = () => ({ turns: { inFlight: slots.inFlight, waiting: slots.waiting }, sessions: turns.sessionCounts(), streams: inflight.size });
-    app.route("/admin", adminRoutes({ admin: new KeyAdmin(deps.keys, deps.usage), usage: deps.usage, adminKey: config.adminKey, logger, status, ...(deps.toolCalls ? { toolCalls: deps.toolCalls } : {}) }));
+    app.route(
+      "/admin",
+      adminRoutes({
+        admin: new KeyAdmin(deps.keys, deps.usage),
+        usage: deps.usage,
+        adminKey: config.adminKey,
+        logger,
+        status,
+        ...(deps.toolCalls ? { toolCalls: deps.toolCalls } : {}),
+        ...(deps.adminAudit ? { audit: deps.adminAudit } : {}),
+        ...(deps.signedInAdmin ? { signedInAdmin: deps.signedInAdmin } : {}),
+        ...(signIn ? { people: signIn.people } : {}),
+      }),
+    );
   }
   // Clients differ on whether the base URL ends in /v1 (contract B.11 #65).
   app.route("/v1", api);

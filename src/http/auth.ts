@@ -3,12 +3,16 @@
 // Code) and api-key (Azure-style; Continue sends all three). Static keys are
 // compared in constant time; a virtual key is found by the hash of its secret,
 // read afresh on every request so a revoked key is refused at once; a GitHub
-// token is turned into its login. Nothing presented is logged or echoed.
+// token is turned into its login, and in github mode a personal key (made by
+// signing in) runs on its owner's seat with their token, refreshed when due.
+// Nothing presented is logged or echoed.
 import type { MiddlewareHandler } from "hono";
 import { ANONYMOUS, type AuthMode, type Caller, type GitHubIdentities } from "../access/caller.js";
 import { hashSecret, unusableReason, type KeyStore } from "../access/virtual-keys.js";
 import type { AppEnv } from "../pipeline/app-env.js";
 import { GatewayError } from "../core/gateway-error.js";
+import { GitHubUnreachable, PersonDisabled, SignInEnded } from "../access/people.js";
+import type { PeopleSignIn } from "../access/sign-in.js";
 
 export interface AuthOptions {
   mode: AuthMode;
@@ -17,6 +21,8 @@ export interface AuthOptions {
   keys?: KeyStore;
   /** Required in github mode. */
   github?: GitHubIdentities;
+  /** Sign-in (github mode): personal keys, and where their owners sign in again. */
+  people?: { signIn: PeopleSignIn; publicUrl: string };
   now?: () => number;
 }
 
@@ -41,8 +47,10 @@ function identifier(options: AuthOptions): (headers: Headers) => Promise<Caller>
   if (options.mode === "github") {
     const github = options.github;
     if (!github) throw new Error("github mode needs a GitHub identity resolver");
+    const personal = personalKeys(options, now);
     return async (headers) => {
       const token = required(headers, "Missing GitHub token. Send your own GitHub token (e.g. `gh auth token`) as 'Authorization: Bearer <token>' or 'x-api-key'.");
+      if (personal && token.startsWith(VIRTUAL_KEY_PREFIX)) return personal(token);
       const login = await github.loginOf(token).catch((error: unknown) => {
         // GitHub down is not the caller's fault: a 503 to retry, not a 401 that would make them re-authenticate.
         throw new GatewayError({ status: 503, code: "github_unavailable", message: error instanceof Error ? error.message : "GitHub could not check the token.", retryAfterSeconds: 5 });
@@ -65,6 +73,30 @@ function identifier(options: AuthOptions): (headers: Headers) => Promise<Caller>
     const unusable = unusableReason(key, now());
     if (unusable !== undefined) throw unauthorized(unusable);
     return { kind: "key", id: key.id, partition: `key:${key.id}`, key };
+  };
+}
+
+const VIRTUAL_KEY_PREFIX = "sk-cgw-";
+
+/** A personal key → its owner on their own seat; undefined when sign-in is off. */
+function personalKeys(options: AuthOptions, now: () => number): ((secret: string) => Promise<Caller>) | undefined {
+  const { people, keys } = options;
+  if (!people || !keys) return undefined;
+  const signInAgain = `Sign in again at ${people.publicUrl} (or run: copilot-gateway login --url ${people.publicUrl}) and use the new key.`;
+  return async (secret) => {
+    const key = await keys.findBySecretHash(await hashSecret(secret));
+    if (key === undefined || key.personId === undefined) throw unauthorized("Incorrect API key provided.");
+    const unusable = unusableReason(key, now());
+    if (unusable !== undefined) throw unauthorized(unusable);
+    try {
+      return await people.signIn.callerOf(key);
+    } catch (error) {
+      // Signing in again does not help a disabled person: only an admin does.
+      if (error instanceof PersonDisabled) throw new GatewayError({ status: 401, code: "person_disabled", type: "authentication_error", message: error.message, shouldRetry: false });
+      if (error instanceof SignInEnded) throw new GatewayError({ status: 401, code: "sign_in_required", type: "authentication_error", message: `${error.message} ${signInAgain}`, shouldRetry: false });
+      if (error instanceof GitHubUnreachable) throw new GatewayError({ status: 503, code: "github_unavailable", message: "GitHub could not be reached to renew your sign-in.", retryAfterSeconds: 5, detail: error.message });
+      throw error;
+    }
   };
 }
 

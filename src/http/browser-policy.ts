@@ -3,7 +3,7 @@
 // (`Cache-Control: no-store`) or guess their type (`nosniff`). Cross-origin
 // calls follow GATEWAY_CORS_ORIGINS, but the admin API and metrics answer
 // only origins listed by name: `*` lets any web page call the API with a
-// key it holds, never drive the admin API from a browser.
+// key it holds, never drive the admin API (or sign-in) from a browser.
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../pipeline/app-env.js";
@@ -39,6 +39,7 @@ export function crossOrigin(origins: readonly string[]): MiddlewareHandler<AppEn
   };
 }
 
+/** The admin API, metrics, and sign-in (whose cookies no other site's page may ride on). */
 function isOperatorPath(path: string): boolean {
-  return path === "/admin" || path.startsWith("/admin/") || path === "/metrics" || path.startsWith("/metrics/");
+  return path === "/admin" || path.startsWith("/admin/") || path === "/metrics" || path.startsWith("/metrics/") || path === "/auth" || path.startsWith("/auth/");
 }

@@ -4,12 +4,12 @@
 // and the process's figures are an operator's business.
 import { Hono } from "hono";
 import type { GatewayMetrics } from "../observability/metrics.js";
-import { requireAdminKey } from "./admin-routes.js";
+import { requireAdmin } from "./admin-routes.js";
 import type { AppEnv } from "../pipeline/app-env.js";
 
 export function metricsRoute(metrics: GatewayMetrics, guard: { adminKey: string | undefined } | "open"): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
-  if (guard !== "open") app.use(requireAdminKey(guard.adminKey));
+  if (guard !== "open") app.use(requireAdmin(guard.adminKey));
   app.get("/", async (c) => {
     const { contentType, body } = await metrics.render();
     return c.body(body, 200, { "content-type": contentType });

@@ -9,6 +9,7 @@
 // left for a later start to judge.
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isRunning } from "../storage/spool-files.js";
 
 export interface DataDirectoryClaim {
   /** Session state directories removed at start. */
@@ -45,7 +46,7 @@ async function liveOwners(ownersDir: string): Promise<OwnerRecord[]> {
       (text) => JSON.parse(text) as OwnerRecord,
       () => undefined,
     );
-    if (owner && owner.pid !== process.pid && isAlive(owner.pid)) live.push(owner);
+    if (owner && owner.pid !== process.pid && isRunning(owner.pid)) live.push(owner);
     else if (owner?.pid !== process.pid) await rm(file, { force: true });
   }
   return live;
@@ -77,12 +78,3 @@ async function lastChange(dir: string): Promise<number | undefined> {
   return Math.max(directory.mtimeMs, events?.mtimeMs ?? 0);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, but another user's.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

@@ -42,8 +42,10 @@ export function routeLabel(path: string): string {
   if (/^\/responses\/[^/]+$/.test(route)) return "/v1/responses/{id}";
   if (/^\/models\/.+$/.test(route)) return "/v1/models/{id}";
   if (/^\/admin\/keys\/[^/]+$/.test(route)) return "/admin/keys/{id}";
+  if (/^\/auth\/keys\/[^/]+$/.test(route)) return "/auth/keys/{id}";
+  if (["/auth/github/login", "/auth/github/callback", "/auth/me", "/auth/keys", "/auth/logout", "/auth/device/code", "/auth/device/token"].includes(route)) return route;
   if (["/chat/completions", "/responses", "/messages", "/messages/count_tokens", "/models"].includes(route)) return `/v1${route}`;
-  if (["/", "/healthz", "/readyz", "/metrics", "/admin/keys", "/admin/usage", "/admin/tool-calls", "/admin/status", "/console"].includes(route)) return route;
+  if (["/", "/healthz", "/readyz", "/metrics", "/admin/keys", "/admin/usage", "/admin/tool-calls", "/admin/audit", "/admin/status", "/console"].includes(route)) return route;
   if (/^\/console\/.+$/.test(route)) return "/console/{asset}";
   return "other";
 }

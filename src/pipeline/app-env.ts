@@ -1,3 +1,4 @@
+import type { AdminActor } from "../access/admin-audit.js";
 import type { Caller } from "../access/caller.js";
 import type { DirectResponses } from "./frame-sink.js";
 
@@ -16,5 +17,7 @@ export type AppEnv = {
     caller: Caller;
     /** Set once a turn is admitted: its dialect and served model, for metrics; its log line is written when it ends. */
     turn?: { dialect: string; model: string };
+    /** On /admin: who the admin request is from, once admitted (the admin key, or a signed-in admin); every change it makes is audited under it. */
+    adminActor?: AdminActor;
   };
 };

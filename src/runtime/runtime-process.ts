@@ -16,6 +16,9 @@ import { SupervisedClient, withTimeout } from "./supervised-client.js";
 /** The one directory every session of the runtimes under `dataDir` works in. */
 export const sessionsDirectory = (dataDir: string): string => join(dataDir, "workspace");
 
+/** How long a session's detach or deletion may take before the gateway goes on without the runtime's answer. */
+export const SESSION_CALL_TIMEOUT_MS = 5_000;
+
 /** Sessions opened at once; more wait in the gateway, where an abandoned request can leave the line. */
 export const MAX_OPENING = 4;
 
@@ -158,11 +161,16 @@ export class RuntimeProcess {
   /**
    * Disconnects a session but keeps its state, so it costs the runtime
    * nothing until it is resumed: a runtime holding many live sessions opens
-   * new ones measurably slower. Never throws.
+   * new ones measurably slower. Never throws, and never waits long: the
+   * conversation's next turn and its eviction wait for the suspension, and a
+   * runtime that never answers the detach (seen under load in the bench: a
+   * whole phase stalled on one) would hold them for good. A session whose
+   * detach went unanswered is resumed all the same, or, if the runtime
+   * refuses that, its conversation is seeded.
    */
   async suspendSession(session: CopilotSession): Promise<void> {
     if (this.held.has(session.sessionId)) this.suspended.add(session.sessionId);
-    await session.disconnect().catch(() => undefined);
+    await withTimeout(session.disconnect(), SESSION_CALL_TIMEOUT_MS).catch(() => undefined);
   }
 
   /** Reconnects a suspended session with the configuration it was created with. */
@@ -208,7 +216,7 @@ export class RuntimeProcess {
     const sessionId = typeof session === "string" ? session : session.sessionId;
     // A call to a dead runtime never returns: wait (a while) for its successor, and bound every call.
     await this.runtime.awaitRecovery().catch(() => undefined);
-    if (typeof session !== "string") await withTimeout(session.disconnect(), 5_000).catch(() => undefined);
+    if (typeof session !== "string") await withTimeout(session.disconnect(), SESSION_CALL_TIMEOUT_MS).catch(() => undefined);
     if (!this.runtime.isStopped) await this.deleteState(sessionId);
     this.held.delete(sessionId);
     this.suspended.delete(sessionId);
@@ -237,7 +245,7 @@ export class RuntimeProcess {
    * the gateway removes them itself, where it shares the runtime's home.
    */
   private async deleteState(sessionId: string): Promise<void> {
-    const deleted = await withTimeout(this.runtime.client.deleteSession(sessionId), 5_000).then(
+    const deleted = await withTimeout(this.runtime.client.deleteSession(sessionId), SESSION_CALL_TIMEOUT_MS).then(
       () => true,
       () => false,
     );

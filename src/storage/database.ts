@@ -10,6 +10,7 @@ import type { Logger } from "../core/logger.js";
 import { isStoreUnavailable } from "../core/store-outage.js";
 import type { StoreMetrics } from "../observability/store-metrics.js";
 import { migrationProvider } from "./migrations/index.js";
+import { postgresPool } from "./postgres-pool.js";
 import type { DatabaseSchema } from "./schema.js";
 import { supervisedDialect } from "./supervised-dialect.js";
 import { StoreSupervisor } from "./store-supervisor.js";
@@ -19,7 +20,11 @@ export interface DatabaseOptions {
   dataDir: string;
   /** A `postgres://` URL: use PostgreSQL instead of SQLite. */
   databaseUrl?: string;
+  /** PostgreSQL: a query not answered in this long fails as an outage (the link went silent). */
+  queryTimeoutMs?: number;
 }
+
+const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
 export interface GatewayDatabase {
   db: Kysely<DatabaseSchema>;
@@ -100,7 +105,7 @@ export async function openSupervisedDatabase(options: DatabaseOptions, supervisi
 }
 
 function driverFor(options: DatabaseOptions): Promise<{ dialect: Dialect; kind: "sqlite" | "postgres"; description: string }> {
-  return options.databaseUrl ? postgres(options.databaseUrl) : sqlite(options.dataDir);
+  return options.databaseUrl ? postgres(options.databaseUrl, options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS) : sqlite(options.dataDir);
 }
 
 function migrateFor(kind: "sqlite" | "postgres", db: Kysely<DatabaseSchema>): Promise<void> {
@@ -129,7 +134,8 @@ async function probe(kind: "sqlite" | "postgres", db: Kysely<DatabaseSchema>): P
  * ours, skips creating ours, and then fails on it.
  */
 export async function migrate(db: Kysely<DatabaseSchema>, schema?: string): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  // Unordered: migrations written on branches side by side (0006 and 0007) may reach a database in either order.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (error === undefined) return;
@@ -183,18 +189,9 @@ async function sqlite(dataDir: string): Promise<{ dialect: Dialect; kind: "sqlit
   return { dialect: new SqliteDialect({ database }), kind: "sqlite", description: `sqlite ${file}` };
 }
 
-async function postgres(url: string): Promise<{ dialect: Dialect; kind: "postgres"; description: string }> {
+async function postgres(url: string, queryTimeoutMs: number): Promise<{ dialect: Dialect; kind: "postgres"; description: string }> {
   const { default: pg } = await import("pg");
-  // A connection that cannot be made in 5 s is an outage, not a request hanging until TCP gives up.
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, keepAlive: true });
-  // An idle client's error (the server restarted) must not end the process; the pool replaces it.
-  pool.on("error", () => undefined);
-  // Nor may a client's in use: pg emits "error" on a client whose server goes away
-  // mid-query (besides failing the query), and the pool listens only while it is
-  // idle, so a server stopped under a query ended the process. The query's own
-  // failure is what counts; the pool drops the client when it comes back.
-  pool.on("connect", (client) => client.on("error", () => undefined));
-  return { dialect: new PostgresDialect({ pool }), kind: "postgres", description: `postgres ${describePostgresUrl(url)}` };
+  return { dialect: new PostgresDialect({ pool: postgresPool(pg, url, queryTimeoutMs) }), kind: "postgres", description: `postgres ${describePostgresUrl(url)}` };
 }
 
 /** host[:port]/database, never the user, password or parameters. */

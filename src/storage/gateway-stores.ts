@@ -14,8 +14,10 @@ import type { Logger } from "../core/logger.js";
 import { isStoreUnavailable, type StoreStatus } from "../core/store-outage.js";
 import { noStoreMetrics, type StoreMetrics } from "../observability/store-metrics.js";
 import type { ToolCallFilter, ToolCallRecord, ToolCallStore } from "../tools/tool-call-log.js";
+import { AdminAuditRepository } from "./admin-audit-repository.js";
 import { openSupervisedDatabase, type DatabaseOptions, type SupervisedDatabase } from "./database.js";
 import { KeyRepository } from "./key-repository.js";
+import { PeopleRepository } from "./people-repository.js";
 import { RecordSpool, type SpoolEntry } from "./record-spool.js";
 import { ResponseRepository } from "./response-repository.js";
 import { ToolCallRepository } from "./tool-call-repository.js";
@@ -41,6 +43,10 @@ export interface GatewayStores {
   usage: UsageStore;
   toolCalls: SpooledToolCalls;
   responses: ResponseRepository;
+  /** People who signed in with GitHub, and their sealed grants. */
+  people: PeopleRepository;
+  /** The audit of admin changes; its records are written with the changes (KeyRepository). */
+  adminAudit: AdminAuditRepository;
   /** The repositories under them, for what needs the store itself (reports in tests). */
   usageRepository: UsageRepository;
   spool: RecordSpool;
@@ -95,6 +101,8 @@ export async function openGatewayStores(options: GatewayStoresOptions): Promise<
     usage,
     toolCalls: new SpooledToolCalls(toolCallRepository, spool),
     responses: new ResponseRepository(database.db),
+    people: new PeopleRepository(database.db),
+    adminAudit: new AdminAuditRepository(database.db),
     usageRepository,
     spool,
     async close() {

@@ -1,18 +1,27 @@
 // Virtual keys in the database. Every lookup reads the row afresh, so a key
 // revoked or changed through any gateway process (or the CLI) counts on the
-// next request everywhere.
-import type { Kysely, Selectable } from "kysely";
-import type { KeySettings, KeyStore, VirtualKey } from "../access/virtual-keys.js";
+// next request everywhere. A change and its audit record are one transaction.
+import { SqliteAdapter, type Kysely, type Selectable } from "kysely";
+import type { AuditOf, KeySettings, KeyStore, VirtualKey } from "../access/virtual-keys.js";
+import { insertAudit } from "./admin-audit-repository.js";
 import type { ApiKeysTable, DatabaseSchema } from "./schema.js";
 
 export class KeyRepository implements KeyStore {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  /** SQLite has no SELECT … FOR UPDATE (and needs none: it has one writer at a time). */
+  private readonly locksRows: boolean;
 
-  async create(key: VirtualKey, secretHash: string): Promise<void> {
-    await this.db
-      .insertInto("api_keys")
-      .values({ id: key.id, secret_hash: secretHash, hint: key.hint, created_at: key.createdAt, updated_at: key.updatedAt, ...columnsOf(key) })
-      .execute();
+  constructor(private readonly db: Kysely<DatabaseSchema>) {
+    this.locksRows = !(db.getExecutor().adapter instanceof SqliteAdapter);
+  }
+
+  async create(key: VirtualKey, secretHash: string, audit?: AuditOf): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto("api_keys")
+        .values({ id: key.id, secret_hash: secretHash, hint: key.hint, created_at: key.createdAt, updated_at: key.updatedAt, person_id: key.personId ?? null, ...columnsOf(key) })
+        .execute();
+      if (audit) await insertAudit(trx, audit(undefined, key));
+    });
   }
 
   async list(): Promise<VirtualKey[]> {
@@ -30,23 +39,35 @@ export class KeyRepository implements KeyStore {
     return row && keyOf(row);
   }
 
+  async listOfPerson(personId: string): Promise<VirtualKey[]> {
+    const rows = await this.db.selectFrom("api_keys").selectAll().where("person_id", "=", personId).orderBy("created_at").orderBy("id").execute();
+    return rows.map(keyOf);
+  }
+
   async changedSince(since: number): Promise<VirtualKey[]> {
     const rows = await this.db.selectFrom("api_keys").selectAll().where("updated_at", ">=", since).execute();
     return rows.map(keyOf);
   }
 
-  async update(id: string, changes: Partial<KeySettings>, now: number): Promise<VirtualKey | undefined> {
-    const current = await this.get(id);
-    if (current === undefined) return undefined;
-    // A revoked key stays revoked: its secret may be out there.
-    const status = current.status === "revoked" ? "revoked" : (changes.status ?? current.status);
-    const next: VirtualKey = { ...current, ...changes, status, updatedAt: now };
-    await this.db
-      .updateTable("api_keys")
-      .set({ ...columnsOf(next), updated_at: now })
-      .where("id", "=", id)
-      .execute();
-    return next;
+  async update(id: string, changes: Partial<KeySettings>, now: number, audit?: AuditOf): Promise<VirtualKey | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      // Read in the transaction, and locked on PostgreSQL: the audit's "before" is the row this change replaces.
+      let read = trx.selectFrom("api_keys").selectAll().where("id", "=", id);
+      if (this.locksRows) read = read.forUpdate();
+      const row = await read.executeTakeFirst();
+      if (row === undefined) return undefined;
+      const current = keyOf(row);
+      // A revoked key stays revoked: its secret may be out there.
+      const status = current.status === "revoked" ? "revoked" : (changes.status ?? current.status);
+      const next: VirtualKey = { ...current, ...changes, status, updatedAt: now };
+      await trx
+        .updateTable("api_keys")
+        .set({ ...columnsOf(next), updated_at: now })
+        .where("id", "=", id)
+        .execute();
+      if (audit) await insertAudit(trx, audit(current, next));
+      return next;
+    });
   }
 }
 
@@ -84,6 +105,7 @@ function keyOf(row: Selectable<ApiKeysTable>): VirtualKey {
     status: row.status,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    ...(row.person_id ? { personId: row.person_id } : {}),
   };
 }
 

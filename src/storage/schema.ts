@@ -47,6 +47,8 @@ export interface ApiKeysTable {
   status: "active" | "disabled" | "revoked";
   created_at: Millis;
   updated_at: Millis;
+  /** A personal key's owner (people.id); null for the admin's keys. */
+  person_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** One turn: who, what, how it went, and what it cost. */
@@ -111,6 +113,49 @@ export interface BudgetHoldsTable {
   expires_at: Millis;
 }
 
+/** Someone who signed in with GitHub (access/people.ts). */
+export interface PeopleTable {
+  id: string;
+  github_id: BigCount;
+  login: string;
+  seat: "active" | "none" | "unknown";
+  status: "active" | "disabled";
+  token_state: "valid" | "refused";
+  token_problem: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+  signed_in_at: Millis;
+}
+
+/** A person's GitHub grant: the tokens sealed with AES-256-GCM (access/secret-box.ts), never in clear. */
+export interface PersonGrantsTable {
+  person_id: string;
+  access_token: string;
+  access_expires_at: Millis | null;
+  refresh_token: string | null;
+  refresh_expires_at: Millis | null;
+  /** Which process may refresh it now, and until when (access/person-tokens.ts). */
+  refresh_claim: string | null;
+  refresh_claim_until: Millis | null;
+  updated_at: Millis;
+}
+
+/** One change made through the admin API or the CLI: who, when, what (access/admin-audit.ts). Never a secret. */
+export interface AdminAuditTable {
+  id: string;
+  at: Millis;
+  actor_kind: "admin-key" | "cli" | "github";
+  /** The actor in one string: `admin-key`, `cli:<os user>`, `github:<login>`. */
+  actor: string;
+  action: "key.create" | "key.update" | "key.revoke" | "person.disable" | "person.enable";
+  /** The key id changed, or the person's id. */
+  target: string;
+  /** JSON: the changed fields, `{ field: { from, to } }`. */
+  changes: string;
+  /** The admin request's id; null from the CLI. */
+  request_id: string | null;
+}
+
 export interface DatabaseSchema {
   stored_responses: StoredResponsesTable;
   response_items: ResponseItemsTable;
@@ -119,4 +164,7 @@ export interface DatabaseSchema {
   request_windows: RequestWindowsTable;
   tool_calls: ToolCallsTable;
   budget_holds: BudgetHoldsTable;
+  people: PeopleTable;
+  person_grants: PersonGrantsTable;
+  admin_audit: AdminAuditTable;
 }

@@ -105,7 +105,8 @@ function isGone(holder: SpoolOwner, self: SpoolOwner, unchangedMs: number): bool
   return holder.host === self.host && !isRunning(holder.pid);
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process of this host with this id runs (as any user). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

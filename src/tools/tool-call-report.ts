@@ -1,13 +1,12 @@
 // The tool-call audit from its text form (a query string, CLI flags) to its
 // JSON and CSV forms, shared by GET /admin/tool-calls and
 // `copilot-gateway tool-calls`, as usage-report.ts is for usage.
-import { csvCell, momentFromText } from "../access/usage-report.js";
+import { INSTANT_FORMS, instantFromText, limitFromText } from "../access/filter-text.js";
+import { csvCell } from "../access/usage-report.js";
 import type { ToolCallFilter, ToolCallRecord } from "./tool-call-log.js";
 
 export const DEFAULT_TOOL_CALL_LIMIT = 100;
 export const MAX_TOOL_CALL_LIMIT = 1_000;
-
-const EPOCH_MS_PATTERN = /^\d{1,15}$/;
 
 export type ToolCallParam = "from" | "to" | "caller" | "server" | "limit";
 
@@ -51,13 +50,9 @@ export function parseToolCallFilter(text: ToolCallFilterText): Required<Pick<Too
 }
 
 function parseMoment(param: "from" | "to", text: string): number {
-  const trimmed = text.trim();
-  const moment = EPOCH_MS_PATTERN.test(trimmed) ? Number(trimmed) : momentFromText(trimmed);
+  const moment = instantFromText(text);
   if (moment !== undefined) return moment;
-  throw new ToolCallQueryError(
-    param,
-    `expected an ISO datetime with offset (2025-01-31T00:00:00Z), a date (2025-01-31) or milliseconds since the epoch, got ${JSON.stringify(trimmed.slice(0, 40))}`,
-  );
+  throw new ToolCallQueryError(param, `expected ${INSTANT_FORMS}, got ${JSON.stringify(text.trim().slice(0, 40))}`);
 }
 
 function parseName(param: "caller" | "server", text: string): string {
@@ -67,8 +62,8 @@ function parseName(param: "caller" | "server", text: string): string {
 }
 
 function parseLimit(text: string): number {
-  const limit = /^\d{1,7}$/.test(text.trim()) ? Number(text.trim()) : NaN;
-  if (limit >= 1 && limit <= MAX_TOOL_CALL_LIMIT) return limit;
+  const limit = limitFromText(text, MAX_TOOL_CALL_LIMIT);
+  if (limit !== undefined) return limit;
   throw new ToolCallQueryError("limit", `expected a whole number from 1 to ${MAX_TOOL_CALL_LIMIT}, got ${JSON.stringify(text.slice(0, 40))}`);
 }
 

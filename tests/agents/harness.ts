@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import type { TestGateway } from "../support/gateway.js";
@@ -285,6 +285,43 @@ export interface LoopTask {
   command: string;
   /** Marker text of the final answer. */
   finalText: string;
+}
+
+/** The loop's task in `workDir` (write hello.txt with `content`, cat it, answer `finalText`) and the prompt that asks for it. */
+export function helloTask(workDir: string, content: string, finalText: string): { task: LoopTask; prompt: string } {
+  const task: LoopTask = { workDir, fileName: "hello.txt", content, command: "cat hello.txt", finalText };
+  const prompt = `Create a file named hello.txt in the current directory containing the line "${content.trimEnd()}", then run \`cat hello.txt\` and tell me what it printed.`;
+  return { task, prompt };
+}
+
+/** A plain shell's environment around `home`: PATH, HOME and the usual, nothing that names a gateway, key or token. */
+export function shellEnv(home: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    HOME: home,
+    USER: process.env.USER ?? "root",
+    SHELL: "/bin/bash",
+    LANG: "C.UTF-8",
+    TERM: "dumb",
+    NO_COLOR: "1",
+    TMPDIR: tmpdir(),
+  };
+}
+
+/** How far the task got: the file on disk (and what it holds), the command's output back to the model, the answer printed. */
+export async function taskProgress(task: LoopTask, state: LoopState, stdout: string): Promise<{ written: string; fileWritten: boolean; commandRun: boolean; answered: boolean }> {
+  let written = "";
+  try {
+    written = await readFile(join(task.workDir, task.fileName), "utf8");
+  } catch {
+    // not written
+  }
+  return {
+    written,
+    fileWritten: written.trimEnd() === task.content.trimEnd(),
+    commandRun: (state.results.shell ?? "").includes(task.content.trim()),
+    answered: stdout.includes(task.finalText.slice(0, 40)),
+  };
 }
 
 /** How an agent's tool loop is played: which of its tools to call, and with what arguments. */

@@ -9,6 +9,10 @@
 //   npm run test:agents -- --only codex,opencode
 //   npm run test:agents -- --keep             # keep each agent's work and home dirs
 //
+// `npm run test:agents:signed-in` (signed-in.ts) runs Claude Code and Codex
+// the way a signed-in person does instead: a gateway process in github mode,
+// `copilot-gateway login` and `setup` into the person's HOME, their own seat.
+//
 // COPILOT_GATEWAY_AGENTS_CACHE moves the cache. Each agent runs in its own
 // working directory with its own HOME (its configuration only), under
 // <cache>/runs/, removed afterwards. One gateway (in-process, BYOK, on a real
@@ -19,8 +23,7 @@
 // What each agent sent (its first loop request in full, every request, the
 // runtime's upstream calls, its output) is saved in <cache>/requests/
 // (AGENT_REQUESTS_DIR to change it).
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "../../src/observability/pino-logger.js";
@@ -31,6 +34,7 @@ import {
   cacheRoot,
   serverToolMessage,
   ensureInstalled,
+  helloTask,
   itemTypesOf,
   loopResponder,
   modelRequests,
@@ -39,9 +43,10 @@ import {
   renderMatrix,
   requestShape,
   runProcess,
+  shellEnv,
+  taskProgress,
   type AgentOutcome,
   type GatewayExchange,
-  type LoopTask,
   type RequestShape,
   VOLATILE_HEADER,
 } from "./harness.js";
@@ -193,23 +198,9 @@ async function runAgent(
   const homeDir = join(root, "home");
   await mkdir(workDir, { recursive: true });
   await mkdir(homeDir, { recursive: true });
-  const task: LoopTask = {
-    workDir,
-    fileName: "hello.txt",
-    content: `hello from ${agent.id} through copilot-gateway\n`,
-    command: "cat hello.txt",
-    finalText: `All done: hello.txt is written and \`cat hello.txt\` printed it (${agent.id}).`,
-  };
-  const prompt = `Create a file named hello.txt in the current directory containing the line "${task.content.trimEnd()}", then run \`cat hello.txt\` and tell me what it printed.`;
+  const { task, prompt } = helloTask(workDir, `hello from ${agent.id} through copilot-gateway\n`, `All done: hello.txt is written and \`cat hello.txt\` printed it (${agent.id}).`);
   const baseEnv: Record<string, string> = {
-    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-    HOME: homeDir,
-    USER: process.env.USER ?? "root",
-    SHELL: "/bin/bash",
-    LANG: "C.UTF-8",
-    TERM: "dumb",
-    NO_COLOR: "1",
-    TMPDIR: tmpdir(),
+    ...shellEnv(homeDir),
     XDG_CONFIG_HOME: join(homeDir, ".config"),
     XDG_DATA_HOME: join(homeDir, ".local", "share"),
     XDG_STATE_HOME: join(homeDir, ".local", "state"),
@@ -243,16 +234,8 @@ async function runAgent(
   const mine = exchanges.slice(firstExchange);
   const models = modelRequests(mine);
   const upstreamCalls = gw.upstream.calls.slice(firstUpstream);
-  let written = "";
-  try {
-    written = await readFile(join(workDir, task.fileName), "utf8");
-  } catch {
-    // not written
-  }
-  const fileWritten = written.trimEnd() === task.content.trimEnd();
-  const commandRun = (state.results.shell ?? "").includes(task.content.trim());
+  const { written, fileWritten, commandRun, answered } = await taskProgress(task, state, stdout);
   const serverToolRan = state.results.server === `Echo: ${serverToolMessage(agent.id)}`;
-  const answered = stdout.includes(task.finalText.slice(0, 40));
   const errors = mine.filter((e) => e.status >= 400);
   const rejected = upstreamCalls.filter((call) => call.rejected);
 

@@ -13,8 +13,8 @@ export const LAYERS: readonly Layer[] = [
   {
     folders: {
       "main.ts": "the process entry: config → stores → runtimes → serve → drain on SIGTERM",
-      node: "Node-only server code the entry wires in: direct socket writes, framing errors, stray rejections, the console's files, GitHub user lookups, the operator's MCP file and agents directory (reloaded on SIGHUP)",
-      cli: "the operator's CLI: `copilot-gateway keys|usage|tool-calls`, commands on the database",
+      node: "Node-only server code the entry wires in: direct socket writes, framing errors, stray rejections, the console's files, GitHub user and team lookups and the company's GitHub App (sign-in), the operator's MCP file and agents directory (reloaded on SIGHUP)",
+      cli: "the CLI: the operator's `copilot-gateway keys|usage|tool-calls|audit|people` on the database, and a person's `login` and `setup <tool>`",
     },
   },
   { folders: { config: "flags and environment variables → one typed Config, and the start-up text" } },
@@ -27,7 +27,7 @@ export const LAYERS: readonly Layer[] = [
   { folders: { tools: "the company's tools a session may run: the operator's MCP servers and agents, grants per caller, and what ran" } },
   { folders: { turns: "one exchange on the session it is handed: send, the runtime's events as TurnEvents, client tool calls, abort, deadlines, usage" } },
   { folders: { runtime: "the Copilot runtimes (embedded or --headless): the pool, supervision, recycling, the BYOK relay, the shared stdio MCP servers" } },
-  { folders: { access: "who is calling and what they may spend: callers, virtual keys, the turn gate and slots, usage records" } },
+  { folders: { access: "who is calling and what they may spend: callers, virtual keys, the turn gate and slots, usage records, who is an admin and what admins changed" } },
   { folders: { core: "what every layer speaks: the gateway's error, the logger port, the turn vocabulary, request limits, model aliases" } },
 ];
 

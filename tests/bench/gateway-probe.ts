@@ -94,11 +94,18 @@ export function probeGateway(gateway: TestGateway<GatewayRuntime>): GatewayProbe
   const resumeSession = runtime.resumeSession.bind(runtime);
   /** Session opens, suspends and closes in flight. */
   const pending = new Set<Promise<unknown>>();
-  const track = <T>(work: Promise<T>): Promise<T> => {
+  /** What each pending operation is, for the bench's report of one that never ends. */
+  const labels = new Map<Promise<unknown>, string>();
+  const track = <T>(work: Promise<T>, label: string): Promise<T> => {
     pending.add(work);
+    labels.set(work, label);
+    const forget = () => {
+      pending.delete(work);
+      labels.delete(work);
+    };
     void work.then(
-      () => pending.delete(work),
-      () => pending.delete(work),
+      forget,
+      forget,
     );
     return work;
   };
@@ -183,14 +190,14 @@ export function probeGateway(gateway: TestGateway<GatewayRuntime>): GatewayProbe
     // A session opened after the send is a warm refill, not the request's own.
     const marks = current?.send === undefined ? current : undefined;
     if (marks) marks.sessionRequested = performance.now();
-    const session = instrument(await track(openSession(spec, signal)));
+    const session = instrument(await track(openSession(spec, signal), "open"));
     opened++;
     if (marks) marks.sessionOpened = performance.now();
     return session;
   };
   runtime.suspendSession = (session) => {
     suspended++;
-    return track(suspendSession(session));
+    return track(suspendSession(session), `suspend ${session.sessionId}`);
   };
   runtime.resumeSession = async (sessionId, spec) => {
     const session = instrument(await resumeSession(sessionId, spec));
@@ -200,13 +207,21 @@ export function probeGateway(gateway: TestGateway<GatewayRuntime>): GatewayProbe
   runtime.closeSession = (session) => {
     // A session id alone means the session was suspended when it was closed.
     if (typeof session === "string") suspended--;
-    const done = track(closeSession(session));
+    const done = track(closeSession(session), `close ${typeof session === "string" ? session : session.sessionId}`);
     void done.finally(() => closed++);
     return done;
   };
 
   const settle = async () => {
-    while (pending.size > 0) await Promise.allSettled([...pending]);
+    const started = performance.now();
+    const report = setInterval(() => {
+      console.error(`bench: a gateway has waited ${((performance.now() - started) / 1000).toFixed(0)} s for ${pending.size} session operation(s) of its runtime: ${[...labels.values()].join(", ")}`);
+    }, 30_000);
+    try {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    } finally {
+      clearInterval(report);
+    }
   };
 
   return {

@@ -30,16 +30,28 @@ const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
  * (nothing for a warm-up).
  */
 async function measure(row: Row, workers: number, into: Measurement | undefined, body: () => Promise<Sample[]>): Promise<void> {
+  const stage = { at: "prepare", since: performance.now() };
+  const report = setInterval(() => console.error(`bench: row "${row.label}" (${workers} workers) still in ${stage.at} after ${((performance.now() - stage.since) / 1000).toFixed(0)} s`), 60_000);
+  try {
+    await measureBlock(row, workers, into, body, stage);
+  } catch (error) {
+    throw new Error(`row "${row.label}" (${workers} workers), in ${stage.at}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    clearInterval(report);
+  }
+}
+
+async function measureBlock(row: Row, workers: number, into: Measurement | undefined, body: () => Promise<Sample[]>, stage: { at: string; since: number }): Promise<void> {
   await row.prepare(workers);
+  stage.at = "settle before";
   await row.settle();
   const cpu = process.cpuUsage();
   const runtimeCpu = sum(row.runtimePids.map(processCpuMs));
   const opened = row.sessionsOpened?.();
   const started = performance.now();
-  // Which row failed is the first thing a broken run needs to say.
-  const samples = await body().catch((error: unknown) => {
-    throw new Error(`row "${row.label}" (${workers} worker(s)): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  });
+  stage.at = "requests";
+  const samples = await body();
+  stage.at = "settle after";
   await row.settle();
   if (!into) return;
   into.wallMs += performance.now() - started;

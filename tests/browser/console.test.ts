@@ -3,7 +3,7 @@
 // page loads without a key and asks for one; a streamed answer appears as it
 // arrives; a tool loop completes from the page; Stop aborts at the upstream;
 // the conversation survives a reload; the dashboard shows the usage these
-// tests made, the latest tool calls, and manages keys; keyboard-only use works; axe-core finds no
+// tests made, the latest tool calls, manages keys and shows who changed them; keyboard-only use works; axe-core finds no
 // WCAG 2 A/AA violation. Screenshots of both pages go to test-artifacts/.
 import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
@@ -198,7 +198,7 @@ describe("the web console in Chromium", () => {
     await page.context().close();
   });
 
-  it("shows an admin the usage these tests made: charts over time, top spenders, errors, tool calls, live turns; keys made, limited and revoked", SLOW, async () => {
+  it("shows an admin the usage these tests made: charts over time, top spenders, errors, tool calls, live turns; keys made, limited and revoked, and the audit of those changes", SLOW, async () => {
     // Written as a turn's execution writes it: a server-side call a minute ago.
     await target.gateway.toolCalls.record(toolCall({ at: Date.now() - 60_000, caller: "octocat", keyId: null, model: TEST_MODEL, server: "tickets", tool: "search_issues", outcome: "timeout", durationMs: 2_345 }));
     const page = await newPage({ viewport: { width: 1200, height: 900 } });
@@ -217,6 +217,8 @@ describe("the web console in Chromium", () => {
     const toolCalls = page.getByRole("region", { name: "Tool calls" });
     const cells = await toolCalls.getByRole("row", { name: /octocat/ }).locator("td, th").allTextContents();
     expect(cells.slice(1)).toEqual(["octocat", TEST_MODEL, "tickets", "search_issues", "timeout", "2345 ms"]);
+    // No sign-in on this gateway: the People panel says so, and the admin key still counts.
+    expect(await page.getByRole("region", { name: "People" }).textContent()).toContain("This gateway has no sign-in with GitHub.");
 
     // A turn running now shows as one, within the status's refresh.
     upstream().respondInOrder({ steps: [{ text: "busy" }, { delayMs: 20_000 }] });
@@ -272,6 +274,20 @@ describe("the web console in Chromium", () => {
     await expect.poll(() => keys.getByRole("row", { name: /data team/ }).textContent()).toContain("revoked");
     const stored = (await target.gateway.keys.list()).find((key) => key.name === "data team");
     expect(stored).toMatchObject({ owner: "alice", status: "revoked", rpm_limit: 30, budget: { period: "day", tokens: 1000 }, mcp_servers: ["github", "docs"] });
+
+    // Each of those changes, newest first, made with the admin key: the audit of admin changes.
+    const changes = page.getByRole("region", { name: "Admin changes" });
+    const rows = changes.getByRole("row", { name: /data team \(alice\)/ });
+    await expect.poll(() => rows.count()).toBe(3);
+    const changeCells = async (index: number) => (await rows.nth(index).locator("td, th").allTextContents()).slice(1);
+    expect(await changeCells(0)).toEqual(["admin-key", "data team (alice)", "revoked", 'status: "active" → "revoked"']);
+    expect(await changeCells(1)).toEqual(["admin-key", "data team (alice)", "changed", "rpm_limit: 30"]);
+    const [by, , action, made] = await changeCells(2);
+    expect([by, action]).toEqual(["admin-key", "created"]);
+    expect(made).toContain('owner: "alice"');
+    expect(made).toContain('mcp_servers: ["github","docs"]');
+    expect(made).not.toContain("sk-cgw-");
+    expect(await accessibilityViolations(page)).toEqual([]);
     await page.context().close();
   });
 });

@@ -1,11 +1,10 @@
-// `copilot-gateway keys …`, `usage …` and `tool-calls …` as an operator runs
+// `copilot-gateway keys …`, `usage …`, `tool-calls …` and `audit …` as an operator runs
 // them: the real process (src/main.ts), on the same database the gateway
 // uses — an SQLite file under the data directory, or PostgreSQL by URL.
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { UsageRecord } from "../../src/access/usage.js";
@@ -15,17 +14,13 @@ import { KeyRepository } from "../../src/storage/key-repository.js";
 import { ToolCallRepository } from "../../src/storage/tool-call-repository.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from "../support/databases.js";
-import { ENTRY } from "../support/gateway-process.js";
+import { runCliProcess, type CliRun } from "../support/cli-process.js";
 import { TOOL_CALL_T0, toolCall } from "../support/tool-calls.js";
 
 // Every command is a fresh Node process compiling TypeScript through tsx: seconds each on a busy machine.
 const SLOW = 180_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 /** A home of its own, so no test reads or writes the real ~/.cache. */
 let home: string;
@@ -37,18 +32,7 @@ afterAll(async () => {
 });
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...ENTRY, ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: home, XDG_CACHE_HOME: join(home, "cache"), ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
-    child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCliProcess(args, { HOME: home, XDG_CACHE_HOME: join(home, "cache"), ...env });
 }
 
 function json(run: Run): Record<string, any> {
@@ -239,6 +223,42 @@ describe.each(DATABASE_KINDS)("the CLI on %s", (kind: DatabaseKind) => {
       expect(json(listed)).toEqual({ object: "list", data: [expect.objectContaining({ request_id: "req_old", at: "2026-01-10T12:00:00.000Z", key_id: "key_mona" })] });
       expect(empty.code).toBe(0);
       expect(empty.stdout).toBe("No tool calls recorded.\n");
+    },
+    SLOW,
+  );
+
+  it(
+    "audits what keys commands change as the operating-system user, and lists it with `audit` as a table, CSV and JSON",
+    async () => {
+      const actor = `cli:${userInfo().username}`;
+      const created = json(await run("keys", "create", "--name", "audited", "--rpm", "10", "--json"));
+      json(await run("keys", "update", created.id, "--rpm", "20", "--json"));
+      json(await run("keys", "revoke", created.id, "--json"));
+
+      const [listed, table, csv, filtered, bad] = await Promise.all([
+        run("audit", "--json"),
+        run("audit"),
+        run("audit", "--csv", "--action", "key.update"),
+        run("audit", "--actor", actor, "--key", created.id, "--from", "2026-01-01", "--limit", "1", "--json"),
+        run("audit", "--action", "key.delete"),
+      ]);
+      const records = json(listed).data as Array<Record<string, any>>;
+      expect(records.map((record) => [record.actor, record.action, record.target, record.request_id])).toEqual([
+        [actor, "key.revoke", created.id, null],
+        [actor, "key.update", created.id, null],
+        [actor, "key.create", created.id, null],
+      ]);
+      expect(records[1]!.changes).toEqual({ rpm_limit: { from: 10, to: 20 } });
+      expect(listed.stdout).not.toContain(created.key);
+      expect(table.code).toBe(0);
+      const lines = table.stdout.trimEnd().split("\n");
+      expect(lines[0]).toMatch(/^TIME\s+ACTOR\s+ACTION\s+KEY\s+CHANGES\s+REQUEST$/);
+      expect(lines[2]).toContain(`key.update  ${created.id}  rpm_limit: 10 → 20`);
+      expect(csv.code).toBe(0);
+      expect(csv.stdout.split("\r\n")).toEqual(["at,actor,action,target,changes,request_id,id", expect.stringContaining(`,${actor},key.update,${created.id},"{""rpm_limit"":{""from"":10,""to"":20}}",,`), ""]);
+      expect(json(filtered).data).toEqual([expect.objectContaining({ action: "key.revoke", changes: { status: { from: "active", to: "revoked" } } })]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^copilot-gateway audit: --action: expected one of key.create, key.update, key.revoke/);
     },
     SLOW,
   );

@@ -16,7 +16,7 @@ import { KeyAdmin } from "../../src/access/key-admin.js";
 import { openDatabase, type GatewayDatabase } from "../../src/storage/database.js";
 import { KeyRepository } from "../../src/storage/key-repository.js";
 import { UsageRepository } from "../../src/storage/usage-repository.js";
-import { chatBody, startGateway, TEST_MODEL, type TestGateway } from "../support/gateway.js";
+import { chatBody, startGateway, TEST_MODEL, TEST_OPERATOR, type TestGateway } from "../support/gateway.js";
 import { postgresBinaries, startPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.js";
 import { toolCall } from "../support/tool-calls.js";
 import { eventually, sampleValue } from "../support/wait-for.js";
@@ -70,7 +70,7 @@ describe.skipIf(missing !== undefined)(missing ? `a PostgreSQL outage (skipped: 
     const revoked = await gw.keys.create({ name: "revoked elsewhere" });
     for (const key of [used.key, budgeted.key, budgeted.key, revoked.key, STATIC_KEY]) expect((await chat(key)).status).toBe(200);
     // Revoked by another process (or the CLI): this gateway learns it from the database, not from its own admin call.
-    await new KeyAdmin(new KeyRepository(elsewhere.db), new UsageRepository(elsewhere.db)).revoke(revoked.id);
+    await new KeyAdmin(new KeyRepository(elsewhere.db), new UsageRepository(elsewhere.db)).revoke(revoked.id, TEST_OPERATOR);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const recordedBefore = servedTurns;
     await eventually(async () => (await recordedTurns()) === recordedBefore, 5_000);

@@ -20,6 +20,7 @@ import type { RuntimeSettings } from "../../src/runtime/runtime-settings.js";
 import type { DatabaseOptions, GatewayDatabase } from "../../src/storage/database.js";
 import { openGatewayStores, type GatewayStores, type GatewayStoresOptions, type SpooledToolCalls } from "../../src/storage/gateway-stores.js";
 import type { UsageRepository } from "../../src/storage/usage-repository.js";
+import type { ChangeOrigin } from "../../src/access/admin-audit.js";
 import { KeyAdmin } from "../../src/access/key-admin.js";
 import { GitHubUsers } from "../../src/node/github-users.js";
 import { PrometheusMetrics } from "../../src/observability/prometheus.js";
@@ -29,6 +30,12 @@ import { answerFramingErrorsAsJson } from "../../src/node/framing-errors.js";
 import { withDirectResponses } from "../../src/node/direct-responses.js";
 import type { ConversationService } from "../../src/sessions/conversation-service.js";
 import type { ScriptedGitHub } from "./github-api.js";
+import { CLIENT_ID, CLIENT_SECRET, type ScriptedGitHubOAuth } from "./github-oauth.js";
+import { GitHubOAuth } from "../../src/node/github-oauth.js";
+import { setUpSignIn } from "../../src/http/sign-in-setup.js";
+import type { PersonTokensOptions } from "../../src/access/person-tokens.js";
+import { AdminRights } from "../../src/access/admin-rights.js";
+import { signedInAdmin } from "../../src/http/signed-in-admin.js";
 import { observeConformance } from "./spec-conformance.js";
 import { ScriptedUpstream } from "./upstream.js";
 
@@ -49,7 +56,7 @@ export interface TestGateway<R extends GatewayRuntime = CopilotRuntime> {
   /** The stores as the app uses them: supervised, with the spool (storage/gateway-stores.ts). */
   stores: GatewayStores;
   /** Virtual keys on that database, as the CLI and admin API manage them. */
-  keys: KeyAdmin;
+  keys: TestKeys;
   usage: UsageRepository;
   /** The tool-call audit on that database, read at GET /admin/tool-calls. */
   toolCalls: SpooledToolCalls;
@@ -111,7 +118,15 @@ export interface GatewayOptions<R extends GatewayRuntime = CopilotRuntime> {
    * process logs — for the bench, whose figures must not carry the check's cost.
    */
   logging?: "watched" | "production";
+  /**
+   * Sign-in with the scripted GitHub App (github-oauth.ts; needs `copilot.github`
+   * for its API). The gateway then listens at once, and its public URL is
+   * where it listens, so a browser's round trip through GitHub comes back to it.
+   */
+  signIn?: { oauth: Pick<ScriptedGitHubOAuth, "url">; secretKey?: string; tokens?: Omit<PersonTokensOptions, "logger">; /** GATEWAY_ADMINS: these logins are admins when signed in. */ admins?: string[] };
 }
+
+export const TEST_SECRET_KEY = "test-secret-key-of-at-least-32-characters";
 
 /** With `copilot`, on the Copilot path instead of the scripted model (BYOK): the gateway then has no `upstream`. */
 export async function startGateway(overrides: Partial<AppConfig>, options: GatewayOptions & { copilot: CopilotPath }): Promise<CopilotTestGateway>;
@@ -157,6 +172,29 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
   const stores = await openGatewayStores({ outageKeyWindowMs: 300_000, spoolMaxBytes: 64 * 1024 * 1024, ...options.store, ...(options.database ?? { dataDir }), logger, metrics });
   const { responses, keys: keyStore, usage, toolCalls } = stores;
   const github = config.auth === "github" && copilot?.github ? new GitHubUsers({ apiUrl: copilot.github.url }) : undefined;
+  // With sign-in, the socket comes first: the app's public URL is where it listens.
+  let server: ServerType | undefined;
+  let lateFetch: (request: Request, env: unknown) => Response | Promise<Response> = () => new Response(null, { status: 503 });
+  const startServer = async () => {
+    server = await new Promise<ServerType>((resolve) => {
+      const started: ServerType = serve({ fetch: withDirectResponses((request, env) => lateFetch(request, env)), hostname: "127.0.0.1", port: 0 }, () => resolve(started));
+    });
+    answerFramingErrorsAsJson(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const signInOrigin = options.signIn ? await startServer() : undefined;
+  const signIn =
+    options.signIn && copilot?.github && signInOrigin
+      ? await setUpSignIn({
+          people: stores.people,
+          keys: keyStore,
+          github: new GitHubOAuth({ githubUrl: options.signIn.oauth.url, apiUrl: copilot.github.url, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
+          secretKey: options.signIn.secretKey ?? TEST_SECRET_KEY,
+          publicUrl: signInOrigin,
+          logger,
+          ...(options.signIn.tokens ? { tokens: options.signIn.tokens } : {}),
+        })
+      : undefined;
   const app = createApp({
     runtime,
     config,
@@ -166,15 +204,18 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     keys: keyStore,
     usage,
     toolCalls,
+    adminAudit: stores.adminAudit,
     metrics,
     logger,
     store: stores.status,
     ...(github ? { github } : {}),
+    ...(signIn ? { signIn } : {}),
+    ...(signIn && options.signIn?.admins ? { signedInAdmin: signedInAdmin(signIn, new AdminRights({ admins: options.signIn.admins, logger })) } : {}),
     ...(options.console ? { console: options.console } : {}),
   });
   // Under vitest, every response is checked against the providers' specifications (not in the bench).
   if (process.env.VITEST) app.fetch = observeConformance(app.fetch);
-  let server: ServerType | undefined;
+  lateFetch = (request, env) => app.fetch(request, env as never);
   let closing: Promise<void> | undefined;
   const gateway: Omit<TestGateway<R | CopilotRuntime>, "upstream"> = {
     app,
@@ -184,16 +225,11 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     turns,
     database: stores.database,
     stores,
-    keys: new KeyAdmin(keyStore, usage),
+    keys: keysActingAs(new KeyAdmin(keyStore, usage), TEST_OPERATOR),
     usage: stores.usageRepository,
     toolCalls,
     async listen() {
-      server = await new Promise<ServerType>((resolve) => {
-        const started: ServerType = serve({ fetch: withDirectResponses(app.fetch), hostname: "127.0.0.1", port: 0 }, () => resolve(started));
-      });
-      answerFramingErrorsAsJson(server);
-      const { port } = server.address() as AddressInfo;
-      return `http://127.0.0.1:${port}/v1`;
+      return `${signInOrigin ?? (await startServer())}/v1`;
     },
     httpServer: () => server,
     post(path, body, headers = {}) {
@@ -214,7 +250,7 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
         await runtime.stop();
         await upstream?.stop();
         await stores.close();
-        if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+        if (!options.dataDir) await rm(dataDir, { recursive: true, force: true, maxRetries: 5 });
       })();
       return closing;
     },
@@ -257,4 +293,26 @@ export async function readSseData(response: Response): Promise<string[]> {
 
 export function chatBody(content: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { model: TEST_MODEL, messages: [{ role: "user", content }], ...extra };
+}
+
+/** Who the tests' own key changes (`gw.keys`) are audited as: an operator at the CLI. */
+export const TEST_OPERATOR: ChangeOrigin = { actor: { kind: "cli", user: "tests" }, requestId: null };
+
+/** KeyAdmin with every change made as one operator, as a test sets keys up. */
+export interface TestKeys {
+  create(input: Parameters<KeyAdmin["create"]>[0]): ReturnType<KeyAdmin["create"]>;
+  update(id: string, input: Parameters<KeyAdmin["update"]>[1]): ReturnType<KeyAdmin["update"]>;
+  revoke(id: string): ReturnType<KeyAdmin["revoke"]>;
+  list: KeyAdmin["list"];
+  show: KeyAdmin["show"];
+}
+
+export function keysActingAs(admin: KeyAdmin, by: ChangeOrigin): TestKeys {
+  return {
+    create: (input) => admin.create(input, by),
+    update: (id, input) => admin.update(id, input, by),
+    revoke: (id) => admin.revoke(id, by),
+    list: () => admin.list(),
+    show: (id) => admin.show(id),
+  };
 }

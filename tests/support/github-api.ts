@@ -1,5 +1,5 @@
 // A scripted GitHub on 127.0.0.1: the GitHub REST API (`/user`,
-// `/copilot_internal/user`) and the Copilot API it points to (`/models`,
+// `/copilot_internal/user`, a team's memberships) and the Copilot API it points to (`/models`,
 // `/chat/completions`), for the runtime's non-BYOK path with per-user GitHub
 // tokens. Each known token is one user; unknown tokens get GitHub's 401.
 //
@@ -75,9 +75,13 @@ export interface ScriptedGitHubOptions {
   models?: Array<ScriptedModel | string>;
   /** How model calls are answered (upstream.ts's scripts); echoes the prompt by default. */
   responder?: Responder;
+  /** Team memberships, `org/team-slug` → login → state, for `GET /orgs/{org}/teams/{team_slug}/memberships/{username}`. */
+  teams?: Record<string, Record<string, TeamMembershipState>>;
   /** `copilot_usage.total_nano_aiu` of a model call; default 1000 nano-AIU per token, prompt + completion. */
   nanoAiu?: (call: { model: string; promptTokens: number; completionTokens: number; login: string }) => number;
 }
+
+export type TeamMembershipState = "active" | "pending";
 
 export interface ScriptedGitHub {
   /** http://127.0.0.1:PORT, both the GitHub API and the Copilot API. */
@@ -96,6 +100,10 @@ export interface ScriptedGitHub {
   /** Adds or replaces a token. */
   addToken(token: string, user: GitHubUser | string): void;
   removeToken(token: string): void;
+  /** Makes a login a member of a team (`org/team-slug`) in that state, or no member (undefined). */
+  setTeamMembership(team: string, login: string, state: TeamMembershipState | undefined): void;
+  /** Team membership requests answer this status (a GitHub outage), until called with undefined. */
+  failTeamsWith(status: number | undefined): void;
   close(): Promise<void>;
 }
 
@@ -126,6 +134,17 @@ export async function startScriptedGitHub(options: ScriptedGitHubOptions): Promi
     if (!q) throw new Error(`no user ${user}`);
     return q;
   };
+
+  const teams = new Map<string, Map<string, TeamMembershipState>>();
+  const teamKey = (team: string) => team.toLowerCase();
+  const setTeamMembership = (team: string, login: string, state: TeamMembershipState | undefined) => {
+    const members = teams.get(teamKey(team)) ?? new Map<string, TeamMembershipState>();
+    if (state === undefined) members.delete(login.toLowerCase());
+    else members.set(login.toLowerCase(), state);
+    teams.set(teamKey(team), members);
+  };
+  for (const [team, members] of Object.entries(options.teams ?? {})) for (const [login, state] of Object.entries(members)) setTeamMembership(team, login, state);
+  let teamsFailure: number | undefined;
 
   let responder: Responder = options.responder ?? echoResponder;
   const nanoAiu = options.nanoAiu ?? ((c) => (c.promptTokens + c.completionTokens) * 1000);
@@ -176,6 +195,15 @@ export async function startScriptedGitHub(options: ScriptedGitHubOptions): Promi
     }
     const route = `${req.method} ${url.pathname}`;
     if (route === "GET /user") return json(res, 200, { login: user.login, id: user.id, type: "User", name: user.login });
+    const membership = /^GET \/orgs\/([^/]+)\/teams\/([^/]+)\/memberships\/([^/]+)$/.exec(route);
+    if (membership) {
+      if (teamsFailure !== undefined) return json(res, teamsFailure, { message: "Server Error" });
+      const [org, slug, username] = membership.slice(1).map(decodeURIComponent) as [string, string, string];
+      const state = teams.get(teamKey(`${org}/${slug}`))?.get(username.toLowerCase());
+      // GitHub's answer for a non-member, and for a team the token may not see.
+      if (state === undefined) return json(res, 404, { message: "Not Found", documentation_url: "https://docs.github.com/rest/teams/members#get-team-membership-for-a-user", status: "404" });
+      return json(res, 200, { url: `${base}/teams/1/memberships/${username}`, role: "member", state });
+    }
     if (user.copilot === false) return json(res, 403, { message: "Resource not accessible by integration", status: "403" });
     if (route === "GET /copilot_internal/user") return json(res, 200, copilotUser(user));
     if (route === "GET /models") return json(res, 200, { object: "list", data: visibleModels(user).map(modelEntry) });
@@ -375,6 +403,10 @@ export async function startScriptedGitHub(options: ScriptedGitHubOptions): Promi
     addToken,
     removeToken: (token) => {
       users.delete(token);
+    },
+    setTeamMembership,
+    failTeamsWith: (status) => {
+      teamsFailure = status;
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();

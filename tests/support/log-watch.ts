@@ -11,6 +11,10 @@ const SECRETS: ReadonlyArray<string | RegExp> = [
   "runtime-connection-secret",
   /sk-cgw-[A-Za-z0-9_-]{20,}/,
   /gho_[A-Za-z0-9]{10,}/,
+  // GitHub App user and refresh tokens (sign-in), and the scripted app's secret.
+  /ghu_[A-Za-z0-9]{10,}/,
+  /ghr_[A-Za-z0-9]{10,}/,
+  "scripted-client-secret",
   /Bearer\s+\S+/i,
 ];
 

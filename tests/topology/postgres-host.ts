@@ -3,10 +3,11 @@
 // its namespace. The machine's shared cluster on 127.0.0.1:5432 is never
 // touched. Passwords are checked (scram), as a real deployment's would be.
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, appendFileSync, writeFileSync } from "node:fs";
+import { chownSync, mkdtempSync, appendFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { postgresBinaries } from "../support/private-postgres.js";
 import { startInNamespace, type HostProcess } from "./host-process.js";
 import { PREFIX, type Host } from "./network.js";
 
@@ -23,21 +24,14 @@ export interface PostgresHost {
   stop(): Promise<void>;
 }
 
-/** Debian's newest PostgreSQL server binaries (`.ci/run` installs the package). */
-export function postgresBin(): string | undefined {
-  const root = "/usr/lib/postgresql";
-  if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((version) => existsSync(join(root, version, "bin", "postgres")));
-  const newest = versions.sort((a, b) => Number(a) - Number(b)).at(-1);
-  return newest ? join(root, newest, "bin") : undefined;
-}
 
 /** `setpriv` execs as the user without the fork `runuser` makes, so signals reach the server itself. */
 const asPostgres = (command: string[]) => ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", ...command];
 
 export async function startPostgres(host: Host, listenOn: string[]): Promise<PostgresHost> {
-  const bin = postgresBin();
-  if (!bin) throw new Error("no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)");
+  const found = postgresBinaries();
+  if ("missing" in found) throw new Error(found.missing);
+  const { bin } = found;
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}pg-`));
   chownSync(dir, uid("postgres"), gid("postgres"));
   const data = join(dir, "data");

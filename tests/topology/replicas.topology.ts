@@ -11,7 +11,7 @@ import { contentText, echoResponder, lastUserText, type UpstreamRequest } from "
 import { haproxyMissing } from "./balancer.js";
 import { admin, answeredBy, chat, Conversation, conversationIdFor, createKey, respond, type TurnResult } from "./client.js";
 import { cannotBuildTopology } from "./network.js";
-import { postgresBin } from "./postgres-host.js";
+import { postgresBinaries } from "../support/private-postgres.js";
 import type { Replica } from "./replica.js";
 import { MODEL, startTopology, type Topology } from "./topology.js";
 
@@ -23,7 +23,8 @@ let balancer: string;
 let replicas: Topology["replicas"];
 
 beforeAll(async () => {
-  const blocker = cannotBuildTopology() ?? haproxyMissing() ?? (postgresBin() ? undefined : "no PostgreSQL server binaries (apt-get install postgresql)");
+  const postgres = postgresBinaries();
+  const blocker = cannotBuildTopology() ?? haproxyMissing() ?? ("missing" in postgres ? postgres.missing : undefined);
   if (blocker) throw new Error(`the topology cannot be built here: ${blocker}`);
   topology = await startTopology({ GATEWAY_SHUTDOWN_GRACE_SECONDS: String(SHUTDOWN_GRACE_SECONDS) });
   balancer = topology.balancer.origin;

@@ -33,10 +33,14 @@ describe("loadConfig defaults", () => {
       runtimeMaxMemoryBytes: 1024 * 1024 * 1024,
       dataDir: "/home/u/.cache/copilot-gateway",
       outageKeyWindowMs: 300_000,
+      databaseQueryTimeoutMs: 10_000,
       spoolMaxBytes: 64 * 1024 * 1024,
       auth: "none",
       githubApiUrl: "https://api.github.com",
+      githubUrl: "https://github.com",
       apiKeys: [],
+      admins: [],
+      adminTeamTtlMs: 300_000,
       corsOrigins: [],
       maxTurns: 100,
       turnQueue: 100,
@@ -104,11 +108,15 @@ const SETTING_CASES: Array<[env: string, flag: string, raw: string, expected: Pa
   ["GATEWAY_MODEL_ALIASES", "--model-aliases", "claude-3-5-haiku=gpt-4.1-mini, opus=claude-opus-4.1", { modelAliases: new Map([["claude-3-5-haiku", "gpt-4.1-mini"], ["opus", "claude-opus-4.1"]]) }],
   ["GATEWAY_BODY_LIMIT_MB", "--body-limit-mb", "1", { bodyLimitBytes: 1024 * 1024 }],
   ["GATEWAY_OUTAGE_KEY_WINDOW_SECONDS", "--outage-key-window-seconds", "0", { outageKeyWindowMs: 0 }],
+  ["GATEWAY_DATABASE_QUERY_TIMEOUT_SECONDS", "--database-query-timeout-seconds", "2", { databaseQueryTimeoutMs: 2_000 }],
   ["GATEWAY_SPOOL_MAX_MB", "--spool-max-mb", "0.5", { spoolMaxBytes: 512 * 1024 }],
   ["GATEWAY_STRICT_OPENAI", "--strict-openai", "yes", { strictOpenAI: true }],
   ["GATEWAY_MCP_AUDIT_ARGUMENTS", "--mcp-audit-arguments", "on", { mcpAuditArguments: true }],
   ["GATEWAY_MCP_SHARED_STDIO", "--mcp-shared-stdio", "false", { mcpSharedStdio: false }],
   ["GATEWAY_LOG_LEVEL", "--log-level", "debug", { logLevel: "debug" }],
+  ["GATEWAY_ADMINS", "--admins", "Octocat, ,hubot-2", { admins: ["Octocat", "hubot-2"] }],
+  ["GATEWAY_ADMIN_TEAM", "--admin-team", "octo-org/gateway-admins", { adminTeam: { org: "octo-org", slug: "gateway-admins" } }],
+  ["GATEWAY_ADMIN_TEAM_TTL_SECONDS", "--admin-team-ttl-seconds", "60", { adminTeamTtlMs: 60_000 }],
   ["COPILOT_PROVIDER_BASE_URL", "--provider-base-url", "https://llm.example/v1", { provider: { type: "openai", baseUrl: "https://llm.example/v1" } }],
 ];
 
@@ -228,6 +236,12 @@ describe("invalid values", () => {
     [{ GATEWAY_SPOOL_MAX_MB: "0" }, "GATEWAY_SPOOL_MAX_MB"],
     [{ GATEWAY_STRICT_OPENAI: "maybe" }, "GATEWAY_STRICT_OPENAI"],
     [{ GATEWAY_LOG_LEVEL: "trace" }, "GATEWAY_LOG_LEVEL"],
+    [{ GATEWAY_ADMINS: "octocat,not a login" }, "GATEWAY_ADMINS"],
+    [{ GATEWAY_ADMINS: "-octocat" }, "GATEWAY_ADMINS"],
+    [{ GATEWAY_ADMIN_TEAM: "octo-org" }, "GATEWAY_ADMIN_TEAM"],
+    [{ GATEWAY_ADMIN_TEAM: "octo-org/admins/extra" }, "GATEWAY_ADMIN_TEAM"],
+    [{ GATEWAY_ADMIN_TEAM: "/admins" }, "GATEWAY_ADMIN_TEAM"],
+    [{ GATEWAY_ADMIN_TEAM_TTL_SECONDS: "0" }, "GATEWAY_ADMIN_TEAM_TTL_SECONDS"],
   ])("%o names %s", (env, setting) => {
     expectConfigError(() => load([], env), setting);
   });

@@ -6,6 +6,8 @@ export interface JsonRequest {
   method?: "GET" | "POST" | "PATCH" | "DELETE";
   body?: unknown;
   key?: string | undefined;
+  /** A signed-in person's CSRF token, for a change their session cookie authorises (no key). */
+  csrf?: string | undefined;
   signal?: AbortSignal;
 }
 
@@ -21,7 +23,7 @@ export async function requestJson<T>(path: string, request: JsonRequest = {}): P
   const hasBody = request.body !== undefined;
   const response = await fetch(path, {
     method: request.method ?? "GET",
-    headers: requestHeaders(request.key, hasBody),
+    headers: { ...requestHeaders(request.key, hasBody), ...(request.csrf ? { "x-csrf-token": request.csrf } : {}) },
     ...(hasBody ? { body: JSON.stringify(request.body) } : {}),
     ...(request.signal ? { signal: request.signal } : {}),
   });

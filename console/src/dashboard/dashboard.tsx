@@ -1,15 +1,30 @@
 // The usage dashboard, for the holder of GATEWAY_ADMIN_KEY: requests, tokens
 // and AI credits over time by person, key or model; top spenders; budgets;
-// errors by kind; the latest tool calls; what runs now; and the keys themselves. Admin API only.
+// errors by kind; the latest tool calls; what runs now; the keys themselves, the people who signed in, and who changed them. Admin API only.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { latestToolCalls, listKeys, showKey, usageReport, type KeyView, type ToolCallView, type UsageGroup, type UsageRow } from "../api/admin-api.js";
+import {
+  latestAdminChanges,
+  latestToolCalls,
+  listKeys,
+  listPeople,
+  showKey,
+  usageReport,
+  type AuditView,
+  type KeyView,
+  type PersonView,
+  type ToolCallView,
+  type UsageGroup,
+  type UsageRow,
+} from "../api/admin-api.js";
 import { ApiError } from "../api/api-error.js";
-import { forgetCredential, readCredential } from "../api/credentials.js";
+import { forgetCredential } from "../api/credentials.js";
 import { KeyForm } from "../shared/key-form.js";
+import { AdminChangesTable } from "./admin-changes-table.js";
 import { BudgetsTable } from "./budgets-table.js";
 import { ErrorsTable } from "./errors-table.js";
 import { KeyManager } from "./key-manager.js";
 import { LiveStatus } from "./live-status.js";
+import { PeoplePanel } from "./people-panel.js";
 import { SpendersTable } from "./spenders-table.js";
 import { ToolCallsTable } from "./tool-calls-table.js";
 import { bucketStarts, RANGES, type RangeName } from "./time-range.js";
@@ -19,6 +34,8 @@ import { Alert } from "../shared/alert.js";
 
 /** How many of the period's tool calls the panel shows, the latest first. */
 const TOOL_CALLS_SHOWN = 50;
+/** How many of the period's admin changes the panel shows, the latest first. */
+const ADMIN_CHANGES_SHOWN = 50;
 
 const SPLITS = { owner: "person", key: "key", model: "model" } as const satisfies Partial<Record<UsageGroup, string>>;
 type Split = keyof typeof SPLITS;
@@ -33,13 +50,18 @@ interface Figures {
   outcomes: UsageRow[];
   /** Undefined: the gateway keeps no audit. */
   toolCalls: ToolCallView[] | undefined;
+  /** Undefined: the gateway serves no audit of admin changes. */
+  adminChanges: AuditView[] | undefined;
   keys: KeyView[];
+  /** Undefined: the gateway has no sign-in. */
+  people: PersonView[] | undefined;
 }
 
-const ADMIN_KEY_NEEDED = "The usage dashboard is for the holder of the gateway's admin key (GATEWAY_ADMIN_KEY).";
+const ADMIN_KEY_NEEDED = "The usage dashboard is for the holder of the gateway's admin key (GATEWAY_ADMIN_KEY), or an admin signed in with GitHub.";
 
 export function Dashboard() {
-  const [keyNeeded, setKeyNeeded] = useState<string | undefined>(readCredential("admin") ? undefined : ADMIN_KEY_NEEDED);
+  // Asked first without a key too: an admin signed in with GitHub gets in on their session.
+  const [keyNeeded, setKeyNeeded] = useState<string | undefined>();
   const [range, setRange] = useState<RangeName>("24h");
   const [split, setSplit] = useState<Split>("owner");
   const [figures, setFigures] = useState<Figures | undefined>();
@@ -52,17 +74,25 @@ export function Dashboard() {
     const starts = bucketStarts(range, Date.now());
     const from = starts[0]!;
     const bucket = RANGES[range].bucket;
-    Promise.all([usageReport([bucket, split], from), usageReport(["key"], from), usageReport(["status", "error"], from), latestToolCalls(from, TOOL_CALLS_SHOWN), keysWithSpend()])
-      .then(([series, callers, outcomes, toolCalls, keys]) => {
+    Promise.all([
+      usageReport([bucket, split], from),
+      usageReport(["key"], from),
+      usageReport(["status", "error"], from),
+      latestToolCalls(from, TOOL_CALLS_SHOWN),
+      latestAdminChanges(from, ADMIN_CHANGES_SHOWN),
+      keysWithSpend(),
+      listPeople(),
+    ])
+      .then(([series, callers, outcomes, toolCalls, adminChanges, keys, people]) => {
         if (!current) return;
-        setFigures({ bucket, split, starts, series: series.data, callers: callers.data, outcomes: outcomes.data, toolCalls, keys });
+        setFigures({ bucket, split, starts, series: series.data, callers: callers.data, outcomes: outcomes.data, toolCalls, adminChanges, keys, people });
         setProblem(undefined);
       })
       .catch((error: unknown) => {
         if (!current) return;
         if (error instanceof ApiError && error.needsCredential) {
           forgetCredential("admin");
-          setKeyNeeded(error.message);
+          setKeyNeeded(error.code === "missing_admin_key" ? ADMIN_KEY_NEEDED : error.message);
         } else setProblem(error instanceof Error ? error.message : String(error));
       });
     return () => {
@@ -72,6 +102,8 @@ export function Dashboard() {
 
   const labelOf = useMemo(() => {
     const names = new Map((figures?.keys ?? []).map((key) => [key.id, key.owner ? `${key.name} (${key.owner})` : key.name]));
+    // The audit's changes to people name them by id; the panel shows their login.
+    for (const person of figures?.people ?? []) names.set(person.id, person.login);
     return (value: string) => names.get(value) ?? (value || "(none)");
   }, [figures]);
 
@@ -155,6 +187,8 @@ export function Dashboard() {
           </div>
           <ToolCallsTable calls={figures.toolCalls} labelOf={labelOf} />
           <KeyManager keys={figures.keys} onChanged={() => setVersion(version + 1)} />
+          <PeoplePanel people={figures.people} onChanged={() => setVersion(version + 1)} />
+          <AdminChangesTable changes={figures.adminChanges} labelOf={labelOf} />
         </>
       )}
     </section>

@@ -4,6 +4,7 @@ import { createKey, revokeKey, updateKey, type KeyView } from "../api/admin-api.
 import { KeySettingsForm } from "./key-settings-form.js";
 import { Alert } from "../shared/alert.js";
 import { ColumnHeads } from "../shared/column-heads.js";
+import { ShownOnce } from "../shared/shown-once.js";
 
 export function KeyManager({ keys, onChanged }: { keys: readonly KeyView[]; onChanged: () => void }) {
   const [created, setCreated] = useState<{ name: string; secret: string } | undefined>();
@@ -84,16 +85,9 @@ export function KeyManager({ keys, onChanged }: { keys: readonly KeyView[]; onCh
         }}
       />
       {created && (
-        <div class="created" role="status">
-          <p>
-            Key <strong>{created.name}</strong> created. Copy its secret now: it is shown only once, and the gateway keeps only a hash of it.
-          </p>
-          <label for="created-secret">Secret of {created.name}</label>
-          <input id="created-secret" readOnly value={created.secret} onFocus={(event) => event.currentTarget.select()} />
-          <button type="button" class="secondary" onClick={() => setCreated(undefined)}>
-            Done
-          </button>
-        </div>
+        <ShownOnce label={`Secret of ${created.name}`} secret={created.secret} onDone={() => setCreated(undefined)}>
+          Key <strong>{created.name}</strong> created. Copy its secret now: it is shown only once, and the gateway keeps only a hash of it.
+        </ShownOnce>
       )}
     </section>
   );

@@ -1,0 +1,57 @@
+// A runtime's memory over 3,000 new conversations, one after another, past
+// the session caps (GATEWAY_MAX_SESSIONS 200, 128 live): the runtime as the
+// gateway spawns it (2 malloc arenas, supervised-client.ts) beside the
+// runtime with glibc's default arenas (8 per core: 16 here), which is how the
+// gateway spawned it before. Each grows by what it keeps of every turn it
+// served (the runtime's own, memory-growth.ts); the default arenas also hold
+// on to what the runtime freed. Recycling is off for both, so the figures
+// are the runtime's whole growth. Printed, and held to a bound.
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { chatBody, startGateway, type TestGateway } from "../support/gateway.js";
+import { runtimeChildren } from "../support/runtime-children.js";
+
+const CONVERSATIONS = 3_000;
+const REPORT_EVERY = 500;
+const rssMb = async (pid: number) => Number((await readFile(`/proc/${pid}/status`, "utf8")).match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
+
+/** Runs the conversations on a fresh gateway started with `arenas` (undefined: the gateway's own choice), and the runtime's RSS along the way. */
+async function growth(arenas: string | undefined): Promise<number[]> {
+  const before = process.env.MALLOC_ARENA_MAX;
+  if (arenas === undefined) delete process.env.MALLOC_ARENA_MAX;
+  else process.env.MALLOC_ARENA_MAX = arenas;
+  let gw: TestGateway | undefined;
+  try {
+    gw = await startGateway({ maxSessions: 200, liveSessions: 128 }, { recycle: { maxResidentBytes: Number.POSITIVE_INFINITY, checkEveryMs: 60_000, minAgeMs: 0 } });
+    const [pid] = runtimeChildren();
+    const figures = [await rssMb(pid!)];
+    for (let i = 1; i <= CONVERSATIONS; i++) {
+      const response = await gw.post("/v1/chat/completions", chatBody(`conversation ${i}: hello`));
+      expect(response.status).toBe(200);
+      await response.text();
+      if (i % REPORT_EVERY === 0) {
+        figures.push(await rssMb(pid!));
+        console.info(`MALLOC_ARENA_MAX=${arenas ?? "(the gateway's)"}: ${i} conversations, runtime ${Math.round(figures.at(-1)!)} MB`);
+      }
+    }
+    return figures;
+  } finally {
+    await gw?.close();
+    if (before === undefined) delete process.env.MALLOC_ARENA_MAX;
+    else process.env.MALLOC_ARENA_MAX = before;
+  }
+}
+
+describe("a runtime's memory over 3,000 new conversations", () => {
+  it("grows by what the runtime keeps, not by what its allocator holds on to", async () => {
+    const defaultArenas = await growth("16");
+    const gatewayArenas = await growth(undefined);
+    const line = (label: string, figures: number[]) =>
+      `${label}: ${figures.map((mb, i) => `${i * REPORT_EVERY}: ${Math.round(mb)} MB`).join(", ")} (+${Math.round(figures.at(-1)! - figures[0]!)} MB)`;
+    console.info(`runtime RSS over ${CONVERSATIONS} new conversations, one after another:\n  ${line("16 arenas (glibc's default here, before)", defaultArenas)}\n  ${line("2 arenas (as the gateway spawns it)", gatewayArenas)}`);
+    const grew = (figures: number[]) => figures.at(-1)! - figures[0]!;
+    expect(grew(gatewayArenas)).toBeLessThan(grew(defaultArenas));
+    // ~0.17 MB a one-turn conversation is the runtime's own (memory-growth.ts): 3,000 of them, with room.
+    expect(grew(gatewayArenas)).toBeLessThan(800);
+  }, 1_800_000);
+});
