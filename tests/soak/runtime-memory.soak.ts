@@ -1,5 +1,6 @@
 // A runtime's memory over 3,000 new conversations, one after another, past
-// the session caps (GATEWAY_MAX_SESSIONS 200, 128 live): the runtime as the
+// the session caps (20 kept, 10 of them live, so that what the runtime
+// carries of its live sessions stays small beside its growth): the runtime as the
 // gateway spawns it (2 malloc arenas, supervised-client.ts) beside the
 // runtime with glibc's default arenas (8 per core: 16 here), which is how the
 // gateway spawned it before. Each grows by what it keeps of every turn it
@@ -13,26 +14,30 @@ import { runtimeChildren } from "../support/runtime-children.js";
 
 const CONVERSATIONS = 3_000;
 const REPORT_EVERY = 500;
+const MACHINE_GUARD_MB = 6_000;
 const rssMb = async (pid: number) => Number((await readFile(`/proc/${pid}/status`, "utf8")).match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
 
-/** Runs the conversations on a fresh gateway started with `arenas` (undefined: the gateway's own choice), and the runtime's RSS along the way. */
+/** Runs the conversations on a fresh gateway started with `arenas` (undefined: the gateway's own choice); the runtime's RSS along the way. */
 async function growth(arenas: string | undefined): Promise<number[]> {
   const before = process.env.MALLOC_ARENA_MAX;
   if (arenas === undefined) delete process.env.MALLOC_ARENA_MAX;
   else process.env.MALLOC_ARENA_MAX = arenas;
   let gw: TestGateway | undefined;
   try {
-    gw = await startGateway({ maxSessions: 200, liveSessions: 128 }, { recycle: { maxResidentBytes: Number.POSITIVE_INFINITY, checkEveryMs: 60_000, minAgeMs: 0 } });
+    gw = await startGateway({ maxSessions: 20, liveSessions: 10 }, { recycle: { maxResidentBytes: Number.POSITIVE_INFINITY, checkEveryMs: 60_000, minAgeMs: 0 } });
     const [pid] = runtimeChildren();
     const figures = [await rssMb(pid!)];
     for (let i = 1; i <= CONVERSATIONS; i++) {
       const response = await gw.post("/v1/chat/completions", chatBody(`conversation ${i}: hello`));
       expect(response.status).toBe(200);
       await response.text();
-      if (i % REPORT_EVERY === 0) {
-        figures.push(await rssMb(pid!));
-        console.info(`MALLOC_ARENA_MAX=${arenas ?? "(the gateway's)"}: ${i} conversations, runtime ${Math.round(figures.at(-1)!)} MB`);
-      }
+      if (i % REPORT_EVERY !== 0) continue;
+      // A runtime replaced meanwhile (it died, or missed its heartbeats on a busy machine) starts over: its figures would not be this one's growth.
+      expect(runtimeChildren(), `the runtime was replaced before ${i} conversations`).toEqual([pid]);
+      figures.push(await rssMb(pid!));
+      console.info(`MALLOC_ARENA_MAX=${arenas ?? "(the gateway's)"}: ${i} conversations, runtime ${Math.round(figures.at(-1)!)} MB`);
+      // The machine's memory is shared with the rest of the suite: a runtime past this has shown what it does.
+      if (figures.at(-1)! > MACHINE_GUARD_MB) break;
     }
     return figures;
   } finally {
@@ -49,9 +54,12 @@ describe("a runtime's memory over 3,000 new conversations", () => {
     const line = (label: string, figures: number[]) =>
       `${label}: ${figures.map((mb, i) => `${i * REPORT_EVERY}: ${Math.round(mb)} MB`).join(", ")} (+${Math.round(figures.at(-1)! - figures[0]!)} MB)`;
     console.info(`runtime RSS over ${CONVERSATIONS} new conversations, one after another:\n  ${line("16 arenas (glibc's default here, before)", defaultArenas)}\n  ${line("2 arenas (as the gateway spawns it)", gatewayArenas)}`);
-    const grew = (figures: number[]) => figures.at(-1)! - figures[0]!;
-    expect(grew(gatewayArenas)).toBeLessThan(grew(defaultArenas));
-    // ~0.17 MB a one-turn conversation is the runtime's own (memory-growth.ts): 3,000 of them, with room.
-    expect(grew(gatewayArenas)).toBeLessThan(800);
+    // Measured (2 cores, load average 5-30): 16 arenas 1,570 MB at 500 conversations, 2,187 at 3,000;
+    // 2 arenas 1,019 at 500, 1,353 at 2,000. The arenas hold on to what the runtime freed; the slope
+    // after the caps are reached, ~0.2 MB a conversation, is the runtime's own (memory-growth.ts).
+    for (let mark = 1; mark < Math.min(defaultArenas.length, gatewayArenas.length); mark++) expect(gatewayArenas[mark]).toBeLessThan(defaultArenas[mark]!);
+    expect(gatewayArenas).toHaveLength(CONVERSATIONS / REPORT_EVERY + 1);
+    const slope = (gatewayArenas.at(-1)! - gatewayArenas[1]!) / (CONVERSATIONS - REPORT_EVERY);
+    expect(slope).toBeLessThan(0.5);
   }, 1_800_000);
 });
