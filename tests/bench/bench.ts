@@ -45,10 +45,10 @@ import {
   printTargets,
   printToolCall,
   ratioTarget,
-  toolShareTarget,
   type Results,
 } from "./report.js";
-import { agentStepRow, answer, BenchFleet, clientToolCallRow, continuingChatRow, echoThenAnswer, endlessToolLoop, mcpGranted, newConversationRow, rewindingRow, serverToolCallRow, type GatewayServer, type Row } from "./rows.js";
+import { agentStepRow, answer, BenchFleet, continuingChatRow, endlessToolLoop, newConversationRow, rewindingRow, type GatewayServer, type Row } from "./rows.js";
+import { benchMcp } from "./mcp-section.js";
 import { benchRewinds } from "./rewinds.js";
 import { fingerprintCost } from "./fingerprints.js";
 import { OldOptionsRuntime } from "./old-options-runtime.js";
@@ -59,7 +59,8 @@ import { otherCpuBetween, otherProcessesCpuMs, percentile } from "./stats.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const PLAN = QUICK ? QUICK_PLAN : FULL_PLAN;
-const { sequential, concurrentRound, phase } = phases(PLAN);
+const PHASES = phases(PLAN);
+const { sequential, concurrentRound, phase } = PHASES;
 /** 1 against N runtimes: as many as the machine has cores, at least 2. */
 const POOL = Math.max(2, cpus().length);
 
@@ -132,37 +133,10 @@ async function main(): Promise<number> {
     const benchMs = performance.now() - benchStarted;
     const otherShare = otherCpuBetween(othersAtStart, otherProcessesCpuMs()) / (benchMs * cpus().length);
 
-    // Last, beside the warm row again: each MCP row's gateway runs a
-    // server-everything process of its own (and with GATEWAY_MCP_SHARED_STDIO
-    // off, its runtime one per live session, ~50 MB each), which would
-    // disturb every row measured after them.
+    // Last, beside the warm row again (mcp-section.ts says why).
     console.log(`bench: server-side tools (MCP) — the same plan, beside the warm new conversation …`);
-    // One stdio MCP server granted (the gateway runs one server-everything, shared by the sessions), no tool called.
-    const coldMcp = await server({ ...mcpGranted(), warmSessions: 0, recycledSessions: 0 }, {}, answer);
-    const warmMcp = await server(mcpGranted(), {}, answer);
-    // The same echo call, run by the runtime on the server, or handed to the client.
-    const serverTool = await server(mcpGranted(), {}, echoThenAnswer("everything-echo"));
-    const clientTool = await server({}, {}, echoThenAnswer("echo"));
-    const mcpRows = {
-      coldMcp: newConversationRow("gateway, new conv., MCP granted, cold", coldMcp),
-      warmMcp: newConversationRow("gateway, new conv., MCP granted, warm", warmMcp),
-      serverTool: serverToolCallRow("gateway, tool call run on the server (1 req)", serverTool),
-      clientTool: clientToolCallRow("gateway, tool call run by the client (2 req)", clientTool),
-    };
-    const { results: mcp1 } = await phase(
-      // The tool call rows at c=1 only: what they compare is one loop's latency.
-      [rows.warm, mcpRows.coldMcp, mcpRows.warmMcp, mcpRows.serverTool, mcpRows.clientTool],
-      PLAN.blocks,
-      (row) => sequential(row, PLAN.warmup),
-      (row, into) => sequential(row, PLAN.block, into),
-    );
-    const toolRoundTrip = await serverTool.probe.toolRoundTrip({ prepare: () => mcpRows.serverTool.prepare(1), run: () => mcpRows.serverTool.run(0) }, PLAN.breakdown);
-    const { results: mcpN } = await phase(
-      [rows.warm, mcpRows.coldMcp, mcpRows.warmMcp],
-      PLAN.rounds,
-      (row) => concurrentRound(row),
-      (row, into) => concurrentRound(row, into),
-    );
+    const mcp = await benchMcp(fleet, rows.warm, PHASES);
+    const { c1: mcp1, cN: mcpN } = mcp;
 
     console.log("");
     console.log(`code: ${codeVersion()}`);
@@ -196,9 +170,7 @@ async function main(): Promise<number> {
       ...overheadTargets("gateway continuing chat / raw SDK reused session", pair(c1, rows.chat, rows.rawReused), pair(cN, rows.chat, rows.rawReused), n),
       ownShareTarget("new conversation, cold", coldBreakdown),
       ownShareTarget("continuing chat", chatBreakdown),
-      ratioTarget("c=1  new conversation, warm, MCP server granted / none, TTFT p50", get(mcp1, mcpRows.warmMcp).ttftP50, get(mcp1, rows.warm).ttftP50, 1.2),
-      ratioTarget(`c=${n} new conversation, warm, MCP server granted / none, TTFT p50`, get(mcpN, mcpRows.warmMcp).ttftP50, get(mcpN, rows.warm).ttftP50, 1.2),
-      toolShareTarget(toolRoundTrip),
+      ...mcp.targets,
       ratioTarget("c=1  runtime CPU per new conversation, warm (new) / old session options", get(c1, rows.warm).runtimeCpuMsPerRequest, get(c1, rows.old).runtimeCpuMsPerRequest, 0.5),
       ratioTarget(`c=${n} runtime CPU per new conversation, warm (new) / old session options`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.old).runtimeCpuMsPerRequest, 0.5),
       ratioTarget("c=1  new conversation, warm (recycling on) / raw SDK reused session, TTFT p50", get(c1, rows.warm).ttftP50, get(c1, rows.rawReused).ttftP50, 1.15),
@@ -212,7 +184,7 @@ async function main(): Promise<number> {
 
     printPool(n, get(cN, rows.warm), get(cN, rows.pool), POOL, { start: loadAtStart, end: loadAtEnd });
 
-    printToolCall(get(mcp1, mcpRows.serverTool), get(mcp1, mcpRows.clientTool), toolRoundTrip);
+    printToolCall(mcp.toolCall.server, mcp.toolCall.client, mcp.toolCall.roundTrip);
 
     const rawNewSamples = c1Measured.get(rows.rawNew)!.samples;
     printBreakdown(

@@ -69,6 +69,8 @@ function* alternating(rows: readonly Row[], blocks: number): Generator<Row> {
   for (let block = 0; block < blocks; block++) yield* block % 2 === 0 ? rows : [...rows].reverse();
 }
 
+export type Phases = ReturnType<typeof phases>;
+
 export function phases(plan: Plan) {
   /**
    * Requests one after another. Each starts once no session open, suspend or close of
@@ -105,5 +107,5 @@ export function phases(plan: Plan) {
     return { results: new Map(rows.map((row) => [row.label, summarize(measured.get(row)!)])), measured };
   }
 
-  return { sequential, concurrentRound, phase };
+  return { plan, sequential, concurrentRound, phase };
 }
