@@ -46,6 +46,8 @@ export interface ToolRoundTrip {
 export interface GatewayProbe {
   /** Resolves once no session open, suspend or close is in flight (a warm session's refill, a ledger eviction). */
   settle(): Promise<void>;
+  /** The session operations (open, suspend, close) in flight now. */
+  pending(): string[];
   /** Sessions opened so far (new ones, not resumed). */
   sessionsOpened(): number;
   /** Sessions opened and not yet closed (live or suspended). */
@@ -226,6 +228,7 @@ export function probeGateway(gateway: TestGateway<GatewayRuntime>): GatewayProbe
 
   return {
     settle,
+    pending: () => [...labels.values()],
     sessionsOpened: () => opened,
     openSessions: () => opened - closed,
     liveSessions: () => opened - closed - suspended,

@@ -35,7 +35,8 @@ async function measure(row: Row, workers: number, into: Measurement | undefined,
   try {
     await measureBlock(row, workers, into, body, stage);
   } catch (error) {
-    throw new Error(`row "${row.label}" (${workers} workers), in ${stage.at}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const now = row.describe ? ` (then: ${row.describe()})` : "";
+    throw new Error(`row "${row.label}" (${workers} workers), in ${stage.at}: ${error instanceof Error ? error.message : String(error)}${now}`, { cause: error });
   } finally {
     clearInterval(report);
   }

@@ -35,6 +35,8 @@ export interface Row {
   readonly runtimePids: readonly number[];
   /** Sessions the row's gateway opened so far; undefined for the rows without a gateway. */
   sessionsOpened?(): number;
+  /** What the row's gateway is doing now, for the report of a block that failed. */
+  describe?(): string;
 }
 
 /** A fixed, realistic answer for every row but the agent step: 20 deltas of a few words, no delays. */
@@ -165,6 +167,11 @@ function gatewayRow(label: string, server: GatewayServer, run: Row["run"], prepa
       return [...server.runtimePids, ...(runtime instanceof CopilotRuntime ? runtime.mcpServerPids : [])];
     },
     sessionsOpened: () => server.probe.sessionsOpened(),
+    describe: () => {
+      const { live, suspended } = server.gateway.turns.sessionCounts();
+      const pending = server.probe.pending();
+      return `${live} live and ${suspended} suspended sessions, ${server.gateway.inflight.size} requests in flight, session operations in flight: ${pending.length > 0 ? pending.join(", ") : "none"}`;
+    },
   };
 }
 
