@@ -54,9 +54,9 @@ describe("a runtime's memory over 3,000 new conversations", () => {
     const line = (label: string, figures: number[]) =>
       `${label}: ${figures.map((mb, i) => `${i * REPORT_EVERY}: ${Math.round(mb)} MB`).join(", ")} (+${Math.round(figures.at(-1)! - figures[0]!)} MB)`;
     console.info(`runtime RSS over ${CONVERSATIONS} new conversations, one after another:\n  ${line("16 arenas (glibc's default here, before)", defaultArenas)}\n  ${line("2 arenas (as the gateway spawns it)", gatewayArenas)}`);
-    // Measured (2 cores, load average 5-30): 16 arenas 1,570 MB at 500 conversations, 2,187 at 3,000;
-    // 2 arenas 1,019 at 500, 1,353 at 2,000. The arenas hold on to what the runtime freed; the slope
-    // after the caps are reached, ~0.2 MB a conversation, is the runtime's own (memory-growth.ts).
+    // Measured on a quiet machine (2 cores): 16 arenas 27 → 990 MB at 500 conversations → 1,056 at 3,000;
+    // 2 arenas 27 → 791 → 854. Under load (5-30) both rose faster (16 arenas 2,187 MB at 3,000). The
+    // arenas hold on to what the runtime freed; what grows past the caps is the runtime's own (memory-growth.ts).
     for (let mark = 1; mark < Math.min(defaultArenas.length, gatewayArenas.length); mark++) expect(gatewayArenas[mark]).toBeLessThan(defaultArenas[mark]!);
     expect(gatewayArenas).toHaveLength(CONVERSATIONS / REPORT_EVERY + 1);
     const slope = (gatewayArenas.at(-1)! - gatewayArenas[1]!) / (CONVERSATIONS - REPORT_EVERY);
