@@ -16,7 +16,7 @@ const DEFAULT_HEARTBEAT = { intervalMs: 5_000, timeoutMs: 5_000, failures: 3 };
  * most of it free memory in 16 arenas. With 2 arenas it grew by ~0.17 GB
  * (what it keeps itself, memory-growth.ts), a burst of 20 conversations at
  * once left 0.75 GB instead of 1.4 GB, and a conversation cost the runtime
- * the same CPU (issue 21).
+ * the same CPU.
  */
 const RUNTIME_MALLOC_ARENAS = "2";
 /** How long a call waits for a lost runtime's replacement before it is told the runtime is unavailable. */

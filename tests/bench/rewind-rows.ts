@@ -1,4 +1,4 @@
-// `npx tsx tests/bench/rewind-rows.ts`: the rows of issue 22 alone, on the
+// `npx tsx tests/bench/rewind-rows.ts`: the rewinding and recycling rows alone, on the
 // plan of `npm run bench` (BENCH_QUICK=1 for a few requests): at c=1 the raw
 // SDK's reused session, a warm new conversation (recycling on, the default)
 // and with recycling off, a continuing chat, a regenerated and an edited
@@ -17,7 +17,7 @@ const { sequential, concurrentRound, phase } = phases(PLAN);
 
 async function main(): Promise<number> {
   const loadAtStart = loadLine();
-  console.log(`bench (issue 22 rows): ${new Date().toISOString()}, ${machineLine()}; load average ${loadAtStart}${QUICK ? "; BENCH_QUICK" : ""}`);
+  console.log(`bench (rewinding and recycling rows): ${new Date().toISOString()}, ${machineLine()}; load average ${loadAtStart}${QUICK ? "; BENCH_QUICK" : ""}`);
   const fleet = new BenchFleet();
   try {
     const raw = await fleet.startRaw();

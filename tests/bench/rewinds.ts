@@ -1,5 +1,5 @@
 // What rewinding a session in place costs its runtime, over many rewinds
-// (issue 22, part 1): one session on a runtime of its own (the raw SDK with
+// (before the gateway relies on it): one session on a runtime of its own (the raw SDK with
 // the gateway's session options), a turn, then `history.truncate` back to
 // that turn's user message, `count` times. Reports the rewind's latency, the
 // runtime's CPU per rewind (the CPU time read around each call, summed: /proc

@@ -1,5 +1,5 @@
 // What rewinding a session in place does on the real runtime, checked before
-// the gateway relies on it (issue 22, part 1): `history.truncate` to a user
+// the gateway relies on it: `history.truncate` to a user
 // message leaves exactly the history before it (text, tool calls and their
 // results, reasoning) for the model's next request; the removed events are
 // gone from the session's directory on disk, not only from memory; the

@@ -2,7 +2,7 @@
 // resident memory, the sessions it opened and the sessions it carries. Growth
 // that more sessions explain (filling up to the caps, a burst) never counts;
 // growth per session opened while it carries no more does, once a window of
-// sessions shows it. The figures are the measured ones (issue 21): ~24 MB per
+// sessions shows it. The figures are the measured ones: ~24 MB per
 // live session, ~170 MB kept per 1,000 one-turn conversations.
 import { describe, expect, it } from "vitest";
 import type { RecycleCause } from "../../src/runtime/runtime.js";
