@@ -54,7 +54,7 @@ import { fingerprintCost } from "./fingerprints.js";
 import { OldOptionsRuntime } from "./old-options-runtime.js";
 import { benchReplicas } from "./replicas.js";
 import { benchSeeding } from "./seeding.js";
-import { FULL_PLAN, phases, QUICK_PLAN } from "./phases.js";
+import { FULL_PLAN, phases, QUICK_PLAN, runBench } from "./phases.js";
 import { otherCpuBetween, otherProcessesCpuMs, percentile } from "./stats.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -228,10 +228,4 @@ async function all(): Promise<number> {
   return 0;
 }
 
-all().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error("bench: broke:", error);
-    process.exit(1);
-  },
-);
+runBench(all);

@@ -4,7 +4,7 @@
 // those rows when a whole run does not fit.
 import { loadLine, machineLine, printRows, printTargets, printToolCall } from "./report.js";
 import { benchMcp } from "./mcp-section.js";
-import { FULL_PLAN, phases, QUICK_PLAN } from "./phases.js";
+import { FULL_PLAN, phases, QUICK_PLAN, runBench } from "./phases.js";
 import { answer, BenchFleet, newConversationRow } from "./rows.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -28,10 +28,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error("bench: broke:", error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -110,3 +110,14 @@ export function phases(plan: Plan) {
 
   return { plan, sequential, concurrentRound, phase };
 }
+
+/** Runs a bench entry point: its exit code, or 1 when it broke (a request failed, or the bench itself). */
+export function runBench(main: () => Promise<number>): void {
+  main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error("bench: broke:", error);
+    process.exit(1);
+  },
+);
+}

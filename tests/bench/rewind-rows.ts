@@ -7,7 +7,7 @@
 // bench has the same rows among all the others; this is for measuring them
 // when a whole run does not fit.
 import { loadLine, machineLine, printRows, printTargets, ratioTarget, type Results } from "./report.js";
-import { FULL_PLAN, phases, QUICK_PLAN } from "./phases.js";
+import { FULL_PLAN, phases, QUICK_PLAN, runBench } from "./phases.js";
 import { benchRewinds } from "./rewinds.js";
 import { answer, BenchFleet, continuingChatRow, newConversationRow, rewindingRow, type Row } from "./rows.js";
 
@@ -55,10 +55,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error("bench: broke:", error);
-    process.exit(1);
-  },
-);
+runBench(main);
