@@ -137,6 +137,12 @@ export class ConversationService {
     this.recycled.sweep();
   }
 
+  /** Resolves once the turns running now are over and the sessions their endings opened ahead are open (or failed). */
+  async settled(): Promise<void> {
+    await this.recorder.settled();
+    await this.warm.settled();
+  }
+
   /** Closes every session held: at shutdown. */
   async close(): Promise<void> {
     await Promise.all([this.ledger.closeAll(), this.warm.closeAll(), this.recycled.closeAll()]);

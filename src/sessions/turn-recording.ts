@@ -16,7 +16,8 @@ import type { HeldSession, LiveSessions } from "./live-sessions.js";
 import type { TurnDelivery } from "./turn-delivery.js";
 
 export class TurnRecorder {
-  private running = 0;
+  /** The outcomes of turns started and not yet over. */
+  private readonly running = new Set<Promise<TurnOutcome>>();
 
   constructor(
     private readonly ledger: ConversationLedger<HeldSession>,
@@ -27,7 +28,16 @@ export class TurnRecorder {
 
   /** Turns started and not yet over. */
   get turnsRunning(): number {
-    return this.running;
+    return this.running.size;
+  }
+
+  /**
+   * Resolves once every turn running now is over and what its ending set off
+   * (recording, a session opened ahead) has begun; an answer can reach its
+   * client a moment before that.
+   */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.running]);
   }
 
   /** Runs a turn on a leased session; when it is over the session is recorded, or dropped if it is not reusable. */
@@ -47,9 +57,9 @@ export class TurnRecorder {
       ...requestedServersView(conversation, entry.session),
       ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
     });
-    this.running++;
+    this.running.add(turn.outcome);
     void turn.outcome.then((outcome) => {
-      this.running--;
+      this.running.delete(turn.outcome);
       this.record(entry, dialogue, delivery, outcome);
     });
     return turn;

@@ -164,8 +164,10 @@ describe("sessions of an agent", () => {
   it("are opened ahead for the next new conversation with the agent (warm)", async () => {
     // Sessions of the conversations above, evicted at the ledger's cap, are recycled first (recycled-sessions.test.ts): not here.
     gw.turns.recycled.release();
+    // Nothing opened ahead for the conversations above may still be opening when the first task ends: it would have no room for one.
+    await gw.turns.settled();
     await ask("helper", [{ role: "user", content: "first task" }]);
-    await gw.turns.warm.settled();
+    await gw.turns.settled();
     const second = await ask("helper", [{ role: "user", content: "second task" }]);
     expect(second.origin).toBe("warm");
     expect(systemPromptSent(gw.upstream.calls.at(-1)!.request)).toContain("You help.");

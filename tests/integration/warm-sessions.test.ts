@@ -31,8 +31,8 @@ async function converse(system: string, tools: object[], question: string, heade
   return response.headers.get("x-copilot-session-origin");
 }
 
-/** Until the sessions opened ahead are ready (they open in the background). */
-const warmedUp = () => gw.turns.warm.settled();
+/** Until the sessions opened ahead are ready (they open in the background, once a turn is over: maybe after its answer arrived). */
+const warmedUp = () => gw.turns.settled();
 
 it("gives each new conversation after the first a session opened ahead for the same model, system prompt and tools", async () => {
   expect(await converse("You are agent A.", [WEATHER], "task 1")).toBe("new");
