@@ -12,7 +12,7 @@ import { listProviderModels } from "./models.js";
 import { ProviderRelay } from "./provider-relay.js";
 import type { ModelEntry, RecycleCause, Runtime, SessionHistory, SessionSpec } from "./runtime.js";
 import { RuntimeProcess, sessionsDirectory } from "./runtime-process.js";
-import { SharedMcpBridge } from "./shared-mcp-bridge.js";
+import { SharedMcpServers } from "./shared-mcp-servers.js";
 import { RuntimeRecycler } from "./runtime-recycler.js";
 import { ToolGates } from "./tool-gates.js";
 import type { ProcessSettings, RuntimeSettings } from "./runtime-settings.js";
@@ -32,8 +32,8 @@ export class CopilotRuntime implements Runtime {
   /** BYOK only: what the runtime calls instead of the provider (see provider-relay.ts). */
   private relay: Promise<ProviderRelay> | undefined;
   private relayBaseUrl: string | undefined;
-  /** Embedded runtimes: where their sessions reach the stdio MCP servers, each run once (shared-mcp-bridge.ts). */
-  private mcpBridge: SharedMcpBridge | undefined;
+  /** Embedded runtimes: the stdio MCP servers their sessions are given the tools of, each run once (shared-mcp-servers.ts). */
+  private sharedMcpServers: SharedMcpServers | undefined;
   /** Where calls the client must approve wait, by session (tool-gates.ts). */
   readonly toolGates = new ToolGates();
 
@@ -74,9 +74,9 @@ export class CopilotRuntime implements Runtime {
     return this.recycler?.recycled ?? 0;
   }
 
-  /** The processes of the stdio MCP servers run for the embedded runtimes' sessions (shared-mcp-bridge.ts); what they cost is not the runtimes'. */
+  /** The processes of the stdio MCP servers run for the embedded runtimes' sessions (shared-mcp-servers.ts); what they cost is not the runtimes'. */
   get mcpServerPids(): number[] {
-    return this.mcpBridge?.serverPids() ?? [];
+    return this.sharedMcpServers?.serverPids() ?? [];
   }
 
   /** Runtime processes running now, serving or finishing their last turns. */
@@ -117,10 +117,10 @@ export class CopilotRuntime implements Runtime {
 
   async start(): Promise<void> {
     if (this.settings.provider) this.relayBaseUrl = (await this.startRelay(this.settings.provider.baseUrl)).baseUrl;
-    // An external runtime may run on another host, where the gateway's loopback is not this one: its sessions start their own.
+    // An external runtime may run on another host, for which the operator's file is written: its sessions start their own.
     if (this.settings.connection.kind === "embedded" && this.settings.sharedStdioMcpServers !== false) {
       // The environment the embedded runtime runs in, as the SDK starts it without one: the servers got it from the runtime.
-      this.mcpBridge ??= await SharedMcpBridge.start({ env: this.settings.env ?? process.env, workingDirectory: sessionsDirectory(this.settings.dataDir) });
+      this.sharedMcpServers ??= new SharedMcpServers({ env: this.settings.env ?? process.env, workingDirectory: sessionsDirectory(this.settings.dataDir) });
     }
     await Promise.all(this.members.map((member) => member.start()));
     this.recycler?.start();
@@ -135,9 +135,9 @@ export class CopilotRuntime implements Runtime {
     this.relayBaseUrl = undefined;
     await relay?.then((started) => started.close()).catch(() => undefined);
     // After the runtimes: no session is left to call the servers.
-    const mcpBridge = this.mcpBridge;
-    this.mcpBridge = undefined;
-    await mcpBridge?.close();
+    const sharedMcpServers = this.sharedMcpServers;
+    this.sharedMcpServers = undefined;
+    await sharedMcpServers?.close();
   }
 
   /** Throws, with the reason, unless a runtime answers and can reach a model. */
@@ -208,7 +208,7 @@ export class CopilotRuntime implements Runtime {
 
   private createMember(connection: ProcessSettings["connection"]): RuntimeProcess {
     const { connection: _all, processes: _processes, recycle: _recycle, sharedStdioMcpServers: _shared, ...common } = this.settings;
-    const member = new RuntimeProcess({ ...common, connection, providerBaseUrl: () => this.relayBaseUrl, toolGates: this.toolGates, mcpBridge: () => this.mcpBridge });
+    const member = new RuntimeProcess({ ...common, connection, providerBaseUrl: () => this.relayBaseUrl, toolGates: this.toolGates, sharedMcpServers: () => this.sharedMcpServers });
     member.onLost((reason) => {
       const sessionIds = new Set(member.sessionIds());
       for (const listener of this.lostListeners) listener(reason, sessionIds);

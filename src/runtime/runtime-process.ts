@@ -10,6 +10,7 @@ import type { CopilotClient, CopilotSession } from "@github/copilot-sdk";
 import { SessionOpenSlots } from "./session-open-slots.js";
 import type { ModelEntry, SessionHistory, SessionSpec } from "./runtime.js";
 import type { ProcessSettings } from "./runtime-settings.js";
+import { rememberServerTools } from "./server-tool-handlers.js";
 import { sessionOptions } from "./session-options.js";
 import { SupervisedClient, withTimeout } from "./supervised-client.js";
 
@@ -152,7 +153,9 @@ export class RuntimeProcess {
 
   private async createSession(spec: SessionSpec): Promise<CopilotSession> {
     const client = await this.ensureRunning();
-    const session = await client.createSession(this.sessionOptions(spec));
+    const { options, serverTools } = await this.sessionOptions(spec);
+    const session = await client.createSession(options);
+    rememberServerTools(session, serverTools);
     this.held.add(session.sessionId);
     this.opened++;
     return session;
@@ -177,7 +180,7 @@ export class RuntimeProcess {
   async resumeSession(sessionId: string, spec: SessionSpec): Promise<CopilotSession> {
     if (!this.held.has(sessionId)) throw new Error(`session ${sessionId} is not known to this runtime`);
     const client = await this.ensureRunning();
-    const session = await client.resumeSession(sessionId, this.resumeOptions(spec));
+    const session = await this.resume(client, sessionId, spec);
     this.suspended.delete(sessionId);
     return session;
   }
@@ -203,7 +206,7 @@ export class RuntimeProcess {
       await mkdir(stateDir, { recursive: true });
       const lines = history(sessionId, this.workingDirectory).map((event) => JSON.stringify(event));
       await writeFile(join(stateDir, "events.jsonl"), `${lines.join("\n")}\n`);
-      return await client.resumeSession(sessionId, this.resumeOptions(spec));
+      return await this.resume(client, sessionId, spec);
     } catch (error) {
       await this.closeSession(sessionId);
       await rm(stateDir, { recursive: true, force: true });
@@ -259,22 +262,27 @@ export class RuntimeProcess {
    * fields the relay removes (provider-relay.ts), and the relay's hop costs
    * every turn ~1.4 ms to its first token.
    */
-  private sessionOptions(spec: SessionSpec, via: "direct" | "relay" = "direct") {
+  private async sessionOptions(spec: SessionSpec, via: "direct" | "relay" = "direct") {
     const { provider } = this.settings;
     const providerBaseUrl = via === "relay" ? this.settings.providerBaseUrl?.() : undefined;
     const { toolGates } = this.settings;
-    const mcpBridge = this.settings.mcpBridge?.();
-    return sessionOptions(spec, this.workingDirectory, {
+    const shared = this.settings.sharedMcpServers?.();
+    const serverTools = shared && spec.mcpServers ? await shared.sessionTools(spec.mcpServers, new Set(spec.tools.map((tool) => tool.name))) : undefined;
+    const options = sessionOptions(spec, this.workingDirectory, {
       ...(provider ? { provider } : {}),
       ...(providerBaseUrl ? { providerBaseUrl } : {}),
       ...(toolGates ? { toolGates } : {}),
-      ...(mcpBridge ? { mcpBridge } : {}),
+      ...(serverTools ? { serverTools } : {}),
     });
+    return { options, serverTools };
   }
 
-  /** What sessions are resumed with (without a resume event in their history): their history comes from disk, so through the relay. */
-  private resumeOptions(spec: SessionSpec) {
-    return { ...this.sessionOptions(spec, "relay"), suppressResumeEvent: true };
+  /** Resumes a session without a resume event in its history: its history comes from disk, so through the relay. */
+  private async resume(client: CopilotClient, sessionId: string, spec: SessionSpec): Promise<CopilotSession> {
+    const { options, serverTools } = await this.sessionOptions(spec, "relay");
+    const session = await client.resumeSession(sessionId, { ...options, suppressResumeEvent: true });
+    rememberServerTools(session, serverTools);
+    return session;
   }
 
   private async ensureRunning(): Promise<CopilotClient> {

@@ -2,7 +2,7 @@
 // config), the BYOK provider, when a runtime is recycled, and what each
 // runtime process is handed. Types only, so the pool, its processes and
 // their supervision all read them without importing one another.
-import type { SharedMcpBridge } from "./shared-mcp-bridge.js";
+import type { SharedMcpServers } from "./shared-mcp-servers.js";
 import type { ToolGates } from "./tool-gates.js";
 
 export interface ProviderSettings {
@@ -61,7 +61,7 @@ export interface RuntimeSettings {
   env?: Record<string, string | undefined>;
   /**
    * Embedded runtimes only: each stdio MCP server a session is given runs
-   * once for the gateway, shared by every session (shared-mcp-bridge.ts),
+   * once for the gateway, shared by every session (shared-mcp-servers.ts),
    * instead of once per session; a server marked `shared: false` still runs
    * per session. On unless false.
    */
@@ -77,6 +77,6 @@ export interface ProcessSettings extends Omit<RuntimeSettings, "connection" | "p
   connection: { kind: "embedded" } | { kind: "external"; url: string; token?: string };
   /** BYOK: where sessions send model calls (the relay's address, once it runs). */
   providerBaseUrl?: () => string | undefined;
-  /** Where sessions reach the shared stdio MCP servers, once it runs; absent: each session starts its own. */
-  mcpBridge?: () => SharedMcpBridge | undefined;
+  /** The shared stdio MCP servers, whose tools sessions are given; absent: each session starts its own servers. */
+  sharedMcpServers?: () => SharedMcpServers | undefined;
 }

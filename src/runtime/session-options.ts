@@ -1,12 +1,12 @@
 // What a Copilot session is opened with: the client's model, system prompt and
-// tools, the MCP servers the caller was granted (the stdio ones reached through
-// the shared bridge, shared-mcp-bridge.ts), the permission policy that
+// tools, the MCP servers the caller was granted (the shared stdio ones' tools
+// as handler tools, shared-mcp-servers.ts), the permission policy that
 // lets only those tools run (tool-permissions.ts), the gate calls the client
 // must approve wait at (tool-gates.ts), and none of the runtime's
 // own machinery a gateway does not need.
 import type { SessionSpec } from "./runtime.js";
 import type { ProviderSettings } from "./runtime-settings.js";
-import type { SharedMcpBridge } from "./shared-mcp-bridge.js";
+import type { SessionServerTools } from "./server-tool-handlers.js";
 import { serverToolPatterns, shadowedServerTools, toolPermissions } from "./tool-permissions.js";
 import type { ToolGates } from "./tool-gates.js";
 import { agentOptions } from "./agent-options.js";
@@ -17,25 +17,30 @@ export interface SessionOptionsContext {
   /** BYOK: the provider, and where its calls go instead (the relay) once it runs. */
   provider?: ProviderSettings;
   providerBaseUrl?: string;
-  /** Where the session reaches the shared stdio MCP servers instead of starting its own. */
-  mcpBridge?: Pick<SharedMcpBridge, "sessionServers">;
+  /** The shared stdio MCP servers' tools, given to the session instead of the servers (shared-mcp-servers.ts). */
+  serverTools?: SessionServerTools;
 }
 
 export function sessionOptions(spec: SessionSpec, workingDirectory: string, context: SessionOptionsContext) {
-  const servers = spec.mcpServers && Object.keys(spec.mcpServers).length > 0 ? spec.mcpServers : undefined;
-  const availableTools = [...spec.tools.map((tool) => tool.name), ...serverToolPatterns(servers)];
+  const granted = context.serverTools?.runtimeServers ?? spec.mcpServers;
+  const servers = granted && Object.keys(granted).length > 0 ? granted : undefined;
+  const handlerTools = context.serverTools?.tools ?? [];
+  const availableTools = [...spec.tools.map((tool) => tool.name), ...handlerTools.map((tool) => tool.name), ...serverToolPatterns(servers)];
   return {
     model: spec.model,
     streaming: true,
     workingDirectory,
     systemMessage: { mode: "replace" as const, content: spec.systemMessage },
-    tools: spec.tools.map((tool) => ({
-      name: tool.name,
-      description: tool.description ?? "",
-      parameters: tool.parameters ?? { type: "object", properties: {} },
-      // Clients may name their tools like built-ins (`bash`, `edit`); theirs win.
-      overridesBuiltInTool: true,
-    })),
+    tools: [
+      ...spec.tools.map((tool) => ({
+        name: tool.name,
+        description: tool.description ?? "",
+        parameters: tool.parameters ?? { type: "object", properties: {} },
+        // Clients may name their tools like built-ins (`bash`, `edit`); theirs win.
+        overridesBuiltInTool: true,
+      })),
+      ...handlerTools,
+    ],
     // The client runs its own tools, the runtime the granted servers' tools;
     // nothing built in (shell, files, web) is offered, nor ever approved.
     availableTools,
@@ -43,7 +48,7 @@ export function sessionOptions(spec: SessionSpec, workingDirectory: string, cont
     onPermissionRequest: toolPermissions(spec),
     ...(spec.mcpApprovals && context.toolGates ? { hooks: approvalHooks(context.toolGates) } : {}),
     // The same names and allowlists either way: what the permissions above check is unchanged.
-    ...(servers ? { mcpServers: context.mcpBridge ? context.mcpBridge.sessionServers(servers) : servers, excludedTools: shadowedServerTools(spec) } : {}),
+    ...(servers ? { mcpServers: servers, excludedTools: shadowedServerTools(spec) } : {}),
     // The client holds the conversation: the runtime must not compact it
     // behind its back (a too-long one is the provider's context error, as
     // with the provider's own API), and its checkpoint files cost ~10 % of a session's CPU.

@@ -1,14 +1,14 @@
 // One of the operator's stdio MCP servers, run once for the whole gateway
-// instead of once per session (shared-mcp-bridge.ts serves it to the
+// instead of once per session (shared-mcp-servers.ts gives its tools to the
 // sessions). Its process is started at its first use and again at the first
 // use after it exited, so a crash fails only the calls in flight. Every call
 // is bounded by the server's call timeout: a hung server holds no call
 // longer than the runtime would wait for it. Its tool list is asked for by
 // every new session and changes only when the server says so (or restarts),
-// so it is kept.
+// so it is kept. The process starts at the first listing.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { ErrorCode, McpError, ResultSchema, ToolListChangedNotificationSchema, type Implementation, type Result } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError, ResultSchema, ToolListChangedNotificationSchema, type Result } from "@modelcontextprotocol/sdk/types.js";
 
 /** How a stdio server is started: the operator's command, arguments, environment and directory. */
 export interface StdioLaunch {
@@ -16,12 +16,6 @@ export interface StdioLaunch {
   args: string[];
   env: Record<string, string>;
   cwd: string;
-}
-
-/** What the server said of itself when it started: what each session's `initialize` is answered with. */
-export interface ServerIdentity {
-  info: Implementation;
-  instructions?: string;
 }
 
 /** The handshake of a server that is starting; a slow `npx -y` download is the usual reason for it to take long. */
@@ -35,7 +29,6 @@ export class SharedStdioServer {
   private client: Client | undefined;
   private transport: StdioClientTransport | undefined;
   private failedStart: { at: number; error: Error } | undefined;
-  private readonly toolListListeners = new Set<() => void>();
   /** The first page of the tool list of the running process, and how many times the server said its tools changed before it was asked for. */
   private toolList: { client: Client; result: Result } | undefined;
   private toolListChanges = 0;
@@ -49,14 +42,7 @@ export class SharedStdioServer {
     private readonly callTimeoutMs: number,
   ) {}
 
-  /** Starts the process unless it runs; concurrent callers share one start. Throws when it does not start. */
-  async identity(): Promise<ServerIdentity> {
-    const client = await this.connected();
-    const instructions = client.getInstructions();
-    return { info: client.getServerVersion()!, ...(instructions ? { instructions } : {}) };
-  }
-
-  /** The server's `tools/list` result for `params`: the first page as the running process last gave it, other pages asked for. */
+  /** The server's `tools/list` result for `params` (its process started if it does not run): the first page as the running process last gave it, other pages asked for. */
   async listTools(params: Record<string, unknown> | undefined, signal: AbortSignal): Promise<Result> {
     const client = await this.connected();
     const firstPage = params?.cursor === undefined;
@@ -87,12 +73,6 @@ export class SharedStdioServer {
   /** The server's process while it runs. */
   get pid(): number | undefined {
     return this.client ? (this.transport?.pid ?? undefined) : undefined;
-  }
-
-  /** Called when the server says its tools changed. Returns the unsubscribe. */
-  onToolListChanged(listener: () => void): () => void {
-    this.toolListListeners.add(listener);
-    return () => this.toolListListeners.delete(listener);
   }
 
   /** Stops the process (stdin closed, then SIGTERM, then SIGKILL: the SDK's way), and starts none again. */
@@ -127,7 +107,6 @@ export class SharedStdioServer {
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       this.toolListChanges++;
       this.toolList = undefined;
-      for (const listener of this.toolListListeners) listener();
     });
     // Its output is its own and may carry its secrets: the gateway's log never gets it.
     const transport = new StdioClientTransport({ ...this.launch, stderr: "ignore" });

@@ -9,7 +9,7 @@ import type { MCPServerConfig } from "@github/copilot-sdk";
  * One configured server, in the SDK's own shape (stdio: command; remote:
  * url), with its tool allowlist as `tools`; `shared: false` keeps a stdio
  * server out of the one process all sessions share
- * (runtime/shared-mcp-bridge.ts). The runtime ignores the field.
+ * (runtime/shared-mcp-servers.ts). The runtime ignores the field.
  */
 export type McpServerConfig = MCPServerConfig & { shared?: boolean };
 

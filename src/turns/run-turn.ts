@@ -8,6 +8,7 @@ import type { TurnEvent } from "../core/turn.js";
 import { EventQueue } from "./event-queue.js";
 import { endedNaturally, type PendingToolCall, type TurnOutcome } from "./turn-outcome.js";
 import { TurnTranslator, type TranslationSettings } from "./turn-translator.js";
+import { serverToolsOf } from "../runtime/server-tool-handlers.js";
 import { listServerTools, type ServerToList } from "./server-tool-listing.js";
 import { runtimeCallError } from "./upstream-errors.js";
 
@@ -40,7 +41,9 @@ export function runTurn(session: CopilotSession, options: TurnOptions): Turn {
   let settle: (outcome: TurnOutcome) => void = () => {};
   const outcome = new Promise<TurnOutcome>((resolve) => (settle = resolve));
 
-  const translator = new TurnTranslator(options, {
+  // A shared server's tools run as handler tools: the runtime does not know them as a server's (server-tool-handlers.ts).
+  const serverToolNames = serverToolsOf(session)?.calledAs;
+  const translator = new TurnTranslator(serverToolNames ? { ...options, serverToolNames } : options, {
     emit: (event) => queue.push(event),
     end: (result) => {
       unsubscribe();

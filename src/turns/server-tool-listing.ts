@@ -1,9 +1,11 @@
 // The tools of the servers a request named, as the client is shown them when
 // a turn starts (Responses' `mcp_list_tools`): the runtime asks each server
-// (a live `tools/list`), and only the tools the session may call are shown.
+// (a live `tools/list`), and only the tools the session may call are shown; a
+// shared server's are the ones the session was given when it opened.
 // A server that cannot list them is shown with the error; the turn goes on.
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { ListedTool, TurnEvent } from "../core/turn.js";
+import { serverToolsOf } from "../runtime/server-tool-handlers.js";
 
 /** A server to list: its name, and its allowlist (absent or `*`: every tool). */
 export interface ServerToList {
@@ -26,6 +28,9 @@ export async function listServerTools(session: CopilotSession, servers: readonly
 }
 
 async function listOne(session: CopilotSession, { server, allowedTools }: ServerToList): Promise<Listed> {
+  // A shared server's tools were given to the session when it opened: those are the ones it may call.
+  const given = serverToolsOf(session)?.listings.get(server);
+  if (given) return { type: "server_tools_listed", server, tools: given.tools, ...(given.error ? { error: `The server's tools could not be listed: ${given.error}` } : {}) };
   try {
     const { tools } = await session.rpc.mcp.listTools({ serverName: server });
     const allowed = (tool: ListedByRuntime) => allowedTools === undefined || allowedTools.includes("*") || allowedTools.includes(tool.name);

@@ -50,6 +50,8 @@ export interface TranslationSettings {
   serverTools?: ServerToolLimits;
   /** Told of each MCP server's tool call the runtime ran, once it ended (or the turn did). */
   onServerToolCall?: ServerToolCallListener;
+  /** Tools the runtime runs as handler tools for a server (a shared one), by the name the model calls them: their server and own name. */
+  serverToolNames?: ReadonlyMap<string, { server: string; tool: string }>;
   /** The servers the request named: their calls are shown to the client (shown-server-calls.ts). */
   shownServers?: ReadonlySet<string>;
   /** The session's calls waiting on the client's approval, and what its last turn left running. */
@@ -125,13 +127,17 @@ export class TurnTranslator {
         return;
       case "assistant.message":
         return this.showToolEvents(this.toolCalls.assistantMessage(event.data.toolRequests ?? []));
-      case "tool.execution_start":
-        this.audit?.started(event.data, event.timestamp);
-        this.shown.started(event.data);
-        return this.toolStarted(event.data.toolCallId, event.data.toolName, event.data.mcpServerName);
+      case "tool.execution_start": {
+        const data = this.asServerCall(event.data);
+        this.audit?.started(data, event.timestamp);
+        this.shown.started(data);
+        return this.toolStarted(data.toolCallId, data.toolName, data.mcpServerName);
+      }
       case "tool.execution_complete":
         return this.toolCompleted(event.data, event.timestamp);
       case "external_tool.requested":
+        // A shared server's tool: the SDK runs its handler.
+        if (this.settings.serverToolNames?.has(event.data.toolName)) return;
         return this.toolCallRequested({ toolCallId: event.data.toolCallId, requestId: event.data.requestId });
       case "session.error":
         return this.fail(upstreamError({ statusCode: event.data.statusCode, message: event.data.message, errorType: event.data.errorType }));
@@ -207,6 +213,12 @@ export class TurnTranslator {
   }
 
   /** A call the runtime runs: a server-side one counts against the cap, and holds the clock while it runs. */
+  /** A call of a shared server's tool, named as the runtime names a call of its own servers' tools. */
+  private asServerCall<T extends { toolName: string; mcpServerName?: string; mcpToolName?: string }>(data: T): T {
+    const named = data.mcpServerName === undefined ? this.settings.serverToolNames?.get(data.toolName) : undefined;
+    return named ? { ...data, mcpServerName: named.server, mcpToolName: named.tool } : data;
+  }
+
   private toolStarted(toolCallId: string, toolName: string, mcpServerName: string | undefined): void {
     const { server, overCap } = this.serverTools.started(toolCallId, toolName, mcpServerName);
     if (overCap) return this.fail(overCap);

@@ -1,6 +1,6 @@
 // A stdio MCP server shared by every session of the gateway: the real
-// runtime calls it through the gateway's loopback bridge, so a new session
-// starts no process. Conversations calling it at once get their own results,
+// runtime offers its tools and calls them back in the gateway, which runs
+// them on the one process, so a new session starts none. Conversations calling it at once get their own results,
 // a crash is survived by the next call, stopping the gateway stops the
 // process, and the switch puts each session back on a process of its own.
 import OpenAI from "openai";
