@@ -35,8 +35,15 @@ export interface ToolRoundTrip {
   n: number;
   /** `tool.execution_start` → `tool.execution_complete`, as the session delivered them: the runtime running the call (the MCP server's part included). */
   runMs: number;
-  /** The gateway's own work in the round trip: its session listeners on the round trip's events, and its permission handler. */
+  /** The gateway's own work in the round trip: its session listeners on the round trip's events, its permission handler, and its tool handler's CPU. */
   ownMs: number;
+  /**
+   * Of that, the CPU this process used while the gateway's handler ran the
+   * call (a shared server's tool: the MCP request over stdio, the result's
+   * parsing, the answer to the runtime); the server's own work is its
+   * process's. 0 when the runtime ran the call itself.
+   */
+  handlerCpuMs: number;
   /** Of that, the permission handler (0 when the runtime asked nothing). */
   permissionMs: number;
   /** Permission requests the runtime made per request. */
@@ -68,10 +75,13 @@ interface ToolMarks {
   listenerMs: number;
   permissionMs: number;
   permissionRequests: number;
+  handlerCpuMs: number;
 }
 
 type Listener = (event: SessionEvent) => void;
 type PermissionHandlerField = { permissionHandler?: (...args: unknown[]) => unknown };
+/** The SDK session's handlers of its tools by name (a field of the session's, private in its types). */
+type ToolHandlersField = { toolHandlers?: Map<string, (...args: unknown[]) => unknown> };
 
 interface Marks {
   start: number;
@@ -170,6 +180,22 @@ export function probeGateway(gateway: TestGateway<GatewayRuntime>): GatewayProbe
         }
       };
     }
+    // A shared server's tools run in the gateway: the CPU this process uses meanwhile is the gateway's (at c=1 nothing else runs here then).
+    const handlers = (session as unknown as ToolHandlersField).toolHandlers;
+    for (const [name, toolHandler] of handlers ?? []) {
+      handlers!.set(name, async (...args: unknown[]) => {
+        const marks = tool;
+        const cpu = process.cpuUsage();
+        try {
+          return await toolHandler(...args);
+        } finally {
+          if (marks) {
+            const used = process.cpuUsage(cpu);
+            marks.handlerCpuMs += (used.user + used.system) / 1000;
+          }
+        }
+      });
+    }
     const send = session.send.bind(session) as (...args: unknown[]) => Promise<string>;
     session.send = ((...args: unknown[]) => {
       if (current) current.send ??= performance.now();
@@ -262,7 +288,7 @@ export function probeGateway(gateway: TestGateway<GatewayRuntime>): GatewayProbe
       for (let i = 0; i < count; i++) {
         await request.prepare();
         await settle();
-        const marks: ToolMarks = { open: false, listenerMs: 0, permissionMs: 0, permissionRequests: 0 };
+        const marks: ToolMarks = { open: false, listenerMs: 0, permissionMs: 0, permissionRequests: 0, handlerCpuMs: 0 };
         tool = marks;
         await request.run();
         tool = undefined;
@@ -274,7 +300,8 @@ export function probeGateway(gateway: TestGateway<GatewayRuntime>): GatewayProbe
       return {
         n: rows.length,
         runMs: median((marks) => marks.completed! - marks.started!),
-        ownMs: median((marks) => marks.listenerMs + marks.permissionMs),
+        ownMs: median((marks) => marks.listenerMs + marks.permissionMs + marks.handlerCpuMs),
+        handlerCpuMs: median((marks) => marks.handlerCpuMs),
         permissionMs: median((marks) => marks.permissionMs),
         permissionRequests: median((marks) => marks.permissionRequests),
       };

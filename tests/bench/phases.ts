@@ -1,7 +1,7 @@
 // How the bench runs its rows: blocks of requests one after another (c=1) or
 // rounds of concurrent ones, rows alternating block by block, each block's
 // samples, CPU time and memory added to the row's measurement. Shared by
-// `npm run bench` (bench.ts) and the issue-22 rows alone (rewind-rows.ts).
+// `npm run bench` (bench.ts) and the rewinding and recycling rows alone (rewind-rows.ts).
 import type { Results } from "./report.js";
 import type { Row } from "./rows.js";
 import { processCpuMs, residentBytes, summarize, type Measurement, type Sample } from "./stats.js";

@@ -177,7 +177,7 @@ export function printToolCall(server: Summary, client: Summary, roundTrip: ToolR
   console.log(`server / client loop total: ${ratio(server.totalP50, client.totalP50)}`);
   console.log(
     `the server's round trip (${roundTrip.n} instrumented requests, medians): the model's tool request → tool.execution_complete; the runtime ran the call (execution_start → complete) in ${ms(roundTrip.runMs)} ms;` +
-      ` the gateway's own work in it (its session listeners on those events, audit record included, and its permission handler) ${ms(roundTrip.ownMs)} ms,` +
-      ` of which the permission handler ${ms(roundTrip.permissionMs)} ms (${roundTrip.permissionRequests} request(s) per call).`,
+      ` the gateway's own work in it (its session listeners on those events, audit record included, its permission handler, and the CPU of its handler running a shared server's tool) ${ms(roundTrip.ownMs)} ms,` +
+      ` of which the permission handler ${ms(roundTrip.permissionMs)} ms (${roundTrip.permissionRequests} request(s) per call) and the tool handler ${ms(roundTrip.handlerCpuMs)} ms.`,
   );
 }
