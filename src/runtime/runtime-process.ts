@@ -22,6 +22,9 @@ export const SESSION_CALL_TIMEOUT_MS = 5_000;
 /** Sessions opened at once; more wait in the gateway, where an abandoned request can leave the line. */
 export const MAX_OPENING = 4;
 
+/** How long an open may go unanswered before it is given up, unless the settings say (the turn's default deadline). */
+const DEFAULT_OPEN_TIMEOUT_MS = 30_000;
+
 export class RuntimeProcess {
   private readonly runtime: SupervisedClient;
   /** The directories sessions run in, made once. */
@@ -135,16 +138,16 @@ export class RuntimeProcess {
     return this.inLine(signal, () => this.runtime.withRestart(() => this.createSession(spec)));
   }
 
-  /** Runs `open` when a session-open slot is free; counted in `load` from the moment it asks. */
-  private async inLine<T>(signal: AbortSignal | undefined, open: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `open` when a session-open slot is free; counted in `load` from the
+   * moment it asks until it is answered or given up (session-open-slots.ts).
+   * A session opened after it was given up is closed.
+   */
+  private async inLine(signal: AbortSignal | undefined, open: () => Promise<CopilotSession>): Promise<CopilotSession> {
     this.opening++;
     try {
-      const release = await this.openSlots.enter(signal);
-      try {
-        return await open();
-      } finally {
-        release();
-      }
+      const giveUpMs = this.settings.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+      return await this.openSlots.run(open, { signal, giveUpMs, late: (session) => void this.closeSession(session) });
     } finally {
       this.opening--;
     }
