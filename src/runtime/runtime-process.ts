@@ -19,6 +19,13 @@ export const sessionsDirectory = (dataDir: string): string => join(dataDir, "wor
 /** How long a session's detach or deletion may take before the gateway goes on without the runtime's answer. */
 export const SESSION_CALL_TIMEOUT_MS = 5_000;
 
+/**
+ * How long the runtime may take to list the models (it asks GitHub), as long
+ * as a BYOK provider's list may (models.ts): a request waits on it, and the
+ * SDK's client keeps every later listing waiting behind one never answered.
+ */
+export const MODEL_LIST_TIMEOUT_MS = 10_000;
+
 /** Sessions opened at once; more wait in the gateway, where an abandoned request can leave the line. */
 export const MAX_OPENING = 4;
 
@@ -129,9 +136,9 @@ export class RuntimeProcess {
   async listModels(gitHubToken?: string): Promise<ModelEntry[]> {
     if (gitHubToken !== undefined) {
       const client = await this.ensureRunning();
-      return usableModels((await client.rpc.models.list({ gitHubToken })).models);
+      return usableModels((await withTimeout(client.rpc.models.list({ gitHubToken }), MODEL_LIST_TIMEOUT_MS)).models);
     }
-    return usableModels(await this.runtime.withRestart(async () => (await this.ensureRunning()).listModels()));
+    return usableModels(await this.runtime.withRestart(async () => withTimeout((await this.ensureRunning()).listModels(), MODEL_LIST_TIMEOUT_MS)));
   }
 
   async openSession(spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
