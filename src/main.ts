@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     ...(config.auth === "github" ? { tokenPerCaller: true } : {}),
     ...(config.provider ? { provider: config.provider } : {}),
     sharedStdioMcpServers: config.mcpSharedStdio,
+    openTimeoutMs: config.turnTimeoutMs,
   });
   try {
     await runtime.start();

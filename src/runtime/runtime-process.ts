@@ -20,8 +20,18 @@ export const sessionsDirectory = (dataDir: string): string => join(dataDir, "wor
 /** How long a session's detach or deletion may take before the gateway goes on without the runtime's answer. */
 export const SESSION_CALL_TIMEOUT_MS = 5_000;
 
+/**
+ * How long the runtime may take to list the models (it asks GitHub), as long
+ * as a BYOK provider's list may (models.ts): a request waits on it, and the
+ * SDK's client keeps every later listing waiting behind one never answered.
+ */
+export const MODEL_LIST_TIMEOUT_MS = 10_000;
+
 /** Sessions opened at once; more wait in the gateway, where an abandoned request can leave the line. */
 export const MAX_OPENING = 4;
+
+/** How long an open may go unanswered before it is given up, unless the settings say (the turn's default deadline). */
+const DEFAULT_OPEN_TIMEOUT_MS = 30_000;
 
 export class RuntimeProcess {
   private readonly runtime: SupervisedClient;
@@ -127,25 +137,25 @@ export class RuntimeProcess {
   async listModels(gitHubToken?: string): Promise<ModelEntry[]> {
     if (gitHubToken !== undefined) {
       const client = await this.ensureRunning();
-      return usableModels((await client.rpc.models.list({ gitHubToken })).models);
+      return usableModels((await withTimeout(client.rpc.models.list({ gitHubToken }), MODEL_LIST_TIMEOUT_MS)).models);
     }
-    return usableModels(await this.runtime.withRestart(async () => (await this.ensureRunning()).listModels()));
+    return usableModels(await this.runtime.withRestart(async () => withTimeout((await this.ensureRunning()).listModels(), MODEL_LIST_TIMEOUT_MS)));
   }
 
   async openSession(spec: SessionSpec, signal?: AbortSignal): Promise<CopilotSession> {
     return this.inLine(signal, () => this.runtime.withRestart(() => this.createSession(spec)));
   }
 
-  /** Runs `open` when a session-open slot is free; counted in `load` from the moment it asks. */
-  private async inLine<T>(signal: AbortSignal | undefined, open: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `open` when a session-open slot is free; counted in `load` from the
+   * moment it asks until it is answered or given up (session-open-slots.ts).
+   * A session opened after it was given up is closed.
+   */
+  private async inLine(signal: AbortSignal | undefined, open: () => Promise<CopilotSession>): Promise<CopilotSession> {
     this.opening++;
     try {
-      const release = await this.openSlots.enter(signal);
-      try {
-        return await open();
-      } finally {
-        release();
-      }
+      const giveUpMs = this.settings.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
+      return await this.openSlots.run(open, { signal, giveUpMs, late: (session) => void this.closeSession(session) });
     } finally {
       this.opening--;
     }

@@ -66,6 +66,14 @@ export interface RuntimeSettings {
    * per session. On unless false.
    */
   sharedStdioMcpServers?: boolean;
+  /**
+   * How long a runtime may take to open (or seed) a session once asked: past
+   * it the open is given up — its place among those opened at once goes to
+   * the next in line, and a session it opens after all is closed. The
+   * gateway sets the turn's deadline: no request waits longer for a session.
+   * 30 s when absent.
+   */
+  openTimeoutMs?: number;
   /** How a hung runtime is noticed: a ping every `intervalMs`, `failures` in a row not answered within `timeoutMs`. */
   heartbeat?: { intervalMs: number; timeoutMs: number; failures: number };
 }

@@ -17,6 +17,8 @@
 //   transcript in one prompt, and the reason is logged.
 // A way that cannot serve the request drops its session and the next is
 // tried; a deadline or a shutdown (a GatewayError) ends the request instead.
+// Every way, and the turn's wait for the model after it, takes from one
+// deadline (turns/deadline.ts).
 import { randomUUID } from "node:crypto";
 import type { CopilotSession } from "@github/copilot-sdk";
 import { GatewayError } from "../core/gateway-error.js";
@@ -24,7 +26,7 @@ import type { Logger } from "../core/logger.js";
 import type { Runtime } from "../runtime/runtime.js";
 import { sendMessages } from "../turns/turn-input.js";
 import { rewindSession } from "../runtime/session-rewind.js";
-import { withinDeadline } from "../turns/deadline.js";
+import { TurnDeadline } from "../turns/deadline.js";
 import { renderSessionPrompt } from "../turns/prompt.js";
 import type { Turn } from "../turns/run-turn.js";
 import { runtimeCallError } from "../turns/upstream-errors.js";
@@ -37,7 +39,7 @@ import type { TurnRecorder } from "./turn-recording.js";
 import type { RecycledSessions } from "./recycled-sessions.js";
 import type { WarmSessions } from "./warm-sessions.js";
 
-/** How long a new conversation waits for a session still being opened ahead (one takes ~25 ms), before it opens its own. */
+/** How long, at most, a new conversation waits for a session still being opened ahead (one takes ~25 ms), before it opens its own. */
 const WARM_WAIT_MS = 5_000;
 
 /**
@@ -72,11 +74,12 @@ export class SessionSources {
 
   /** Starts the conversation's turn on the first session that takes it. */
   async startTurn(conversation: Conversation): Promise<RunningTurn> {
-    return (await this.continued(conversation)) ?? (await this.rewound(conversation)) ?? (await this.opened(conversation));
+    const deadline = new TurnDeadline(this.parts.deadlineMs, conversation.signal);
+    return (await this.continued(conversation, deadline)) ?? (await this.rewound(conversation, deadline)) ?? (await this.opened(conversation, deadline));
   }
 
   /** Runs the continuation on the session the ledger leases; undefined (session dropped) when there is none or it cannot take it. */
-  private async continued(conversation: Conversation): Promise<RunningTurn | undefined> {
+  private async continued(conversation: Conversation, deadline: TurnDeadline): Promise<RunningTurn | undefined> {
     const { ledger, live } = this.parts;
     const lease = ledger.lease(conversation.partition, conversation.dialogue);
     if (!lease) return undefined;
@@ -89,7 +92,7 @@ export class SessionSources {
     live.claim(held);
     let session: CopilotSession;
     try {
-      session = await this.wake(held, conversation.signal);
+      session = await this.wake(held, deadline);
     } catch (error) {
       ledger.discard(entry);
       // A runtime that is stuck (or a shutdown) ends the request; any other failure is served another way.
@@ -102,7 +105,7 @@ export class SessionSources {
         : continuation.kind === "answer_approvals"
           ? approvalsDelivery(continuation.approvals, continuation.decisions)
           : sendingDelivery(session, conversation, continuation.messages);
-    return this.startOrDiscard(entry, session, conversation, delivery, "continued");
+    return this.startOrDiscard(entry, session, conversation, delivery, "continued", deadline);
   }
 
   /**
@@ -111,7 +114,7 @@ export class SessionSources {
    * (the session dropped, as its state is then unknown) when there is none or
    * the rewind fails.
    */
-  private async rewound(conversation: Conversation): Promise<RunningTurn | undefined> {
+  private async rewound(conversation: Conversation, deadline: TurnDeadline): Promise<RunningTurn | undefined> {
     const { ledger, live } = this.parts;
     const point = ledger.leaseForkPoint(conversation.partition, conversation.dialogue);
     if (!point) return undefined;
@@ -130,15 +133,15 @@ export class SessionSources {
     live.claim(entry.session);
     let session: CopilotSession;
     try {
-      session = await this.wake(entry.session, conversation.signal);
-      await withinDeadline(rewindSession(session, point.eventId), this.parts.deadlineMs, "rewind the session", conversation.signal);
+      session = await this.wake(entry.session, deadline);
+      await deadline.within(() => rewindSession(session, point.eventId), "rewind the session");
     } catch (error) {
       ledger.discard(entry);
       if (error instanceof GatewayError) throw error;
       return undefined;
     }
     ledger.rewound(entry, point.index);
-    return this.startOrDiscard(entry, session, conversation, sendingDelivery(session, conversation, point.messages), "rewound");
+    return this.startOrDiscard(entry, session, conversation, sendingDelivery(session, conversation, point.messages), "rewound", deadline);
   }
 
   /**
@@ -146,33 +149,34 @@ export class SessionSources {
    * trailing user messages are sent natively, and everything before them is
    * seeded as the session's history (or, if that fails, flattened).
    */
-  private async opened(conversation: Conversation): Promise<RunningTurn> {
+  private async opened(conversation: Conversation, deadline: TurnDeadline): Promise<RunningTurn> {
     const { dialogue } = conversation;
     if (dialogue.at(-1)?.role === "approval") throw approvalNotPending(dialogue.at(-1) as ApprovalMessage);
     const history = dialogue.slice(0, dialogue.length - trailingUserMessages(dialogue).length);
     if (history.length > 0) {
-      const seeded = await this.seeded(conversation, history);
+      const seeded = await this.seeded(conversation, history, deadline);
       if (seeded) return seeded;
-      return this.fresh(conversation, "flattened");
+      return this.fresh(conversation, "flattened", deadline);
     }
     // A request of system messages only has nothing to send: it gets the old empty prompt.
-    return this.fresh(conversation, dialogue.length > 0 ? "new" : "flattened");
+    return this.fresh(conversation, dialogue.length > 0 ? "new" : "flattened", deadline);
   }
 
-  private async seeded(conversation: Conversation, history: DialogueMessage[]): Promise<RunningTurn | undefined> {
+  private async seeded(conversation: Conversation, history: DialogueMessage[], deadline: TurnDeadline): Promise<RunningTurn | undefined> {
     const { runtime, logger } = this.parts;
     let seeded: SeededHistory | undefined;
     let session: CopilotSession;
     try {
-      const seeding = runtime.seedSession(
-        conversation.spec,
-        (sessionId, workingDirectory) => {
-          seeded = historyEvents(history, { sessionId, cwd: workingDirectory, now: new Date(), newId: randomUUID });
-          return seeded.events;
-        },
-        conversation.signal,
-      );
-      session = await this.bounded(seeding, "open the seeded session", conversation.signal);
+      const seeding = () =>
+        runtime.seedSession(
+          conversation.spec,
+          (sessionId, workingDirectory) => {
+            seeded = historyEvents(history, { sessionId, cwd: workingDirectory, now: new Date(), newId: randomUUID });
+            return seeded.events;
+          },
+          conversation.signal,
+        );
+      session = await deadline.within(seeding, "open the seeded session", this.closeLate);
     } catch (error) {
       if (error instanceof GatewayError) throw error;
       // The client left: nobody is waiting for a flattened fallback either.
@@ -187,24 +191,24 @@ export class SessionSources {
       ...sendingDelivery(session, conversation, trailing),
       heldUserMessages: [...seeded!.userMessageEvents].map(([index, eventId]) => ({ index, eventId })),
     };
-    const running = await this.startOrDiscard(entry, session, conversation, delivery, "seeded");
+    const running = await this.startOrDiscard(entry, session, conversation, delivery, "seeded", deadline);
     if (!running) logger.warn("history flattened: the seeded session did not take the turn", { messages: history.length });
     return running;
   }
 
   /** A new session given the request's messages as one prompt (flattened) or its user messages as they are (new, or warm when one was ready). */
-  private async fresh(conversation: Conversation, opened: "new" | "flattened"): Promise<RunningTurn> {
+  private async fresh(conversation: Conversation, opened: "new" | "flattened", deadline: TurnDeadline): Promise<RunningTurn> {
     const { runtime, warm, recycled, recorder } = this.parts;
     let session: CopilotSession;
     let origin: SessionOrigin = opened;
     // Counted while its turn runs: how many a partition runs at once is how many recycled sessions it keeps.
     const arrived = opened === "new" ? recycled.arrive(conversation.partition) : () => {};
     try {
-      const reused = opened === "new" ? await recycled.take(conversation.partition) : undefined;
-      const ready = opened === "new" && !reused ? await warm.take(conversation.partition, conversation.signal, WARM_WAIT_MS) : undefined;
+      const reused = opened === "new" ? await deadline.within(() => recycled.take(conversation.partition), "rewind a recycled session", this.closeLate) : undefined;
+      const ready = opened === "new" && !reused ? await warm.take(conversation.partition, conversation.signal, Math.min(WARM_WAIT_MS, deadline.remainingMs)) : undefined;
       if (reused) origin = "recycled";
       else if (ready) origin = "warm";
-      session = reused ?? ready ?? (await this.bounded(runtime.openSession(conversation.spec, conversation.signal), "open a session", conversation.signal));
+      session = reused ?? ready ?? (await deadline.within(() => runtime.openSession(conversation.spec, conversation.signal), "open a session", this.closeLate));
     } catch (error) {
       arrived();
       if (error instanceof GatewayError) throw error;
@@ -218,7 +222,7 @@ export class SessionSources {
       const rendered = renderSessionPrompt(conversation.request.messages);
       delivery = { begin: sendMessages(session, [rendered], conversation.request.responseFormat), promptChars: rendered.prompt.length };
     }
-    const turn = recorder.run(entry, session, conversation, delivery);
+    const turn = recorder.run(entry, session, conversation, delivery, deadline.remainingMs);
     void turn.outcome.finally(arrived);
     // The next conversation like this one should not wait for its session either: one is opened once this turn is over
     // (not after a recycled one: the next is recycled too, while conversations of this partition keep ending).
@@ -237,15 +241,17 @@ export class SessionSources {
     return { entry, session, turn, origin };
   }
 
-  /** The held session, live: a suspended one is resumed within the turn's deadline. */
-  private wake(held: HeldSession, signal: AbortSignal): Promise<CopilotSession> {
-    return this.parts.live.wake(held, () => this.bounded(this.parts.runtime.resumeSession(held.sessionId, held.spec), "resume the session", signal));
+  /** The held session, live: a suspended one is resumed, its suspension still under way waited for within the deadline too. */
+  private wake(held: HeldSession, deadline: TurnDeadline): Promise<CopilotSession> {
+    const { live, runtime } = this.parts;
+    const resume = () => deadline.within(() => runtime.resumeSession(held.sessionId, held.spec), "resume the session", this.closeLate);
+    return deadline.within(() => live.wake(held, resume), "resume the session");
   }
 
-  /** A runtime call made while starting a turn, bounded by the turn's deadline; a session it opens too late is closed. */
-  private bounded(call: Promise<CopilotSession>, action: string, signal: AbortSignal): Promise<CopilotSession> {
-    return withinDeadline(call, this.parts.deadlineMs, action, signal, (late) => this.parts.runtime.closeSession(late));
-  }
+  /** A session the runtime opened (or resumed, or rewound) once its request no longer waited for it. */
+  private readonly closeLate = (late: CopilotSession | undefined): void => {
+    if (late) void this.parts.runtime.closeSession(late);
+  };
 
   private adopt(conversation: Conversation, session: CopilotSession): LedgerEntry<HeldSession> {
     return this.parts.ledger.adopt(conversation.partition, heldSession(session, conversation.spec, conversation.partition, this.parts.runtime.toolGates));
@@ -258,8 +264,9 @@ export class SessionSources {
     conversation: Conversation,
     delivery: TurnDelivery,
     origin: SessionOrigin,
+    deadline: TurnDeadline,
   ): Promise<RunningTurn | undefined> {
-    const turn = this.parts.recorder.run(entry, session, conversation, delivery);
+    const turn = this.parts.recorder.run(entry, session, conversation, delivery, deadline.remainingMs);
     try {
       await turn.started;
       return { entry, session, turn, origin };

@@ -40,14 +40,19 @@ export class TurnRecorder {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Runs a turn on a leased session; when it is over the session is recorded, or dropped if it is not reusable. */
-  run(entry: LedgerEntry<HeldSession>, session: CopilotSession, conversation: Conversation, delivery: TurnDelivery): Turn {
+  /**
+   * Runs a turn on a leased session; when it is over the session is recorded,
+   * or dropped if it is not reusable. `startWithinMs`: what is left of the
+   * turn's deadline, which getting the session took from.
+   */
+  run(entry: LedgerEntry<HeldSession>, session: CopilotSession, conversation: Conversation, delivery: TurnDelivery, startWithinMs: number): Turn {
     const { request, signal, dialogue } = conversation;
     const turn = runTurn(session, {
       begin: delivery.begin,
       promptChars: delivery.promptChars,
       signal,
       deadlineMs: this.deadlineMs,
+      startWithinMs,
       stop: request.stop,
       parallelToolCalls: request.parallelToolCalls,
       // The session's other tools (its MCP servers') are the runtime's to run.

@@ -100,7 +100,7 @@ function withListing(session: CopilotSession, options: TurnOptions, translator: 
 /** Runs `begin`; settles when the session took the turn, or when the turn ended before it did. */
 function sendInput(begin: () => Promise<unknown>, translator: TurnTranslator, outcome: Promise<TurnOutcome>): Promise<void> {
   const begun = begin().then(
-    () => undefined,
+    () => translator.inputTaken(),
     (error: unknown) => {
       translator.fail(runtimeCallError(error, "start the turn"));
       throw error;

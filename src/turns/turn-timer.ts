@@ -1,12 +1,14 @@
 // The two clocks of a turn. Until its first output the model must start
-// answering within the turn's deadline, the runtime's retries included; once
+// answering within the turn's deadline, the runtime's retries included (what
+// getting the turn its session took comes off it: turns/deadline.ts); a
+// runtime that never took the turn's input is named, not the model. Once
 // output flows, only silence longer than the stall limit fails the turn (the
 // client gets keep-alives meanwhile), so a long answer is never cut for time.
 // A server-side tool call the runtime runs is progress too: while one runs
 // the clock allows its timeout on top, and after it the model's next call
 // gets the deadline afresh, so a slow tool fails its call, not the turn.
 import type { GatewayError } from "../core/gateway-error.js";
-import { upstreamStalled, upstreamTimeout, type UpstreamFailure } from "./upstream-errors.js";
+import { runtimeTimeout, upstreamStalled, upstreamTimeout, type UpstreamFailure } from "./upstream-errors.js";
 
 /**
  * Once the answer is streaming, silence is allowed to last this long (the
@@ -37,12 +39,18 @@ export interface TurnTimerSettings {
 export class TurnTimer {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private outputSent = false;
+  private taken = false;
 
   constructor(private readonly settings: TurnTimerSettings) {}
 
-  /** Starts the deadline. */
-  start(): void {
-    this.restartDeadline(0);
+  /** Starts the deadline, with `withinMs` of it left (all of it by default). */
+  start(withinMs = this.settings.deadlineMs): void {
+    this.restart(withinMs, () => this.settings.expired(this.deadlineError()));
+  }
+
+  /** The session took the turn's input. */
+  inputTaken(): void {
+    this.taken = true;
   }
 
   /** The client got output: from now on the stall limit runs instead of the deadline. Later calls change nothing. */
@@ -81,8 +89,16 @@ export class TurnTimer {
   }
 
   private restartDeadline(extraMs: number): void {
-    const { deadlineMs, lastFailure, expired } = this.settings;
-    this.restart(deadlineMs + extraMs, () => expired(upstreamTimeout(Math.round(deadlineMs / 1000), lastFailure())));
+    this.restart(this.settings.deadlineMs + extraMs, () => this.settings.expired(this.deadlineError()));
+  }
+
+  /** The model did not start answering (a failure the runtime kept retrying is reported as itself), or the runtime never took the input. */
+  private deadlineError(): GatewayError {
+    const { deadlineMs, lastFailure } = this.settings;
+    const seconds = Math.round(deadlineMs / 1000);
+    const failure = lastFailure();
+    if (!this.taken && !failure) return runtimeTimeout(seconds, "take the turn");
+    return upstreamTimeout(seconds, failure);
   }
 
   private extendStallLimit(extraMs = 0): void {

@@ -36,6 +36,8 @@ export interface TranslationSettings {
    * included, or the turn fails (504, or the last upstream error).
    */
   deadlineMs: number;
+  /** How long the model has to start answering this time: what getting the turn its session left of the deadline (all of it when absent). */
+  startWithinMs?: number;
   stop: readonly string[];
   maxOutputTokens?: number;
   /** False: only the first tool call of an assistant message is passed on. */
@@ -96,7 +98,12 @@ export class TurnTranslator {
 
   /** Starts the deadline: the turn is being sent. */
   start(): void {
-    this.timer.start();
+    this.timer.start(this.settings.startWithinMs);
+  }
+
+  /** The session took the turn's input: from now on the deadline waits on the model. */
+  inputTaken(): void {
+    this.timer.inputTaken();
   }
 
   /** One session event, in the order the runtime sent them; ignored once the turn is over. */
@@ -108,7 +115,8 @@ export class TurnTranslator {
         return this.modelCallFailed({ statusCode: event.data.statusCode, message: event.data.errorMessage });
       case "user.message":
         this.userMessageEventId ??= event.id;
-        return;
+        // The runtime has the message, even if its answer to the send is still on its way.
+        return this.timer.inputTaken();
       case "assistant.message_delta":
         return this.showText(event.data.deltaContent);
       case "assistant.reasoning_delta":

@@ -148,6 +148,8 @@ export async function startGateway<R extends GatewayRuntime = CopilotRuntime>(
     ...(upstream ? { provider: { type: "openai", baseUrl: upstream.baseUrl, apiKey: "upstream-secret-key" } } : {}),
     ...(copilot ? copilotRuntimeSettings(copilot, overrides, dataDir) : {}),
     ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
+    // As src/main.ts sets it: an open is given up at the turn's deadline.
+    ...(overrides.turnTimeoutMs !== undefined ? { openTimeoutMs: overrides.turnTimeoutMs } : {}),
     ...(options.processes ? { processes: options.processes } : {}),
     ...(options.recycle ? { recycle: options.recycle } : {}),
   };

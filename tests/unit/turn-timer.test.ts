@@ -1,6 +1,7 @@
 // The turn's clocks, on fake time and the event types of recorded turns: the
-// deadline until the first output (reporting the upstream failure the runtime
-// was retrying), then the stall limit, which only progress events restart.
+// deadline until the first output (what is left of it, reporting the upstream
+// failure the runtime was retrying, or naming a runtime that never took the
+// input), then the stall limit, which only progress events restart.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { GatewayError } from "../../src/core/gateway-error.js";
 import { PROGRESS_EVENTS, STALL_LIMIT_MS, TurnTimer } from "../../src/turns/turn-timer.js";
@@ -9,10 +10,12 @@ import { eventsOf, recordedTurn } from "../fixtures/recorded-turns.js";
 
 const DEADLINE_MS = 30_000;
 
-function startedTimer(lastFailure?: UpstreamFailure) {
+/** A timer started as a turn is sent; by default the session took the turn's input. */
+function startedTimer(lastFailure?: UpstreamFailure, { taken = true, withinMs }: { taken?: boolean; withinMs?: number } = {}) {
   const expired: GatewayError[] = [];
   const timer = new TurnTimer({ deadlineMs: DEADLINE_MS, lastFailure: () => lastFailure, expired: (error) => expired.push(error) });
-  timer.start();
+  timer.start(withinMs);
+  if (taken) timer.inputTaken();
   return { timer, expired };
 }
 
@@ -26,6 +29,22 @@ describe("TurnTimer", () => {
     expect(expired).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(expired.map((error) => [error.status, error.code])).toEqual([[504, "upstream_timeout"]]);
+    expect(expired[0]!.message).toContain("within 30 s");
+  });
+
+  it("names the runtime, not the model, when the session never took the turn's input", () => {
+    const { expired } = startedTimer(undefined, { taken: false });
+    vi.advanceTimersByTime(DEADLINE_MS);
+    expect(expired.map((error) => [error.status, error.code])).toEqual([[504, "runtime_timeout"]]);
+    expect(expired[0]!.message).toBe("The Copilot runtime did not take the turn within 30 s.");
+  });
+
+  it("gives the model only what getting the session left of the deadline, and still names the whole deadline", () => {
+    const { expired } = startedTimer(undefined, { withinMs: 1_000 });
+    vi.advanceTimersByTime(999);
+    expect(expired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(expired.map((error) => error.code)).toEqual(["upstream_timeout"]);
     expect(expired[0]!.message).toContain("within 30 s");
   });
 
