@@ -253,7 +253,7 @@ export class SupervisedClient {
  * own, inherited as a spawn would, when none is given), its allocator's
  * arenas capped unless that environment caps them itself.
  */
-function embeddedEnvironment(env: Record<string, string | undefined> | undefined): Record<string, string | undefined> {
+export function embeddedEnvironment(env: Record<string, string | undefined> | undefined): Record<string, string | undefined> {
   return { MALLOC_ARENA_MAX: RUNTIME_MALLOC_ARENAS, ...(env ?? process.env) };
 }
 

@@ -48,7 +48,7 @@ import {
   type Results,
 } from "./report.js";
 import { agentStepRow, answer, BenchFleet, continuingChatRow, endlessToolLoop, newConversationRow, rewindingRow, type GatewayServer, type Row } from "./rows.js";
-import { benchMcp } from "./mcp-section.js";
+import { benchMcp, MCP_BASELINE } from "./mcp-section.js";
 import { benchRewinds } from "./rewinds.js";
 import { fingerprintCost } from "./fingerprints.js";
 import { OldOptionsRuntime } from "./old-options-runtime.js";
@@ -133,9 +133,9 @@ async function main(): Promise<number> {
     const benchMs = performance.now() - benchStarted;
     const otherShare = otherCpuBetween(othersAtStart, otherProcessesCpuMs()) / (benchMs * cpus().length);
 
-    // Last, beside the warm row again (mcp-section.ts says why).
-    console.log(`bench: server-side tools (MCP) — the same plan, beside the warm new conversation …`);
-    const mcp = await benchMcp(fleet, rows.warm, PHASES);
+    // Last, on gateways of its own (mcp-section.ts says why).
+    console.log(`bench: server-side tools (MCP) — the same plan, beside a warm new conversation without MCP …`);
+    const mcp = await benchMcp(fleet, PHASES);
     const { c1: mcp1, cN: mcpN } = mcp;
 
     console.log("");
@@ -145,9 +145,9 @@ async function main(): Promise<number> {
     );
     printRows(1, c1, rows.rawReused.label);
     printRows(PLAN.concurrency, cN, rows.rawReused.label);
-    console.log("server-side tools (MCP), measured after the rows above, against the warm new conversation measured beside them:");
-    printRows(1, mcp1, rows.warm.label);
-    printRows(PLAN.concurrency, mcpN, rows.warm.label);
+    console.log("server-side tools (MCP), measured after the rows above, against the section's own warm new conversation without MCP:");
+    printRows(1, mcp1, MCP_BASELINE);
+    printRows(PLAN.concurrency, mcpN, MCP_BASELINE);
     console.log(
       [
         `c=1: each request starts once the row has no session open, suspend or close in flight (a warm refill, an idle session suspended or closed); c=${PLAN.concurrency}: rounds of ${PLAN.concurrency} at once. Wall time, req/s and CPU include that background work.`,

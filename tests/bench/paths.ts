@@ -46,7 +46,12 @@ export async function gatewayChat(gatewayBaseUrl: string, body: Record<string, u
 /** POSTs `body` and reads the Chat Completions SSE answer to `[DONE]`, noting when the first content or tool-call chunk arrived. */
 function timeChatStream(url: string, body: string, headers: Record<string, string>, started: number, what: string): Promise<ChatSample> {
   return new Promise((resolve, reject) => {
-    const sent = request(url, { method: "POST", agent, headers: { "content-type": "application/json", ...headers }, timeout: REQUEST_TIMEOUT_MS }, (response) => {
+    // A deadline of the request's own: a socket timeout is one of inactivity, and a
+    // socket the agent hands out again still carries the short one it had
+    // while idle in the pool (the server's keep-alive), which ended requests
+    // waiting a few seconds for their first byte as "no answer within 30000 ms".
+    const deadline = setTimeout(() => sent.destroy(new Error(`${what}: no answer within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
+    const sent = request(url, { method: "POST", agent, headers: { "content-type": "application/json", ...headers } }, (response) => {
       response.setEncoding("utf8");
       if (response.statusCode !== 200) {
         let text = "";
@@ -66,7 +71,8 @@ function timeChatStream(url: string, body: string, headers: Record<string, strin
       });
       response.on("error", reject);
     });
-    sent.on("timeout", () => sent.destroy(new Error(`${what}: no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    sent.on("socket", (socket) => socket.setTimeout(0));
+    sent.on("close", () => clearTimeout(deadline));
     sent.on("error", reject);
     sent.end(body);
   });

@@ -7,6 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CopilotClient, type CopilotSession } from "@github/copilot-sdk";
 import { sessionOptions } from "../../src/runtime/session-options.js";
+import { embeddedEnvironment } from "../../src/runtime/supervised-client.js";
 import { REQUEST_TIMEOUT_MS } from "./paths.js";
 import type { Sample } from "./stats.js";
 
@@ -22,8 +23,8 @@ export class RawSdk {
   static async start(baseDirectory: string, upstreamBaseUrl: string): Promise<RawSdk> {
     const workingDirectory = join(baseDirectory, "workspace");
     await mkdir(workingDirectory, { recursive: true });
-    // As supervised-client.ts's createClient for BYOK: no `gh` login lookup.
-    const client = new CopilotClient({ mode: "empty", baseDirectory, logLevel: "error", useLoggedInUser: false });
+    // As supervised-client.ts's createClient for BYOK: no `gh` login lookup, the allocator's arenas capped.
+    const client = new CopilotClient({ mode: "empty", baseDirectory, logLevel: "error", useLoggedInUser: false, env: embeddedEnvironment(undefined) });
     await client.start();
     return new RawSdk(client, workingDirectory, upstreamBaseUrl);
   }

@@ -2,8 +2,9 @@
 // plan of `npm run bench` (BENCH_QUICK=1 for a few requests): at c=1 the raw
 // SDK's reused session, a warm new conversation (recycling on, the default)
 // and with recycling off, a continuing chat, a regenerated and an edited
-// answer; at c=50 the new conversations and the continuing chat; then the
-// issue's targets and 1,000 rewinds of one session (rewinds.ts). The full
+// answer; at c=50 the new conversations and the continuing chat, each alone
+// (see concurrencyN); then the targets
+// and 1,000 rewinds of one session (rewinds.ts). The full
 // bench has the same rows among all the others; this is for measuring them
 // when a whole run does not fit.
 import { loadLine, machineLine, printRows, printTargets, ratioTarget, type Results } from "./report.js";
@@ -18,41 +19,76 @@ const { sequential, concurrentRound, phase } = phases(PLAN);
 async function main(): Promise<number> {
   const loadAtStart = loadLine();
   console.log(`bench (rewinding and recycling rows): ${new Date().toISOString()}, ${machineLine()}; load average ${loadAtStart}${QUICK ? "; BENCH_QUICK" : ""}`);
+  const c1 = await concurrencyOne();
+  const cN = await concurrencyN();
+  const loadAtEnd = loadLine();
+  printRows(1, c1, "raw SDK, reused session");
+  printRows(PLAN.concurrency, cN, "gateway, continuing chat");
+  const get = (results: Results, label: string) => results.get(label)!;
+  const n = PLAN.concurrency;
+  const [warm, unrecycled, chat] = ["gateway, new conversation, warm", "gateway, new conv., warm, recycling off", "gateway, continuing chat"];
+  printTargets([
+    ratioTarget("c=1  new conversation, warm (recycling on) / raw SDK reused session, TTFT p50", get(c1, warm).ttftP50, get(c1, "raw SDK, reused session").ttftP50, 1.15),
+    ratioTarget(`c=${n} new conversation, warm (recycling on) / continuing chat, TTFT p50`, get(cN, warm).ttftP50, get(cN, chat).ttftP50, 1.3),
+    ratioTarget(`c=${n} runtime CPU per new conversation, recycling on / off`, get(cN, warm).runtimeCpuMsPerRequest, get(cN, unrecycled).runtimeCpuMsPerRequest, 0.6),
+    ratioTarget("c=1  regenerated answer / continuing chat, TTFT p50", get(c1, "gateway, regenerated answer (rewound)").ttftP50, get(c1, chat).ttftP50, 1.2),
+    ratioTarget("c=1  edited message / continuing chat, TTFT p50", get(c1, "gateway, edited message (rewound)").ttftP50, get(c1, chat).ttftP50, 1.2),
+  ]);
+  console.log(`c=${n}: each row alone on a gateway of its own, one after another (rows side by side do not fit in this machine's memory).`);
+  console.log(`load average (1/5/15 min) ${loadAtStart} at the start, ${loadAtEnd} at the end`);
+  await benchRewinds(QUICK ? 100 : 1_000);
+  return 0;
+}
+
+async function concurrencyOne(): Promise<Results> {
   const fleet = new BenchFleet();
   try {
     const raw = await fleet.startRaw();
     const server = (...args: Parameters<typeof fleet.server>) => fleet.server(...args);
-    const rows = {
-      rawReused: raw.reusedSession,
-      warm: newConversationRow("gateway, new conversation, warm", await server({}, {}, answer)),
-      unrecycled: newConversationRow("gateway, new conv., warm, recycling off", await server({ recycledSessions: 0 }, {}, answer)),
-      chat: continuingChatRow("gateway, continuing chat", await server({}, {}, answer)),
-      regenerate: rewindingRow("gateway, regenerated answer (rewound)", await server({}, {}, answer), false),
-      edit: rewindingRow("gateway, edited message (rewound)", await server({}, {}, answer), true),
-    };
-    const common: Row[] = [rows.rawReused, rows.warm, rows.unrecycled, rows.chat];
+    const rows: Row[] = [
+      raw.reusedSession,
+      newConversationRow("gateway, new conversation, warm", await server({}, {}, answer)),
+      newConversationRow("gateway, new conv., warm, recycling off", await server({ recycledSessions: 0 }, {}, answer)),
+      continuingChatRow("gateway, continuing chat", await server({}, {}, answer)),
+      rewindingRow("gateway, regenerated answer (rewound)", await server({}, {}, answer), false),
+      rewindingRow("gateway, edited message (rewound)", await server({}, {}, answer), true),
+    ];
     console.log(`bench: concurrency 1 — ${PLAN.blocks} blocks of ${PLAN.block} per row after ${PLAN.warmup} warm-ups …`);
-    const { results: c1 } = await phase([...common, rows.regenerate, rows.edit], PLAN.blocks, (row) => sequential(row, PLAN.warmup), (row, into) => sequential(row, PLAN.block, into));
-    console.log(`bench: concurrency ${PLAN.concurrency} — ${PLAN.rounds} rounds per row after one warm-up round …`);
-    const { results: cN } = await phase(common, PLAN.rounds, (row) => concurrentRound(row), (row, into) => concurrentRound(row, into));
-    const loadAtEnd = loadLine();
-    printRows(1, c1, rows.rawReused.label);
-    printRows(PLAN.concurrency, cN, rows.rawReused.label);
-    const get = (results: Results, row: Row) => results.get(row.label)!;
-    const n = PLAN.concurrency;
-    printTargets([
-      ratioTarget("c=1  new conversation, warm (recycling on) / raw SDK reused session, TTFT p50", get(c1, rows.warm).ttftP50, get(c1, rows.rawReused).ttftP50, 1.15),
-      ratioTarget(`c=${n} new conversation, warm (recycling on) / continuing chat, TTFT p50`, get(cN, rows.warm).ttftP50, get(cN, rows.chat).ttftP50, 1.3),
-      ratioTarget(`c=${n} runtime CPU per new conversation, recycling on / off`, get(cN, rows.warm).runtimeCpuMsPerRequest, get(cN, rows.unrecycled).runtimeCpuMsPerRequest, 0.6),
-      ratioTarget("c=1  regenerated answer / continuing chat, TTFT p50", get(c1, rows.regenerate).ttftP50, get(c1, rows.chat).ttftP50, 1.2),
-      ratioTarget("c=1  edited message / continuing chat, TTFT p50", get(c1, rows.edit).ttftP50, get(c1, rows.chat).ttftP50, 1.2),
-    ]);
-    console.log(`load average (1/5/15 min) ${loadAtStart} at the start, ${loadAtEnd} at the end`);
-    await benchRewinds(QUICK ? 100 : 1_000);
-    return 0;
+    return (await phase(rows, PLAN.blocks, (row) => sequential(row, PLAN.warmup), (row, into) => sequential(row, PLAN.block, into))).results;
   } finally {
     await fleet.stop();
   }
+}
+
+/**
+ * At c=50 each row runs alone, on a gateway of its own, one after another: on
+ * this runtime a session holds ~56 MB of its runtime's memory from its open
+ * on (measured: 30 sessions opened one after another, 27 → 1,777 MB; 19 MB of
+ * it given back when they were disconnected), so a row's runtime grows to
+ * 6–10 GB at c=50 (128 idle sessions kept live and 50 more in flight), and
+ * three side by side were ended by the kernel's OOM killer on 24 GB. Rows
+ * measured one after another are compared on a quiet machine only.
+ */
+async function concurrencyN(): Promise<Results> {
+  const rows: Array<[label: string, overrides: Parameters<BenchFleet["server"]>[0], kind: "new" | "chat"]> = [
+    ["gateway, new conversation, warm", {}, "new"],
+    ["gateway, new conv., warm, recycling off", { recycledSessions: 0 }, "new"],
+    ["gateway, continuing chat", {}, "chat"],
+  ];
+  const results: Results = new Map();
+  console.log(`bench: concurrency ${PLAN.concurrency} — ${PLAN.rounds} rounds per row after one warm-up round, each row alone …`);
+  for (const [label, overrides, kind] of rows) {
+    const fleet = new BenchFleet();
+    try {
+      const server = await fleet.server(overrides, {}, answer);
+      const row = kind === "new" ? newConversationRow(label, server) : continuingChatRow(label, server);
+      const { results: one } = await phase([row], PLAN.rounds, (r) => concurrentRound(r), (r, into) => concurrentRound(r, into));
+      results.set(label, one.get(label)!);
+    } finally {
+      await fleet.stop();
+    }
+  }
+  return results;
 }
 
 runBench(main);
