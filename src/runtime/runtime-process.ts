@@ -72,7 +72,7 @@ export class RuntimeProcess {
     return this.held.size + this.opening;
   }
 
-  /** Sessions live (an idle live one holds ~24 MB of the runtime's memory) and being opened: what its memory carries. */
+  /** Sessions live and being opened: what the recycler's growth measure allows for (memory-growth.ts). */
   get liveLoad(): number {
     return this.held.size - this.suspended.size + this.opening;
   }

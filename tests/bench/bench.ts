@@ -135,7 +135,9 @@ async function main(): Promise<number> {
 
     // Last, on gateways of its own (mcp-section.ts says why).
     console.log(`bench: server-side tools (MCP) — the same plan, beside a warm new conversation without MCP …`);
-    const mcp = await benchMcp(fleet, PHASES);
+    // The rows' runtimes hold GBs: stopped before the section starts its own.
+    await fleet.stop();
+    const mcp = await benchMcp(PHASES);
     const { c1: mcp1, cN: mcpN } = mcp;
 
     console.log("");
@@ -184,6 +186,7 @@ async function main(): Promise<number> {
 
     printPool(n, get(cN, rows.warm), get(cN, rows.pool), POOL, { start: loadAtStart, end: loadAtEnd });
 
+    console.log(`the same 13 tools declared by the client / none, TTFT p50 (what offering them costs, MCP or not): c=1 ${mcp.floor.c1.toFixed(3)}×, c=${PLAN.concurrency} ${mcp.floor.cN.toFixed(3)}×`);
     printToolCall(mcp.toolCall.server, mcp.toolCall.client, mcp.toolCall.roundTrip);
 
     const rawNewSamples = c1Measured.get(rows.rawNew)!.samples;

@@ -5,7 +5,6 @@
 import { loadLine, machineLine, printRows, printTargets, printToolCall } from "./report.js";
 import { benchMcp, MCP_BASELINE } from "./mcp-section.js";
 import { FULL_PLAN, phases, QUICK_PLAN, runBench } from "./phases.js";
-import { BenchFleet } from "./rows.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const PLAN = QUICK ? QUICK_PLAN : FULL_PLAN;
@@ -13,18 +12,14 @@ const PLAN = QUICK ? QUICK_PLAN : FULL_PLAN;
 async function main(): Promise<number> {
   const loadAtStart = loadLine();
   console.log(`bench (MCP rows): ${new Date().toISOString()}, ${machineLine()}; load average ${loadAtStart}${QUICK ? "; BENCH_QUICK" : ""}`);
-  const fleet = new BenchFleet();
-  try {
-    const mcp = await benchMcp(fleet, phases(PLAN));
-    printRows(1, mcp.c1, MCP_BASELINE);
-    printRows(PLAN.concurrency, mcp.cN, MCP_BASELINE);
-    printTargets(mcp.targets);
-    printToolCall(mcp.toolCall.server, mcp.toolCall.client, mcp.toolCall.roundTrip);
-    console.log(`load average (1/5/15 min) ${loadAtStart} at the start, ${loadLine()} at the end`);
-    return 0;
-  } finally {
-    await fleet.stop();
-  }
+  const mcp = await benchMcp(phases(PLAN));
+  printRows(1, mcp.c1, MCP_BASELINE);
+  printRows(PLAN.concurrency, mcp.cN, MCP_BASELINE);
+  printTargets(mcp.targets);
+  console.log(`the same 13 tools declared by the client / none, TTFT p50 (what offering them costs, MCP or not): c=1 ${mcp.floor.c1.toFixed(3)}×, c=${PLAN.concurrency} ${mcp.floor.cN.toFixed(3)}×`);
+  printToolCall(mcp.toolCall.server, mcp.toolCall.client, mcp.toolCall.roundTrip);
+  console.log(`load average (1/5/15 min) ${loadAtStart} at the start, ${loadLine()} at the end`);
+  return 0;
 }
 
 runBench(main);

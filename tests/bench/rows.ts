@@ -12,7 +12,7 @@ import { startGateway, TEST_MODEL, type GatewayOptions, type GatewayRuntime, typ
 import { everythingServer, servers } from "../support/mcp-servers.js";
 import { ScriptedUpstream, type Responder, type Script, type Step, type UpstreamRequest } from "../support/upstream.js";
 import { probeGateway, type GatewayProbe } from "./gateway-probe.js";
-import { directRequest, gatewayChat, type ChatSample } from "./paths.js";
+import { directRequest, gatewayChat, REQUEST_TIMEOUT_MS, type ChatSample } from "./paths.js";
 import { RawSdk } from "./raw-sdk.js";
 import { childProcesses, type Sample } from "./stats.js";
 
@@ -141,8 +141,15 @@ export interface GatewayServer {
   runtimePids: number[];
 }
 
-/** The process's own defaults (config/settings.ts) where the test suite's differ: how many sessions are held, and for how long. */
-const PROCESS_DEFAULTS: Partial<AppConfig> = { maxSessions: 200, sessionTtlMs: 30 * 60_000 };
+/**
+ * The process's own defaults (config/settings.ts) where the test suite's
+ * differ: how many sessions are held, and for how long; and a turn deadline
+ * inside the bench's own (paths.ts), so that the gateway says what timed
+ * out: 50 new conversations at once, each opening a session on a 2-core
+ * machine, keep the last ones waiting past the default 30 s, and a row
+ * measures their time rather than failing on it.
+ */
+const PROCESS_DEFAULTS: Partial<AppConfig> = { maxSessions: 200, sessionTtlMs: 30 * 60_000, turnTimeoutMs: REQUEST_TIMEOUT_MS - 30_000 };
 
 export async function startServer(overrides: Partial<AppConfig>, options: GatewayOptions<GatewayRuntime>, responder: Responder): Promise<GatewayServer> {
   const { value: gateway, pids } = await spawnedRuntimes(() => startGateway({ ...PROCESS_DEFAULTS, ...overrides }, { logging: "production", ...options }));
@@ -175,9 +182,13 @@ function gatewayRow(label: string, server: GatewayServer, run: Row["run"], prepa
   };
 }
 
-/** Each request a brand-new conversation: one user message, no system prompt, no tools — the same session configuration every time. */
-export function newConversationRow(label: string, server: GatewayServer): Row {
-  return gatewayRow(label, server, () => gatewayChat(server.url, { model: TEST_MODEL, messages: [userMessage()] }));
+/**
+ * Each request a brand-new conversation: one user message, no system prompt,
+ * no tools unless `tools` (the client's own, declared with every request) —
+ * the same session configuration every time.
+ */
+export function newConversationRow(label: string, server: GatewayServer, tools?: readonly object[]): Row {
+  return gatewayRow(label, server, () => gatewayChat(server.url, { model: TEST_MODEL, messages: [userMessage()], ...(tools ? { tools } : {}) }));
 }
 
 /**
@@ -295,9 +306,12 @@ export class BenchFleet {
     return started;
   }
 
+  /** Stops every gateway and the raw SDK's runtimes; a second call stops nothing more. */
   async stop(): Promise<void> {
-    for (const server of this.servers) await server.gateway.close().catch((error: unknown) => console.error("bench: stopping a gateway failed:", error));
-    await this.raw?.stop().catch((error: unknown) => console.error("bench: stopping the raw SDK failed:", error));
+    for (const server of this.servers.splice(0)) await server.gateway.close().catch((error: unknown) => console.error("bench: stopping a gateway failed:", error));
+    const raw = this.raw;
+    this.raw = undefined;
+    await raw?.stop().catch((error: unknown) => console.error("bench: stopping the raw SDK failed:", error));
   }
 }
 
