@@ -2,7 +2,7 @@
 // to its JSON and CSV forms, shared by GET /admin/audit and
 // `copilot-gateway audit`, as tools/tool-call-report.ts is for tool calls.
 import { ADMIN_ACTIONS, ADMIN_ACTOR_KINDS, actorFromName, actorName, type AdminAction, type AdminAuditFilter, type AdminAuditRecord } from "./admin-audit.js";
-import { INSTANT_FORMS, instantFromText, limitFromText } from "./filter-text.js";
+import { FilterQueryError, instantWindowFromText, limitParam, nameParam } from "./filter-text.js";
 import { csvCell } from "./usage-report.js";
 
 export const DEFAULT_AUDIT_LIMIT = 100;
@@ -12,16 +12,6 @@ const ACTIONS = ADMIN_ACTIONS;
 
 export type AuditParam = "from" | "to" | "actor" | "action" | "target" | "limit";
 
-/** Thrown for a bad filter; `param` is its query name (the CLI maps it to a flag). */
-export class AuditQueryError extends Error {
-  constructor(
-    readonly param: AuditParam,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export type AuditFilterText = Partial<Record<AuditParam, string | undefined>>;
 
 /**
@@ -29,51 +19,30 @@ export type AuditFilterText = Partial<Record<AuditParam, string | undefined>>;
  * them (ISO datetime with offset, YYYY-MM-DD at UTC midnight, or ms since the
  * epoch; `to` exclusive); `actor` a kind (`admin-key`, `cli`, `github`) or
  * one actor (`cli:alice`, `github:octocat`); `action` one of the actions;
- * `limit` 1 to 1000, 100 when absent. Throws AuditQueryError naming the parameter.
+ * `limit` 1 to 1000, 100 when absent. Throws FilterQueryError naming the parameter.
  */
 export function parseAuditFilter(text: AuditFilterText): AdminAuditFilter & { limit: number } {
-  const from = text.from === undefined ? undefined : parseMoment("from", text.from);
-  const to = text.to === undefined ? undefined : parseMoment("to", text.to);
-  if (from !== undefined && to !== undefined && to <= from) throw new AuditQueryError("to", "must be later than from (to is exclusive)");
+  const window = instantWindowFromText(text);
   const actor = text.actor === undefined ? undefined : parseActor(text.actor);
   const action = text.action === undefined ? undefined : parseAction(text.action);
-  const target = text.target === undefined ? undefined : parseTarget(text.target);
+  const target = text.target === undefined ? undefined : nameParam("target", text.target);
   return {
-    ...(from !== undefined ? { from } : {}),
-    ...(to !== undefined ? { to } : {}),
+    ...window,
     ...(actor !== undefined ? { actor } : {}),
     ...(action !== undefined ? { action } : {}),
     ...(target !== undefined ? { target } : {}),
-    limit: text.limit === undefined ? DEFAULT_AUDIT_LIMIT : parseLimit(text.limit),
+    limit: limitParam(text.limit, MAX_AUDIT_LIMIT, DEFAULT_AUDIT_LIMIT),
   };
-}
-
-function parseMoment(param: "from" | "to", text: string): number {
-  const moment = instantFromText(text);
-  if (moment !== undefined) return moment;
-  throw new AuditQueryError(param, `expected ${INSTANT_FORMS}, got ${JSON.stringify(text.trim().slice(0, 40))}`);
 }
 
 function parseActor(text: string): string {
   if (text.length <= 200 && ((ADMIN_ACTOR_KINDS as readonly string[]).includes(text) || actorFromName(text) !== undefined)) return text;
-  throw new AuditQueryError("actor", `expected admin-key, cli, github, cli:<user> or github:<login>, got ${JSON.stringify(text.slice(0, 40))}`);
+  throw new FilterQueryError<AuditParam>("actor", `expected admin-key, cli, github, cli:<user> or github:<login>, got ${JSON.stringify(text.slice(0, 40))}`);
 }
 
 function parseAction(text: string): AdminAction {
   if ((ACTIONS as readonly string[]).includes(text)) return text as AdminAction;
-  throw new AuditQueryError("action", `expected one of ${ACTIONS.join(", ")}, got ${JSON.stringify(text.slice(0, 40))}`);
-}
-
-function parseTarget(text: string): string {
-  if (text === "") throw new AuditQueryError("target", "must not be empty");
-  if (text.length > 200) throw new AuditQueryError("target", "must be at most 200 characters");
-  return text;
-}
-
-function parseLimit(text: string): number {
-  const limit = limitFromText(text, MAX_AUDIT_LIMIT);
-  if (limit !== undefined) return limit;
-  throw new AuditQueryError("limit", `expected a whole number from 1 to ${MAX_AUDIT_LIMIT}, got ${JSON.stringify(text.slice(0, 40))}`);
+  throw new FilterQueryError<AuditParam>("action", `expected one of ${ACTIONS.join(", ")}, got ${JSON.stringify(text.slice(0, 40))}`);
 }
 
 /** One record as the admin API and `--json` give it. */

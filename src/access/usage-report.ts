@@ -1,59 +1,37 @@
 // Usage reports from their text form (a query string, CLI flags) to their
 // JSON and CSV forms, shared by GET /admin/usage and `copilot-gateway usage`.
+import { FilterQueryError, momentFromText } from "./filter-text.js";
 import { USAGE_GROUPS, type UsageGroup, type UsageQuery, type UsageRow } from "./usage.js";
 
-const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATETIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i;
 
-/** Thrown for a bad report parameter; `param` is its query name (the CLI maps it to a flag). */
-export class UsageQueryError extends Error {
-  constructor(
-    readonly param: "group_by" | "from" | "to",
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** A usage report's query parameters: a FilterQueryError names one of these. */
+export type UsageParam = "group_by" | "from" | "to";
 
 /**
  * A report query from its text form (query string or CLI flags). `group_by` is
  * a comma list of USAGE_GROUPS, duplicates dropped; `from` and `to` are ISO
  * datetimes with an offset or YYYY-MM-DD (UTC midnight), `to` exclusive.
- * Throws UsageQueryError; the HTTP route turns it into a 400 naming the parameter.
+ * Throws FilterQueryError; the HTTP route turns it into a 400 naming the parameter.
  */
 export function parseUsageQuery(text: { groupBy?: string | undefined; from?: string | undefined; to?: string | undefined }): UsageQuery {
   const groupBy: UsageGroup[] = [];
   for (const name of (text.groupBy ?? "").split(",").map((part) => part.trim().toLowerCase())) {
     if (name === "") continue;
     if (!(USAGE_GROUPS as readonly string[]).includes(name)) {
-      throw new UsageQueryError("group_by", `unknown group ${JSON.stringify(name.slice(0, 40))}; use a comma list of ${USAGE_GROUPS.join(", ")}`);
+      throw new FilterQueryError<UsageParam>("group_by", `unknown group ${JSON.stringify(name.slice(0, 40))}; use a comma list of ${USAGE_GROUPS.join(", ")}`);
     }
     if (!groupBy.includes(name as UsageGroup)) groupBy.push(name as UsageGroup);
   }
   const from = text.from === undefined ? undefined : parseMoment("from", text.from);
   const to = text.to === undefined ? undefined : parseMoment("to", text.to);
-  if (from !== undefined && to !== undefined && to <= from) throw new UsageQueryError("to", "must be later than from (to is exclusive)");
+  if (from !== undefined && to !== undefined && to <= from) throw new FilterQueryError<UsageParam>("to", "must be later than from (to is exclusive)");
   return { groupBy, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
 }
 
 function parseMoment(param: "from" | "to", text: string): number {
   const moment = momentFromText(text);
   if (moment !== undefined) return moment;
-  throw new UsageQueryError(param, `expected an ISO datetime with offset (2025-01-31T00:00:00Z) or a date (2025-01-31), got ${JSON.stringify(text.trim().slice(0, 40))}`);
-}
-
-/** Milliseconds for an ISO datetime with offset, or for YYYY-MM-DD at UTC midnight; undefined for anything else. */
-export function momentFromText(text: string): number | undefined {
-  const trimmed = text.trim();
-  const day = DAY_PATTERN.exec(trimmed);
-  if (day) {
-    const moment = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
-    // Date.UTC rolls 2025-02-30 over into March; a date that does not round-trip does not exist.
-    return new Date(moment).toISOString().slice(0, 10) === trimmed ? moment : undefined;
-  }
-  if (!DATETIME_PATTERN.test(trimmed)) return undefined;
-  const moment = Date.parse(trimmed);
-  return Number.isFinite(moment) ? moment : undefined;
+  throw new FilterQueryError<UsageParam>(param, `expected an ISO datetime with offset (2025-01-31T00:00:00Z) or a date (2025-01-31), got ${JSON.stringify(text.trim().slice(0, 40))}`);
 }
 
 /** The JSON report, as GET /admin/usage and `copilot-gateway usage --json` give it. */

@@ -3,7 +3,8 @@
 // API's JSON. Also who the CLI's own changes are attributed to.
 import { userInfo } from "node:os";
 import type { ChangeOrigin } from "../access/admin-audit.js";
-import { auditCsv, auditList, AuditQueryError, auditView, parseAuditFilter, type AuditParam } from "../access/admin-audit-report.js";
+import { auditCsv, auditList, auditView, parseAuditFilter, type AuditParam } from "../access/admin-audit-report.js";
+import { FilterQueryError } from "../access/filter-text.js";
 import type { AdminAuditRecord } from "../access/admin-audit.js";
 import { usageError } from "./cli-error.js";
 import { COMMON_HELP, COMMON_OPTIONS, parseFlags, printJson, type CliEnv, type CliIo } from "./command-line.js";
@@ -54,7 +55,7 @@ export async function runAuditCommand(argv: string[], env: CliEnv, io: CliIo): P
   try {
     filter = parseAuditFilter({ from: values.from, to: values.to, actor: values.actor, action: values.action, target: values.key, limit: values.limit });
   } catch (error) {
-    if (error instanceof AuditQueryError) throw usageError(`--${FLAG_OF[error.param]}: ${error.message}`);
+    if (error instanceof FilterQueryError) throw usageError(`--${FLAG_OF[error.param as AuditParam]}: ${error.message}`);
     throw error;
   }
   const stores = await openStores(values, env);

@@ -4,7 +4,7 @@
 import type { z } from "zod";
 import type { KeyView } from "../access/key-admin.js";
 import { createKeyInput, updateKeyInput, type CreateKeyInput, type UpdateKeyInput } from "../access/virtual-keys.js";
-import { momentFromText } from "../access/usage-report.js";
+import { momentFromText } from "../access/filter-text.js";
 import { usageError } from "./cli-error.js";
 
 /** The settings both commands take (node:util parseArgs options). */

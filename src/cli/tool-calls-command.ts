@@ -1,6 +1,7 @@
 // `copilot-gateway tool-calls`: the tool-call audit of GET /admin/tool-calls,
 // read straight from the database, newest first, as a table, CSV or the API's JSON.
-import { parseToolCallFilter, toolCallList, toolCallsCsv, ToolCallQueryError, type ToolCallParam } from "../tools/tool-call-report.js";
+import { FilterQueryError } from "../access/filter-text.js";
+import { parseToolCallFilter, toolCallList, toolCallsCsv } from "../tools/tool-call-report.js";
 import { usageError } from "./cli-error.js";
 import { COMMON_HELP, COMMON_OPTIONS, parseFlags, printJson, type CliEnv, type CliIo } from "./command-line.js";
 import { DATABASE_HELP, openStores } from "./open-stores.js";
@@ -46,7 +47,7 @@ export async function runToolCallsCommand(argv: string[], env: CliEnv, io: CliIo
     filter = parseToolCallFilter(values);
   } catch (error) {
     // The flags are named as the query parameters are.
-    if (error instanceof ToolCallQueryError) throw usageError(`--${error.param satisfies ToolCallParam}: ${error.message}`);
+    if (error instanceof FilterQueryError) throw usageError(`--${error.param}: ${error.message}`);
     throw error;
   }
   const stores = await openStores(values, env);

@@ -1,6 +1,7 @@
 // `copilot-gateway usage`: the usage report of GET /admin/usage, read straight
 // from the database, as a table, CSV or the API's JSON.
-import { parseUsageQuery, usageCsv, usageReport, UsageQueryError } from "../access/usage-report.js";
+import { FilterQueryError } from "../access/filter-text.js";
+import { parseUsageQuery, usageCsv, usageReport, type UsageParam } from "../access/usage-report.js";
 import { usageError } from "./cli-error.js";
 import { COMMON_HELP, COMMON_OPTIONS, parseFlags, printJson, type CliEnv, type CliIo } from "./command-line.js";
 import { DATABASE_HELP, openStores } from "./open-stores.js";
@@ -43,7 +44,7 @@ export async function runUsageCommand(argv: string[], env: CliEnv, io: CliIo): P
   try {
     query = parseUsageQuery({ groupBy: values["group-by"], from: values.from, to: values.to });
   } catch (error) {
-    if (error instanceof UsageQueryError) throw usageError(`${FLAG_OF_PARAM[error.param]}: ${error.message}`);
+    if (error instanceof FilterQueryError) throw usageError(`${FLAG_OF_PARAM[error.param as UsageParam]}: ${error.message}`);
     throw error;
   }
   const stores = await openStores(values, env);

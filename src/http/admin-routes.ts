@@ -10,7 +10,7 @@ import type { z } from "zod";
 import type { AdminActor, AdminAuditStore, ChangeOrigin } from "../access/admin-audit.js";
 import type { KeyAdmin } from "../access/key-admin.js";
 import type { UsageQuery, UsageStore } from "../access/usage.js";
-import { parseUsageQuery, usageCsv, usageReport, UsageQueryError } from "../access/usage-report.js";
+import { parseUsageQuery, usageCsv, usageReport } from "../access/usage-report.js";
 import { createKeyInput, hashSecret, updateKeyInput } from "../access/virtual-keys.js";
 import { formatParam, issueToBadRequest } from "../dialects/shared/issue-to-error.js";
 import { constantTimeEqual, presentedApiKey } from "./auth.js";
@@ -18,7 +18,7 @@ import type { AppEnv } from "../pipeline/app-env.js";
 import { badRequest, GatewayError } from "../core/gateway-error.js";
 import { answerErrorsAsOpenAI } from "./openai-errors.js";
 import { readJsonBody } from "./json-body.js";
-import { csvResponse, wantsCsv } from "./report-format.js";
+import { csvResponse, filterFromQuery, wantsCsv } from "./report-format.js";
 import { auditRoute } from "./audit-route.js";
 import { peopleRoute } from "./people-route.js";
 import type { PeopleAdmin } from "../access/people-admin.js";
@@ -182,10 +182,5 @@ function found<T>(value: T | undefined, id: string): T {
 }
 
 function usageQueryFrom(text: { groupBy?: string | undefined; from?: string | undefined; to?: string | undefined }): UsageQuery {
-  try {
-    return parseUsageQuery(text);
-  } catch (error) {
-    if (error instanceof UsageQueryError) throw badRequest(`Invalid '${error.param}': ${error.message}.`, error.param, "invalid_value");
-    throw error;
-  }
+  return filterFromQuery(() => parseUsageQuery(text));
 }

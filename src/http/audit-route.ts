@@ -3,30 +3,25 @@
 // the admin check; `copilot-gateway audit` reads the same records.
 import { Hono } from "hono";
 import type { AdminAuditStore } from "../access/admin-audit.js";
-import { auditCsv, auditList, AuditQueryError, parseAuditFilter } from "../access/admin-audit-report.js";
-import { badRequest } from "../core/gateway-error.js";
+import { auditCsv, auditList, parseAuditFilter } from "../access/admin-audit-report.js";
 import type { AppEnv } from "../pipeline/app-env.js";
 import type { AdminChangeList } from "./admin-api.js";
-import { csvResponse, wantsCsv } from "./report-format.js";
+import { csvResponse, filterFromQuery, wantsCsv } from "./report-format.js";
 
 export function auditRoute(store: AdminAuditStore): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.get("/", async (c) => {
     const csv = wantsCsv(c);
-    let filter;
-    try {
-      filter = parseAuditFilter({
+    const filter = filterFromQuery(() =>
+      parseAuditFilter({
         from: c.req.query("from"),
         to: c.req.query("to"),
         actor: c.req.query("actor"),
         action: c.req.query("action"),
         target: c.req.query("target"),
         limit: c.req.query("limit"),
-      });
-    } catch (error) {
-      if (error instanceof AuditQueryError) throw badRequest(`Invalid '${error.param}': ${error.message}.`, error.param, "invalid_value");
-      throw error;
-    }
+      }),
+    );
     const records = await store.list(filter);
     return csv ? csvResponse(c, auditCsv(records), "copilot-gateway-audit.csv") : c.json(auditList(records) satisfies AdminChangeList);
   });

@@ -2,30 +2,25 @@
 // filtered by time, caller and server. Mounted by admin-routes.ts behind the
 // admin key; `copilot-gateway tool-calls` reads the same records.
 import { Hono } from "hono";
-import { badRequest } from "../core/gateway-error.js";
 import type { AppEnv } from "../pipeline/app-env.js";
 import type { ToolCallStore } from "../tools/tool-call-log.js";
-import { parseToolCallFilter, toolCallList, toolCallsCsv, ToolCallQueryError } from "../tools/tool-call-report.js";
+import { parseToolCallFilter, toolCallList, toolCallsCsv } from "../tools/tool-call-report.js";
 import type { ToolCallList } from "./admin-api.js";
-import { csvResponse, wantsCsv } from "./report-format.js";
+import { csvResponse, filterFromQuery, wantsCsv } from "./report-format.js";
 
 export function toolCallsRoute(store: ToolCallStore): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   app.get("/", async (c) => {
     const csv = wantsCsv(c);
-    let filter;
-    try {
-      filter = parseToolCallFilter({
+    const filter = filterFromQuery(() =>
+      parseToolCallFilter({
         from: c.req.query("from"),
         to: c.req.query("to"),
         caller: c.req.query("caller"),
         server: c.req.query("server"),
         limit: c.req.query("limit"),
-      });
-    } catch (error) {
-      if (error instanceof ToolCallQueryError) throw badRequest(`Invalid '${error.param}': ${error.message}.`, error.param, "invalid_value");
-      throw error;
-    }
+      }),
+    );
     const calls = await store.list(filter);
     return csv ? csvResponse(c, toolCallsCsv(calls), "copilot-gateway-tool-calls.csv") : c.json(toolCallList(calls) satisfies ToolCallList);
   });

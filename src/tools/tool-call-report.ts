@@ -1,7 +1,7 @@
 // The tool-call audit from its text form (a query string, CLI flags) to its
 // JSON and CSV forms, shared by GET /admin/tool-calls and
 // `copilot-gateway tool-calls`, as usage-report.ts is for usage.
-import { INSTANT_FORMS, instantFromText, limitFromText } from "../access/filter-text.js";
+import { instantWindowFromText, limitParam, nameParam } from "../access/filter-text.js";
 import { csvCell } from "../access/usage-report.js";
 import type { ToolCallFilter, ToolCallRecord } from "./tool-call-log.js";
 
@@ -9,16 +9,6 @@ export const DEFAULT_TOOL_CALL_LIMIT = 100;
 export const MAX_TOOL_CALL_LIMIT = 1_000;
 
 export type ToolCallParam = "from" | "to" | "caller" | "server" | "limit";
-
-/** Thrown for a bad filter; `param` is its query name (the CLI maps it to a flag). */
-export class ToolCallQueryError extends Error {
-  constructor(
-    readonly param: ToolCallParam,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export interface ToolCallFilterText {
   from?: string | undefined;
@@ -32,39 +22,18 @@ export interface ToolCallFilterText {
  * A filter from its text form. `from` and `to` take what the usage report
  * takes (an ISO datetime with offset, or YYYY-MM-DD at UTC midnight) and
  * milliseconds since the epoch; `to` is exclusive. `limit` is 1 to 1000,
- * 100 when absent. Throws ToolCallQueryError naming the parameter.
+ * 100 when absent. Throws FilterQueryError naming the parameter.
  */
 export function parseToolCallFilter(text: ToolCallFilterText): Required<Pick<ToolCallFilter, "limit">> & ToolCallFilter {
-  const from = text.from === undefined ? undefined : parseMoment("from", text.from);
-  const to = text.to === undefined ? undefined : parseMoment("to", text.to);
-  if (from !== undefined && to !== undefined && to <= from) throw new ToolCallQueryError("to", "must be later than from (to is exclusive)");
-  const caller = text.caller === undefined ? undefined : parseName("caller", text.caller);
-  const server = text.server === undefined ? undefined : parseName("server", text.server);
+  const window = instantWindowFromText(text);
+  const caller = text.caller === undefined ? undefined : nameParam<ToolCallParam>("caller", text.caller);
+  const server = text.server === undefined ? undefined : nameParam<ToolCallParam>("server", text.server);
   return {
-    ...(from !== undefined ? { from } : {}),
-    ...(to !== undefined ? { to } : {}),
+    ...window,
     ...(caller !== undefined ? { caller } : {}),
     ...(server !== undefined ? { server } : {}),
-    limit: text.limit === undefined ? DEFAULT_TOOL_CALL_LIMIT : parseLimit(text.limit),
+    limit: limitParam(text.limit, MAX_TOOL_CALL_LIMIT, DEFAULT_TOOL_CALL_LIMIT),
   };
-}
-
-function parseMoment(param: "from" | "to", text: string): number {
-  const moment = instantFromText(text);
-  if (moment !== undefined) return moment;
-  throw new ToolCallQueryError(param, `expected ${INSTANT_FORMS}, got ${JSON.stringify(text.trim().slice(0, 40))}`);
-}
-
-function parseName(param: "caller" | "server", text: string): string {
-  if (text === "") throw new ToolCallQueryError(param, "must not be empty");
-  if (text.length > 200) throw new ToolCallQueryError(param, "must be at most 200 characters");
-  return text;
-}
-
-function parseLimit(text: string): number {
-  const limit = limitFromText(text, MAX_TOOL_CALL_LIMIT);
-  if (limit !== undefined) return limit;
-  throw new ToolCallQueryError("limit", `expected a whole number from 1 to ${MAX_TOOL_CALL_LIMIT}, got ${JSON.stringify(text.slice(0, 40))}`);
 }
 
 /** One call as the admin API and `--json` give it. */
