@@ -7,24 +7,23 @@
 // at its next request (401 in each dialect's shape), is audited with its
 // actor in the change's transaction, keeps them from signing in for a new
 // key, and enabling them restores the same keys.
+import { access } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { access, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type GatewayDatabase } from "../../src/storage/database.js";
+import type { GatewayDatabase } from "../../src/storage/database.js";
 import type { PersonList, PersonView, AdminChangeList } from "../../src/http/admin-api.js";
-import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from "../support/databases.js";
+import { DATABASE_KINDS, type DatabaseKind, type TestDatabase } from "../support/databases.js";
 import { runCliProcess } from "../support/cli-process.js";
-import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";
-import { startScriptedGitHub, type ScriptedGitHub } from "../support/github-api.js";
-import { gatewaySignInEnv, startScriptedGitHubOAuth, type ScriptedGitHubOAuth } from "../support/github-oauth.js";
+import type { GatewayProcess } from "../support/gateway-process.js";
+import type { ScriptedGitHubOAuth } from "../support/github-oauth.js";
+import { startSignInProcesses, type SignInProcesses } from "../support/sign-in-processes.js";
 
 const SLOW = 180_000;
 const ADMIN_KEY = "people-test-admin-key-0123456789";
 
 describe.each(DATABASE_KINDS)("people, disabled and enabled across two processes on %s", (kind: DatabaseKind) => {
-  let github: ScriptedGitHub;
+  let processes: SignInProcesses;
   let oauth: ScriptedGitHubOAuth;
   let target: TestDatabase;
   let database: GatewayDatabase;
@@ -63,25 +62,14 @@ describe.each(DATABASE_KINDS)("people, disabled and enabled across two processes
   const personOf = async (gateway: GatewayProcess, who: string) => JSON.parse((await admin(gateway, "GET", `/people/${who}`)).text) as PersonView;
 
   beforeAll(async () => {
-    github = await startScriptedGitHub({ tokens: {} });
-    oauth = await startScriptedGitHubOAuth(github);
-    target = await createTestDatabase(kind);
-    home = await mkdtemp(join(tmpdir(), "cgw-people-"));
-    const env = { ...gatewaySignInEnv(github, oauth, { home, secretKey: "people-test-secret-key-0123456789abcdef", publicUrl: "https://gateway.example" }), GATEWAY_ADMIN_KEY: ADMIN_KEY };
-    a = await startGatewayProcess({ database: target.options, env });
-    b = await startGatewayProcess({ database: target.options, env });
-    database = await openDatabase(target.options);
+    processes = await startSignInProcesses(kind, { secretKey: "people-test-secret-key-0123456789abcdef", publicUrl: "https://gateway.example", env: { GATEWAY_ADMIN_KEY: ADMIN_KEY } });
+    ({ oauth, target, database, a, b, home } = processes);
     const signedIn = await deviceSignIn(a, "dana");
     expect(signedIn.status).toBe(200);
     dana = { id: (await database.db.selectFrom("people").select("id").where("login", "=", "dana").executeTakeFirstOrThrow()).id, key: signedIn.body.key as string };
   }, SLOW);
   afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await database?.close();
-    await target?.dispose();
-    await oauth?.close();
-    await github?.close();
-    if (home) await rm(home, { recursive: true, force: true });
+    await processes?.close();
   });
 
   it("lists who signed in, their seat, keys and last use, as JSON and CSV, from either process", { timeout: SLOW }, async () => {

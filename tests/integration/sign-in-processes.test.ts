@@ -12,12 +12,13 @@ import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type GatewayDatabase } from "../../src/storage/database.js";
-import { createTestDatabase, DATABASE_KINDS, type DatabaseKind, type TestDatabase } from "../support/databases.js";
+import type { GatewayDatabase } from "../../src/storage/database.js";
+import { DATABASE_KINDS, type DatabaseKind, type TestDatabase } from "../support/databases.js";
 import { runCliProcess } from "../support/cli-process.js";
-import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";
-import { startScriptedGitHub, type ScriptedGitHub } from "../support/github-api.js";
-import { CLIENT_ID, CLIENT_SECRET, gatewaySignInEnv, startScriptedGitHubOAuth, type ScriptedGitHubOAuth } from "../support/github-oauth.js";
+import type { GatewayProcess } from "../support/gateway-process.js";
+import type { ScriptedGitHub } from "../support/github-api.js";
+import { CLIENT_ID, CLIENT_SECRET, type ScriptedGitHubOAuth } from "../support/github-oauth.js";
+import { startSignInProcesses, type SignInProcesses } from "../support/sign-in-processes.js";
 
 const SLOW = 180_000;
 const SECRET_KEY = "process-test-secret-key-0123456789abcdef";
@@ -25,9 +26,8 @@ const PUBLIC_URL = "https://gateway.example";
 
 const run = runCliProcess;
 
-function signInEnv(github: ScriptedGitHub, oauth: ScriptedGitHubOAuth, home: string): Record<string, string> {
-  return { ...gatewaySignInEnv(github, oauth, { home, secretKey: SECRET_KEY, publicUrl: PUBLIC_URL }), GATEWAY_LOG_LEVEL: "debug" };
-}
+/** Debug logs: the secret scans read the most the gateway writes. */
+const DEBUG_LOG = { GATEWAY_LOG_LEVEL: "debug" };
 
 it("stops at start when a piece of sign-in is missing, naming the setting", { timeout: SLOW }, async () => {
   const home = await mkdtemp(join(tmpdir(), "cgw-signin-"));
@@ -42,6 +42,7 @@ it("stops at start when a piece of sign-in is missing, naming the setting", { ti
 });
 
 describe.each(DATABASE_KINDS)("signing in from a terminal, two processes on %s", (kind: DatabaseKind) => {
+  let processes: SignInProcesses;
   let github: ScriptedGitHub;
   let oauth: ScriptedGitHubOAuth;
   let target: TestDatabase;
@@ -72,24 +73,12 @@ describe.each(DATABASE_KINDS)("signing in from a terminal, two processes on %s",
   const expireStoredToken = () => database.db.updateTable("person_grants").set({ access_expires_at: Date.now() - 1000 }).execute();
 
   beforeAll(async () => {
-    github = await startScriptedGitHub({ tokens: {} });
-    oauth = await startScriptedGitHubOAuth(github);
-    oauth.signInAs({ login: "dana" });
-    target = await createTestDatabase(kind);
-    home = await mkdtemp(join(tmpdir(), "cgw-signin-gw-"));
     personHome = await mkdtemp(join(tmpdir(), "cgw-signin-person-"));
-    const env = signInEnv(github, oauth, home);
-    a = await startGatewayProcess({ database: target.options, env });
-    b = await startGatewayProcess({ database: target.options, env });
-    database = await openDatabase(target.options);
+    processes = await startSignInProcesses(kind, { secretKey: SECRET_KEY, publicUrl: PUBLIC_URL, env: DEBUG_LOG, prepare: (oauth) => oauth.signInAs({ login: "dana" }) });
+    ({ github, oauth, target, database, a, b, home } = processes);
   }, SLOW);
   afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await database?.close();
-    await target?.dispose();
-    await oauth?.close();
-    await github?.close();
-    await rm(home, { recursive: true, force: true });
+    await processes?.close();
     await rm(personHome, { recursive: true, force: true });
   });
 
