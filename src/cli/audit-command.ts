@@ -4,9 +4,8 @@
 import { userInfo } from "node:os";
 import type { ChangeOrigin } from "../access/admin-audit.js";
 import { auditCsv, auditList, auditView, parseAuditFilter, type AuditParam } from "../access/admin-audit-report.js";
-import { FilterQueryError } from "../access/filter-text.js";
 import type { AdminAuditRecord } from "../access/admin-audit.js";
-import { usageError } from "./cli-error.js";
+import { filterFromFlags, usageError } from "./cli-error.js";
 import { COMMON_HELP, COMMON_OPTIONS, parseFlags, printJson, type CliEnv, type CliIo } from "./command-line.js";
 import { DATABASE_HELP, openStores } from "./open-stores.js";
 import { table } from "./text-output.js";
@@ -51,13 +50,10 @@ export async function runAuditCommand(argv: string[], env: CliEnv, io: CliIo): P
   }
   if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (values.csv && values.json) throw usageError("--csv and --json cannot be used together");
-  let filter;
-  try {
-    filter = parseAuditFilter({ from: values.from, to: values.to, actor: values.actor, action: values.action, target: values.key, limit: values.limit });
-  } catch (error) {
-    if (error instanceof FilterQueryError) throw usageError(`--${FLAG_OF[error.param as AuditParam]}: ${error.message}`);
-    throw error;
-  }
+  const filter = filterFromFlags(
+    () => parseAuditFilter({ from: values.from, to: values.to, actor: values.actor, action: values.action, target: values.key, limit: values.limit }),
+    (param) => `--${FLAG_OF[param as AuditParam]}`,
+  );
   const stores = await openStores(values, env);
   try {
     const records = await stores.adminAudit.list(filter);

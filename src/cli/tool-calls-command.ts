@@ -1,8 +1,7 @@
 // `copilot-gateway tool-calls`: the tool-call audit of GET /admin/tool-calls,
 // read straight from the database, newest first, as a table, CSV or the API's JSON.
-import { FilterQueryError } from "../access/filter-text.js";
 import { parseToolCallFilter, toolCallList, toolCallsCsv } from "../tools/tool-call-report.js";
-import { usageError } from "./cli-error.js";
+import { filterFromFlags, usageError } from "./cli-error.js";
 import { COMMON_HELP, COMMON_OPTIONS, parseFlags, printJson, type CliEnv, type CliIo } from "./command-line.js";
 import { DATABASE_HELP, openStores } from "./open-stores.js";
 import { toolCallsTable } from "./text-output.js";
@@ -42,14 +41,8 @@ export async function runToolCallsCommand(argv: string[], env: CliEnv, io: CliIo
   }
   if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (values.csv && values.json) throw usageError("--csv and --json cannot be used together");
-  let filter;
-  try {
-    filter = parseToolCallFilter(values);
-  } catch (error) {
-    // The flags are named as the query parameters are.
-    if (error instanceof FilterQueryError) throw usageError(`--${error.param}: ${error.message}`);
-    throw error;
-  }
+  // The flags are named as the query parameters are.
+  const filter = filterFromFlags(() => parseToolCallFilter(values), (param) => `--${param}`);
   const stores = await openStores(values, env);
   try {
     const calls = await stores.toolCalls.list(filter);

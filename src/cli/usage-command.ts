@@ -1,8 +1,7 @@
 // `copilot-gateway usage`: the usage report of GET /admin/usage, read straight
 // from the database, as a table, CSV or the API's JSON.
-import { FilterQueryError } from "../access/filter-text.js";
 import { parseUsageQuery, usageCsv, usageReport, type UsageParam } from "../access/usage-report.js";
-import { usageError } from "./cli-error.js";
+import { filterFromFlags, usageError } from "./cli-error.js";
 import { COMMON_HELP, COMMON_OPTIONS, parseFlags, printJson, type CliEnv, type CliIo } from "./command-line.js";
 import { DATABASE_HELP, openStores } from "./open-stores.js";
 import { usageTable } from "./text-output.js";
@@ -40,13 +39,7 @@ export async function runUsageCommand(argv: string[], env: CliEnv, io: CliIo): P
   }
   if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
   if (values.csv && values.json) throw usageError("--csv and --json cannot be used together");
-  let query;
-  try {
-    query = parseUsageQuery({ groupBy: values["group-by"], from: values.from, to: values.to });
-  } catch (error) {
-    if (error instanceof FilterQueryError) throw usageError(`${FLAG_OF_PARAM[error.param as UsageParam]}: ${error.message}`);
-    throw error;
-  }
+  const query = filterFromFlags(() => parseUsageQuery({ groupBy: values["group-by"], from: values.from, to: values.to }), (param) => FLAG_OF_PARAM[param as UsageParam]);
   const stores = await openStores(values, env);
   try {
     const rows = await stores.usage.report(query);
