@@ -8,6 +8,7 @@
 import { convertMcpCallToolResult, type CopilotSession, type MCPServerConfig, type Tool, type ToolResultObject } from "@github/copilot-sdk";
 import type { ListedTool } from "../core/turn.js";
 import type { SharedStdioServer } from "./shared-stdio-server.js";
+import { allowsTool } from "./tool-permissions.js";
 
 /** What a session is given for its servers (shared-mcp-servers.ts). */
 export interface SessionServerTools {
@@ -47,7 +48,7 @@ interface ServerHandlerTools {
 export async function serverHandlerTools(name: string, server: SharedStdioServer, allowlist: MCPServerConfig["tools"], signal?: AbortSignal): Promise<ServerHandlerTools> {
   let listed: ListedTool[];
   try {
-    listed = (await allTools(server, signal ?? new AbortController().signal)).filter((tool) => allows(allowlist, tool.name));
+    listed = (await allTools(server, signal ?? new AbortController().signal)).filter((tool) => allowsTool(allowlist, tool.name));
   } catch (error) {
     return { name, tools: [], toolNames: new Map(), listing: { tools: [], error: error instanceof Error ? error.message : String(error) } };
   }
@@ -96,11 +97,6 @@ async function allTools(server: SharedStdioServer, signal: AbortSignal): Promise
 /** As the runtime names an MCP server's tool to the model; characters a model's tool name cannot hold become `_`. */
 function modelFacingName(server: string, tool: string): string {
   return `${server}-${tool}`.replace(/[^A-Za-z0-9_-]/g, "_");
-}
-
-/** The SDK's rule for a server's `tools`: absent or `["*"]` is every tool, `[]` none. */
-function allows(allowlist: MCPServerConfig["tools"], tool: string): boolean {
-  return allowlist === undefined || allowlist.includes("*") || allowlist.includes(tool);
 }
 
 function isTool(value: unknown): value is { name: string; description?: unknown; inputSchema?: unknown; annotations?: unknown } {

@@ -15,7 +15,7 @@ const REFUSED = "Only the API client's declared tools and the gateway's granted 
  * one). The client's own tools are listed by their bare names beside them.
  */
 export function serverToolPatterns(servers: Readonly<Record<string, MCPServerConfig>> = {}): string[] {
-  return Object.entries(servers).flatMap(([name, config]) => (allowsAll(config) ? [`${name}/*`] : (config.tools ?? []).map((tool) => `${name}/${tool}`)));
+  return Object.entries(servers).flatMap(([name, config]) => (allowsEveryTool(config.tools) ? [`${name}/*`] : (config.tools ?? []).map((tool) => `${name}/${tool}`)));
 }
 
 /**
@@ -44,15 +44,19 @@ export function toolPermissions(spec: Pick<SessionSpec, "tools" | "mcpServers">)
 function allowed(request: PermissionRequest, declared: ReadonlySet<string>, servers: Readonly<Record<string, MCPServerConfig>>): boolean {
   if (request.kind === "custom-tool") return declared.has(request.toolName);
   if (request.kind !== "mcp" || !Object.hasOwn(servers, request.serverName)) return false;
-  const config = servers[request.serverName]!;
-  if (allowsAll(config)) return true;
   // The request names the tool as the model sees it, `<server>-<tool>`; an allowlist names the server's own tool.
   const prefix = `${request.serverName}-`;
   const tool = request.toolName.startsWith(prefix) ? request.toolName.slice(prefix.length) : request.toolName;
-  return (config.tools ?? []).includes(tool);
+  return allowsTool(servers[request.serverName]!.tools, tool);
 }
 
 /** The SDK's rule for a server's `tools`: absent or `["*"]` is every tool, `[]` none. */
-function allowsAll(config: MCPServerConfig): boolean {
-  return config.tools === undefined || config.tools.includes("*");
+export function allowsEveryTool(allowlist: readonly string[] | undefined): boolean {
+  return allowlist === undefined || allowlist.includes("*");
 }
+
+/** Whether a server's `tools` (the SDK's rule above) allows its tool `tool`. */
+export function allowsTool(allowlist: readonly string[] | undefined, tool: string): boolean {
+  return allowsEveryTool(allowlist) || (allowlist ?? []).includes(tool);
+}
+

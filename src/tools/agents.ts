@@ -8,6 +8,7 @@
 // the gateway does not have) are left out, as GitHub ignores tool names a
 // product does not know; the loader logs them.
 import { resolveModel } from "../core/model-aliases.js";
+import { allowsEveryTool, allowsTool } from "../runtime/tool-permissions.js";
 import { AgentFileError, type AgentFile } from "./agent-file.js";
 import type { McpServerConfig, McpServers } from "./mcp-servers.js";
 
@@ -66,17 +67,13 @@ export function agentOf(file: AgentFile, configured: McpServers): Agent {
 
 /** A server's allowlist (the operator's or the agent file's own) admits the tool; `*` asks for all it admits. */
 function serverAllows(config: McpServerConfig, tool: string): boolean {
-  return tool === "*" || allowsAll(config) || (config.tools ?? []).includes(tool);
+  return tool === "*" || allowsTool(config.tools, tool);
 }
 
 /** `so far` with `tool` added: `*` gives back the server's own allowlist, whole. */
 function narrowed(soFar: McpServerConfig, config: McpServerConfig, tool: string): McpServerConfig {
-  if (tool === "*" || allowsAll(soFar)) return { ...soFar, tools: config.tools ?? ["*"] };
+  if (tool === "*" || allowsEveryTool(soFar.tools)) return { ...soFar, tools: config.tools ?? ["*"] };
   return { ...soFar, tools: [...new Set([...(soFar.tools ?? []), tool])] };
-}
-
-function allowsAll(config: McpServerConfig): boolean {
-  return config.tools === undefined || config.tools.includes("*");
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { CopilotSession } from "@github/copilot-sdk";
 import type { ListedTool, TurnEvent } from "../core/turn.js";
 import { serverToolsOf } from "../runtime/server-tool-handlers.js";
+import { allowsTool } from "../runtime/tool-permissions.js";
 
 /** A server to list: its name, and its allowlist (absent or `*`: every tool). */
 export interface ServerToList {
@@ -33,8 +34,7 @@ async function listOne(session: CopilotSession, { server, allowedTools }: Server
   if (given) return { type: "server_tools_listed", server, tools: given.tools, ...(given.error ? { error: `The server's tools could not be listed: ${given.error}` } : {}) };
   try {
     const { tools } = await session.rpc.mcp.listTools({ serverName: server });
-    const allowed = (tool: ListedByRuntime) => allowedTools === undefined || allowedTools.includes("*") || allowedTools.includes(tool.name);
-    return { type: "server_tools_listed", server, tools: (tools as ListedByRuntime[]).filter(allowed).map(listedTool) };
+    return { type: "server_tools_listed", server, tools: (tools as ListedByRuntime[]).filter((tool) => allowsTool(allowedTools, tool.name)).map(listedTool) };
   } catch (error) {
     return { type: "server_tools_listed", server, tools: [], error: `The server's tools could not be listed: ${error instanceof Error ? error.message : String(error)}` };
   }
