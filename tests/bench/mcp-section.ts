@@ -35,13 +35,13 @@ export const MCP_BASELINE = "gateway, new conversation, warm (MCP section)";
  */
 const SECTION_MAX_SESSIONS = 64;
 
-export async function benchMcp({ plan, sequential, concurrentRound, phase }: Phases): Promise<McpSection> {
+export async function benchMcp({ plan, sequential, phase, concurrentEachAlone }: Phases): Promise<McpSection> {
   const fleet = new BenchFleet();
   try {
     const c1 = await concurrencyOne(fleet, plan, sequential, phase);
     // The c=1 gateways' runtimes hold GBs: stopped before the c=50 rows start theirs.
     await fleet.stop();
-    const cN = await eachAlone(plan.rounds, phase, concurrentRound);
+    const cN = await eachAlone(concurrentEachAlone);
     const get = (results: Results, label: string) => results.get(label)!;
     return {
       c1: c1.results,
@@ -93,25 +93,12 @@ const COLD_MCP = "gateway, new conv., MCP granted, cold";
 const WARM_MCP = "gateway, new conv., MCP granted, warm";
 const COLD_MCP_CONFIG = { ...mcpGranted(), warmSessions: 0, recycledSessions: 0 };
 
-/**
- * The new-conversation rows at the plan's concurrency, each alone on a gateway of its
- * own, one after another: at c=50 a row's runtime holds several GB (see
- * SECTION_MAX_SESSIONS), and side by side they do not fit.
- */
-async function eachAlone(rounds: number, phase: Phases["phase"], concurrentRound: Phases["concurrentRound"]): Promise<Results> {
-  const results: Results = new Map();
+/** The new-conversation rows at the plan's concurrency, each alone (phases.ts, concurrentEachAlone). */
+async function eachAlone(concurrentEachAlone: Phases["concurrentEachAlone"]): Promise<Results> {
   const declaredTools = await everythingToolsAsClientTools();
-  for (const [label, overrides, tools] of [[MCP_BASELINE, {}], [DECLARED, {}, declaredTools], [COLD_MCP, COLD_MCP_CONFIG], [WARM_MCP, mcpGranted()]] as const) {
-    const fleet = new BenchFleet();
-    try {
-      const row = newConversationRow(label, await fleet.server({ maxSessions: SECTION_MAX_SESSIONS, ...overrides }, {}, answer), tools);
-      const { results: one } = await phase([row], rounds, (r) => concurrentRound(r), (r, into) => concurrentRound(r, into));
-      results.set(label, one.get(label)!);
-    } finally {
-      await fleet.stop();
-    }
-  }
-  return results;
+  const alone = (label: string, overrides: Parameters<BenchFleet["server"]>[0], tools?: readonly object[]) => async (fleet: BenchFleet) =>
+    newConversationRow(label, await fleet.server({ maxSessions: SECTION_MAX_SESSIONS, ...overrides }, {}, answer), tools);
+  return concurrentEachAlone([alone(MCP_BASELINE, {}), alone(DECLARED, {}, declaredTools), alone(COLD_MCP, COLD_MCP_CONFIG), alone(WARM_MCP, mcpGranted())]);
 }
 
 /**

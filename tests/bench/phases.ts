@@ -3,7 +3,7 @@
 // samples, CPU time and memory added to the row's measurement. Shared by
 // `npm run bench` (bench.ts) and the rewinding and recycling rows alone (rewind-rows.ts).
 import type { Results } from "./report.js";
-import type { Row } from "./rows.js";
+import { BenchFleet, type Row } from "./rows.js";
 import { processCpuMs, residentBytes, summarize, type Measurement, type Sample } from "./stats.js";
 
 export interface Plan {
@@ -108,7 +108,29 @@ export function phases(plan: Plan) {
     return { results: new Map(rows.map((row) => [row.label, summarize(measured.get(row)!)])), measured };
   }
 
-  return { plan, sequential, concurrentRound, phase };
+  /**
+   * Rows at the plan's concurrency, each alone on gateways of its own (`start`
+   * makes them in the fleet given), one after another, each fleet stopped
+   * before the next starts: at c=50 a row's runtime holds several GB (a
+   * session holds ~56 MB of it until closed), and side by side they do not
+   * fit. Rows measured one after another are compared on a quiet machine only.
+   */
+  async function concurrentEachAlone(starts: ReadonlyArray<(fleet: BenchFleet) => Promise<Row>>): Promise<Results> {
+    const results: Results = new Map();
+    for (const start of starts) {
+      const fleet = new BenchFleet();
+      try {
+        const row = await start(fleet);
+        const { results: one } = await phase([row], plan.rounds, (r) => concurrentRound(r), (r, into) => concurrentRound(r, into));
+        results.set(row.label, one.get(row.label)!);
+      } finally {
+        await fleet.stop();
+      }
+    }
+    return results;
+  }
+
+  return { plan, sequential, concurrentRound, phase, concurrentEachAlone };
 }
 
 /** Runs a bench entry point: its exit code, or 1 when it broke (a request failed, or the bench itself). */

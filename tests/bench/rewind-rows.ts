@@ -14,7 +14,7 @@ import { answer, BenchFleet, continuingChatRow, newConversationRow, rewindingRow
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const PLAN = QUICK ? QUICK_PLAN : FULL_PLAN;
-const { sequential, concurrentRound, phase } = phases(PLAN);
+const { sequential, phase, concurrentEachAlone } = phases(PLAN);
 
 async function main(): Promise<number> {
   const loadAtStart = loadLine();
@@ -60,35 +60,14 @@ async function concurrencyOne(): Promise<Results> {
   }
 }
 
-/**
- * At c=50 each row runs alone, on a gateway of its own, one after another: on
- * this runtime a session holds ~56 MB of its runtime's memory from its open
- * on (measured: 30 sessions opened one after another, 27 → 1,777 MB; 19 MB of
- * it given back when they were disconnected), so a row's runtime grows to
- * 6–10 GB at c=50 (128 idle sessions kept live and 50 more in flight), and
- * three side by side were ended by the kernel's OOM killer on 24 GB. Rows
- * measured one after another are compared on a quiet machine only.
- */
-async function concurrencyN(): Promise<Results> {
-  const rows: Array<[label: string, overrides: Parameters<BenchFleet["server"]>[0], kind: "new" | "chat"]> = [
-    ["gateway, new conversation, warm", {}, "new"],
-    ["gateway, new conv., warm, recycling off", { recycledSessions: 0 }, "new"],
-    ["gateway, continuing chat", {}, "chat"],
-  ];
-  const results: Results = new Map();
+/** At c=50 each row alone (phases.ts, concurrentEachAlone: side by side their runtimes do not fit in 24 GB). */
+function concurrencyN(): Promise<Results> {
   console.log(`bench: concurrency ${PLAN.concurrency} — ${PLAN.rounds} rounds per row after one warm-up round, each row alone …`);
-  for (const [label, overrides, kind] of rows) {
-    const fleet = new BenchFleet();
-    try {
-      const server = await fleet.server(overrides, {}, answer);
-      const row = kind === "new" ? newConversationRow(label, server) : continuingChatRow(label, server);
-      const { results: one } = await phase([row], PLAN.rounds, (r) => concurrentRound(r), (r, into) => concurrentRound(r, into));
-      results.set(label, one.get(label)!);
-    } finally {
-      await fleet.stop();
-    }
-  }
-  return results;
+  return concurrentEachAlone([
+    async (fleet) => newConversationRow("gateway, new conversation, warm", await fleet.server({}, {}, answer)),
+    async (fleet) => newConversationRow("gateway, new conv., warm, recycling off", await fleet.server({ recycledSessions: 0 }, {}, answer)),
+    async (fleet) => continuingChatRow("gateway, continuing chat", await fleet.server({}, {}, answer)),
+  ]);
 }
 
 runBench(main);
