@@ -5,11 +5,12 @@
 // the code writes its queries once.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql, type Dialect } from "kysely";
 import type { Logger } from "../core/logger.js";
 import { isStoreUnavailable } from "../core/store-outage.js";
 import type { StoreMetrics } from "../observability/store-metrics.js";
 import { migrationProvider } from "./migrations/index.js";
+import { DropTolerantPostgresDialect } from "./postgres-introspector.js";
 import { postgresPool } from "./postgres-pool.js";
 import type { DatabaseSchema } from "./schema.js";
 import { supervisedDialect } from "./supervised-dialect.js";
@@ -136,21 +137,12 @@ async function probe(kind: "sqlite" | "postgres", db: Kysely<DatabaseSchema>): P
 export async function migrate(db: Kysely<DatabaseSchema>, schema?: string): Promise<void> {
   // Unordered: migrations written on branches side by side (0006 and 0007) may reach a database in either order.
   const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
-  for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest();
-    if (error === undefined) return;
-    const failed = results?.find((result) => result.status === "Error")?.migrationName;
-    const reason = error instanceof Error ? error.message : String(error);
-    // Before it migrates, Kysely looks for its tables in every schema of the
-    // server; a schema someone else drops meanwhile fails that look with
-    // "schema … does not exist" (seen when another process on the server
-    // dropped its own schema). Nothing was migrated yet: look again.
-    if (!failed && attempt < MIGRATION_ATTEMPTS && /does not exist/.test(reason)) continue;
-    throw new Error(failed ? `migration ${failed} failed: ${reason}` : `migrations failed: ${reason}`, { cause: error });
-  }
+  const { error, results } = await migrator.migrateToLatest();
+  if (error === undefined) return;
+  const failed = results?.find((result) => result.status === "Error")?.migrationName;
+  const reason = error instanceof Error ? error.message : String(error);
+  throw new Error(failed ? `migration ${failed} failed: ${reason}` : `migrations failed: ${reason}`, { cause: error });
 }
-
-const MIGRATION_ATTEMPTS = 3;
 
 /** The schema unqualified names resolve to (the first of the search_path that exists). */
 async function currentSchema(db: Kysely<DatabaseSchema>): Promise<string> {
@@ -191,7 +183,7 @@ async function sqlite(dataDir: string): Promise<{ dialect: Dialect; kind: "sqlit
 
 async function postgres(url: string, queryTimeoutMs: number): Promise<{ dialect: Dialect; kind: "postgres"; description: string }> {
   const { default: pg } = await import("pg");
-  return { dialect: new PostgresDialect({ pool: postgresPool(pg, url, queryTimeoutMs) }), kind: "postgres", description: `postgres ${describePostgresUrl(url)}` };
+  return { dialect: new DropTolerantPostgresDialect({ pool: postgresPool(pg, url, queryTimeoutMs) }), kind: "postgres", description: `postgres ${describePostgresUrl(url)}` };
 }
 
 /** host[:port]/database, never the user, password or parameters. */
