@@ -7,6 +7,7 @@ import type { AuthMode } from "../access/caller.js";
 import { DEFAULT_LIMITS, type RequestLimits } from "../core/request-limits.js";
 import { ConfigError, HelpRequested, type Config, type ProviderConfig } from "./config.js";
 import { MAX_DEFAULT_RUNTIMES, SETTING_LIST, SETTINGS, type SettingDefinition, type SettingKey, type SettingWithDefaultValue } from "./settings.js";
+import { sessionDefaults } from "./session-memory.js";
 import { githubUrls, signInSettings } from "./sign-in-settings.js";
 import {
   decimalText,
@@ -67,7 +68,13 @@ export function loadConfig(
   const dataDir = raw("dataDir");
   const runtimeHome = raw("runtimeHome");
   const databaseUrl = raw("databaseUrl");
-  const runtimes = raw("runtimes");
+  const runtimeCount = runtimeCountOf(raw("runtimes"), home.cores);
+  const runtimeMaxMemoryMb = parse(value("runtimeMaxMemory"), decimalText.pipe(z.number().nonnegative()), "a number, 0 or more");
+  const warmSessions = parse(value("warmSessions"), integerText.pipe(z.number().max(1000)), "an integer from 0 to 1000");
+  // External runtimes' memory is theirs to bound: the gateway cannot see it.
+  const sessions = sessionDefaults(cliUrl ? undefined : runtimeMaxMemoryMb, runtimeCount, warmSessions);
+  const recycledSessions = raw("recycledSessions");
+  const liveSessions = raw("liveSessions");
 
   return {
     host: parse(value("host"), z.string().regex(/^\S+$/), "a host name or IP address"),
@@ -79,8 +86,8 @@ export function loadConfig(
     outageKeyWindowMs: seconds(value("outageKeyWindow"), "nonnegative"),
     databaseQueryTimeoutMs: seconds(value("databaseQueryTimeout"), "positive"),
     spoolMaxBytes: Math.round(parse(value("spoolMax"), decimalText.pipe(z.number().positive()), "a number greater than 0") * 1024 * 1024),
-    runtimes: runtimes ? parse(runtimes, integerText.pipe(z.number().min(1).max(64)), "an integer from 1 to 64") : Math.min(MAX_DEFAULT_RUNTIMES, Math.max(1, home.cores ?? 1)),
-    runtimeMaxMemoryBytes: Math.round(parse(value("runtimeMaxMemory"), decimalText.pipe(z.number().nonnegative()), "a number, 0 or more") * 1024 * 1024),
+    runtimes: runtimeCount,
+    runtimeMaxMemoryBytes: Math.round(runtimeMaxMemoryMb * 1024 * 1024),
     ...(githubToken ? { githubToken: nonEmpty(githubToken) } : {}),
     ...provider,
     auth,
@@ -102,9 +109,9 @@ export function loadConfig(
     modelsTtlMs: seconds(value("modelsTtl"), "nonnegative"),
     maxSessions: parse(value("maxSessions"), integerText.pipe(z.number().min(1)), "an integer of at least 1"),
     sessionTtlMs: seconds(value("sessionTtl"), "positive"),
-    warmSessions: parse(value("warmSessions"), integerText.pipe(z.number().max(1000)), "an integer from 0 to 1000"),
-    recycledSessions: parse(value("recycledSessions"), integerText.pipe(z.number().max(100_000)), "an integer, 0 or more"),
-    liveSessions: parse(value("liveSessions"), integerText.pipe(z.number().max(100_000)), "an integer, 0 or more"),
+    warmSessions,
+    recycledSessions: recycledSessions ? parse(recycledSessions, integerText.pipe(z.number().max(100_000)), "an integer, 0 or more") : sessions.recycled,
+    liveSessions: liveSessions ? parse(liveSessions, integerText.pipe(z.number().max(100_000)), "an integer, 0 or more") : sessions.live,
     modelAliases: parseModelAliases(raw("modelAliases")),
     ...mcpSettings(raw, value),
     ...agentSettings(raw),
@@ -146,6 +153,11 @@ function readFlags(argv: readonly string[]): Map<string, string> {
     }
   }
   return flags;
+}
+
+/** GATEWAY_RUNTIMES, else one per core (at most MAX_DEFAULT_RUNTIMES). */
+function runtimeCountOf(given: RawValue | undefined, cores: number | undefined): number {
+  return given ? parse(given, integerText.pipe(z.number().min(1).max(64)), "an integer from 1 to 64") : Math.min(MAX_DEFAULT_RUNTIMES, Math.max(1, cores ?? 1));
 }
 
 function requestLimits(value: ValueOrDefault): RequestLimits {

@@ -7,7 +7,7 @@
 // Growth is counted per session opened, not per hour: the leak comes with
 // work, so a quiet hour says nothing and a busy one is not a leak by itself.
 // And only growth that no more live sessions explain (an idle live session
-// holds ~24 MB, a suspended one next to nothing): a measure starts only once
+// holds ~60 MB, a suspended one gives its share back to be reused): a measure starts only once
 // the runtime has carried as many live sessions as it carries now, so
 // filling up to the session caps, conversations coming back (resumed), or a
 // burst above the caps are never taken for a leak. Nor is a fresh runtime's

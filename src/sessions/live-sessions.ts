@@ -5,9 +5,10 @@
 // few milliseconds), and so do the most recently used idle ones: resuming a
 // suspended session costs as much as opening one (~25 ms of the runtime's
 // CPU), while idle live ones cost, at 0, 32 or 128 of them, no measurable
-// time or CPU to other sessions' turns or opens. (Nor does suspending one
-// give its memory back: on the runtime shipped now a session holds ~56 MB
-// until it is closed, live or not; docs/clients.md.) Beyond the limit (`liveSessions`, 128) the least recently used
+// time or CPU to other sessions' turns or opens. Their memory does: ~60 MB
+// each on the runtime shipped now, given back to be reused once suspended, so
+// the limit's default is what the runtimes' memory limit holds
+// (config/session-memory.ts). Beyond the limit (`liveSessions`) the least recently used
 // are suspended, and resumed when their conversation goes on: a limit below
 // the conversations in use makes every turn a resume (at 32, 50 concurrent
 // chats cost the runtime 37 ms of CPU per turn against 20).

@@ -55,8 +55,9 @@ describe("loadConfig defaults", () => {
       maxSessions: 200,
       sessionTtlMs: 1_800_000,
       warmSessions: 4,
-      liveSessions: 128,
-      recycledSessions: 64,
+      // One runtime of 1,024 MB: room for 12 sessions (~64 MB each above 256), 3 recycled, 4 warm.
+      liveSessions: 5,
+      recycledSessions: 3,
       modelAliases: new Map(),
       mcpDefaultServers: [],
       mcpAllowedUrls: [],
@@ -75,6 +76,22 @@ describe("loadConfig defaults", () => {
     // One runtime per core by default, at most four.
     expect(loadConfig([], {}, { cacheDir: "/c", cores: 2 }).runtimes).toBe(2);
     expect(loadConfig([], {}, { cacheDir: "/c", cores: 16 }).runtimes).toBe(4);
+  });
+
+  it("keeps live as many sessions as the runtimes' memory limit holds, unless told", () => {
+    const sessions = (env: Record<string, string> = {}, cores = 2) => {
+      const config = loadConfig([], env, { cacheDir: "/c", cores });
+      return { live: config.liveSessions, recycled: config.recycledSessions };
+    };
+    // Two runtimes of 1,024 MB: 2 × 12 sessions, a quarter of them recycled, 4 warm.
+    expect(sessions()).toEqual({ live: 14, recycled: 6 });
+    expect(sessions({ GATEWAY_RUNTIME_MAX_MEMORY_MB: "4096" })).toEqual({ live: 86, recycled: 30 });
+    expect(sessions({ GATEWAY_RUNTIME_MAX_MEMORY_MB: "16384" }, 4)).toEqual({ live: 940, recycled: 64 });
+    expect(sessions({ GATEWAY_RUNTIME_MAX_MEMORY_MB: "300" }, 1)).toEqual({ live: 1, recycled: 0 });
+    // No limit the gateway keeps (none, or an external runtime's memory): the fixed defaults.
+    expect(sessions({ GATEWAY_RUNTIME_MAX_MEMORY_MB: "0" })).toEqual({ live: 128, recycled: 64 });
+    expect(sessions({ COPILOT_CLI_URL: "127.0.0.1:4321" })).toEqual({ live: 128, recycled: 64 });
+    expect(sessions({ GATEWAY_LIVE_SESSIONS: "40", GATEWAY_RECYCLED_SESSIONS: "0" })).toEqual({ live: 40, recycled: 0 });
   });
 
   it("treats empty and blank variables as unset", () => {
