@@ -23,10 +23,13 @@ describe("SecretBox", () => {
     const sealed = await (await SecretBox.derive(SECRET, "github-tokens")).seal(TOKEN, "c");
     expect(await (await SecretBox.derive(`${SECRET}x`, "github-tokens")).open(sealed, "c")).toBeUndefined();
     expect(await (await SecretBox.derive(SECRET, "cookies")).open(sealed, "c")).toBeUndefined();
-    const [version, iv, body] = sealed.split(".");
-    const flipped = `${version}.${iv}.${body!.slice(0, -2)}${body!.endsWith("A") ? "B" : "A"}${body!.slice(-1)}`;
     const box = await SecretBox.derive(SECRET, "github-tokens");
-    expect(await box.open(flipped, "c")).toBeUndefined();
+    // Many seals, so that every character the next-to-last may be is met (the last may carry only padding bits).
+    for (let i = 0; i < 200; i++) {
+      const [version, iv, body] = (await box.seal(TOKEN, "c")).split(".");
+      const altered = body!.at(-2) === "A" ? "B" : "A";
+      expect(await box.open(`${version}.${iv}.${body!.slice(0, -2)}${altered}${body!.slice(-1)}`, "c")).toBeUndefined();
+    }
     expect(await box.open("not sealed", "c")).toBeUndefined();
   });
 
