@@ -8,7 +8,7 @@ import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, PostgresDialect,
 
 const MIGRATION_TABLES = [DEFAULT_MIGRATION_TABLE, DEFAULT_MIGRATION_LOCK_TABLE];
 
-export class DropTolerantPostgresIntrospector extends PostgresIntrospector implements DatabaseIntrospector {
+class DropTolerantPostgresIntrospector extends PostgresIntrospector {
   constructor(private readonly db: Kysely<unknown>) {
     super(db);
   }

@@ -3,20 +3,19 @@
 // runtime a session), and a header sent a byte a second; and the runtime the
 // abandoned streams left bigger, recycled back to its first size. Each asserts
 // its bound.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { abandonStreams } from "../support/abandon.js";
 import { chatBody, readSseData, startGateway, type TestGateway } from "../support/gateway.js";
 import { startGatewayProcess } from "../support/gateway-process.js";
-import { runtimeChildren } from "../support/runtime-children.js";
+import { residentMb, runtimeChildren } from "../support/runtime-children.js";
 import { watchSessionOpenings } from "../support/session-openings.js";
 import { lastUserText, ScriptedUpstream, sleep } from "../support/upstream.js";
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
 const runtimePid = () => runtimeChildren()[0]!;
-const rssMb = async (pid: number) => Number((await readFile(`/proc/${pid}/status`, "utf8")).match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
 const openFds = async () => (await readdir("/proc/self/fd")).length;
 
 describe("on one gateway", () => {
@@ -27,7 +26,7 @@ describe("on one gateway", () => {
   let freshRuntimeMb = 0;
   beforeAll(async () => {
     gw = await startGateway({}, { recycle });
-    freshRuntimeMb = await rssMb(runtimePid());
+    freshRuntimeMb = await residentMb(runtimePid());
     baseUrl = await gw.listen();
   });
   afterAll(() => gw.close());
@@ -62,7 +61,7 @@ describe("on one gateway", () => {
     const entries = async (dir: string) => (await readdir(join(gw.dataDir, dir)).catch(() => [])).length;
     // Sessions of earlier tests' conversations are kept for them to continue: "nothing behind" means back to this.
     const baseline = { state: await entries("session-state"), scratch: await entries("scratch"), ledger: gw.turns.ledger.size };
-    const before = { rss: await rssMb(pid), fds: await openFds() };
+    const before = { rss: await residentMb(pid), fds: await openFds() };
     // A figure, not a bound: how many open a session depends on how fast this machine's runtime opens one against when each client leaves.
     const openings = watchSessionOpenings(gw);
     await abandonStreams(baseUrl, 1_000);
@@ -79,7 +78,7 @@ describe("on one gateway", () => {
     await sleep(1_000);
     await Promise.all(openings.calls.map((call) => call.ended));
     openings.stop();
-    const after = { rss: await rssMb(pid), fds: await openFds() };
+    const after = { rss: await residentMb(pid), fds: await openFds() };
     console.info(`1,000 abandoned streams: ${openings.opened} sessions opened; clean after ${Math.round(cleanAfterMs)} ms; runtime ${Math.round(before.rss)} → ${Math.round(after.rss)} MB; descriptors ${before.fds} → ${after.fds}`);
     expect(cleanAfterMs).toBeLessThan(5_000);
     expect(runtimePid()).toBe(pid);
@@ -89,13 +88,13 @@ describe("on one gateway", () => {
 
   it("recycles the runtime the streams left bigger, back to a fresh one's size, and goes on serving", async () => {
     const pid = runtimePid();
-    const grownMb = await rssMb(pid);
+    const grownMb = await residentMb(pid);
     recycle.maxResidentBytes = (freshRuntimeMb + 30) * 1024 * 1024;
     await gw.runtime.checkMemory();
     for (let waited = 0; (gw.runtime.processCount > 1 || runtimeChildren().includes(pid)) && waited < 20_000; waited += 200) await sleep(200);
     recycle.maxResidentBytes = Number.POSITIVE_INFINITY;
     const successor = runtimePid();
-    const nowMb = await rssMb(successor);
+    const nowMb = await residentMb(successor);
     console.info(`runtime: ${Math.round(freshRuntimeMb)} MB fresh, ${Math.round(grownMb)} MB after the soak, ${Math.round(nowMb)} MB once recycled (${gw.runtime.recycles} recycled)`);
     expect(gw.runtime.recycles).toBe(grownMb > freshRuntimeMb + 30 ? 1 : 0);
     expect(runtimeChildren()).toHaveLength(1);

@@ -3,15 +3,13 @@
 // One runtime, no warm or recycled sessions, 60 one-turn conversations each
 // time: all kept live (as many as fit: 30), none kept live, and 30 kept live
 // while 30 more push them into suspension. Printed, and held to bounds.
-import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import type { AppConfig } from "../../src/http/app.js";
 import { LIVE_SESSION_MB, RUNTIME_BASE_MB } from "../../src/config/session-memory.js";
 import { chatBody, startGateway } from "../support/gateway.js";
-import { runtimeChildren } from "../support/runtime-children.js";
+import { residentMb, runtimeChildren } from "../support/runtime-children.js";
 
 const CONVERSATIONS = 60;
-const rssMb = async (pid: number) => Number((await readFile(`/proc/${pid}/status`, "utf8")).match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
 
 /** The runtime's RSS after every 10 of the conversations, one after another. */
 async function residentAlong(sessions: Partial<AppConfig>): Promise<number[]> {
@@ -26,7 +24,7 @@ async function residentAlong(sessions: Partial<AppConfig>): Promise<number[]> {
       const response = await gw.post("/v1/chat/completions", chatBody(`conversation ${i}: hello`));
       expect(response.status).toBe(200);
       await response.text();
-      if (i % 10 === 0) figures.push(Math.round(await rssMb(pid!)));
+      if (i % 10 === 0) figures.push(Math.round(await residentMb(pid!)));
     }
     return figures;
   } finally {

@@ -7,15 +7,13 @@
 // served (the runtime's own, memory-growth.ts); the default arenas also hold
 // on to what the runtime freed. Recycling is off for both, so the figures
 // are the runtime's whole growth. Printed, and held to a bound.
-import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { chatBody, startGateway, type TestGateway } from "../support/gateway.js";
-import { runtimeChildren } from "../support/runtime-children.js";
+import { residentMb, runtimeChildren } from "../support/runtime-children.js";
 
 const CONVERSATIONS = 3_000;
 const REPORT_EVERY = 500;
 const MACHINE_GUARD_MB = 6_000;
-const rssMb = async (pid: number) => Number((await readFile(`/proc/${pid}/status`, "utf8")).match(/VmRSS:\s+(\d+)/)?.[1]) / 1024;
 
 /** Runs the conversations on a fresh gateway started with `arenas` (undefined: the gateway's own choice); the runtime's RSS along the way. */
 async function growth(arenas: string | undefined): Promise<number[]> {
@@ -26,7 +24,7 @@ async function growth(arenas: string | undefined): Promise<number[]> {
   try {
     gw = await startGateway({ maxSessions: 20, liveSessions: 10 }, { recycle: { maxResidentBytes: Number.POSITIVE_INFINITY, checkEveryMs: 60_000, minAgeMs: 0 } });
     const [pid] = runtimeChildren();
-    const figures = [await rssMb(pid!)];
+    const figures = [await residentMb(pid!)];
     for (let i = 1; i <= CONVERSATIONS; i++) {
       const response = await gw.post("/v1/chat/completions", chatBody(`conversation ${i}: hello`));
       expect(response.status).toBe(200);
@@ -34,7 +32,7 @@ async function growth(arenas: string | undefined): Promise<number[]> {
       if (i % REPORT_EVERY !== 0) continue;
       // A runtime replaced meanwhile (it died, or missed its heartbeats on a busy machine) starts over: its figures would not be this one's growth.
       expect(runtimeChildren(), `the runtime was replaced before ${i} conversations`).toEqual([pid]);
-      figures.push(await rssMb(pid!));
+      figures.push(await residentMb(pid!));
       console.info(`MALLOC_ARENA_MAX=${arenas ?? "(the gateway's)"}: ${i} conversations, runtime ${Math.round(figures.at(-1)!)} MB`);
       // The machine's memory is shared with the rest of the suite: a runtime past this has shown what it does.
       if (figures.at(-1)! > MACHINE_GUARD_MB) break;
