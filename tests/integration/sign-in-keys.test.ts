@@ -75,6 +75,8 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
     answers.push(await response.clone().text());
     return response;
   };
+  /** Shown when an answer is not the one expected: its body and the gateway's last log lines (a turn that missed its deadline says where). */
+  const why = () => [answers.at(-1), ...logLines.slice(-15)].join("\n");
   const people = () => gateway.database.db.selectFrom("people");
   const expireStoredToken = async (login: string) => {
     const person = await people().select("id").where("login", "=", login).executeTakeFirstOrThrow();
@@ -86,14 +88,14 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
     oauth.useOAuthAppTokens(true);
     try {
       const gus = await newKey(await webSignIn("gus"), "gus laptop");
-      expect((await chat(gus.key)).status).toBe(200);
+      expect((await chat(gus.key)).status, why()).toBe(200);
       expect(github.chatCalls().at(-1)).toMatchObject({ login: "gus", token: oauth.currentAccessToken("gus") });
       expect(oauth.currentAccessToken("gus")).toMatch(/^gho_/);
       const grant = await gateway.database.db.selectFrom("person_grants").innerJoin("people", "people.id", "person_grants.person_id").select(["access_expires_at", "refresh_token"]).where("login", "=", "gus").executeTakeFirstOrThrow();
       expect(grant).toEqual({ access_expires_at: null, refresh_token: null });
       expect(oauth.refreshes("gus")).toBe(0);
       // The person's own GitHub token still works on its own, beside the key.
-      expect((await chat(oauth.currentAccessToken("gus")!)).status).toBe(200);
+      expect((await chat(oauth.currentAccessToken("gus")!)).status, why()).toBe(200);
     } finally {
       oauth.useOAuthAppTokens(false);
     }
@@ -101,14 +103,14 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
 
   it("answers 503 to retry when GitHub is out of reach for a refresh, and the next request refreshes once", async () => {
     const hana = await newKey(await webSignIn("hana"), "hana laptop");
-    expect((await chat(hana.key)).status).toBe(200);
+    expect((await chat(hana.key)).status, why()).toBe(200);
     await expireStoredToken("hana");
     oauth.failNextRefreshes(1);
     const unreachable = await chat(hana.key);
     expect(unreachable.status).toBe(503);
     expect(unreachable.headers.get("retry-after")).not.toBeNull();
     expect(((await unreachable.json()) as { error: { code: string } }).error.code).toBe("github_unavailable");
-    expect((await chat(hana.key)).status).toBe(200);
+    expect((await chat(hana.key)).status, why()).toBe(200);
     expect(oauth.refreshes("hana")).toBe(1);
     expect(github.chatCalls().at(-1)).toMatchObject({ login: "hana", token: oauth.currentAccessToken("hana") });
   });
@@ -121,13 +123,13 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("An administrator disabled your access");
     await gateway.database.db.updateTable("people").set({ status: "active" }).where("login", "=", "hana").execute();
-    expect((await chat(key.key)).status).toBe(200);
+    expect((await chat(key.key)).status, why()).toBe(200);
 
     const other = await webSignIn("gus");
     const headers = { cookie: other.cookie!, "x-csrf-token": other.csrf!, "content-type": "application/json" };
     expect((await fetch(`${origin}/auth/keys/${key.id}`, { method: "PATCH", headers, body: JSON.stringify({ name: "mine now" }) })).status).toBe(404);
     expect((await fetch(`${origin}/auth/keys/${key.id}`, { method: "DELETE", headers })).status).toBe(404);
-    expect((await chat(key.key)).status).toBe(200);
+    expect((await chat(key.key)).status, why()).toBe(200);
   });
 
   it("makes keys whose sign-in GitHub refused work again once their owner signs in anew", async () => {
@@ -141,7 +143,7 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
     const me = (await (await fetch(`${origin}/auth/me`, { headers: { cookie: session.cookie! } })).json()) as { token_state: string; token_problem: string };
     expect(me).toMatchObject({ token_state: "refused", token_problem: expect.stringContaining("bad_refresh_token") });
     await webSignIn("ivy");
-    expect((await chat(key.key)).status).toBe(200);
+    expect((await chat(key.key)).status, why()).toBe(200);
     expect(github.chatCalls().at(-1)).toMatchObject({ login: "ivy", token: oauth.currentAccessToken("ivy") });
   });
 
@@ -178,7 +180,7 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
       fetch(`${origin}/admin/people/${person.id}`, { method: "PATCH", headers: { cookie: gus.cookie!, "content-type": "application/json", ...headers }, body: JSON.stringify({ status }) });
     // Without the page's token the cookie is not enough for a change.
     expect((await patch({}, "disabled")).status).toBe(401);
-    expect((await chat(key.key)).status).toBe(200);
+    expect((await chat(key.key)).status, why()).toBe(200);
     const disabled = await patch({ "x-csrf-token": gus.csrf!, "x-request-id": "req_gus_disables_kim" }, "disabled");
     expect(disabled.status).toBe(200);
     expect(await disabled.json()).toMatchObject({ login: "kim", status: "disabled", keys: [expect.objectContaining({ id: key.id, status: "active" })] });
@@ -193,7 +195,7 @@ describe.each(DATABASE_KINDS)("personal keys from the web flow, on %s", (kind: D
     expect(more.status).toBe(403);
     expect(((await more.json()) as { error: { code: string } }).error.code).toBe("person_disabled");
     expect((await patch({ "x-csrf-token": gus.csrf! }, "active")).status).toBe(200);
-    expect((await chat(key.key)).status).toBe(200);
+    expect((await chat(key.key)).status, why()).toBe(200);
   });
 
   it("shows no code, token, refresh token, cookie or key in the logs, the answers or the database", async () => {
